@@ -1,0 +1,46 @@
+# Two commands set up a fresh machine (only Python 3.11+ and make needed):
+#   make run    install and refresh everything from the live Fingertips API
+#   make test   install with the dev extra, run ruff and pytest
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+SAMPLE_PORT ?= 8765
+
+.PHONY: run test sample ui lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@ $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run
+	$(BIN)/jsna refresh
+
+test: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+# The same refresh against the offline sample API (synthetic data) into data/sample/.
+sample: $(VENV)/.installed-run
+	@$(BIN)/jsna sample-api --port $(SAMPLE_PORT) > $(VENV)/sample-api.log 2>&1 & \
+	  pid=$$!; trap "kill $$pid" EXIT; sleep 2; \
+	  $(BIN)/jsna refresh --api-url http://127.0.0.1:$(SAMPLE_PORT)/api --output data/sample
+
+ui: $(VENV)/.installed-run
+	mkdir -p $(DAGSTER_HOME)
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) .dagster_home data/sample

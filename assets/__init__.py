@@ -1,0 +1,1 @@
+"""Dagster assets, one module per layer: raw (as served) -> core (validated) -> out (published)."""

@@ -1,0 +1,109 @@
+"""Core layer: one tidy, typed, validated table for the region's areas and comparators.
+
+Validation happens here, *before* anything downstream is written. Rows that break a
+rule go to a quarantine table with the reason; if any of them is a headline row (no
+inequality category) the run fails, because a borough table without its headline
+figure would mislead.
+"""
+
+
+import pandas as pd
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetIn,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+
+from assets.metadata import table_schema
+from assets.raw import DATA_KEY, META_KEY, OWNERS
+from jsna.tidy import add_comparators, tidy
+from pipelines.resources import JsnaSettings
+from schemas.columns import COLUMN_NAMES, ROW_KEY, SERVED_NUMBERS
+from schemas.indicator_values import indicator_values_schema, row_failures
+
+CORE_KEY = "core_jsna__indicator_values"
+QUARANTINE_DIR = "quarantine"
+QUARANTINE_COLUMNS = [*ROW_KEY, "area_name", *SERVED_NUMBERS, "value_note", "request_url", "reason"]
+
+
+def split_valid(frame: pd.DataFrame, problems: pd.Series, served: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(valid rows, quarantined rows with the served text and reason, failure cases)."""
+    schema_reasons, cases = row_failures(frame)
+    reasons = pd.concat([problems, schema_reasons]).groupby(level=0).agg(lambda r: "; ".join(r))
+    bad = served.loc[reasons.index].copy() if len(reasons) else served.iloc[0:0].copy()
+    bad["reason"] = reasons
+    quarantine = bad.reindex(columns=QUARANTINE_COLUMNS).fillna("").astype("string")
+    valid = frame.drop(index=reasons.index)
+    return valid, quarantine.reset_index(drop=True), cases
+
+
+@asset(
+    key=CORE_KEY,
+    group_name="core",
+    kinds={"pandas"},
+    owners=OWNERS,
+    ins={"raw_data": AssetIn(DATA_KEY), "raw_metadata": AssetIn(META_KEY)},
+    description="Tidy indicator values for the region's areas, the region and England, validated with "
+    "pandera before anything is written; invalid rows are quarantined with the reason.",
+    metadata={"dagster/column_schema": table_schema()},
+    check_specs=[AssetCheckSpec("rows_valid", asset=CORE_KEY, description="No row breaks the indicator_values contract.")],
+)
+def core_jsna__indicator_values(
+    context: AssetExecutionContext, settings: JsnaSettings, raw_data: pd.DataFrame, raw_metadata: pd.DataFrame
+):  # returns MaterializeResult(value=DataFrame); Dagster infers the type
+    region = settings.region()
+    result = tidy(raw_data, raw_metadata, settings.catalogue(), region)
+    valid, quarantine, cases = split_valid(result.frame, result.problems, result.served)
+    headline_bad = quarantine[quarantine["category"] == ""]
+    sample = quarantine.head(20)
+    reason_counts = quarantine["reason"].value_counts().to_dict() if len(quarantine) else {}
+    if len(headline_bad):
+        raise Failure(
+            description=(
+                f"{len(headline_bad)} headline row(s) failed validation; nothing was published. "
+                f"First: indicator {headline_bad.iloc[0]['indicator_id']}, area {headline_bad.iloc[0]['area_code']}, "
+                f"period {headline_bad.iloc[0]['period']}: {headline_bad.iloc[0]['reason']}"
+            ),
+            metadata={
+                "quarantined_rows": len(quarantine),
+                "headline_rows_quarantined": len(headline_bad),
+                "reasons": MetadataValue.json(reason_counts),
+                "failure_sample": MetadataValue.md(sample.to_markdown(index=False)),
+            },
+        )
+    # Comparators are recomputed from valid rows only: a quarantined England value must
+    # not leak into a borough's row as its comparator.
+    valid = add_comparators(valid, region.region_code)[list(COLUMN_NAMES)]
+    indicator_values_schema().validate(valid, lazy=True)
+    root = settings.output_root()
+    with root.publication(context.run_id) as pub:
+        pub.write_parquet(f"{QUARANTINE_DIR}/indicator_values_quarantine.parquet", quarantine)
+        pub.write_csv(f"{QUARANTINE_DIR}/indicator_values_quarantine.csv", quarantine)
+        root.publish(pub, {})
+    check = AssetCheckResult(
+        check_name="rows_valid",
+        passed=quarantine.empty,
+        severity=AssetCheckSeverity.WARN,
+        metadata={
+            "quarantined_rows": len(quarantine),
+            "reasons": MetadataValue.json(reason_counts),
+            "failure_cases": MetadataValue.md(cases.head(20).to_markdown(index=False)) if len(cases) else "",
+        },
+    )
+    return MaterializeResult(
+        value=valid.reset_index(drop=True),
+        metadata={
+            "dagster/row_count": len(valid),
+            "quarantined_rows": len(quarantine),
+            "indicators": int(valid["indicator_id"].nunique()),
+            "areas": int(valid["area_code"].nunique()),
+            "quarantine_sample": MetadataValue.md(sample.to_markdown(index=False)) if len(sample) else "none",
+        },
+        check_results=[check],
+    )

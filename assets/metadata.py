@@ -1,0 +1,67 @@
+"""What the Dagster UI shows about the tables: column schema, previews, provenance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from dagster import TableColumn, TableSchema
+
+from pipelines.resources import FingertipsResource, JsnaSettings
+from schemas.columns import INDICATOR_VALUES, SOURCE_SYNTHETIC
+
+DATASET = "JSNA mental wellbeing indicators (Fingertips)"
+
+
+def table_schema() -> TableSchema:
+    """The column schema shown in the UI, from the one column description."""
+    return TableSchema(
+        columns=[TableColumn(c.name, c.type, description=c.description) for c in INDICATOR_VALUES]
+    )
+
+
+def latest_headlines(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each indicator's latest headline value (no category; Persons where served)."""
+    if frame.empty:
+        return frame
+    headline = frame[frame["category"] == ""].copy()
+    headline["_persons"] = headline["sex"] != "Persons"
+    headline = headline.sort_values(["indicator_id", "_persons", "period_sortable", "age"], ascending=[True, True, False, True])
+    return headline.drop_duplicates("indicator_id").drop(columns="_persons")
+
+
+def preview_markdown(frame: pd.DataFrame, limit: int = 60) -> str:
+    """A Markdown table of the latest headline values, for the UI."""
+    latest = latest_headlines(frame)
+    if latest.empty:
+        return "_no rows_"
+    view = latest[["domain", "indicator_name", "period", "sex", "age", "value", "unit",
+                   "london_value", "england_value", "compared_to_england"]].head(limit)
+    view = view.assign(indicator_name=view["indicator_name"].str.slice(0, 60))
+    return view.to_markdown(index=False)
+
+
+def is_synthetic(frame: pd.DataFrame) -> bool:
+    return bool(len(frame)) and bool((frame["source"] == SOURCE_SYNTHETIC).any())
+
+
+def provenance(frame: pd.DataFrame, settings: JsnaSettings, fingertips: FingertipsResource) -> dict[str, Any]:
+    """Top-level manifest fields: what the data is and where and when it came from."""
+    catalogue = settings.catalogue()
+    synthetic = is_synthetic(frame)
+    retrieved = frame["retrieved_at"].max() if len(frame) else None
+    return {
+        "dataset": DATASET + (" - SYNTHETIC SAMPLE DATA, NOT REAL STATISTICS" if synthetic else ""),
+        "synthetic": synthetic,
+        "source": SOURCE_SYNTHETIC if synthetic else "fingertips",
+        "api_base_url": fingertips.base_url,
+        "retrieved_at": retrieved.isoformat() if retrieved is not None and not pd.isna(retrieved) else None,
+        "catalogue_version": catalogue.version,
+        "catalogue_sha256": catalogue.sha256,
+        "region_code": settings.region_code,
+    }
+
+
+def parquet_metadata(fields: dict[str, Any]) -> dict[str, str]:
+    """Provenance carried inside every Parquet file (key/value metadata)."""
+    return {f"jsna:{k}": str(v) for k, v in fields.items()}

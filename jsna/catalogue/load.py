@@ -1,0 +1,137 @@
+"""Load and validate the indicator catalogue (``indicators.yaml``).
+
+The catalogue decides what every run fetches, so a mistake in it must stop the
+pipeline at start-up with the entry named, not surface as a silently missing
+indicator in a commissioner's table weeks later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+DEFAULT_CATALOGUE = Path(__file__).with_name("indicators.yaml")
+TOP_KEYS = {"version", "domains", "indicators"}
+DOMAIN_KEYS = {"key", "name"}
+ENTRY_KEYS = {"id", "label", "domain", "why"}
+
+
+class CatalogueError(ValueError):
+    """The catalogue file is malformed; the message names the entry."""
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One catalogue entry."""
+
+    id: int
+    label: str
+    domain_key: str
+    domain: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The validated catalogue: a version, its domains and its indicators in order."""
+
+    version: str
+    domains: dict[str, str]
+    indicators: tuple[Indicator, ...]
+    path: str
+    sha256: str
+
+    @property
+    def ids(self) -> list[int]:
+        return [i.id for i in self.indicators]
+
+    def by_id(self) -> dict[int, Indicator]:
+        return {i.id: i for i in self.indicators}
+
+
+def load_catalogue(path: str | Path | None = None) -> Catalogue:
+    """Read and validate a catalogue file; raise ``CatalogueError`` naming the bad entry."""
+    file = Path(path) if path else DEFAULT_CATALOGUE
+    try:
+        raw_bytes = file.read_bytes()
+    except OSError as exc:
+        raise CatalogueError(f"cannot read the catalogue {file}: {exc.strerror}") from exc
+    try:
+        doc = yaml.safe_load(raw_bytes)
+    except yaml.YAMLError as exc:
+        raise CatalogueError(f"{file}: not valid YAML: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise CatalogueError(f"{file}: expected a mapping with {sorted(TOP_KEYS)}")
+    _no_unknown(doc, TOP_KEYS, f"{file}: top level")
+    version = doc.get("version")
+    if not isinstance(version, str | int | float) or not str(version).strip():
+        raise CatalogueError(f"{file}: 'version' is missing")
+
+    domains: dict[str, str] = {}
+    for n, entry in enumerate(doc.get("domains") or [], start=1):
+        where = f"{file}: domain #{n}"
+        if not isinstance(entry, dict):
+            raise CatalogueError(f"{where}: expected a mapping with key and name")
+        _no_unknown(entry, DOMAIN_KEYS, where)
+        key, name = entry.get("key"), entry.get("name")
+        if not isinstance(key, str) or not isinstance(name, str) or not key or not name:
+            raise CatalogueError(f"{where}: both 'key' and 'name' are required")
+        if key in domains:
+            raise CatalogueError(f"{where}: duplicate domain key {key!r}")
+        domains[key] = name.strip()
+    if not domains:
+        raise CatalogueError(f"{file}: no domains defined")
+
+    entries = doc.get("indicators")
+    if not isinstance(entries, list) or not entries:
+        raise CatalogueError(f"{file}: 'indicators' must be a non-empty list")
+    seen: dict[int, int] = {}
+    indicators: list[Indicator] = []
+    for n, entry in enumerate(entries, start=1):
+        where = f"{file}: indicator #{n}"
+        if not isinstance(entry, dict):
+            raise CatalogueError(f"{where}: expected a mapping with {sorted(ENTRY_KEYS)}")
+        if "id" in entry:
+            where += f" (id {entry['id']})"
+        _no_unknown(entry, ENTRY_KEYS, where)
+        missing = sorted(k for k in ENTRY_KEYS if entry.get(k) in (None, ""))
+        if missing:
+            raise CatalogueError(f"{where}: missing {', '.join(missing)}")
+        iid = entry["id"]
+        if isinstance(iid, bool) or not isinstance(iid, int) or iid <= 0:
+            raise CatalogueError(f"{where}: 'id' must be a positive whole number")
+        if iid in seen:
+            raise CatalogueError(f"{where}: duplicate id {iid} (first at indicator #{seen[iid]})")
+        seen[iid] = n
+        domain_key = str(entry["domain"])
+        if domain_key not in domains:
+            raise CatalogueError(
+                f"{where}: unknown domain {domain_key!r}; expected one of {', '.join(domains)}"
+            )
+        indicators.append(
+            Indicator(
+                id=iid,
+                label=str(entry["label"]).strip(),
+                domain_key=domain_key,
+                domain=domains[domain_key],
+                why=str(entry["why"]).strip(),
+            )
+        )
+    return Catalogue(
+        version=str(version),
+        domains=domains,
+        indicators=tuple(indicators),
+        path=str(file),
+        sha256=hashlib.sha256(raw_bytes).hexdigest(),
+    )
+
+
+def _no_unknown(entry: dict, allowed: set[str], where: str) -> None:
+    unknown = sorted(str(k) for k in entry if k not in allowed)
+    if unknown:
+        raise CatalogueError(
+            f"{where}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}"
+        )

@@ -1,0 +1,435 @@
+"""A Fingertips API client that survives a slow, sometimes failing public service.
+
+Plain Python (no Dagster) so it can be used from a notebook; ``pipelines.resources``
+wraps it as a Dagster resource. What it guarantees:
+
+* bounded waiting: connect and read timeouts, and a total time budget for retries;
+* retries with exponential backoff and full jitter on connection errors, timeouts,
+  bodies cut short, 429 (honouring ``Retry-After``) and 500/502/503/504;
+* TLS verification always on; proxies from the standard environment variables;
+* at most 100 indicator ids per request (the server silently drops the rest), and a
+  check that every id asked for came back;
+* answers that are not what was asked for (HTML with status 200, an unexpected CSV
+  header, a body cut short) are refused, never parsed into wrong data.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import os
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+import pandas as pd
+import requests
+
+from jsna import __version__
+from jsna.fingertips.data_csv import parse_data_csv, refuse_html
+from jsna.fingertips.errors import (
+    FingertipsError,
+    FingertipsResponseError,
+    FingertipsTruncatedError,
+    FingertipsUnavailable,
+)
+from jsna.fingertips.metadata import parse_metadata_csv
+
+DEFAULT_BASE_URL = "https://fingertips.phe.org.uk/api"
+MAX_IDS_PER_REQUEST = 100
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+USER_AGENT = f"jsna-mental-wellbeing/{__version__} (+python-requests)"
+# A server that says its data is synthetic (the offline sample API does) sets this
+# header; the pipeline carries the label into every output.
+SYNTHETIC_HEADER = "X-Data-Synthetic"
+
+log = logging.getLogger("jsna.fingertips")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How long to keep trying. ``total_seconds`` bounds the whole call, sleeps included."""
+
+    max_attempts: int = 5
+    backoff_base: float = 1.0
+    backoff_max: float = 30.0
+    total_seconds: float = 300.0
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One HTTP exchange, for the run's metadata and the audit trail."""
+
+    url: str
+    status: int | None
+    bytes: int
+    seconds: float
+    retrieved_at: str
+    attempts: int
+
+
+@dataclass
+class DataFetch:
+    """Indicator data for a set of ids: the served rows plus what did not come back."""
+
+    frame: pd.DataFrame
+    requested_ids: list[int]
+    empty_ids: list[int]
+    requests: list[RequestRecord] = field(default_factory=list)
+    synthetic: bool = False
+
+
+@dataclass
+class MetadataFetch:
+    """Indicator metadata (text, from CSV) and last-upload times (from JSON)."""
+
+    frame: pd.DataFrame
+    last_uploaded: dict[int, str | None]
+    unknown_ids: list[int]
+    requests: list[RequestRecord] = field(default_factory=list)
+    synthetic: bool = False
+
+
+@dataclass(frozen=True)
+class _Answer:
+    body: bytes
+    content_type: str | None
+    record: RequestRecord
+    synthetic: bool
+
+
+def chunked(ids: Sequence[int], size: int = MAX_IDS_PER_REQUEST) -> list[list[int]]:
+    """Split ids into request-sized chunks (the server keeps only the first 100)."""
+    if not 1 <= size <= MAX_IDS_PER_REQUEST:
+        raise ValueError(f"chunk size must be between 1 and {MAX_IDS_PER_REQUEST}")
+    unique = list(dict.fromkeys(int(i) for i in ids))
+    return [unique[i : i + size] for i in range(0, len(unique), size)]
+
+
+class FingertipsClient:
+    """Talks to a Fingertips-style API (the live one, a mirror, or the sample API)."""
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        *,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 120.0,
+        retry: RetryPolicy | None = None,
+        max_concurrency: int = 4,
+        chunk_size: int = MAX_IDS_PER_REQUEST,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        url = base_url or os.environ.get("FINGERTIPS_API_URL") or DEFAULT_BASE_URL
+        self.base_url = url.rstrip("/")
+        self.timeout = (connect_timeout, read_timeout)
+        self.retry = retry or RetryPolicy()
+        self.max_concurrency = max(1, max_concurrency)
+        self.chunk_size = chunk_size
+        self._sleep = sleep
+        self._local = threading.local()
+        self.on_request: Callable[[RequestRecord], None] | None = None
+
+    # -- HTTP ----------------------------------------------------------------------
+    def _session(self) -> requests.Session:
+        """One session per thread: ``requests.Session`` is not documented thread-safe."""
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.headers["User-Agent"] = USER_AGENT
+            session.verify = True  # never switched off
+            session.trust_env = True  # HTTP(S)_PROXY / NO_PROXY from the environment
+            self._local.session = session
+        return session
+
+    def url_for(self, path: str, params: dict[str, object]) -> str:
+        """The full URL of a request, as logged and recorded."""
+        return f"{self.base_url}/{path.lstrip('/')}?{urlencode(params, safe=',')}"
+
+    def get(
+        self, path: str, params: dict[str, object], indicator_ids: Sequence[int] = ()
+    ) -> _Answer:
+        """GET with retries; returns the whole body or raises a ``FingertipsError``."""
+        url = self.url_for(path, params)
+        started = time.monotonic()
+        deadline = started + self.retry.total_seconds
+        last_status: int | None = None
+        last_problem = "no attempt made"
+        for attempt in range(1, self.retry.max_attempts + 1):
+            t0 = time.monotonic()
+            retry_after: float | None = None
+            try:
+                response = self._session().get(
+                    url, timeout=self._bounded_timeout(deadline), allow_redirects=True
+                )
+                body = response.content
+                last_status = response.status_code
+                seconds = time.monotonic() - t0
+                record = RequestRecord(
+                    url=url,
+                    status=response.status_code,
+                    bytes=len(body),
+                    seconds=round(seconds, 3),
+                    retrieved_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                    attempts=attempt,
+                )
+                log.info("GET %s -> %s, %d bytes, %.2f s", url, response.status_code, len(body), seconds)
+                if self.on_request:
+                    self.on_request(record)
+                if response.status_code in RETRY_STATUSES:
+                    last_problem = f"HTTP {response.status_code}"
+                    retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
+                elif response.status_code >= 400:
+                    raise FingertipsResponseError(
+                        f"the server refused the request (HTTP {response.status_code})",
+                        url=url,
+                        indicator_ids=indicator_ids,
+                        status=response.status_code,
+                    )
+                else:
+                    _check_length(response, body, url)
+                    return _Answer(
+                        body=body,
+                        content_type=response.headers.get("Content-Type"),
+                        record=record,
+                        synthetic=response.headers.get(SYNTHETIC_HEADER, "").lower() == "true",
+                    )
+            except FingertipsTruncatedError as exc:
+                last_problem = exc.reason
+            except requests.exceptions.SSLError as exc:
+                # Certificate problems are not transient: say so at once, never retry
+                # with verification off.
+                raise FingertipsUnavailable(
+                    f"TLS certificate verification failed ({_short(exc)})",
+                    url=url,
+                    indicator_ids=indicator_ids,
+                ) from exc
+            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+                seconds = time.monotonic() - t0
+                last_problem = _short(exc)
+                log.info("GET %s -> no answer (%s) after %.2f s", url, last_problem, seconds)
+            except requests.exceptions.RequestException as exc:  # e.g. ChunkedEncodingError
+                last_problem = _short(exc)
+                log.info("GET %s -> broken answer (%s)", url, last_problem)
+            if attempt == self.retry.max_attempts:
+                break
+            wait = self._backoff(attempt, retry_after)
+            if time.monotonic() + wait >= deadline:
+                last_problem += f"; the retry budget of {self.retry.total_seconds:g} s is spent"
+                break
+            self._sleep(wait)
+        raise FingertipsUnavailable(
+            f"the Fingertips API could not be reached after {attempt} attempt(s) "
+            f"in {time.monotonic() - started:.1f} s ({last_problem})",
+            url=url,
+            indicator_ids=indicator_ids,
+            status=last_status,
+        )
+
+    def _bounded_timeout(self, deadline: float) -> tuple[float, float]:
+        remaining = max(0.5, deadline - time.monotonic())
+        return (min(self.timeout[0], remaining), min(self.timeout[1], remaining))
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        """Full-jitter exponential backoff; a server's Retry-After is a floor."""
+        cap = min(self.retry.backoff_max, self.retry.backoff_base * 2 ** (attempt - 1))
+        wait = random.uniform(0, cap)
+        if retry_after is not None:
+            wait = max(wait, retry_after)
+        return wait
+
+    # -- Endpoints -----------------------------------------------------------------
+    def fetch_data(
+        self,
+        indicator_ids: Iterable[int],
+        *,
+        child_area_type_id: int = 502,
+        parent_area_type_id: int = 6,
+        parent_area_code: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> DataFetch:
+        """Fetch ``all_data`` rows for the ids, in concurrent chunks of at most 100."""
+        ids = list(dict.fromkeys(int(i) for i in indicator_ids))
+        chunks = chunked(ids, self.chunk_size)
+        done = 0
+        lock = threading.Lock()
+
+        def one(chunk: list[int]) -> tuple[pd.DataFrame, RequestRecord, bool]:
+            nonlocal done
+            params: dict[str, object] = {
+                "indicator_ids": ",".join(str(i) for i in chunk),
+                "child_area_type_id": child_area_type_id,
+                "parent_area_type_id": parent_area_type_id,
+            }
+            if parent_area_code:
+                params["parent_area_code"] = parent_area_code
+            answer = self.get("all_data/csv/by_indicator_id", params, chunk)
+            refuse_html(answer.body, answer.content_type, answer.record.url)
+            try:
+                parsed = parse_data_csv(answer.body, url=answer.record.url)
+            except FingertipsError as exc:
+                raise type(exc)(
+                    exc.reason, url=answer.record.url, indicator_ids=chunk, status=answer.record.status
+                ) from exc
+            frame = parsed.frame
+            served = set(pd.to_numeric(frame["indicator_id"], errors="coerce").dropna().astype(int))
+            stray = sorted(served - set(chunk))
+            if stray:
+                raise FingertipsResponseError(
+                    f"the answer holds indicator ids that were not asked for: {stray[:10]}",
+                    url=answer.record.url,
+                    indicator_ids=chunk,
+                )
+            frame["request_url"] = answer.record.url
+            frame["retrieved_at"] = answer.record.retrieved_at
+            with lock:
+                done += 1
+                if progress:
+                    progress(done, len(chunks))
+            return frame, answer.record, answer.synthetic
+
+        results = self._map(one, chunks)
+        frames = [r[0] for r in results]
+        frame = (
+            pd.concat(frames, ignore_index=True)
+            if frames
+            else parse_data_csv(b"").frame.assign(request_url="", retrieved_at="")
+        )
+        served = set(pd.to_numeric(frame["indicator_id"], errors="coerce").dropna().astype(int))
+        empty = [i for i in ids if i not in served]
+        if empty:
+            log.warning("no data came back for indicator ids %s", empty)
+        return DataFetch(
+            frame=frame.astype("string"),
+            requested_ids=ids,
+            empty_ids=empty,
+            requests=[r[1] for r in results],
+            synthetic=any(r[2] for r in results),
+        )
+
+    def fetch_metadata(self, indicator_ids: Iterable[int]) -> MetadataFetch:
+        """Indicator metadata: text fields from the CSV, change dates from the JSON."""
+        ids = list(dict.fromkeys(int(i) for i in indicator_ids))
+
+        def one(chunk: list[int]) -> tuple[pd.DataFrame, dict[int, str | None], list[_Answer]]:
+            params = {"indicator_ids": ",".join(str(i) for i in chunk)}
+            text = self.get("indicator_metadata/csv/by_indicator_id", params, chunk)
+            refuse_html(text.body, text.content_type, text.record.url)
+            frame = parse_metadata_csv(text.body, url=text.record.url)
+            changes = self.fetch_last_uploaded_chunk(chunk)
+            return frame, changes[0], [text, changes[1]]
+
+        results = self._map(one, chunked(ids, self.chunk_size))
+        frames = [r[0] for r in results if not r[0].empty]
+        frame = pd.concat(frames, ignore_index=True) if frames else parse_metadata_csv(b"")
+        last: dict[int, str | None] = {}
+        for r in results:
+            last.update(r[1])
+        known = set(frame["indicator_id"].astype(int)) if not frame.empty else set()
+        answers = [a for r in results for a in r[2]]
+        return MetadataFetch(
+            frame=frame,
+            last_uploaded=last,
+            unknown_ids=[i for i in ids if i not in known],
+            requests=[a.record for a in answers],
+            synthetic=any(a.synthetic for a in answers),
+        )
+
+    def fetch_last_uploaded(self, indicator_ids: Iterable[int]) -> dict[int, str | None]:
+        """``DataChange.LastUploadedAt`` per id: the cheap way to see what changed."""
+        ids = list(dict.fromkeys(int(i) for i in indicator_ids))
+        out: dict[int, str | None] = {}
+        for changes, _ in self._map(self.fetch_last_uploaded_chunk, chunked(ids, self.chunk_size)):
+            out.update(changes)
+        return out
+
+    def fetch_last_uploaded_chunk(self, chunk: list[int]) -> tuple[dict[int, str | None], _Answer]:
+        """One JSON metadata request (at most 100 ids)."""
+        params = {"indicator_ids": ",".join(str(i) for i in chunk)}
+        answer = self.get("indicator_metadata/by_indicator_id", params, chunk)
+        payload = self._json(answer, chunk)
+        if not isinstance(payload, dict):
+            raise FingertipsResponseError(
+                "indicator metadata JSON is not an object keyed by indicator id",
+                url=answer.record.url,
+                indicator_ids=chunk,
+            )
+        out: dict[int, str | None] = {}
+        for key, item in payload.items():
+            change = (item or {}).get("DataChange") or {}
+            out[int(key)] = change.get("LastUploadedAt")
+        return out, answer
+
+    def fetch_areas(self, area_type_id: int) -> list[dict[str, object]]:
+        """Areas of one type: ``[{"Code", "Name", "Short", "AreaTypeId"}]``."""
+        answer = self.get("areas/by_area_type", {"area_type_id": area_type_id})
+        payload = self._json(answer, ())
+        if not isinstance(payload, list):
+            raise FingertipsResponseError("areas answer is not a JSON list", url=answer.record.url)
+        return payload
+
+    def fetch_parent_to_child(self, child_area_type_id: int, parent_area_type_id: int) -> dict[str, list[str]]:
+        """Parent code -> child codes, for resolving a region's areas."""
+        answer = self.get(
+            "parent_to_child_areas",
+            {"child_area_type_id": child_area_type_id, "parent_area_type_id": parent_area_type_id},
+        )
+        payload = self._json(answer, ())
+        if not isinstance(payload, dict):
+            raise FingertipsResponseError("parent_to_child_areas answer is not an object", url=answer.record.url)
+        return payload
+
+    # -- helpers -------------------------------------------------------------------
+    def _json(self, answer: _Answer, ids: Sequence[int]) -> object:
+        refuse_html(answer.body, answer.content_type, answer.record.url)
+        try:
+            return json.loads(answer.body.decode("utf-8-sig"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise FingertipsResponseError(
+                f"the answer is not valid JSON ({exc})", url=answer.record.url, indicator_ids=ids
+            ) from exc
+
+    def _map(self, fn: Callable[[list[int]], object], chunks: list[list[int]]) -> list:
+        """Run chunk requests with bounded concurrency; the first failure wins."""
+        if len(chunks) <= 1 or self.max_concurrency == 1:
+            return [fn(c) for c in chunks]
+        with ThreadPoolExecutor(max_workers=min(self.max_concurrency, len(chunks))) as pool:
+            return list(pool.map(fn, chunks))
+
+
+def _check_length(response: requests.Response, body: bytes, url: str) -> None:
+    """A body shorter than its Content-Length was cut short on the way."""
+    declared = response.headers.get("Content-Length")
+    encoding = response.headers.get("Content-Encoding")
+    if declared and not encoding and declared.isdigit() and int(declared) != len(body):
+        raise FingertipsTruncatedError(
+            f"the body was cut short ({len(body)} of {declared} bytes)", url=url
+        )
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    """Retry-After as seconds: either a number or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _short(exc: BaseException) -> str:
+    """A one-line description of a requests exception, without the traceback noise."""
+    text = str(exc)
+    if "Max retries exceeded" in text and "(Caused by" in text:
+        text = text.split("(Caused by", 1)[1].rstrip(")")
+    return f"{type(exc).__name__}: {text[:200]}"

@@ -1,0 +1,191 @@
+"""Parse Fingertips ``all_data`` CSV by column *name*, keeping every cell as served.
+
+Why this is careful: the live files differ from one another. They carry 26 or 27
+columns, a parent comparison column whose name depends on the parent area type,
+``Target data`` in older files where newer ones say ``Compared to goal``, a UTF-8
+byte-order mark, quoted newlines inside ``Indicator Name``, and (in genuine downloads)
+data rows one field shorter than the header because the trailing empty column is left
+out. Every cell is kept as text here: typing happens in the core layer, where a cell
+that is not a number is quarantined with a reason instead of silently becoming NaN.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+
+from jsna.fingertips.errors import FingertipsResponseError, FingertipsTruncatedError
+
+# Served header -> canonical column. Order here is the order of the canonical frame.
+DATA_COLUMNS: dict[str, str] = {
+    "Indicator ID": "indicator_id",
+    "Indicator Name": "indicator_name",
+    "Parent Code": "parent_code",
+    "Parent Name": "parent_name",
+    "Area Code": "area_code",
+    "Area Name": "area_name",
+    "Area Type": "area_type",
+    "Sex": "sex",
+    "Age": "age",
+    "Category Type": "category_type",
+    "Category": "category",
+    "Time period": "period",
+    "Value": "value",
+    "Lower CI 95.0 limit": "lower_ci_95",
+    "Upper CI 95.0 limit": "upper_ci_95",
+    "Lower CI 99.8 limit": "lower_ci_99_8",
+    "Upper CI 99.8 limit": "upper_ci_99_8",
+    "Count": "count",
+    "Denominator": "denominator",
+    "Value note": "value_note",
+    "Recent Trend": "recent_trend",
+    "Compared to England value or percentiles": "compared_to_england",
+    # The parent comparison column is matched by pattern (PARENT_COMPARISON).
+    "Time period Sortable": "period_sortable",
+    "New data": "new_data",
+    "Compared to goal": "compared_to_goal",
+    "Time period range": "period_range",
+}
+ALIASES: dict[str, str] = {"Target data": "compared_to_goal"}
+PARENT_COMPARISON = re.compile(r"^Compared to (?!England value)(?!goal$).*percentiles$")
+
+# Without these a row cannot be placed or read: their absence means the answer is not
+# the data we asked for.
+REQUIRED: tuple[str, ...] = (
+    "indicator_id",
+    "indicator_name",
+    "area_code",
+    "area_name",
+    "area_type",
+    "sex",
+    "age",
+    "category_type",
+    "category",
+    "period",
+    "value",
+    "period_sortable",
+)
+
+# The canonical frame: every served column, with the parent comparison column under
+# one name whatever the parent area type is called.
+CANONICAL: tuple[str, ...] = (
+    *list(DATA_COLUMNS.values())[:22],
+    "compared_to_region",
+    *list(DATA_COLUMNS.values())[22:],
+)
+
+HTML_START = re.compile(rb"^\s*<(!doctype|html|head|body|\?xml)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ParsedCsv:
+    """A parsed answer: canonical all-text frame plus what the header told us."""
+
+    frame: pd.DataFrame
+    served_columns: list[str]
+    unknown_columns: list[str]
+    missing_optional: list[str]
+
+
+def refuse_html(body: bytes, content_type: str | None, url: str | None = None) -> None:
+    """Refuse an HTML page served with status 200 (proxies and login walls do this)."""
+    if (content_type and "html" in content_type.lower()) or HTML_START.match(
+        body.lstrip(b"\xef\xbb\xbf")[:200]
+    ):
+        raise FingertipsResponseError(
+            "the server answered with an HTML page instead of CSV/JSON "
+            "(a proxy, login or error page?)",
+            url=url,
+        )
+
+
+def map_header(header: list[str]) -> tuple[dict[str, str], list[str]]:
+    """Map served header names to canonical names; return (mapping, unknown names)."""
+    mapping: dict[str, str] = {}
+    unknown: list[str] = []
+    for name in header:
+        key = name.strip()
+        canonical = DATA_COLUMNS.get(key) or ALIASES.get(key)
+        if canonical is None and PARENT_COMPARISON.match(key):
+            canonical = "compared_to_region"
+        if canonical is None or canonical in mapping.values():
+            unknown.append(name)
+            continue
+        mapping[name] = canonical
+    return mapping, unknown
+
+
+def parse_data_csv(body: bytes, *, url: str | None = None) -> ParsedCsv:
+    """Parse an ``all_data`` CSV body into a canonical frame of text columns.
+
+    An empty body, or a header with no rows, is a valid "no data" answer. Anything
+    else that is not a complete CSV with the expected header is refused.
+    """
+    refuse_html(body, None, url)
+    if body.startswith(b"\xef\xbb\xbf"):
+        body = body[3:]
+    if not body.strip():
+        return _empty()
+    text_head = body[: 1 << 16].decode("utf-8", errors="replace")
+    reader = csv.reader(io.StringIO(text_head, newline=""))
+    header = next(reader)
+    mapping, unknown = map_header(header)
+    missing = [c for c in REQUIRED if c not in mapping.values()]
+    if missing:
+        raise FingertipsResponseError(
+            f"unexpected CSV header: missing {', '.join(missing)}; got {header!r}", url=url
+        )
+    missing_optional = [c for c in CANONICAL if c not in REQUIRED and c not in mapping.values()]
+    first_row = next(reader, None)
+    if first_row is None or (len(first_row) == 0 and not body.strip().count(b"\n")):
+        return ParsedCsv(_empty().frame, header, unknown, missing_optional)
+    if not body.endswith(b"\n"):
+        raise FingertipsTruncatedError(
+            "the CSV was cut short (the last row is incomplete)", url=url
+        )
+    width = len(first_row)
+    if width > len(header):
+        raise FingertipsResponseError(
+            f"CSV rows have {width} fields but the header only {len(header)}", url=url
+        )
+    # Genuine downloads leave out trailing empty columns; only optional ones may go.
+    dropped = [mapping.get(h) for h in header[width:]]
+    if any(c in REQUIRED for c in dropped if c):
+        raise FingertipsTruncatedError(
+            f"CSV rows have {width} fields, too few for the header {header!r}", url=url
+        )
+    names = header[:width]
+    try:
+        table = pa_csv.read_csv(
+            io.BytesIO(body),
+            read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        raise FingertipsTruncatedError(
+            f"the CSV is malformed or cut short: {str(exc)[:300]}", url=url
+        ) from exc
+    keep = [n for n in names if n in mapping]
+    frame = table.select(keep).to_pandas()
+    frame.columns = [mapping[n] for n in keep]
+    for column in CANONICAL:
+        if column not in frame.columns:
+            frame[column] = ""
+    frame = frame[list(CANONICAL)].astype("string")
+    return ParsedCsv(frame.reset_index(drop=True), header, unknown, missing_optional)
+
+
+def _empty() -> ParsedCsv:
+    frame = pd.DataFrame({c: pd.Series([], dtype="string") for c in CANONICAL})
+    return ParsedCsv(frame, [], [], [])

@@ -1,0 +1,298 @@
+"""Deterministic synthetic data in the shape Fingertips serves it.
+
+Every number is made up, but the shape is real: England first in each period, then the
+regions, then the child areas; period labels such as ``2023/24``, ``2021 - 23`` and
+``2024 Q3``; Persons/Male/Female and age bands; deprivation-decile rows for England;
+suppressed City of London values with a value note; missing confidence intervals;
+comparisons with England and the region; full-precision values. The same request always
+gets the same answer (seeded per cell), unless an indicator's ``revision`` is bumped to
+simulate an upstream update.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from functools import lru_cache
+
+from jsna.areas import ENGLAND_CODE, LONDON_BOROUGHS, REGIONS
+from jsna.sample_api.indicators import SampleIndicator
+
+CHILD_AREA_TYPE_NAME = "Counties & UAs (from Apr 2023)"
+SERVED_HEADER: tuple[str, ...] = (
+    "Indicator ID", "Indicator Name", "Parent Code", "Parent Name", "Area Code", "Area Name",
+    "Area Type", "Sex", "Age", "Category Type", "Category", "Time period", "Value",
+    "Lower CI 95.0 limit", "Upper CI 95.0 limit", "Lower CI 99.8 limit", "Upper CI 99.8 limit",
+    "Count", "Denominator", "Value note", "Recent Trend", "Compared to England value or percentiles",
+    "Compared to Region value or percentiles", "Time period Sortable", "New data",
+    "Compared to goal", "Time period range",
+)  # fmt: skip
+
+# Some upper-tier areas outside London, so that a request without a parent code
+# returns more than the region asked for (as the live API does).
+OTHER_UPPER_TIER: dict[str, tuple[str, str]] = {
+    "E06000001": ("Hartlepool", "E12000001"),
+    "E08000021": ("Newcastle upon Tyne", "E12000001"),
+    "E08000003": ("Manchester", "E12000002"),
+    "E08000012": ("Liverpool", "E12000002"),
+    "E08000035": ("Leeds", "E12000003"),
+    "E06000018": ("Nottingham", "E12000004"),
+    "E08000025": ("Birmingham", "E12000005"),
+    "E10000015": ("Hertfordshire", "E12000006"),
+    "E10000016": ("Kent", "E12000008"),
+    "E06000045": ("Southampton", "E12000008"),
+    "E06000023": ("Bristol", "E12000009"),
+    "E06000053": ("Isles of Scilly", "E12000009"),
+}
+SUPPRESSED_AREAS = {"E09000001", "E06000053"}  # City of London, Isles of Scilly
+SUPPRESSION_NOTE = "Value suppressed for disclosure control due to small count"
+AGGREGATED_NOTE = "Aggregated from all known lower geography values"
+DEPRIVATION_TYPE = "County & UA deprivation deciles in England (IMD2019)"
+DECILES = (
+    "Most deprived decile (IMD2019)", "Second most deprived decile (IMD2019)",
+    "Third more deprived decile (IMD2019)", "Fourth more deprived decile (IMD2019)",
+    "Fifth more deprived decile (IMD2019)", "Fifth less deprived decile (IMD2019)",
+    "Fourth less deprived decile (IMD2019)", "Third less deprived decile (IMD2019)",
+    "Second least deprived decile (IMD2019)", "Least deprived decile (IMD2019)",
+)  # fmt: skip
+TRENDS = (
+    "Increasing and getting worse", "Increasing and getting better", "Decreasing and getting worse",
+    "Decreasing and getting better", "No significant change", "Cannot be calculated",
+)  # fmt: skip
+N_PERIODS = 5
+LATEST_YEAR = 2023
+
+
+@dataclass(frozen=True)
+class Period:
+    label: str
+    sortable: int
+    range: str
+
+
+@dataclass(frozen=True)
+class PlaceArea:
+    code: str
+    name: str
+    area_type: str
+    parent_code: str
+    parent_name: str
+
+
+def children_of(region_code: str | None) -> list[PlaceArea]:
+    """Upper-tier areas, all of England or one region's."""
+    out: list[PlaceArea] = []
+    for code, name in LONDON_BOROUGHS.items():
+        out.append(PlaceArea(code, name, CHILD_AREA_TYPE_NAME, "E12000007", REGIONS["E12000007"]))
+    for code, (name, parent) in OTHER_UPPER_TIER.items():
+        out.append(PlaceArea(code, name, CHILD_AREA_TYPE_NAME, parent, REGIONS[parent]))
+    return [a for a in out if region_code is None or a.parent_code == region_code]
+
+
+def parent_to_child() -> dict[str, list[str]]:
+    """Region code -> child codes, as ``parent_to_child_areas`` serves it."""
+    out: dict[str, list[str]] = {code: [] for code in REGIONS}
+    for area in children_of(None):
+        out[area.parent_code].append(area.code)
+    return out
+
+
+def periods(shape: str) -> list[Period]:
+    """The last ``N_PERIODS`` periods of a shape, oldest first, with real label forms."""
+    years = range(LATEST_YEAR - N_PERIODS + 1, LATEST_YEAR + 1)
+    if shape == "calendar":
+        return [Period(f"{y}", y * 10000, "1y") for y in years]
+    if shape == "financial":
+        return [Period(f"{y}/{(y + 1) % 100:02d}", y * 10000, "1y") for y in years]
+    if shape == "pooled3":
+        return [Period(f"{y - 2} - {y % 100:02d}", (y - 2) * 10000, "3y") for y in years]
+    if shape == "fin_pooled3":
+        return [
+            Period(f"{y - 2}/{(y - 1) % 100:02d} - {y % 100:02d}/{(y + 1) % 100:02d}", (y - 2) * 10000, "3y")
+            for y in years
+        ]
+    if shape == "quarterly":
+        quarters = [(LATEST_YEAR + (q - 3) // 4, (q - 3) % 4 + 1) for q in range(N_PERIODS)]
+        return [Period(f"{y} Q{q}", y * 10000 + q * 100, "3m") for y, q in quarters]
+    if shape == "rolling12":
+        return [Period(f"Mar {y} - Feb {y + 1}", y * 10000 + 300, "1y") for y in years]
+    raise ValueError(f"unknown period shape {shape!r}")
+
+
+def _rng(*parts: object) -> random.Random:
+    return random.Random("|".join(str(p) for p in parts))
+
+
+def _num(x: float | int | None) -> str:
+    """Serve a number at full precision (shortest round-trip repr), empty for missing."""
+    if x is None:
+        return ""
+    if isinstance(x, int):
+        return str(x)
+    return repr(float(x))
+
+
+def _compare(value: float, lo: float, hi: float, reference: float, polarity: str) -> str:
+    if lo > reference:
+        side = "higher"
+    elif hi < reference:
+        side = "lower"
+    else:
+        return "Similar"
+    if polarity.startswith("RAG - Low"):
+        return "Worse" if side == "higher" else "Better"
+    if polarity.startswith("RAG - High"):
+        return "Better" if side == "higher" else "Worse"
+    return "Higher" if side == "higher" else "Lower"
+
+
+@dataclass(frozen=True)
+class Cell:
+    value: float | None
+    lower95: float | None
+    upper95: float | None
+    lower998: float | None
+    upper998: float | None
+    count: float | None
+    denominator: float | None
+    note: str
+
+
+def _cell(ind: SampleIndicator, area: str, period: Period, sex: str, age: str, category: str, revision: int) -> Cell:
+    """One synthetic value with CIs, count and denominator, consistent with each other."""
+    r = _rng(ind.id, area, period.sortable, sex, age, category, revision)
+    centre = _rng(ind.id, area, "level").uniform(ind.low, ind.high)
+    drift = (period.sortable // 10000 - LATEST_YEAR) * _rng(ind.id, area, "drift").uniform(-0.02, 0.02)
+    level = max(ind.low * 0.5, centre * (1 + drift) * r.uniform(0.97, 1.03))
+    if ind.unit in ("score", "years") or ind.value_type == "Percentage point":
+        spread = level * r.uniform(0.01, 0.04)
+        missing_ci = ind.unit == "score"
+        return Cell(
+            value=level,
+            lower95=None if missing_ci else level - spread,
+            upper95=None if missing_ci else level + spread,
+            lower998=None if missing_ci else level - spread * 1.58,
+            upper998=None if missing_ci else level + spread * 1.58,
+            count=None,
+            denominator=None,
+            note="",
+        )
+    scale = 100.0 if ind.unit == "%" else float(ind.unit.split()[-1].replace(",", ""))
+    if ind.value_type == "Indirectly standardised ratio":
+        scale = 100.0
+    denominator = r.randint(20_000, 400_000) if area != ENGLAND_CODE else r.randint(40_000_000, 56_000_000)
+    count = max(1, round(level / scale * denominator))
+    value = count / denominator * scale
+    se = (max(count, 1) ** 0.5) / denominator * scale
+    lower95, upper95 = max(0.0, value - 1.959963984540054 * se), value + 1.959963984540054 * se
+    lower998, upper998 = max(0.0, value - 3.090232306167813 * se), value + 3.090232306167813 * se
+    if ind.value_type == "Proportion":
+        upper95, upper998 = min(upper95, 100.0), min(upper998, 100.0)
+    drop_998 = r.random() < 0.05
+    return Cell(
+        value=value,
+        lower95=lower95,
+        upper95=upper95,
+        lower998=None if drop_998 else lower998,
+        upper998=None if drop_998 else upper998,
+        count=count,
+        denominator=denominator,
+        note="",
+    )
+
+
+@lru_cache(maxsize=512)
+def indicator_rows(ind: SampleIndicator, region_code: str | None, revision: int = 0) -> tuple[tuple[str, ...], ...]:
+    """All served rows of one indicator at area type 502 under parent type 6."""
+    if not ind.at_502:
+        return ()
+    children = children_of(region_code)
+    regions = sorted({a.parent_code for a in children}) if region_code is None else [region_code]
+    if region_code is None:
+        regions = list(REGIONS)
+    rows: list[tuple[str, ...]] = []
+    all_periods = periods(ind.periods)
+    latest = all_periods[-1].sortable
+    for period in all_periods:
+        for sex in ind.sexes:
+            for age in ind.ages:
+                england = _cell(ind, ENGLAND_CODE, period, sex, age, "", revision)
+                region_cells = {code: _cell(ind, code, period, sex, age, "", revision) for code in regions}
+                rows.append(_row(ind, "", "", ENGLAND_CODE, "England", "England", sex, age, "", "", period, england, "", "Not compared", "Not compared", latest))
+                if ind.deprivation:
+                    for n, decile in enumerate(DECILES):
+                        cell = _cell(ind, ENGLAND_CODE, period, sex, age, decile, revision)
+                        cell = Cell(cell.value * (1.3 - n * 0.06), None, None, None, None, None, None, AGGREGATED_NOTE)  # type: ignore[operator]
+                        rows.append(_row(ind, "", "", ENGLAND_CODE, "England", "England", sex, age, DEPRIVATION_TYPE, decile, period, cell, "", "Not compared", "Not compared", latest))
+                for code in regions:
+                    cell = region_cells[code]
+                    vs_england = _compare(cell.value, cell.lower95 or cell.value, cell.upper95 or cell.value, england.value, ind.polarity)  # type: ignore[arg-type]
+                    rows.append(_row(ind, ENGLAND_CODE, "England", code, REGIONS[code], "Region", sex, age, "", "", period, cell, "", vs_england, "Not compared", latest))
+                for area in children:
+                    cell = _cell(ind, area.code, period, sex, age, "", revision)
+                    trend = ""
+                    if period.sortable == latest:
+                        trend = TRENDS[_rng(ind.id, area.code, "trend", revision).randrange(len(TRENDS))]
+                    if area.code in SUPPRESSED_AREAS and ind.unit not in ("score",):
+                        cell = Cell(None, None, None, None, None, None, None, SUPPRESSION_NOTE)
+                        vs_england = vs_region = "Not compared"
+                        trend = "Cannot be calculated" if trend else ""
+                    else:
+                        lo = cell.lower95 if cell.lower95 is not None else cell.value
+                        hi = cell.upper95 if cell.upper95 is not None else cell.value
+                        parent = region_cells.get(area.parent_code) or _cell(ind, area.parent_code, period, sex, age, "", revision)
+                        vs_england = _compare(cell.value, lo, hi, england.value, ind.polarity)  # type: ignore[arg-type]
+                        vs_region = _compare(cell.value, lo, hi, parent.value, ind.polarity)  # type: ignore[arg-type]
+                    rows.append(_row(ind, area.parent_code, area.parent_name, area.code, area.name, area.area_type, sex, age, "", "", period, cell, trend, vs_england, vs_region, latest))
+    return tuple(rows)
+
+
+def _row(ind: SampleIndicator, parent_code: str, parent_name: str, code: str, name: str, area_type: str,
+         sex: str, age: str, category_type: str, category: str, period: Period, cell: Cell, trend: str,
+         vs_england: str, vs_region: str, latest: int) -> tuple[str, ...]:  # fmt: skip
+    return (
+        str(ind.id), ind.name, parent_code, parent_name, code, name, area_type, sex, age,
+        category_type, category, period.label, _num(cell.value), _num(cell.lower95), _num(cell.upper95),
+        _num(cell.lower998), _num(cell.upper998), _num(cell.count), _num(cell.denominator), cell.note,
+        trend, vs_england, vs_region, str(period.sortable),
+        "New data" if period.sortable == latest else "", "", period.range,
+    )  # fmt: skip
+
+
+METADATA_HEADER: tuple[str, ...] = (
+    "Indicator ID", "Indicator", "Definition", "Rationale", "Data source", "Indicator source",
+    "Methodology", "Standard population/values", "Confidence interval details", "Source of numerator",
+    "Definition of numerator", "Source of denominator", "Definition of denominator", "Disclosure control",
+    "Caveats", "Copyright", "Data re-use", "Links", "Indicator number", "Notes", "Frequency", "Rounding",
+    "Indicator Content", "Specific rationale", "Unit", "Value type", "Year type", "Polarity",
+    "Impact of COVID-19",
+)  # fmt: skip
+
+
+def metadata_row(ind: SampleIndicator) -> tuple[str, ...]:
+    """The text metadata of one indicator, labelled synthetic in its data source."""
+    values = {
+        "Indicator ID": str(ind.id),
+        "Indicator": ind.name.strip(),
+        "Definition": f"{ind.name.strip()} (synthetic sample definition).",
+        "Rationale": "Synthetic sample data for testing; not a real statistic.",
+        "Data source": "Synthetic sample data (jsna sample-api)",
+        "Indicator source": "jsna sample-api",
+        "Methodology": "Deterministic pseudo-random values of the real shape.",
+        "Confidence interval details": "Wilson/Byar approximations, synthetic.",
+        "Disclosure control": "Small counts suppressed, as in the live service.",
+        "Copyright": "Synthetic",
+        "Frequency": "Annual" if ind.periods != "quarterly" else "Quarterly",
+        "Unit": ind.unit,
+        "Value type": ind.value_type,
+        "Year type": ind.year_type,
+        "Polarity": ind.polarity,
+    }
+    return tuple(values.get(h, "") for h in METADATA_HEADER)
+
+
+def last_uploaded(ind: SampleIndicator, revision: int) -> str:
+    """Deterministic upload time; a revision moves it forward as an update would."""
+    day = 1 + ind.id % 27
+    month = 1 + (ind.id // 27) % 10
+    return f"2025-{month:02d}-{day:02d}T09:31:00" if revision == 0 else f"2026-11-{min(revision, 28):02d}T06:00:00"

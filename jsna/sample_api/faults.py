@@ -1,0 +1,102 @@
+"""Fault injection for the sample API: the failures the live service and proxies produce.
+
+A fault matches requests by a substring of their path and applies a number of times
+(or always). Tests set faults through ``SampleApiState`` directly, or over HTTP with
+``POST /_sample/config``, or at start-up with ``jsna sample-api --config FILE``.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+FAULT_KINDS = (
+    "status",  # answer with `status` (and Retry-After if given)
+    "html",  # an HTML error page with status 200, as proxies serve
+    "truncate",  # cut the body in half, keeping the declared Content-Length
+    "truncate_chunked",  # cut the body mid-row and end the answer cleanly (no length)
+    "delay",  # wait `seconds` before answering
+    "reset",  # close the connection without an answer
+    "drop_column",  # leave out the served column named `column`
+    "rename_column",  # rename column `column` to `new_name`
+    "extra_column",  # add an unknown column `column` with value `value`
+    "set_value",  # set `column` to `value` in rows of indicator `indicator_id` (and area)
+)
+
+
+@dataclass
+class Fault:
+    """One injected failure."""
+
+    kind: str
+    match: str = "all_data"
+    times: int | None = 1
+    status: int = 503
+    retry_after: str | None = None
+    seconds: float = 0.0
+    column: str | None = None
+    new_name: str | None = None
+    value: str = ""
+    indicator_id: int | None = None
+    area_code: str | None = None
+    category: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {self.kind!r}; expected one of {FAULT_KINDS}")
+
+
+@dataclass
+class SampleApiState:
+    """Mutable server state: faults, latency, revisions and a request log."""
+
+    faults: list[Fault] = field(default_factory=list)
+    latency_seconds: float = 0.0  # added to every request
+    seconds_per_indicator: float = 0.0  # added per indicator id in a data request
+    revisions: dict[int, int] = field(default_factory=dict)  # simulated upstream updates
+    bom: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+
+    def take_faults(self, path: str) -> list[Fault]:
+        """The faults that apply to this request, consuming one use of each."""
+        chosen: list[Fault] = []
+        with self.lock:
+            for fault in self.faults:
+                if fault.match in path and (fault.times is None or fault.times > 0):
+                    if fault.times is not None:
+                        fault.times -= 1
+                    chosen.append(fault)
+        return chosen
+
+    def log(self, path: str, query: str, status: int) -> None:
+        with self.lock:
+            self.requests.append({"path": path, "query": query, "status": status})
+
+    def configure(self, config: dict[str, Any]) -> None:
+        """Apply a JSON configuration (the ``/_sample/config`` body or a config file)."""
+        with self.lock:
+            if "faults" in config:
+                self.faults = [Fault(**f) for f in config["faults"]]
+            if "latency_seconds" in config:
+                self.latency_seconds = float(config["latency_seconds"])
+            if "seconds_per_indicator" in config:
+                self.seconds_per_indicator = float(config["seconds_per_indicator"])
+            if "revisions" in config:
+                self.revisions = {int(k): int(v) for k, v in config["revisions"].items()}
+            if "bom" in config:
+                self.bom = bool(config["bom"])
+            if config.get("reset_requests"):
+                self.requests.clear()
+
+    def snapshot(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "faults": [asdict(f) for f in self.faults],
+                "latency_seconds": self.latency_seconds,
+                "seconds_per_indicator": self.seconds_per_indicator,
+                "revisions": {str(k): v for k, v in self.revisions.items()},
+                "bom": self.bom,
+                "requests": list(self.requests),
+            }

@@ -1,0 +1,85 @@
+"""Raw (text, as served) -> tidy typed rows for the region's areas and comparators.
+
+Numbers are parsed from the served text with ``float()`` semantics, which keeps every
+digit a double can hold; an empty cell stays missing (never 0). A cell that is not a
+number is not coerced: the row is marked with a reason and quarantined by the core
+asset, so a commissioner never sees a made-up value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from jsna.areas import ENGLAND_CODE, RegionConfig
+from jsna.catalogue import Catalogue
+from schemas.columns import COLUMN_NAMES, FLOAT_COLUMNS, SERVED_NUMBERS, TEXT_COLUMNS
+
+COMPARATOR_KEY = ["indicator_id", "period", "sex", "age", "category_type", "category"]
+LABEL_COLUMNS = ("indicator_name", "area_name", "area_type", "period", "sex", "age", "category_type", "category")
+
+
+@dataclass
+class TidyResult:
+    """Typed rows, the reason each bad row is bad, and the served text behind them."""
+
+    frame: pd.DataFrame
+    problems: pd.Series  # index -> reason, for rows whose served text is not usable
+    served: pd.DataFrame  # the raw text rows, same index as frame
+
+
+def tidy(raw: pd.DataFrame, metadata: pd.DataFrame, catalogue: Catalogue, region: RegionConfig) -> TidyResult:
+    """Select the region's areas and comparators, type the columns, join metadata."""
+    wanted = {a.code for a in region.areas} | {region.region_code, ENGLAND_CODE}
+    served = raw[raw["area_code"].isin(wanted)].copy()
+    served = served.reset_index(drop=True)
+    problems: dict[int, list[str]] = {}
+
+    frame = pd.DataFrame(index=served.index)
+    ids = pd.to_numeric(served["indicator_id"], errors="coerce")
+    for i in served.index[ids.isna()]:
+        problems.setdefault(i, []).append(f"indicator_id is not a whole number ({served.at[i, 'indicator_id']!r})")
+    frame["indicator_id"] = ids.fillna(0).astype("int64")
+    sortable = pd.to_numeric(served["period_sortable"], errors="coerce")
+    for i in served.index[sortable.isna()]:
+        problems.setdefault(i, []).append(f"period_sortable is not a number ({served.at[i, 'period_sortable']!r})")
+    frame["period_sortable"] = sortable.fillna(0).astype("int64")
+
+    for column in SERVED_NUMBERS:
+        text = served[column].fillna("").str.strip()
+        numbers = pd.to_numeric(text.where(text != "", None), errors="coerce").astype("float64")
+        bad = (text != "") & numbers.isna()
+        for i in served.index[bad]:
+            problems.setdefault(i, []).append(f"{column} is not a number ({served.at[i, column]!r})")
+        frame[column] = numbers
+
+    for column in LABEL_COLUMNS:
+        frame[column] = served[column].fillna("").str.strip()
+    for column in ("area_code", "value_note", "recent_trend", "compared_to_england", "compared_to_region"):
+        frame[column] = served[column].fillna("").str.strip()
+
+    by_id = catalogue.by_id()
+    frame["domain"] = frame["indicator_id"].map(lambda i: by_id[i].domain if i in by_id else "")
+    meta = metadata.assign(indicator_id=metadata["indicator_id"].astype("int64")).set_index("indicator_id")
+    for column in ("unit", "value_type", "polarity"):
+        frame[column] = frame["indicator_id"].map(meta[column]).fillna("") if len(meta) else ""
+    frame["source"] = served["source"]
+    frame["retrieved_at"] = pd.to_datetime(served["retrieved_at"], utc=True).astype("datetime64[us, UTC]")
+
+    frame = add_comparators(frame, region.region_code)
+    frame = frame[list(COLUMN_NAMES)]
+    frame = frame.astype({c: "string" for c in TEXT_COLUMNS} | {c: "float64" for c in FLOAT_COLUMNS})
+    reasons = pd.Series({i: "; ".join(r) for i, r in problems.items()}, dtype="string")
+    return TidyResult(frame=frame, problems=reasons, served=served)
+
+
+def add_comparators(frame: pd.DataFrame, region_code: str) -> pd.DataFrame:
+    """``england_value`` and ``london_value``: the comparator's value for the same key."""
+    out = frame.copy()
+    for code, column in ((ENGLAND_CODE, "england_value"), (region_code, "london_value")):
+        ref = frame.loc[frame["area_code"] == code, [*COMPARATOR_KEY, "value"]]
+        ref = ref.drop_duplicates(COMPARATOR_KEY, keep=False).rename(columns={"value": column})
+        out = out.drop(columns=[column], errors="ignore").merge(ref, on=COMPARATOR_KEY, how="left", validate="many_to_one")
+    out.index = frame.index
+    return out

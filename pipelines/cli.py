@@ -1,0 +1,152 @@
+"""The ``jsna`` command: ``jsna refresh`` and ``jsna sample-api``.
+
+``jsna refresh`` runs the Dagster graph in-process (the same assets the UI runs) and
+prints where the outputs are. On failure it exits non-zero with a one-line reason, no
+traceback: an analyst should be told what to do, not shown a stack.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from jsna.fingertips import FingertipsError, FingertipsUnavailable
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def _contiguous_ranges(selected: list[str], ordered: list[str]) -> list[tuple[str, str]]:
+    """Selected partition keys as runs of neighbours in partition order."""
+    positions = sorted(ordered.index(s) for s in set(selected))
+    ranges: list[tuple[str, str]] = []
+    start = prev = positions[0]
+    for pos in positions[1:]:
+        if pos != prev + 1:
+            ranges.append((ordered[start], ordered[prev]))
+            start = pos
+        prev = pos
+    ranges.append((ordered[start], ordered[prev]))
+    return ranges
+
+
+def _instance():  # noqa: ANN202 - DagsterInstance import is deferred to keep start-up fast
+    from dagster import DagsterInstance
+
+    if os.environ.get("DAGSTER_HOME"):
+        Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+        return DagsterInstance.get()
+    return DagsterInstance.ephemeral()
+
+
+def _reason(exc: BaseException) -> BaseException:
+    """The user's exception inside Dagster's step-failure wrapper."""
+    seen = exc
+    while True:
+        inner = getattr(seen, "user_exception", None) or seen.__cause__
+        if inner is None or inner is seen:
+            return seen
+        seen = inner
+
+
+def refresh(args: argparse.Namespace) -> int:
+    from dagster import AssetKey
+
+    from assets.out import BOROUGH_KEY
+    from pipelines.definitions import build_definitions
+    from pipelines.jobs import RANGE_END, RANGE_START
+
+    defs = build_definitions(api_url=args.api_url, output_dir=args.output)
+    settings = defs.resources["settings"]
+    output = Path(settings.output_dir)  # type: ignore[attr-defined]
+    region = settings.region()  # type: ignore[attr-defined]
+    slugs = region.slugs
+    selected = args.borough or slugs
+    unknown = [s for s in selected if s not in slugs]
+    if unknown:
+        print(f"error: unknown borough slug(s): {', '.join(unknown)}; expected one of: {', '.join(slugs)}", file=sys.stderr)
+        return EXIT_USAGE
+    job = defs.resolve_job_def("refresh_all")
+    instance = _instance()
+    run_config = {"loggers": {"console": {"config": {"log_level": args.log_level}}}}
+    ranges = _contiguous_ranges(selected, slugs)
+    print(f"Refreshing {len(selected)} borough(s) from {defs.resources['fingertips'].base_url}")  # type: ignore[attr-defined]
+    try:
+        for n, (first, last) in enumerate(ranges):
+            selection = None if n == 0 else [AssetKey(BOROUGH_KEY)]
+            job.execute_in_process(
+                run_config=run_config,
+                instance=instance,
+                tags={RANGE_START: first, RANGE_END: last, "jsna/trigger": "cli"},
+                asset_selection=selection,
+            )
+    except Exception as exc:  # noqa: BLE001 - every failure becomes one line for the user
+        reason = _reason(exc)
+        message = getattr(reason, "description", None) or str(reason) or type(reason).__name__
+        print(f"error: refresh failed: {message.splitlines()[0]}", file=sys.stderr)
+        if isinstance(reason, FingertipsUnavailable):
+            print("hint: check your internet connection or proxy settings (HTTPS_PROXY); "
+                  "to try the pipeline offline, run: make sample", file=sys.stderr)
+        elif isinstance(reason, FingertipsError):
+            print("hint: the API answered with something other than the data asked for; "
+                  "previous outputs are unchanged.", file=sys.stderr)
+        return EXIT_FAILED
+    manifest = json.loads((output / "manifest.json").read_text())
+    label = "SYNTHETIC SAMPLE DATA" if manifest.get("synthetic") else "Fingertips data"
+    print(f"Done ({label}). Outputs in {output}")
+    print(f"  boroughs/<slug>/indicator_values.parquet|csv  ({len(selected)} borough(s))")
+    print("  london/indicator_values.parquet|csv, data_dictionary.csv, manifest.json")
+    return 0
+
+
+def sample_api(args: argparse.Namespace) -> int:
+    from jsna.sample_api.faults import SampleApiState
+    from jsna.sample_api.server import SampleApiServer
+
+    state = SampleApiState()
+    if args.config:
+        state.configure(json.loads(Path(args.config).read_text()))
+    server = SampleApiServer(args.host, args.port, state)
+    print(f"Sample Fingertips API (SYNTHETIC DATA) at {server.base_url}", flush=True)
+    print(f"  e.g. FINGERTIPS_API_URL={server.base_url} jsna refresh --output data/sample", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="jsna", description="The mental wellbeing JSNA pipeline.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("refresh", help="fetch, validate and publish the JSNA dataset")
+    r.add_argument("--api-url", help="Fingertips API base URL (default: $FINGERTIPS_API_URL or the live API)")
+    r.add_argument("--output", help="output folder (default: $JSNA_OUTPUT_DIR or data/output)")
+    r.add_argument("--borough", nargs="+", metavar="SLUG", help="only these boroughs (e.g. southwark lewisham)")
+    r.add_argument("--log-level", default="CRITICAL", choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"])
+    r.set_defaults(func=refresh)
+
+    s = sub.add_parser("sample-api", help="serve the offline sample API (synthetic data)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8765)
+    s.add_argument("--config", help="JSON file of faults/latency to inject (see README)")
+    s.set_defaults(func=sample_api)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,38 @@
+"""The Dagster ``Definitions``: every asset, check, job, schedule and resource."""
+
+from __future__ import annotations
+
+from dagster import Definitions
+
+from assets.core import core_jsna__indicator_values
+from assets.out import (
+    out_jsna__borough_indicator_values,
+    out_jsna__data_dictionary,
+    out_jsna__london_indicator_values,
+)
+from assets.raw import raw_fingertips__indicator_data, raw_fingertips__indicator_metadata
+from pipelines.jobs import refresh_all
+from pipelines.resources import build_resources
+from pipelines.schedules import nightly_refresh
+
+ALL_ASSETS = [
+    raw_fingertips__indicator_metadata,
+    raw_fingertips__indicator_data,
+    core_jsna__indicator_values,
+    out_jsna__borough_indicator_values,
+    out_jsna__london_indicator_values,
+    out_jsna__data_dictionary,
+]
+
+
+def build_definitions(**resource_args: object) -> Definitions:
+    """Definitions with resources from arguments (CLI, tests) or the environment (UI)."""
+    return Definitions(
+        assets=ALL_ASSETS,
+        jobs=[refresh_all],
+        schedules=[nightly_refresh],
+        resources=build_resources(**resource_args),  # type: ignore[arg-type]
+    )
+
+
+defs = build_definitions()

@@ -1,0 +1,22 @@
+"""Jobs, and the run tags that put every borough partition into one run."""
+
+from __future__ import annotations
+
+from dagster import AssetSelection, define_asset_job
+
+from assets.partitions import borough_partitions
+
+RANGE_START = "dagster/asset_partition_range_start"
+RANGE_END = "dagster/asset_partition_range_end"
+
+refresh_all = define_asset_job(
+    "refresh_all",
+    selection=AssetSelection.all(),
+    description="Fetch, validate and publish every indicator for every borough (one run).",
+)
+
+
+def all_boroughs_tags() -> dict[str, str]:
+    """Tags for a single run covering every borough partition (single-run backfill)."""
+    keys = borough_partitions.get_partition_keys()
+    return {RANGE_START: keys[0], RANGE_END: keys[-1]}

@@ -1,0 +1,92 @@
+"""Dagster resources: the Fingertips client and the project settings.
+
+Plain fields, configured from the environment at load time, so the same definitions
+run against the live API, a mirror or the offline sample API.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dagster import ConfigurableResource, FilesystemIOManager
+
+from jsna.areas import LONDON_CODE, RegionConfig
+from jsna.catalogue import Catalogue, load_catalogue
+from jsna.fingertips import DEFAULT_BASE_URL, FingertipsClient, RetryPolicy
+from jsna.publish import OutputRoot
+
+DEFAULT_OUTPUT_DIR = "data/output"
+# Where real outputs live: synthetic data is never written here.
+REAL_OUTPUT_DIR = Path(__file__).resolve().parent.parent / DEFAULT_OUTPUT_DIR
+
+
+class FingertipsResource(ConfigurableResource):
+    """Connection settings for a Fingertips-style API."""
+
+    base_url: str = DEFAULT_BASE_URL
+    connect_timeout: float = 10.0
+    read_timeout: float = 120.0
+    max_attempts: int = 4
+    retry_budget_seconds: float = 300.0
+    backoff_base_seconds: float = 1.0
+    max_concurrency: int = 4
+
+    def client(self) -> FingertipsClient:
+        return FingertipsClient(
+            self.base_url,
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            retry=RetryPolicy(
+                max_attempts=self.max_attempts,
+                backoff_base=self.backoff_base_seconds,
+                total_seconds=self.retry_budget_seconds,
+            ),
+            max_concurrency=self.max_concurrency,
+        )
+
+
+class JsnaSettings(ConfigurableResource):
+    """Where outputs go, which region, which catalogue."""
+
+    output_dir: str = DEFAULT_OUTPUT_DIR
+    region_code: str = LONDON_CODE
+    catalogue_path: str = ""  # empty: the catalogue shipped with the package
+    real_output_dir: str = str(REAL_OUTPUT_DIR)
+
+    def catalogue(self) -> Catalogue:
+        return load_catalogue(self.catalogue_path or None)
+
+    def region(self) -> RegionConfig:
+        return RegionConfig(self.region_code)
+
+    def output_root(self) -> OutputRoot:
+        return OutputRoot(self.output_dir)
+
+
+def region_from_env() -> RegionConfig:
+    """The region whose areas become partitions (``JSNA_REGION_CODE``, default London)."""
+    return RegionConfig(os.environ.get("JSNA_REGION_CODE", LONDON_CODE))
+
+
+def build_resources(
+    api_url: str | None = None,
+    output_dir: str | None = None,
+    *,
+    catalogue_path: str | None = None,
+    **client_settings: float | int,
+) -> dict[str, object]:
+    """Resources from arguments, falling back to the environment, then to defaults."""
+    base_url = api_url or os.environ.get("FINGERTIPS_API_URL") or DEFAULT_BASE_URL
+    out = output_dir or os.environ.get("JSNA_OUTPUT_DIR") or DEFAULT_OUTPUT_DIR
+    out = str(Path(out).resolve())
+    return {
+        "fingertips": FingertipsResource(base_url=base_url, **client_settings),
+        "settings": JsnaSettings(
+            output_dir=out,
+            region_code=region_from_env().region_code,
+            catalogue_path=catalogue_path or os.environ.get("JSNA_CATALOGUE", ""),
+        ),
+        # Intermediate tables between assets live with the outputs they feed, hidden.
+        "io_manager": FilesystemIOManager(base_dir=str(Path(out) / ".dagster" / "storage")),
+    }
