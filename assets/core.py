@@ -6,7 +6,6 @@ inequality category) the run fails, because a borough table without its headline
 figure would mislead.
 """
 
-
 import pandas as pd
 from dagster import (
     AssetCheckResult,
@@ -32,7 +31,9 @@ QUARANTINE_DIR = "quarantine"
 QUARANTINE_COLUMNS = [*ROW_KEY, "area_name", *SERVED_NUMBERS, "value_note", "request_url", "reason"]
 
 
-def split_valid(frame: pd.DataFrame, problems: pd.Series, served: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def split_valid(
+    frame: pd.DataFrame, problems: pd.Series, served: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(valid rows, quarantined rows with the served text and reason, failure cases)."""
     schema_reasons, cases = row_failures(frame)
     reasons = pd.concat([problems, schema_reasons]).groupby(level=0).agg(lambda r: "; ".join(r))
@@ -52,7 +53,9 @@ def split_valid(frame: pd.DataFrame, problems: pd.Series, served: pd.DataFrame) 
     description="Tidy indicator values for the region's areas, the region and England, validated with "
     "pandera before anything is written; invalid rows are quarantined with the reason.",
     metadata={"dagster/column_schema": table_schema()},
-    check_specs=[AssetCheckSpec("rows_valid", asset=CORE_KEY, description="No row breaks the indicator_values contract.")],
+    check_specs=[
+        AssetCheckSpec("rows_valid", asset=CORE_KEY, description="No row breaks the indicator_values contract.")
+    ],
 )
 def core_jsna__indicator_values(
     context: AssetExecutionContext, settings: JsnaSettings, raw_data: pd.DataFrame, raw_metadata: pd.DataFrame
@@ -82,7 +85,7 @@ def core_jsna__indicator_values(
     valid = add_comparators(valid, region.region_code)[list(COLUMN_NAMES)]
     indicator_values_schema().validate(valid, lazy=True)
     root = settings.output_root()
-    with root.publication(context.run_id) as pub:
+    with root.publication(context.run.run_id) as pub:
         pub.write_parquet(f"{QUARANTINE_DIR}/indicator_values_quarantine.parquet", quarantine)
         pub.write_csv(f"{QUARANTINE_DIR}/indicator_values_quarantine.csv", quarantine)
         root.publish(pub, {})

@@ -15,9 +15,7 @@ DATASET = "JSNA mental wellbeing indicators (Fingertips)"
 
 def table_schema() -> TableSchema:
     """The column schema shown in the UI, from the one column description."""
-    return TableSchema(
-        columns=[TableColumn(c.name, c.type, description=c.description) for c in INDICATOR_VALUES]
-    )
+    return TableSchema(columns=[TableColumn(c.name, c.type, description=c.description) for c in INDICATOR_VALUES])
 
 
 def latest_headlines(frame: pd.DataFrame) -> pd.DataFrame:
@@ -26,7 +24,9 @@ def latest_headlines(frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     headline = frame[frame["category"] == ""].copy()
     headline["_persons"] = headline["sex"] != "Persons"
-    headline = headline.sort_values(["indicator_id", "_persons", "period_sortable", "age"], ascending=[True, True, False, True])
+    headline = headline.sort_values(
+        ["indicator_id", "_persons", "period_sortable", "age"], ascending=[True, True, False, True]
+    )
     return headline.drop_duplicates("indicator_id").drop(columns="_persons")
 
 
@@ -35,8 +35,20 @@ def preview_markdown(frame: pd.DataFrame, limit: int = 60) -> str:
     latest = latest_headlines(frame)
     if latest.empty:
         return "_no rows_"
-    view = latest[["domain", "indicator_name", "period", "sex", "age", "value", "unit",
-                   "london_value", "england_value", "compared_to_england"]].head(limit)
+    view = latest[
+        [
+            "domain",
+            "indicator_name",
+            "period",
+            "sex",
+            "age",
+            "value",
+            "unit",
+            "london_value",
+            "england_value",
+            "compared_to_england",
+        ]
+    ].head(limit)
     view = view.assign(indicator_name=view["indicator_name"].str.slice(0, 60))
     return view.to_markdown(index=False)
 

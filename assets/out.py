@@ -6,7 +6,6 @@ and ``manifest.json`` (kept by ``jsna.publish``). Every write goes through a
 publication, so readers never see half a file.
 """
 
-
 import pandas as pd
 from dagster import (
     AssetExecutionContext,
@@ -55,7 +54,7 @@ def out_jsna__borough_indicator_values(
     fields = provenance(core, settings, fingertips)
     counts: dict[str, int] = {}
     previews: dict[str, str] = {}
-    with root.publication(context.run_id) as pub:
+    with root.publication(context.run.run_id) as pub:
         slugs = context.partition_keys
         for n, slug in enumerate(slugs, start=1):
             area = region.area_for_slug(slug)
@@ -101,7 +100,7 @@ def out_jsna__london_indicator_values(
     root = settings.output_root()
     fields = provenance(core, settings, fingertips)
     rows = core.sort_values(SORT, kind="stable").reset_index(drop=True)
-    with root.publication(context.run_id) as pub:
+    with root.publication(context.run.run_id) as pub:
         pub.write_parquet("london/indicator_values.parquet", rows, parquet_metadata(fields))
         pub.write_csv("london/indicator_values.csv", rows)
         root.publish(pub, fields)
@@ -151,8 +150,25 @@ def data_dictionary(core: pd.DataFrame, metadata: pd.DataFrame, settings: JsnaSe
             }
         )
     table = pd.concat([columns, pd.DataFrame(rows)], ignore_index=True)
-    order = ["section", "name", "label", "domain", "why_it_matters", "indicator_name", "description", "type", "unit",
-             "value_type", "year_type", "polarity", "data_source", "frequency", "last_uploaded_at", "source", "has_data"]
+    order = [
+        "section",
+        "name",
+        "label",
+        "domain",
+        "why_it_matters",
+        "indicator_name",
+        "description",
+        "type",
+        "unit",
+        "value_type",
+        "year_type",
+        "polarity",
+        "data_source",
+        "frequency",
+        "last_uploaded_at",
+        "source",
+        "has_data",
+    ]
     return table.reindex(columns=order).fillna("").astype("string")
 
 
@@ -173,7 +189,9 @@ def out_jsna__data_dictionary(
 ) -> MaterializeResult:
     root = settings.output_root()
     table = data_dictionary(core, raw_metadata, settings)
-    with root.publication(context.run_id) as pub:
+    with root.publication(context.run.run_id) as pub:
         pub.write_csv("data_dictionary.csv", table)
         root.publish(pub, provenance(core, settings, fingertips))
-    return MaterializeResult(metadata={"dagster/row_count": len(table), "preview": MetadataValue.md(table.head(40).to_markdown(index=False))})
+    return MaterializeResult(
+        metadata={"dagster/row_count": len(table), "preview": MetadataValue.md(table.head(40).to_markdown(index=False))}
+    )

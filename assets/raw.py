@@ -5,8 +5,6 @@ server declared its data synthetic. Ids the API does not know, or that came back
 no rows at the area type, are listed by the non-blocking ``catalogue_complete`` checks.
 """
 
-
-import pandas as pd
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -36,8 +34,11 @@ def source_label(synthetic: bool) -> str:
     owners=OWNERS,
     description="Indicator metadata from the API (name, definition, unit, value type, year type, polarity, "
     "data source, frequency) with each indicator's last upload time.",
-    check_specs=[AssetCheckSpec("catalogue_ids_known", asset=META_KEY, blocking=False,
-                                description="Every catalogue id is known to the API.")],
+    check_specs=[
+        AssetCheckSpec(
+            "catalogue_ids_known", asset=META_KEY, blocking=False, description="Every catalogue id is known to the API."
+        )
+    ],
 )
 def raw_fingertips__indicator_metadata(
     context: AssetExecutionContext, fingertips: FingertipsResource, settings: JsnaSettings
@@ -81,8 +82,14 @@ def raw_fingertips__indicator_metadata(
     owners=OWNERS,
     deps=[META_KEY],
     description="Indicator data rows as served (every cell as text), with request URL and retrieval time.",
-    check_specs=[AssetCheckSpec("catalogue_complete", asset=DATA_KEY, blocking=False,
-                                description="Every catalogue indicator has data at the configured area type.")],
+    check_specs=[
+        AssetCheckSpec(
+            "catalogue_complete",
+            asset=DATA_KEY,
+            blocking=False,
+            description="Every catalogue indicator has data at the configured area type.",
+        )
+    ],
 )
 def raw_fingertips__indicator_data(
     context: AssetExecutionContext, fingertips: FingertipsResource, settings: JsnaSettings

@@ -102,9 +102,7 @@ class RegionConfig:
 
     def __post_init__(self) -> None:
         if self.region_code not in REGIONS:
-            raise ValueError(
-                f"unknown region code {self.region_code!r}; expected one of {', '.join(REGIONS)}"
-            )
+            raise ValueError(f"unknown region code {self.region_code!r}; expected one of {', '.join(REGIONS)}")
         if self.region_code not in REGION_CHILDREN:
             raise ValueError(
                 f"no list of child areas for {REGIONS[self.region_code]} ({self.region_code}) "
@@ -127,7 +125,4 @@ class RegionConfig:
         for area in self.areas:
             if area.slug == slug:
                 return area
-        raise ValueError(
-            f"unknown area slug {slug!r} for {self.region_name}; "
-            f"expected one of: {', '.join(self.slugs)}"
-        )
+        raise ValueError(f"unknown area slug {slug!r} for {self.region_name}; expected one of: {', '.join(self.slugs)}")

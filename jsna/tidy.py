@@ -80,6 +80,8 @@ def add_comparators(frame: pd.DataFrame, region_code: str) -> pd.DataFrame:
     for code, column in ((ENGLAND_CODE, "england_value"), (region_code, "london_value")):
         ref = frame.loc[frame["area_code"] == code, [*COMPARATOR_KEY, "value"]]
         ref = ref.drop_duplicates(COMPARATOR_KEY, keep=False).rename(columns={"value": column})
-        out = out.drop(columns=[column], errors="ignore").merge(ref, on=COMPARATOR_KEY, how="left", validate="many_to_one")
+        out = out.drop(columns=[column], errors="ignore").merge(
+            ref, on=COMPARATOR_KEY, how="left", validate="many_to_one"
+        )
     out.index = frame.index
     return out

@@ -69,7 +69,10 @@ def refresh(args: argparse.Namespace) -> int:
     selected = args.borough or slugs
     unknown = [s for s in selected if s not in slugs]
     if unknown:
-        print(f"error: unknown borough slug(s): {', '.join(unknown)}; expected one of: {', '.join(slugs)}", file=sys.stderr)
+        print(
+            f"error: unknown borough slug(s): {', '.join(unknown)}; expected one of: {', '.join(slugs)}",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     job = defs.resolve_job_def("refresh_all")
     instance = _instance()
@@ -90,11 +93,16 @@ def refresh(args: argparse.Namespace) -> int:
         message = getattr(reason, "description", None) or str(reason) or type(reason).__name__
         print(f"error: refresh failed: {message.splitlines()[0]}", file=sys.stderr)
         if isinstance(reason, FingertipsUnavailable):
-            print("hint: check your internet connection or proxy settings (HTTPS_PROXY); "
-                  "to try the pipeline offline, run: make sample", file=sys.stderr)
+            print(
+                "hint: check your internet connection or proxy settings (HTTPS_PROXY); "
+                "to try the pipeline offline, run: make sample",
+                file=sys.stderr,
+            )
         elif isinstance(reason, FingertipsError):
-            print("hint: the API answered with something other than the data asked for; "
-                  "previous outputs are unchanged.", file=sys.stderr)
+            print(
+                "hint: the API answered with something other than the data asked for; previous outputs are unchanged.",
+                file=sys.stderr,
+            )
         return EXIT_FAILED
     manifest = json.loads((output / "manifest.json").read_text())
     label = "SYNTHETIC SAMPLE DATA" if manifest.get("synthetic") else "Fingertips data"

@@ -86,6 +86,7 @@ def build_resources(
             output_dir=out,
             region_code=region_from_env().region_code,
             catalogue_path=catalogue_path or os.environ.get("JSNA_CATALOGUE", ""),
+            real_output_dir=os.environ.get("JSNA_REAL_OUTPUT_DIR") or str(REAL_OUTPUT_DIR),
         ),
         # Intermediate tables between assets live with the outputs they feed, hidden.
         "io_manager": FilesystemIOManager(base_dir=str(Path(out) / ".dagster" / "storage")),

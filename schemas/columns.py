@@ -46,7 +46,9 @@ INDICATOR_VALUES: tuple[ColumnSpec, ...] = (
     ColumnSpec("compared_to_england", TEXT, "Fingertips comparison with England (Better/Similar/Worse ...)."),
     ColumnSpec("compared_to_region", TEXT, "Fingertips comparison with the region (parent area)."),
     ColumnSpec("england_value", FLOAT, "England's value for the same indicator, period, sex, age, category.", True),
-    ColumnSpec("london_value", FLOAT, "The region's (London's) value for the same indicator, period, sex, age, category.", True),
+    ColumnSpec(
+        "london_value", FLOAT, "The region's (London's) value for the same indicator, period, sex, age, category.", True
+    ),
     ColumnSpec("unit", TEXT, "Unit from the indicator metadata (%, per 100,000 ...)."),
     ColumnSpec("value_type", TEXT, "Value type from the indicator metadata (Proportion, Crude rate ...)."),
     ColumnSpec("polarity", TEXT, "Polarity from the indicator metadata (RAG - Low is good ...)."),

@@ -33,7 +33,9 @@ TRENDS = [
     "No significant change",
     "Cannot be calculated",
 ]
-COMPARISON = r"^(Better|Worse|Similar|Higher|Lower|Same|Not compared|Cannot be calculated|[A-Za-z ]*quintile[A-Za-z ]*|)$"
+COMPARISON = (
+    r"^(Better|Worse|Similar|Higher|Lower|Same|Not compared|Cannot be calculated|[A-Za-z ]*quintile[A-Za-z ]*|)$"
+)
 
 _DTYPES = {
     TEXT: pd.StringDtype(),
@@ -83,10 +85,16 @@ def indicator_values_schema() -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         columns,
         checks=[
-            pa.Check(lambda d: _ci_order(d, "lower_ci_95", "upper_ci_95"), name="ci_95_order",
-                     error="lower_ci_95 <= value <= upper_ci_95"),
-            pa.Check(lambda d: _ci_order(d, "lower_ci_99_8", "upper_ci_99_8"), name="ci_99_8_order",
-                     error="lower_ci_99_8 <= value <= upper_ci_99_8"),
+            pa.Check(
+                lambda d: _ci_order(d, "lower_ci_95", "upper_ci_95"),
+                name="ci_95_order",
+                error="lower_ci_95 <= value <= upper_ci_95",
+            ),
+            pa.Check(
+                lambda d: _ci_order(d, "lower_ci_99_8", "upper_ci_99_8"),
+                name="ci_99_8_order",
+                error="lower_ci_99_8 <= value <= upper_ci_99_8",
+            ),
             pa.Check(_proportion_in_range, name="proportion_range", error="a proportion (%) lies within 0-100"),
         ],
         unique=list(ROW_KEY),

@@ -109,8 +109,11 @@ def test_missing_required_column_is_refused(client, sample_api):
 def test_renamed_parent_column_and_extra_columns_still_parse(client, sample_api):
     add_faults(
         sample_api,
-        Fault("rename_column", column="Compared to Region value or percentiles",
-              new_name="Compared to Regions (statistical) value or percentiles"),
+        Fault(
+            "rename_column",
+            column="Compared to Region value or percentiles",
+            new_name="Compared to Regions (statistical) value or percentiles",
+        ),
         Fault("rename_column", column="Compared to goal", new_name="Target data"),
         Fault("extra_column", column="Some new column", value="x"),
     )

@@ -108,9 +108,7 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
         seen[iid] = n
         domain_key = str(entry["domain"])
         if domain_key not in domains:
-            raise CatalogueError(
-                f"{where}: unknown domain {domain_key!r}; expected one of {', '.join(domains)}"
-            )
+            raise CatalogueError(f"{where}: unknown domain {domain_key!r}; expected one of {', '.join(domains)}")
         indicators.append(
             Indicator(
                 id=iid,
@@ -132,6 +130,4 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
 def _no_unknown(entry: dict, allowed: set[str], where: str) -> None:
     unknown = sorted(str(k) for k in entry if k not in allowed)
     if unknown:
-        raise CatalogueError(
-            f"{where}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}"
-        )
+        raise CatalogueError(f"{where}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")

@@ -152,9 +152,7 @@ class FingertipsClient:
         """The full URL of a request, as logged and recorded."""
         return f"{self.base_url}/{path.lstrip('/')}?{urlencode(params, safe=',')}"
 
-    def get(
-        self, path: str, params: dict[str, object], indicator_ids: Sequence[int] = ()
-    ) -> _Answer:
+    def get(self, path: str, params: dict[str, object], indicator_ids: Sequence[int] = ()) -> _Answer:
         """GET with retries; returns the whole body or raises a ``FingertipsError``."""
         url = self.url_for(path, params)
         started = time.monotonic()
@@ -165,9 +163,7 @@ class FingertipsClient:
             t0 = time.monotonic()
             retry_after: float | None = None
             try:
-                response = self._session().get(
-                    url, timeout=self._bounded_timeout(deadline), allow_redirects=True
-                )
+                response = self._session().get(url, timeout=self._bounded_timeout(deadline), allow_redirects=True)
                 body = response.content
                 last_status = response.status_code
                 seconds = time.monotonic() - t0
@@ -408,9 +404,7 @@ def _check_length(response: requests.Response, body: bytes, url: str) -> None:
     declared = response.headers.get("Content-Length")
     encoding = response.headers.get("Content-Encoding")
     if declared and not encoding and declared.isdigit() and int(declared) != len(body):
-        raise FingertipsTruncatedError(
-            f"the body was cut short ({len(body)} of {declared} bytes)", url=url
-        )
+        raise FingertipsTruncatedError(f"the body was cut short ({len(body)} of {declared} bytes)", url=url)
 
 
 def _retry_after_seconds(value: str | None) -> float | None:

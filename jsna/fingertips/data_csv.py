@@ -95,12 +95,9 @@ class ParsedCsv:
 
 def refuse_html(body: bytes, content_type: str | None, url: str | None = None) -> None:
     """Refuse an HTML page served with status 200 (proxies and login walls do this)."""
-    if (content_type and "html" in content_type.lower()) or HTML_START.match(
-        body.lstrip(b"\xef\xbb\xbf")[:200]
-    ):
+    if (content_type and "html" in content_type.lower()) or HTML_START.match(body.lstrip(b"\xef\xbb\xbf")[:200]):
         raise FingertipsResponseError(
-            "the server answered with an HTML page instead of CSV/JSON "
-            "(a proxy, login or error page?)",
+            "the server answered with an HTML page instead of CSV/JSON (a proxy, login or error page?)",
             url=url,
         )
 
@@ -138,28 +135,20 @@ def parse_data_csv(body: bytes, *, url: str | None = None) -> ParsedCsv:
     mapping, unknown = map_header(header)
     missing = [c for c in REQUIRED if c not in mapping.values()]
     if missing:
-        raise FingertipsResponseError(
-            f"unexpected CSV header: missing {', '.join(missing)}; got {header!r}", url=url
-        )
+        raise FingertipsResponseError(f"unexpected CSV header: missing {', '.join(missing)}; got {header!r}", url=url)
     missing_optional = [c for c in CANONICAL if c not in REQUIRED and c not in mapping.values()]
     first_row = next(reader, None)
     if first_row is None or (len(first_row) == 0 and not body.strip().count(b"\n")):
         return ParsedCsv(_empty().frame, header, unknown, missing_optional)
     if not body.endswith(b"\n"):
-        raise FingertipsTruncatedError(
-            "the CSV was cut short (the last row is incomplete)", url=url
-        )
+        raise FingertipsTruncatedError("the CSV was cut short (the last row is incomplete)", url=url)
     width = len(first_row)
     if width > len(header):
-        raise FingertipsResponseError(
-            f"CSV rows have {width} fields but the header only {len(header)}", url=url
-        )
+        raise FingertipsResponseError(f"CSV rows have {width} fields but the header only {len(header)}", url=url)
     # Genuine downloads leave out trailing empty columns; only optional ones may go.
     dropped = [mapping.get(h) for h in header[width:]]
     if any(c in REQUIRED for c in dropped if c):
-        raise FingertipsTruncatedError(
-            f"CSV rows have {width} fields, too few for the header {header!r}", url=url
-        )
+        raise FingertipsTruncatedError(f"CSV rows have {width} fields, too few for the header {header!r}", url=url)
     names = header[:width]
     try:
         table = pa_csv.read_csv(
@@ -173,9 +162,7 @@ def parse_data_csv(body: bytes, *, url: str | None = None) -> ParsedCsv:
             ),
         )
     except pa.ArrowInvalid as exc:
-        raise FingertipsTruncatedError(
-            f"the CSV is malformed or cut short: {str(exc)[:300]}", url=url
-        ) from exc
+        raise FingertipsTruncatedError(f"the CSV is malformed or cut short: {str(exc)[:300]}", url=url) from exc
     keep = [n for n in names if n in mapping]
     frame = table.select(keep).to_pandas()
     frame.columns = [mapping[n] for n in keep]

@@ -41,17 +41,13 @@ def parse_metadata_csv(body: bytes, *, url: str | None = None) -> pd.DataFrame:
     if not body.strip():
         return pd.DataFrame({c: pd.Series([], dtype="string") for c in METADATA_COLUMNS.values()})
     try:
-        frame = pd.read_csv(
-            io.BytesIO(body), dtype=str, keep_default_na=False, na_values=[], encoding="utf-8"
-        )
+        frame = pd.read_csv(io.BytesIO(body), dtype=str, keep_default_na=False, na_values=[], encoding="utf-8")
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise FingertipsResponseError(f"indicator metadata CSV is malformed: {exc}", url=url) from exc
     frame.columns = [METADATA_COLUMNS.get(c.strip(), snake(c)) for c in frame.columns]
     missing = [c for c in METADATA_REQUIRED if c not in frame.columns]
     if missing:
-        raise FingertipsResponseError(
-            f"unexpected indicator metadata header: missing {', '.join(missing)}", url=url
-        )
+        raise FingertipsResponseError(f"unexpected indicator metadata header: missing {', '.join(missing)}", url=url)
     for column in METADATA_COLUMNS.values():
         if column not in frame.columns:
             frame[column] = ""

@@ -218,16 +218,75 @@ def indicator_rows(ind: SampleIndicator, region_code: str | None, revision: int 
             for age in ind.ages:
                 england = _cell(ind, ENGLAND_CODE, period, sex, age, "", revision)
                 region_cells = {code: _cell(ind, code, period, sex, age, "", revision) for code in regions}
-                rows.append(_row(ind, "", "", ENGLAND_CODE, "England", "England", sex, age, "", "", period, england, "", "Not compared", "Not compared", latest))
+                rows.append(
+                    _row(
+                        ind,
+                        "",
+                        "",
+                        ENGLAND_CODE,
+                        "England",
+                        "England",
+                        sex,
+                        age,
+                        "",
+                        "",
+                        period,
+                        england,
+                        "",
+                        "Not compared",
+                        "Not compared",
+                        latest,
+                    )
+                )
                 if ind.deprivation:
                     for n, decile in enumerate(DECILES):
                         cell = _cell(ind, ENGLAND_CODE, period, sex, age, decile, revision)
                         cell = Cell(cell.value * (1.3 - n * 0.06), None, None, None, None, None, None, AGGREGATED_NOTE)  # type: ignore[operator]
-                        rows.append(_row(ind, "", "", ENGLAND_CODE, "England", "England", sex, age, DEPRIVATION_TYPE, decile, period, cell, "", "Not compared", "Not compared", latest))
+                        rows.append(
+                            _row(
+                                ind,
+                                "",
+                                "",
+                                ENGLAND_CODE,
+                                "England",
+                                "England",
+                                sex,
+                                age,
+                                DEPRIVATION_TYPE,
+                                decile,
+                                period,
+                                cell,
+                                "",
+                                "Not compared",
+                                "Not compared",
+                                latest,
+                            )
+                        )
                 for code in regions:
                     cell = region_cells[code]
-                    vs_england = _compare(cell.value, cell.lower95 or cell.value, cell.upper95 or cell.value, england.value, ind.polarity)  # type: ignore[arg-type]
-                    rows.append(_row(ind, ENGLAND_CODE, "England", code, REGIONS[code], "Region", sex, age, "", "", period, cell, "", vs_england, "Not compared", latest))
+                    vs_england = _compare(
+                        cell.value, cell.lower95 or cell.value, cell.upper95 or cell.value, england.value, ind.polarity
+                    )  # type: ignore[arg-type]
+                    rows.append(
+                        _row(
+                            ind,
+                            ENGLAND_CODE,
+                            "England",
+                            code,
+                            REGIONS[code],
+                            "Region",
+                            sex,
+                            age,
+                            "",
+                            "",
+                            period,
+                            cell,
+                            "",
+                            vs_england,
+                            "Not compared",
+                            latest,
+                        )
+                    )
                 for area in children:
                     cell = _cell(ind, area.code, period, sex, age, "", revision)
                     trend = ""
@@ -240,10 +299,31 @@ def indicator_rows(ind: SampleIndicator, region_code: str | None, revision: int 
                     else:
                         lo = cell.lower95 if cell.lower95 is not None else cell.value
                         hi = cell.upper95 if cell.upper95 is not None else cell.value
-                        parent = region_cells.get(area.parent_code) or _cell(ind, area.parent_code, period, sex, age, "", revision)
+                        parent = region_cells.get(area.parent_code) or _cell(
+                            ind, area.parent_code, period, sex, age, "", revision
+                        )
                         vs_england = _compare(cell.value, lo, hi, england.value, ind.polarity)  # type: ignore[arg-type]
                         vs_region = _compare(cell.value, lo, hi, parent.value, ind.polarity)  # type: ignore[arg-type]
-                    rows.append(_row(ind, area.parent_code, area.parent_name, area.code, area.name, area.area_type, sex, age, "", "", period, cell, trend, vs_england, vs_region, latest))
+                    rows.append(
+                        _row(
+                            ind,
+                            area.parent_code,
+                            area.parent_name,
+                            area.code,
+                            area.name,
+                            area.area_type,
+                            sex,
+                            age,
+                            "",
+                            "",
+                            period,
+                            cell,
+                            trend,
+                            vs_england,
+                            vs_region,
+                            latest,
+                        )
+                    )
     return tuple(rows)
 
 

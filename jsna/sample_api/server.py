@@ -33,14 +33,15 @@ HTML_PAGE = (
     b"<!DOCTYPE html><html><head><title>Access denied</title></head>"
     b"<body><h1>Proxy error</h1><p>The request was blocked.</p></body></html>"
 )
-PROFILES = [
-    {"Id": 50, "Name": "Adult mental health and wellbeing", "Key": "mental-health-and-wellbeing", "GroupIds": [1938132720]},
-    {"Id": 91, "Name": "Suicide prevention", "Key": "suicide", "GroupIds": [1938132828]},
-    {"Id": 159, "Name": "Children and young people's mental health", "Key": "cypmh", "GroupIds": [1938133090]},
-    {"Id": 84, "Name": "Dementia", "Key": "dementia", "GroupIds": [1938133052]},
-    {"Id": 19, "Name": "Public Health Outcomes Framework", "Key": "public-health-outcomes-framework", "GroupIds": [1000049]},
-    {"Id": 130, "Name": "Wider determinants of health", "Key": "wider-determinants", "GroupIds": [1938133043]},
-]  # fmt: skip
+_PROFILE_ROWS = (
+    (50, "Adult mental health and wellbeing", "mental-health-and-wellbeing", 1938132720),
+    (91, "Suicide prevention", "suicide", 1938132828),
+    (159, "Children and young people's mental health", "cypmh", 1938133090),
+    (84, "Dementia", "dementia", 1938133052),
+    (19, "Public Health Outcomes Framework", "public-health-outcomes-framework", 1000049),
+    (130, "Wider determinants of health", "wider-determinants", 1938133043),
+)
+PROFILES = [{"Id": i, "Name": n, "Key": k, "GroupIds": [g]} for i, n, k, g in _PROFILE_ROWS]
 
 
 def _ids(query: dict[str, list[str]]) -> list[int]:
@@ -174,7 +175,13 @@ class SampleApiHandler(BaseHTTPRequestHandler):
         self.send_header("X-Data-Synthetic", "true")
         for key, value in (headers or {}).items():
             self.send_header(key, value)
-        if declared is None and status == 200 and content_type.startswith("text/csv") and body and not body.endswith(b"\n"):
+        if (
+            declared is None
+            and status == 200
+            and content_type.startswith("text/csv")
+            and body
+            and not body.endswith(b"\n")
+        ):
             # A cut body with no declared length: close the connection to end it.
             self.send_header("Connection", "close")
             self.close_connection = True
@@ -198,7 +205,9 @@ class SampleApiHandler(BaseHTTPRequestHandler):
         self.connection.close()
 
 
-def _apply_column_faults(header: list[str], rows: list[list[str]], faults: list[Fault]) -> tuple[list[str], list[list[str]]]:
+def _apply_column_faults(
+    header: list[str], rows: list[list[str]], faults: list[Fault]
+) -> tuple[list[str], list[list[str]]]:
     for fault in faults:
         if fault.kind == "drop_column" and fault.column in header:
             i = header.index(fault.column)
