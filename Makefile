@@ -21,7 +21,11 @@ $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@ $(VENV)/.installed-run
 
-run: $(VENV)/.installed-run
+$(DAGSTER_HOME)/dagster.yaml: pipelines/instance/dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp $< $@
+
+run: $(VENV)/.installed-run $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/jsna refresh
 
 test: $(VENV)/.installed-dev
@@ -30,13 +34,13 @@ test: $(VENV)/.installed-dev
 	$(BIN)/pytest
 
 # The same refresh against the offline sample API (synthetic data) into data/sample/.
-sample: $(VENV)/.installed-run
-	@$(BIN)/jsna sample-api --port $(SAMPLE_PORT) > $(VENV)/sample-api.log 2>&1 & \
-	  pid=$$!; trap "kill $$pid" EXIT; sleep 2; \
+sample: $(VENV)/.installed-run $(DAGSTER_HOME)/dagster.yaml
+	@$(BIN)/jsna sample-api --port $(SAMPLE_PORT) > $(VENV)/sample-api.log 2>&1 & pid=$$!; \
+	  trap 'kill $$pid 2>/dev/null' EXIT; \
+	  for i in $$(seq 100); do grep -q SYNTHETIC $(VENV)/sample-api.log 2>/dev/null && break; sleep 0.1; done; \
 	  $(BIN)/jsna refresh --api-url http://127.0.0.1:$(SAMPLE_PORT)/api --output data/sample
 
-ui: $(VENV)/.installed-run
-	mkdir -p $(DAGSTER_HOME)
+ui: $(VENV)/.installed-run $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1
 
 lint: $(VENV)/.installed-dev

@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -133,6 +134,7 @@ def sample_api(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jsna", description="The mental wellbeing JSNA pipeline.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every API request (URL, status, bytes, s)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("refresh", help="fetch, validate and publish the JSNA dataset")
@@ -152,7 +154,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # Dagster flags beta parameters (backfill_policy) on every import: noise for an analyst.
+    warnings.filterwarnings("ignore", message=".*is currently in beta.*")
+    level = logging.INFO if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     return int(args.func(args))
 
 

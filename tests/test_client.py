@@ -180,3 +180,11 @@ def test_genuine_download_cut_mid_row_is_refused():
     body = GENUINE_CSV.read_bytes()
     with pytest.raises(FingertipsResponseError):
         parse_data_csv(body[: len(body) // 2])
+
+
+def test_one_log_line_per_request(client, caplog):
+    caplog.set_level("INFO", logger="jsna.fingertips")
+    client.fetch_data([848, 41001], parent_area_code="E12000007")
+    lines = [r.getMessage() for r in caplog.records if r.name == "jsna.fingertips" and "GET" in r.getMessage()]
+    assert len(lines) == 1
+    assert "all_data/csv/by_indicator_id" in lines[0] and "-> 200" in lines[0] and "bytes" in lines[0]
