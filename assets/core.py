@@ -25,6 +25,7 @@ from jsna.tidy import add_comparators, tidy
 from pipelines.resources import JsnaSettings
 from schemas.columns import COLUMN_NAMES, ROW_KEY, SERVED_NUMBERS
 from schemas.indicator_values import indicator_values_schema, row_failures
+from schemas.tables import describe
 
 CORE_KEY = "core_jsna__indicator_values"
 QUARANTINE_DIR = "quarantine"
@@ -50,8 +51,7 @@ def split_valid(
     kinds={"pandas"},
     owners=OWNERS,
     ins={"raw_data": AssetIn(DATA_KEY), "raw_metadata": AssetIn(META_KEY)},
-    description="Tidy indicator values for the region's areas, the region and England, validated with "
-    "pandera before anything is written; invalid rows are quarantined with the reason.",
+    description=describe(CORE_KEY),
     metadata={"dagster/column_schema": table_schema()},
     check_specs=[
         AssetCheckSpec("rows_valid", asset=CORE_KEY, description="No row breaks the indicator_values contract.")

@@ -6,12 +6,15 @@ and ``manifest.json`` (kept by ``jsna.publish``). Every write goes through a
 publication, so readers never see half a file.
 """
 
+from datetime import UTC, datetime, timedelta
+
 import pandas as pd
 from dagster import (
     AssetExecutionContext,
     AssetIn,
     AssetObservation,
     BackfillPolicy,
+    FreshnessPolicy,
     MaterializeResult,
     MetadataValue,
     asset,
@@ -21,13 +24,21 @@ from assets.core import CORE_KEY
 from assets.metadata import parquet_metadata, preview_markdown, provenance, table_schema
 from assets.partitions import borough_partitions
 from assets.raw import META_KEY, OWNERS
+from jsna.changes import compare, summary
 from pipelines.resources import FingertipsResource, JsnaSettings
 from schemas.columns import INDICATOR_VALUES
+from schemas.tables import TABLES, describe
 
 BOROUGH_KEY = "out_jsna__borough_indicator_values"
 LONDON_KEY = "out_jsna__london_indicator_values"
 DICTIONARY_KEY = "out_jsna__data_dictionary"
+LONDON_RELPATH = "london/indicator_values.parquet"
 SORT = ["domain", "indicator_id", "area_code", "sex", "age", "category_type", "category", "period_sortable"]
+
+
+CHANGES_KEY = "out_jsna__changes"
+# Warn after 2 days and fail after 7 without a successful refresh (nightly runs at 02:00).
+FRESHNESS = FreshnessPolicy.time_window(fail_window=timedelta(days=7), warn_window=timedelta(days=2))
 
 
 def borough_relpath(slug: str, suffix: str) -> str:
@@ -41,9 +52,9 @@ def borough_relpath(slug: str, suffix: str) -> str:
     owners=OWNERS,
     partitions_def=borough_partitions,
     backfill_policy=BackfillPolicy.single_run(),
+    freshness_policy=FRESHNESS,
     ins={"core": AssetIn(CORE_KEY)},
-    description="One table per borough: every indicator value for the borough with London and England "
-    "beside it. Parquet, and CSV (UTF-8 with BOM) for Excel.",
+    description=describe(BOROUGH_KEY),
     metadata={"dagster/column_schema": table_schema()},
 )
 def out_jsna__borough_indicator_values(
@@ -91,7 +102,9 @@ def out_jsna__borough_indicator_values(
     kinds={"pandas", "parquet", "csv"},
     owners=OWNERS,
     ins={"core": AssetIn(CORE_KEY)},
-    description="The region-wide table: every borough, the region and England.",
+    deps=[CHANGES_KEY],  # the change table reads the previous publication before it is replaced
+    freshness_policy=FRESHNESS,
+    description=describe(LONDON_KEY),
     metadata={"dagster/column_schema": table_schema()},
 )
 def out_jsna__london_indicator_values(
@@ -101,7 +114,7 @@ def out_jsna__london_indicator_values(
     fields = provenance(core, settings, fingertips)
     rows = core.sort_values(SORT, kind="stable").reset_index(drop=True)
     with root.publication(context.run.run_id) as pub:
-        pub.write_parquet("london/indicator_values.parquet", rows, parquet_metadata(fields))
+        pub.write_parquet(LONDON_RELPATH, rows, parquet_metadata(fields))
         pub.write_csv("london/indicator_values.csv", rows)
         root.publish(pub, fields)
     return MaterializeResult(
@@ -114,7 +127,10 @@ def out_jsna__london_indicator_values(
 
 
 def data_dictionary(core: pd.DataFrame, metadata: pd.DataFrame, settings: JsnaSettings) -> pd.DataFrame:
-    """Every column, then every catalogue indicator with its metadata and domain."""
+    """Every table, every column, then every catalogue indicator with its metadata and domain."""
+    tables = pd.DataFrame(
+        {"section": "table", "name": list(TABLES), "label": list(TABLES), "description": list(TABLES.values())}
+    )
     columns = pd.DataFrame(
         {
             "section": "column",
@@ -149,7 +165,7 @@ def data_dictionary(core: pd.DataFrame, metadata: pd.DataFrame, settings: JsnaSe
                 "has_data": "yes" if ind.id in served else "no",
             }
         )
-    table = pd.concat([columns, pd.DataFrame(rows)], ignore_index=True)
+    table = pd.concat([tables, columns, pd.DataFrame(rows)], ignore_index=True)
     order = [
         "section",
         "name",
@@ -178,7 +194,8 @@ def data_dictionary(core: pd.DataFrame, metadata: pd.DataFrame, settings: JsnaSe
     kinds={"pandas", "csv"},
     owners=OWNERS,
     ins={"core": AssetIn(CORE_KEY), "raw_metadata": AssetIn(META_KEY)},
-    description="data_dictionary.csv: every column of the tables, every indicator with its metadata and domain.",
+    freshness_policy=FRESHNESS,
+    description=describe(DICTIONARY_KEY),
 )
 def out_jsna__data_dictionary(
     context: AssetExecutionContext,
@@ -194,4 +211,40 @@ def out_jsna__data_dictionary(
         root.publish(pub, provenance(core, settings, fingertips))
     return MaterializeResult(
         metadata={"dagster/row_count": len(table), "preview": MetadataValue.md(table.head(40).to_markdown(index=False))}
+    )
+
+
+@asset(
+    key=CHANGES_KEY,
+    group_name="out",
+    kinds={"pandas", "parquet", "csv"},
+    owners=OWNERS,
+    ins={"core": AssetIn(CORE_KEY)},
+    description=describe(CHANGES_KEY),
+)
+def out_jsna__changes(
+    context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: pd.DataFrame
+) -> MaterializeResult:
+    root = settings.output_root()
+    previous_path = root.root / LONDON_RELPATH
+    if not previous_path.exists():
+        return MaterializeResult(metadata={"changes": 0, "note": "first publication: nothing to compare with"})
+    changes = compare(pd.read_parquet(previous_path), core)
+    if changes.empty:
+        return MaterializeResult(metadata={"changes": 0, "note": "no change since the last publication"})
+    day = datetime.now(UTC).date().isoformat()
+    earlier = root.root / "changes" / f"{day}.parquet"
+    if earlier.exists():  # a second publication on the same day: keep the first one's changes too
+        changes = pd.concat([pd.read_parquet(earlier), changes], ignore_index=True)
+    with root.publication(context.run.run_id) as pub:
+        pub.write_parquet(f"changes/{day}.parquet", changes)
+        pub.write_csv(f"changes/{day}.csv", changes)
+        root.publish(pub, provenance(core, settings, fingertips))
+    return MaterializeResult(
+        metadata={
+            "changes": len(changes),
+            "by_kind": MetadataValue.json(changes["change"].value_counts().to_dict()),
+            "summary": MetadataValue.md(summary(changes).to_markdown(index=False)),
+            "file": MetadataValue.path(str(root.root / "changes" / f"{day}.csv")),
+        }
     )

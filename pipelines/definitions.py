@@ -7,6 +7,7 @@ from dagster import Definitions
 from assets.core import core_jsna__indicator_values
 from assets.out import (
     out_jsna__borough_indicator_values,
+    out_jsna__changes,
     out_jsna__data_dictionary,
     out_jsna__london_indicator_values,
 )
@@ -22,6 +23,7 @@ ALL_ASSETS = [
     out_jsna__borough_indicator_values,
     out_jsna__london_indicator_values,
     out_jsna__data_dictionary,
+    out_jsna__changes,
 ]
 
 

@@ -218,7 +218,7 @@ def test_api_failure_keeps_previous_outputs(tmp_path, capsys):
     with running_sample_api(SampleApiState()) as server:
         assert refresh(server.base_url, tmp_path) == 0
         before = snapshot(tmp_path)
-        server.state.faults.append(Fault("html", times=None))
+        server.state.faults.append(Fault("html", match="/api/", times=None))
         assert refresh(server.base_url, tmp_path) == 1
     assert "HTML page" in capsys.readouterr().err
     assert snapshot(tmp_path) == before

@@ -1,0 +1,36 @@
+"""What each table (asset) is, described once: for the Dagster UI and the data dictionary."""
+
+from __future__ import annotations
+
+TABLES: dict[str, str] = {
+    "raw_fingertips__indicator_metadata": (
+        "Indicator metadata from the API (name, definition, unit, value type, year type, polarity, data source, "
+        "frequency) with each indicator's last upload time, as served."
+    ),
+    "raw_fingertips__indicator_data": (
+        "Indicator data rows exactly as served (every cell as text) with request URL and retrieval time. Only "
+        "indicators uploaded since the last fetch are requested; the rest come from the raw store."
+    ),
+    "core_jsna__indicator_values": (
+        "Tidy, typed indicator values for the region's areas, the region and England, validated with pandera "
+        "before anything is written; rows that break a rule are quarantined with the reason."
+    ),
+    "out_jsna__borough_indicator_values": (
+        "boroughs/<slug>/indicator_values.parquet and .csv: every indicator value for one borough with London "
+        "and England beside it (one partition per borough)."
+    ),
+    "out_jsna__london_indicator_values": (
+        "london/indicator_values.parquet and .csv: every borough, London and England in one table."
+    ),
+    "out_jsna__data_dictionary": (
+        "data_dictionary.csv: every table, every column, and every indicator with its metadata and JSNA domain."
+    ),
+    "out_jsna__changes": (
+        "changes/<date>.csv and .parquet: what changed in a publication - new periods, added rows, revised "
+        "values (old -> new) and removed rows."
+    ),
+}
+
+
+def describe(key: str) -> str:
+    return TABLES[key]
