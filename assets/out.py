@@ -24,6 +24,7 @@ from assets.core import CORE_KEY
 from assets.metadata import parquet_metadata, preview_markdown, provenance, table_schema
 from assets.partitions import borough_partitions
 from assets.raw import META_KEY, OWNERS
+from jsna import progress
 from jsna.changes import compare, summary
 from pipelines.resources import FingertipsResource, JsnaSettings
 from schemas.columns import INDICATOR_VALUES
@@ -75,6 +76,7 @@ def out_jsna__borough_indicator_values(
             counts[slug] = len(rows)
             previews[slug] = preview_markdown(rows)
             context.log.info(f"boroughs written {n}/{len(slugs)}")
+            progress.report("boroughs written", n, len(slugs))
         root.publish(pub, fields)
     if len(slugs) > 1:
         for slug in slugs:

@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
+from jsna import progress
 from jsna.fingertips import FingertipsError, FingertipsUnavailable
 
 EXIT_FAILED = 1
@@ -55,10 +56,21 @@ def _reason(exc: BaseException) -> BaseException:
         seen = inner
 
 
+def _upstream_change(result: object) -> str | None:
+    """The raw data asset's "upstream_change" metadata from a run result."""
+    from assets.raw import DATA_KEY
+
+    for materialization in result.asset_materializations_for_node(DATA_KEY):  # type: ignore[attr-defined]
+        value = materialization.metadata.get("upstream_change")
+        return getattr(value, "value", None)
+    return None
+
+
 def refresh(args: argparse.Namespace) -> int:
     from dagster import AssetKey
 
     from assets.out import BOROUGH_KEY
+    from assets.raw import DATA_KEY
     from pipelines.definitions import build_definitions
     from pipelines.jobs import RANGE_END, RANGE_START
 
@@ -77,18 +89,24 @@ def refresh(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     job = defs.resolve_job_def("refresh_all")
     instance = _instance()
-    run_config = {"loggers": {"console": {"config": {"log_level": args.log_level}}}}
+    run_config: dict = {"loggers": {"console": {"config": {"log_level": args.log_level}}}}
+    if args.full:
+        run_config["ops"] = {DATA_KEY: {"config": {"full": True}}}
     ranges = _contiguous_ranges(selected, slugs)
     print(f"Refreshing {len(selected)} borough(s) from {defs.resources['fingertips'].base_url}")  # type: ignore[attr-defined]
+    handler = progress.attach_terminal()
+    change = None
     try:
         for n, (first, last) in enumerate(ranges):
             selection = None if n == 0 else [AssetKey(BOROUGH_KEY)]
-            job.execute_in_process(
-                run_config=run_config,
+            result = job.execute_in_process(
+                run_config=run_config if n == 0 else {"loggers": run_config["loggers"]},
                 instance=instance,
                 tags={RANGE_START: first, RANGE_END: last, "jsna/trigger": "cli"},
                 asset_selection=selection,
             )
+            if n == 0:
+                change = _upstream_change(result)
     except Exception as exc:  # noqa: BLE001 - every failure becomes one line for the user
         reason = _reason(exc)
         message = getattr(reason, "description", None) or str(reason) or type(reason).__name__
@@ -105,6 +123,12 @@ def refresh(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         return EXIT_FAILED
+    finally:
+        if handler:
+            progress.log.removeHandler(handler)
+            handler.close()
+    if change:
+        print(f"Upstream: {change}")
     manifest = json.loads((output / "manifest.json").read_text())
     label = "SYNTHETIC SAMPLE DATA" if manifest.get("synthetic") else "Fingertips data"
     print(f"Done ({label}). Outputs in {output}")
@@ -141,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--api-url", help="Fingertips API base URL (default: $FINGERTIPS_API_URL or the live API)")
     r.add_argument("--output", help="output folder (default: $JSNA_OUTPUT_DIR or data/output)")
     r.add_argument("--borough", nargs="+", metavar="SLUG", help="only these boroughs (e.g. southwark lewisham)")
+    r.add_argument("--full", action="store_true", help="fetch every indicator, even those unchanged upstream")
     r.add_argument("--log-level", default="CRITICAL", choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"])
     r.set_defaults(func=refresh)
 

@@ -1,0 +1,129 @@
+"""Operating it: schedule, change-aware refresh, change table, freshness, progress."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import pytest
+from dagster import build_schedule_context
+from dagster._utils.schedules import cron_string_iterator
+
+from assets.partitions import borough_partitions
+from jsna.sample_api.faults import SampleApiState
+from jsna.sample_api.server import running_sample_api
+from pipelines.definitions import build_definitions
+from pipelines.jobs import RANGE_END, RANGE_START
+from pipelines.schedules import nightly_refresh
+from tests.conftest import data_requests
+from tests.pipeline_helpers import refresh, snapshot
+
+LONDON = ZoneInfo("Europe/London")
+
+
+@pytest.fixture(autouse=True)
+def _ephemeral_dagster(monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+
+
+@pytest.mark.parametrize(
+    ("start", "label"),
+    [
+        (datetime(2026, 3, 27, 12, tzinfo=LONDON), "spring forward"),
+        (datetime(2026, 10, 23, 12, tzinfo=LONDON), "fall back"),
+    ],
+)
+def test_nightly_tick_is_0200_london_on_both_sides_of_a_clock_change(start, label):
+    ticks = cron_string_iterator(start.timestamp(), nightly_refresh.cron_schedule, nightly_refresh.execution_timezone)
+    times = [next(ticks) for _ in range(4)]
+    assert [t.astimezone(LONDON).hour for t in times] == [2, 2, 2, 2], label
+    offsets = {t.astimezone(LONDON).utcoffset().total_seconds() for t in times}
+    assert len(offsets) == 2, f"{label}: the ticks should span the clock change"
+    for tick in times:
+        requests = nightly_refresh.evaluate_tick(build_schedule_context(scheduled_execution_time=tick)).run_requests
+        assert len(requests) == 1
+        keys = borough_partitions.get_partition_keys()
+        assert requests[0].tags[RANGE_START] == keys[0] and requests[0].tags[RANGE_END] == keys[-1]
+        assert len(keys) == 33
+
+
+def test_schedule_runs_by_default_and_definitions_hold_freshness_policies():
+    defs = build_definitions()
+    schedule = defs.resolve_schedule_def("nightly_refresh")
+    assert schedule.default_status.value == "RUNNING"
+    graph = defs.resolve_asset_graph()
+    for key in ("out_jsna__borough_indicator_values", "out_jsna__london_indicator_values"):
+        node = graph.get(next(k for k in graph.get_all_asset_keys() if k.to_user_string() == key))
+        assert node.freshness_policy is not None
+    groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    assert groups == {"raw", "core", "out"}
+
+
+def test_unchanged_upstream_makes_no_data_requests_and_rewrites_nothing(tmp_path, capsys):
+    with running_sample_api(SampleApiState()) as server:
+        assert refresh(server.base_url, tmp_path) == 0
+        first = snapshot(tmp_path)
+        mtimes = {p: (tmp_path / p).stat().st_mtime_ns for p in first}
+        server.state.requests.clear()
+        assert refresh(server.base_url, tmp_path) == 0
+        assert data_requests(server) == []
+        assert all("metadata" in r["path"] for r in server.state.requests)
+    assert "no upstream change" in capsys.readouterr().out
+    assert snapshot(tmp_path) == first
+    assert {p: (tmp_path / p).stat().st_mtime_ns for p in first} == mtimes  # not even rewritten
+
+
+def test_full_refresh_fetches_everything(tmp_path):
+    with running_sample_api(SampleApiState()) as server:
+        assert refresh(server.base_url, tmp_path) == 0
+        server.state.requests.clear()
+        assert refresh(server.base_url, tmp_path, "--full") == 0
+        assert len(data_requests(server)) == 1
+
+
+def test_a_changed_indicator_is_fetched_alone_and_reported(tmp_path):
+    with running_sample_api(SampleApiState()) as server:
+        assert refresh(server.base_url, tmp_path) == 0
+        before = pd.read_parquet(tmp_path / "london" / "indicator_values.parquet")
+        server.state.requests.clear()
+        server.state.revisions = {41001: 1}
+        assert refresh(server.base_url, tmp_path) == 0
+        requested = [r["query"] for r in data_requests(server)]
+    assert len(requested) == 1 and "indicator_ids=41001&" in requested[0]
+    files = sorted((tmp_path / "changes").glob("*.csv"))
+    assert len(files) == 1
+    changes = pd.read_parquet(files[0].with_suffix(".parquet"))
+    assert set(changes["indicator_id"]) == {41001}
+    assert set(changes["change"]) == {"revised"}
+    old = before.set_index(["indicator_id", "area_code", "period", "sex", "age", "category_type", "category"])
+    row = changes.iloc[0]
+    key = (41001, row.area_code, row.period, row.sex, row.age, row.category_type, row.category)
+    assert old.loc[key, "value"] == row.old_value
+
+
+def test_raw_store_is_keyed_by_api(tmp_path):
+    with running_sample_api(SampleApiState()) as first, running_sample_api(SampleApiState()) as second:
+        assert refresh(first.base_url, tmp_path) == 0
+        assert refresh(second.base_url, tmp_path) == 0
+        assert len(data_requests(second)) == 1  # another API never reuses what the first served
+    assert len(list((tmp_path / ".raw").iterdir())) == 2
+
+
+def test_progress_is_quiet_under_ci_and_failure_is_one_line(tmp_path):
+    with running_sample_api(SampleApiState()) as server:
+        env = {**os.environ, "CI": "true"}
+        env.pop("DAGSTER_HOME", None)
+        done = subprocess.run(
+            [sys.executable, "-m", "pipelines.cli", "refresh", "--api-url", server.base_url, "--output", str(tmp_path)],
+            capture_output=True, text=True, env=env, timeout=300,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "\r" not in done.stderr
+    assert "chunks fetched" not in done.stderr
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["synthetic"] is True
