@@ -76,7 +76,8 @@ def refresh(args: argparse.Namespace) -> int:
 
     defs = build_definitions(api_url=args.api_url, output_dir=args.output)
     settings = defs.resources["settings"]
-    output = Path(settings.output_dir)  # type: ignore[attr-defined]
+    root = settings.output_root()  # type: ignore[attr-defined]
+    output = settings.output_dir  # type: ignore[attr-defined]
     region = settings.region()  # type: ignore[attr-defined]
     slugs = region.slugs
     selected = args.borough or slugs
@@ -108,28 +109,14 @@ def refresh(args: argparse.Namespace) -> int:
             if n == 0:
                 change = _upstream_change(result)
     except Exception as exc:  # noqa: BLE001 - every failure becomes one line for the user
-        reason = _reason(exc)
-        message = getattr(reason, "description", None) or str(reason) or type(reason).__name__
-        print(f"error: refresh failed: {message.splitlines()[0]}", file=sys.stderr)
-        if isinstance(reason, FingertipsUnavailable):
-            print(
-                "hint: check your internet connection or proxy settings (HTTPS_PROXY); "
-                "to try the pipeline offline, run: make sample",
-                file=sys.stderr,
-            )
-        elif isinstance(reason, FingertipsError):
-            print(
-                "hint: the API answered with something other than the data asked for; previous outputs are unchanged.",
-                file=sys.stderr,
-            )
-        return EXIT_FAILED
+        return _fail(exc)
     finally:
         if handler:
             progress.log.removeHandler(handler)
             handler.close()
     if change:
         print(f"Upstream: {change}")
-    manifest = json.loads((output / "manifest.json").read_text())
+    manifest = root.read_manifest()
     label = "SYNTHETIC SAMPLE DATA" if manifest.get("synthetic") else "Fingertips data"
     print(f"Done ({label}). Outputs in {output}")
     print(f"  boroughs/<slug>/indicator_values.parquet|csv  ({len(selected)} borough(s))")
@@ -183,7 +170,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message=".*is currently in beta.*")
     level = logging.INFO if args.verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as exc:  # noqa: BLE001 - a one-line reason, never a traceback
+        return _fail(exc)
+
+
+def _fail(exc: BaseException) -> int:
+    """Print the reason for a failure in one line, with a hint where there is one."""
+    reason = _reason(exc)
+    message = getattr(reason, "description", None) or str(reason) or type(reason).__name__
+    print(f"error: refresh failed: {message.splitlines()[0]}", file=sys.stderr)
+    if isinstance(reason, FingertipsUnavailable):
+        print(
+            "hint: check your internet connection or proxy settings (HTTPS_PROXY); "
+            "to try the pipeline offline, run: make sample",
+            file=sys.stderr,
+        )
+    elif isinstance(reason, FingertipsError):
+        print(
+            "hint: the API answered with something other than the data asked for; previous outputs are unchanged.",
+            file=sys.stderr,
+        )
+    return EXIT_FAILED
 
 
 if __name__ == "__main__":

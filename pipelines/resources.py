@@ -15,6 +15,7 @@ from jsna.areas import LONDON_CODE, RegionConfig
 from jsna.catalogue import Catalogue, load_catalogue
 from jsna.fingertips import DEFAULT_BASE_URL, FingertipsClient, RetryPolicy
 from jsna.publish import OutputRoot
+from jsna.remote import is_uri, open_output_root
 
 DEFAULT_OUTPUT_DIR = "data/output"
 # Where real outputs live: synthetic data is never written here.
@@ -61,7 +62,7 @@ class JsnaSettings(ConfigurableResource):
         return RegionConfig(self.region_code)
 
     def output_root(self) -> OutputRoot:
-        return OutputRoot(self.output_dir)
+        return open_output_root(self.output_dir)
 
 
 def region_from_env() -> RegionConfig:
@@ -79,7 +80,8 @@ def build_resources(
     """Resources from arguments, falling back to the environment, then to defaults."""
     base_url = api_url or os.environ.get("FINGERTIPS_API_URL") or DEFAULT_BASE_URL
     out = output_dir or os.environ.get("JSNA_OUTPUT_DIR") or DEFAULT_OUTPUT_DIR
-    out = str(Path(out).resolve())
+    if not is_uri(out):
+        out = str(Path(out).resolve())
     return {
         "fingertips": FingertipsResource(base_url=base_url, **client_settings),
         "settings": JsnaSettings(
@@ -89,5 +91,5 @@ def build_resources(
             real_output_dir=os.environ.get("JSNA_REAL_OUTPUT_DIR") or str(REAL_OUTPUT_DIR),
         ),
         # Intermediate tables between assets live with the outputs they feed, hidden.
-        "io_manager": FilesystemIOManager(base_dir=str(Path(out) / ".dagster" / "storage")),
+        "io_manager": FilesystemIOManager(base_dir=str(open_output_root(out).root / ".dagster" / "storage")),
     }

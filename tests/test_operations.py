@@ -127,3 +127,24 @@ def test_progress_is_quiet_under_ci_and_failure_is_one_line(tmp_path):
     assert "chunks fetched" not in done.stderr
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["synthetic"] is True
+
+
+def test_output_root_as_a_file_uri(tmp_path):
+    with running_sample_api(SampleApiState()) as server:
+        uri = (tmp_path / "viauri").as_uri()
+        assert refresh(server.base_url, uri) == 0
+    assert (tmp_path / "viauri" / "boroughs" / "southwark" / "indicator_values.parquet").exists()
+    assert json.loads((tmp_path / "viauri" / "manifest.json").read_text())["synthetic"] is True
+
+
+def test_output_root_on_an_object_store(tmp_path, monkeypatch):
+    fsspec = pytest.importorskip("fsspec")
+    monkeypatch.setenv("JSNA_CACHE_DIR", str(tmp_path / "cache"))
+    fs = fsspec.filesystem("memory")
+    with running_sample_api(SampleApiState()) as server:
+        assert refresh(server.base_url, "memory://jsna-bucket/outputs", "--borough", "southwark", "lewisham") == 0
+    manifest = json.loads(fs.cat_file("/jsna-bucket/outputs/manifest.json"))
+    for relpath, entry in manifest["files"].items():
+        data = fs.cat_file(f"/jsna-bucket/outputs/{relpath}")
+        assert len(data) == entry["bytes"], relpath
+    assert "boroughs/southwark/indicator_values.csv" in manifest["files"]
