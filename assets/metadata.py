@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 from dagster import TableColumn, TableSchema
 
+from jsna.fingertips.client import redact
 from pipelines.resources import FingertipsResource, JsnaSettings
 from schemas.columns import INDICATOR_VALUES, SOURCE_SYNTHETIC
 
@@ -66,7 +67,7 @@ def provenance(frame: pd.DataFrame, settings: JsnaSettings, fingertips: Fingerti
         "dataset": DATASET + (" - SYNTHETIC SAMPLE DATA, NOT REAL STATISTICS" if synthetic else ""),
         "synthetic": synthetic,
         "source": SOURCE_SYNTHETIC if synthetic else "fingertips",
-        "api_base_url": fingertips.base_url,
+        "api_base_url": redact(fingertips.base_url),
         "retrieved_at": retrieved.isoformat() if retrieved is not None and not pd.isna(retrieved) else None,
         "catalogue_version": catalogue.version,
         "catalogue_sha256": catalogue.sha256,

@@ -19,6 +19,7 @@ from dagster import (
 )
 
 from jsna import progress
+from jsna.fingertips.client import redact
 from jsna.fingertips.data_csv import CANONICAL
 from jsna.raw_store import RawStore
 from pipelines.resources import FingertipsResource, JsnaSettings
@@ -58,7 +59,7 @@ def raw_fingertips__indicator_metadata(
     frame = fetch.frame.copy()
     frame["last_uploaded_at"] = frame["indicator_id"].astype(int).map(fetch.last_uploaded).astype("string")
     frame["source"] = source_label(fetch.synthetic)
-    frame["api_base_url"] = client.base_url
+    frame["api_base_url"] = redact(client.base_url)
     frame["retrieved_at"] = max((r.retrieved_at for r in fetch.requests), default="")
     if fetch.unknown_ids:
         context.log.warning(f"the API does not know catalogue ids {fetch.unknown_ids}")
@@ -66,7 +67,7 @@ def raw_fingertips__indicator_metadata(
         value=frame,
         metadata={
             "dagster/row_count": len(frame),
-            "api_base_url": client.base_url,
+            "api_base_url": redact(client.base_url),
             "source": source_label(fetch.synthetic),
             "unknown_ids": MetadataValue.json(fetch.unknown_ids),
             "requests": len(fetch.requests),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from jsna.fingertips.client import redact
 
 STATE = "state.json"
 
@@ -41,7 +44,7 @@ class RawStore:
         try:
             return json.loads((self.dir / STATE).read_text(encoding="utf-8"))
         except FileNotFoundError:
-            return {"api_base_url": self.api_base_url, "params": self.params, "indicators": {}}
+            return {"api_base_url": redact(self.api_base_url), "params": self.params, "indicators": {}}
 
     def plan(self, last_uploaded: dict[int, str | None], ids: Iterable[int], full: bool = False) -> list[int]:
         """Ids to fetch: never fetched, or uploaded since (all of them when ``full``)."""
@@ -94,12 +97,12 @@ class RawStore:
 
 def _write_parquet(path: Path, frame: pd.DataFrame) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")  # concurrent writers never share
     pq.write_table(pa.Table.from_pandas(frame.astype("string"), preserve_index=False), tmp, compression="zstd")
     os.replace(tmp, path)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")  # concurrent writers never share
     tmp.write_bytes(data)
     os.replace(tmp, path)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from jsna import progress
 from jsna.fingertips import FingertipsError, FingertipsUnavailable
+from jsna.fingertips.client import redact
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -67,12 +68,9 @@ def _upstream_change(result: object) -> str | None:
 
 
 def refresh(args: argparse.Namespace) -> int:
-    from dagster import AssetKey
-
-    from assets.out import BOROUGH_KEY
+    """Run the whole graph (or the named boroughs) in-process and say where the outputs are."""
     from assets.raw import DATA_KEY
     from pipelines.definitions import build_definitions
-    from pipelines.jobs import RANGE_END, RANGE_START
 
     defs = build_definitions(api_url=args.api_url, output_dir=args.output)
     settings = defs.resources["settings"]
@@ -94,20 +92,12 @@ def refresh(args: argparse.Namespace) -> int:
     if args.full:
         run_config["ops"] = {DATA_KEY: {"config": {"full": True}}}
     ranges = _contiguous_ranges(selected, slugs)
-    print(f"Refreshing {len(selected)} borough(s) from {defs.resources['fingertips'].base_url}")  # type: ignore[attr-defined]
+    api = redact(defs.resources["fingertips"].base_url)  # type: ignore[attr-defined]
+    print(f"Refreshing {len(selected)} borough(s) from {api}")
     handler = progress.attach_terminal()
-    change = None
     try:
-        for n, (first, last) in enumerate(ranges):
-            selection = None if n == 0 else [AssetKey(BOROUGH_KEY)]
-            result = job.execute_in_process(
-                run_config=run_config if n == 0 else {"loggers": run_config["loggers"]},
-                instance=instance,
-                tags={RANGE_START: first, RANGE_END: last, "jsna/trigger": "cli"},
-                asset_selection=selection,
-            )
-            if n == 0:
-                change = _upstream_change(result)
+        with root.refresh_lock():
+            change = _run_ranges(job, ranges, run_config, instance)
     except Exception as exc:  # noqa: BLE001 - every failure becomes one line for the user
         return _fail(exc)
     finally:
@@ -121,6 +111,44 @@ def refresh(args: argparse.Namespace) -> int:
     print(f"Done ({label}). Outputs in {output}")
     print(f"  boroughs/<slug>/indicator_values.parquet|csv  ({len(selected)} borough(s))")
     print("  london/indicator_values.parquet|csv, data_dictionary.csv, manifest.json")
+    return 0
+
+
+def _run_ranges(job: object, ranges: list[tuple[str, str]], run_config: dict, instance: object) -> str | None:
+    """One run per contiguous range of boroughs; the first also runs everything upstream."""
+    from dagster import AssetKey
+
+    from assets.out import BOROUGH_KEY
+    from pipelines.jobs import RANGE_END, RANGE_START
+
+    change = None
+    for n, (first, last) in enumerate(ranges):
+        selection = None if n == 0 else [AssetKey(BOROUGH_KEY)]
+        result = job.execute_in_process(  # type: ignore[attr-defined]
+            run_config=run_config if n == 0 else {"loggers": run_config["loggers"]},
+            instance=instance,
+            tags={RANGE_START: first, RANGE_END: last, "jsna/trigger": "cli"},
+            asset_selection=selection,
+        )
+        if n == 0:
+            change = _upstream_change(result)
+    return change
+
+
+def verify(args: argparse.Namespace) -> int:
+    """Finish any interrupted publication, then check the manifest against the files."""
+    from jsna.remote import open_output_root
+
+    root = open_output_root(args.output or os.environ.get("JSNA_OUTPUT_DIR") or "data/output")
+    with root.lock():
+        root.recover()
+    problems = root.verify()
+    for problem in problems:
+        print(f"mismatch: {problem}", file=sys.stderr)
+    if problems:
+        return EXIT_FAILED
+    files = len(root.read_manifest().get("files", {}))
+    print(f"OK: manifest.json matches the {files} files on disk in {root.root}")
     return 0
 
 
@@ -155,6 +183,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--full", action="store_true", help="fetch every indicator, even those unchanged upstream")
     r.add_argument("--log-level", default="CRITICAL", choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"])
     r.set_defaults(func=refresh)
+
+    v = sub.add_parser("verify", help="finish an interrupted publication and check the manifest against the files")
+    v.add_argument("--output", help="output folder (default: $JSNA_OUTPUT_DIR or data/output)")
+    v.set_defaults(func=verify)
 
     s = sub.add_parser("sample-api", help="serve the offline sample API (synthetic data)")
     s.add_argument("--host", default="127.0.0.1")

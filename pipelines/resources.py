@@ -65,6 +65,17 @@ class JsnaSettings(ConfigurableResource):
         return open_output_root(self.output_dir)
 
 
+# Client settings that operators (and the reliability tests) can set from the environment.
+CLIENT_ENV = {
+    "connect_timeout": "JSNA_CONNECT_TIMEOUT",
+    "read_timeout": "JSNA_READ_TIMEOUT",
+    "max_attempts": "JSNA_MAX_ATTEMPTS",
+    "retry_budget_seconds": "JSNA_RETRY_BUDGET_SECONDS",
+    "backoff_base_seconds": "JSNA_BACKOFF_BASE_SECONDS",
+    "max_concurrency": "JSNA_MAX_CONCURRENCY",
+}
+
+
 def region_from_env() -> RegionConfig:
     """The region whose areas become partitions (``JSNA_REGION_CODE``, default London)."""
     return RegionConfig(os.environ.get("JSNA_REGION_CODE", LONDON_CODE))
@@ -79,11 +90,17 @@ def build_resources(
 ) -> dict[str, object]:
     """Resources from arguments, falling back to the environment, then to defaults."""
     base_url = api_url or os.environ.get("FINGERTIPS_API_URL") or DEFAULT_BASE_URL
+    for field, variable in CLIENT_ENV.items():
+        if variable in os.environ and field not in client_settings:
+            client_settings[field] = float(os.environ[variable])
     out = output_dir or os.environ.get("JSNA_OUTPUT_DIR") or DEFAULT_OUTPUT_DIR
     if not is_uri(out):
         out = str(Path(out).resolve())
     return {
-        "fingertips": FingertipsResource(base_url=base_url, **client_settings),
+        "fingertips": FingertipsResource(
+            base_url=base_url,
+            **{k: int(v) if k in ("max_attempts", "max_concurrency") else v for k, v in client_settings.items()},
+        ),
         "settings": JsnaSettings(
             output_dir=out,
             region_code=region_from_env().region_code,

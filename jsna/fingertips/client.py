@@ -20,13 +20,14 @@ import json
 import logging
 import os
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pandas as pd
 import requests
@@ -154,7 +155,8 @@ class FingertipsClient:
 
     def get(self, path: str, params: dict[str, object], indicator_ids: Sequence[int] = ()) -> _Answer:
         """GET with retries; returns the whole body or raises a ``FingertipsError``."""
-        url = self.url_for(path, params)
+        real_url = self.url_for(path, params)
+        url = redact(real_url)  # what logs, records and errors show: no credentials
         started = time.monotonic()
         deadline = started + self.retry.total_seconds
         last_status: int | None = None
@@ -163,7 +165,7 @@ class FingertipsClient:
             t0 = time.monotonic()
             retry_after: float | None = None
             try:
-                response = self._session().get(url, timeout=self._bounded_timeout(deadline), allow_redirects=True)
+                response = self._session().get(real_url, timeout=self._bounded_timeout(deadline), allow_redirects=True)
                 body = response.content
                 last_status = response.status_code
                 seconds = time.monotonic() - t0
@@ -421,9 +423,23 @@ def _retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
+def redact(url: str) -> str:
+    """The URL without any user:password (never written to logs or errors)."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
+
+
+_CREDENTIALS = re.compile(r"(?<=://)[^/@\s:]+:[^/@\s]+@")
+
+
 def _short(exc: BaseException) -> str:
-    """A one-line description of a requests exception, without the traceback noise."""
-    text = str(exc)
+    """A one-line description of a requests exception, without noise or credentials."""
+    text = _CREDENTIALS.sub("***@", str(exc))
     if "Max retries exceeded" in text and "(Caused by" in text:
         text = text.split("(Caused by", 1)[1].rstrip(")")
     return f"{type(exc).__name__}: {text[:200]}"
