@@ -70,9 +70,12 @@ class SampleApiState:
                     chosen.append(fault)
         return chosen
 
-    def log(self, path: str, query: str, status: int) -> None:
+    def log(self, path: str, query: str, status: int | None = None) -> dict[str, Any]:
+        """Record a request as it arrives; its status is filled in when answered."""
+        entry: dict[str, Any] = {"path": path, "query": query, "status": status}
         with self.lock:
-            self.requests.append({"path": path, "query": query, "status": status})
+            self.requests.append(entry)
+        return entry
 
     def configure(self, config: dict[str, Any]) -> None:
         """Apply a JSON configuration (the ``/_sample/config`` body or a config file)."""

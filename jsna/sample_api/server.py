@@ -75,7 +75,8 @@ class SampleApiHandler(BaseHTTPRequestHandler):
         if path == "/_sample/config":
             return self._send(200, json.dumps(state.snapshot()).encode(), "application/json", log=False)
         if not path.startswith("/api/"):
-            return self._send(404, b"not found", "text/plain")
+            return self._send(404, b"not found", "text/plain", log=False)
+        self._entry = state.log(path, parts.query)
         faults = state.take_faults(path)
         delay = state.latency_seconds
         if path.endswith("all_data/csv/by_indicator_id"):
@@ -168,8 +169,9 @@ class SampleApiHandler(BaseHTTPRequestHandler):
         query: str = "",
         log: bool = True,
     ) -> None:
-        if log:
-            self.server.state.log(urlsplit(self.path).path, query, status)
+        entry = getattr(self, "_entry", None)
+        if log and entry is not None:
+            entry["status"] = status
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("X-Data-Synthetic", "true")
@@ -196,7 +198,7 @@ class SampleApiHandler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _reset(self, path: str, query: str) -> None:
-        self.server.state.log(path, query, 0)
+        self._entry["status"] = 0
         try:
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
         except OSError:

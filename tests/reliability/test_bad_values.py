@@ -1,0 +1,71 @@
+"""4. Bad values are quarantined with reasons and counted in the check result; the run
+fails when a headline row is affected; nothing bad is published."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from jsna.sample_api.faults import Fault, SampleApiState
+from jsna.sample_api.server import running_sample_api
+from pipelines.definitions import build_definitions
+from pipelines.jobs import RANGE_END, RANGE_START
+from tests.pipeline_helpers import snapshot
+
+DECILE = "Most deprived decile (IMD2019)"
+ENGLAND = "E92000001"
+
+
+def run(server, out, raise_on_error=True):
+    defs = build_definitions(api_url=server.base_url, output_dir=str(out))
+    return defs.resolve_job_def("refresh_all").execute_in_process(
+        tags={RANGE_START: "southwark", RANGE_END: "southwark"}, raise_on_error=raise_on_error
+    )
+
+
+def rows_valid(result):
+    evaluations = [e for e in result.get_asset_check_evaluations() if e.check_name == "rows_valid"]
+    assert len(evaluations) == 1
+    return evaluations[0]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "reason"),
+    [
+        ("Value", "n/a", "value is not a number ('n/a')"),
+        ("Lower CI 95.0 limit", "999", "lower_ci_95 <= value <= upper_ci_95"),
+        ("Value", "140", "a proportion (%) lies within 0-100"),
+    ],
+    ids=["text in Value", "CI bounds inverted", "proportion of 140"],
+)
+def test_breakdown_rows_are_quarantined_with_reasons(column, value, reason, tmp_path):
+    fault = Fault("set_value", column=column, value=value, indicator_id=848, area_code=ENGLAND, category=DECILE,
+                  times=None)  # fmt: skip
+    with running_sample_api(SampleApiState(faults=[fault])) as server:
+        result = run(server, tmp_path)
+    check = rows_valid(result)
+    assert not check.passed
+    assert check.metadata["quarantined_rows"].value == 5
+    quarantine = pd.read_parquet(tmp_path / "quarantine" / "indicator_values_quarantine.parquet")
+    assert len(quarantine) == 5 and quarantine["reason"].str.contains(reason, regex=False).all()
+    assert (quarantine["category"] == DECILE).all()
+    london = pd.read_parquet(tmp_path / "london" / "indicator_values.parquet")
+    assert london[(london["indicator_id"] == 848) & (london["category"] == DECILE)].empty
+
+
+def test_clean_run_passes_the_check(tmp_path):
+    with running_sample_api(SampleApiState()) as server:
+        assert rows_valid(run(server, tmp_path)).passed
+
+
+@pytest.mark.parametrize("column,value", [("Value", "abc"), ("Upper CI 95.0 limit", "0.5"), ("Value", "140")])
+def test_headline_row_affected_fails_the_run_and_publishes_nothing_bad(column, value, tmp_path):
+    with running_sample_api(SampleApiState()) as server:
+        assert run(server, tmp_path).success
+        before = snapshot(tmp_path)
+        server.state.revisions = {848: 1}
+        server.state.faults.append(Fault("set_value", column=column, value=value, indicator_id=848,
+                                         area_code="E09000028", category="", times=None))  # fmt: skip
+        result = run(server, tmp_path, raise_on_error=False)
+    assert not result.success
+    assert snapshot(tmp_path) == before

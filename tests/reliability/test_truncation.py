@@ -1,0 +1,31 @@
+"""5. 150 catalogue ids against the server's 100-id truncation: nothing lost."""
+
+from __future__ import annotations
+
+import pandas as pd
+import yaml
+
+from jsna.sample_api.faults import SampleApiState
+from jsna.sample_api.indicators import FILLER_RANGE
+from jsna.sample_api.server import running_sample_api
+from tests.conftest import data_requests
+from tests.pipeline_helpers import refresh
+
+
+def test_150_catalogue_ids_all_arrive(tmp_path, monkeypatch):
+    ids = list(FILLER_RANGE)[:150]
+    catalogue = {
+        "version": "test-150",
+        "domains": [{"key": "wider_determinants", "name": "Wider determinants"}],
+        "indicators": [{"id": i, "label": f"Filler {i}", "domain": "wider_determinants", "why": "test"} for i in ids],
+    }
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(yaml.safe_dump(catalogue))
+    monkeypatch.setenv("JSNA_CATALOGUE", str(path))
+    with running_sample_api(SampleApiState()) as server:
+        assert refresh(server.base_url, tmp_path / "out", "--borough", "southwark") == 0
+        assert len(data_requests(server)) == 2
+    london = pd.read_parquet(tmp_path / "out" / "london" / "indicator_values.parquet")
+    assert set(london["indicator_id"]) == set(ids)
+    southwark = pd.read_parquet(tmp_path / "out" / "boroughs" / "southwark" / "indicator_values.parquet")
+    assert set(southwark["indicator_id"]) == set(ids)
