@@ -48,13 +48,16 @@ def _instance():  # noqa: ANN202 - DagsterInstance import is deferred to keep st
 
 
 def _reason(exc: BaseException) -> BaseException:
-    """The user's exception inside Dagster's step-failure wrapper."""
+    """The user's exception inside Dagster's step-failure wrappers (ours are kept whole)."""
+    from dagster import Failure
+
     seen = exc
-    while True:
+    while type(seen).__module__.startswith("dagster") and not isinstance(seen, Failure):
         inner = getattr(seen, "user_exception", None) or seen.__cause__
         if inner is None or inner is seen:
-            return seen
+            break
         seen = inner
+    return seen
 
 
 def _upstream_change(result: object) -> str | None:

@@ -103,7 +103,6 @@ def test_csv_numbers_match_parquet_to_the_last_digit(published):
     csv = pd.read_csv(
         folder / "indicator_values.csv",
         encoding="utf-8-sig",
-        float_precision="round_trip",
         keep_default_na=False,
         na_values=[""],
     )

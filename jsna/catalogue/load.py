@@ -62,7 +62,10 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
     try:
         doc = yaml.safe_load(raw_bytes)
     except yaml.YAMLError as exc:
-        raise CatalogueError(f"{file}: not valid YAML: {exc}") from exc
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise CatalogueError(f"{file}: not valid YAML{where}: {problem}") from exc
     if not isinstance(doc, dict):
         raise CatalogueError(f"{file}: expected a mapping with {sorted(TOP_KEYS)}")
     _no_unknown(doc, TOP_KEYS, f"{file}: top level")

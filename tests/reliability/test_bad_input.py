@@ -1,0 +1,75 @@
+"""8. Bad input: a clear error, and no file written outside the output root."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from jsna.areas import RegionConfig
+from jsna.publish import OutputRoot, UnsafePathError
+from jsna.sample_api.faults import SampleApiState
+from jsna.sample_api.server import running_sample_api
+from pipelines.definitions import build_definitions
+from pipelines.jobs import RANGE_END, RANGE_START
+from tests.pipeline_helpers import refresh
+from tests.reliability.conftest import run_cli
+
+
+def test_malformed_catalogue_yaml(tmp_path, capsys, monkeypatch):
+    bad = tmp_path / "catalogue.yaml"
+    bad.write_text("version: 1\ndomains: [{key: a, name: A}]\nindicators:\n  - {id: 848, label: x, domain: a\n")
+    monkeypatch.setenv("JSNA_CATALOGUE", str(bad))
+    with running_sample_api(SampleApiState()) as server:
+        assert refresh(server.base_url, tmp_path / "out") == 1
+    err = capsys.readouterr().err
+    assert "catalogue.yaml: not valid YAML" in err and "Traceback" not in err
+    assert not (tmp_path / "out" / "boroughs").exists()
+
+
+def test_unknown_indicator_id_is_listed_not_fatal(tmp_path, monkeypatch):
+    catalogue = tmp_path / "catalogue.yaml"
+    catalogue.write_text(
+        "version: t\ndomains: [{key: a, name: A}]\nindicators:\n"
+        "  - {id: 848, label: Depression, domain: a, why: x}\n"
+        "  - {id: 987654, label: Not a real indicator, domain: a, why: x}\n"
+    )
+    monkeypatch.setenv("JSNA_CATALOGUE", str(catalogue))
+    with running_sample_api(SampleApiState()) as server:
+        defs = build_definitions(api_url=server.base_url, output_dir=str(tmp_path / "out"))
+        result = defs.resolve_job_def("refresh_all").execute_in_process(
+            tags={RANGE_START: "southwark", RANGE_END: "southwark"}
+        )
+    checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert not checks["catalogue_ids_known"].passed
+    assert checks["catalogue_ids_known"].metadata["unknown_ids"].value == [987654]
+    assert not checks["catalogue_complete"].passed
+    dictionary = pd.read_csv(tmp_path / "out" / "data_dictionary.csv", encoding="utf-8-sig", dtype=str)
+    assert dictionary.loc[dictionary["name"] == "987654", "has_data"].item() == "no"
+
+
+def test_unknown_borough_slug(tmp_path):
+    done = run_cli("refresh", "--api-url", "http://127.0.0.1:9/api", "--output", str(tmp_path), "--borough", "gotham")
+    assert done.returncode == 2 and "unknown borough slug(s): gotham" in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("key", ["../../etc", "southwark/../../x", "/tmp/evil", "Southwark "])
+def test_partition_key_leaving_the_root_is_refused(key, tmp_path):
+    with pytest.raises(ValueError, match="unknown area slug"):
+        RegionConfig().area_for_slug(key)
+    with running_sample_api(SampleApiState()) as server:
+        defs = build_definitions(api_url=server.base_url, output_dir=str(tmp_path / "out"))
+        # Dagster itself refuses a key that is not one of the 33 slugs, before any step runs.
+        with pytest.raises(Exception, match="Nonexistent partition keys"):
+            defs.resolve_job_def("refresh_all").execute_in_process(tags={RANGE_START: key, RANGE_END: key})
+    assert not (tmp_path / "out" / "boroughs").exists()
+    assert not (tmp_path / "etc").exists() and not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("relpath", ["../outside.csv", "a/../../outside.csv", "/tmp/outside.csv", "..\\x.csv"])
+def test_output_path_leaving_the_root_is_refused(relpath, tmp_path):
+    root = OutputRoot(tmp_path / "root")
+    with pytest.raises(UnsafePathError), root.publication() as pub:
+        pub.write_bytes(relpath, b"x")
+    assert not (tmp_path / "outside.csv").exists()
+    assert not (tmp_path / "root" / ".staging").exists() or not any((tmp_path / "root" / ".staging").iterdir())

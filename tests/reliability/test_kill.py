@@ -1,0 +1,72 @@
+"""6. The process SIGKILLed while writing outputs: every file is whole (old or new), and
+the manifest matches the files on disk once the interrupted publication is finished
+(by the next refresh or ``jsna verify``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from jsna.publish import OutputRoot
+from jsna.sample_api.faults import SampleApiState
+from jsna.sample_api.server import running_sample_api
+from tests.pipeline_helpers import refresh
+from tests.reliability.conftest import BOROUGHS, run_cli
+
+
+def assert_every_file_whole(root: Path) -> None:
+    for path in root.rglob("*.parquet"):
+        if ".staging" not in path.parts:
+            pq.read_table(path)  # raises on a partial file
+    for path in root.rglob("*.csv"):
+        if ".staging" not in path.parts:
+            pd.read_csv(path, encoding="utf-8-sig")
+    json.loads((root / "manifest.json").read_text())
+
+
+@pytest.mark.parametrize("point", ["publish:staging", "publish:before-journal", "publish:after-journal",
+                                   "publish:mid-rename"])  # fmt: skip
+def test_sigkill_at_each_point_of_a_publication(point, tmp_path):
+    with running_sample_api(SampleApiState()) as server:
+        assert refresh(server.base_url, tmp_path, "--borough", *BOROUGHS) == 0
+        server.state.revisions = {848: 1, 41001: 1}  # the next publication changes files
+        killed = run_cli("refresh", "--api-url", server.base_url, "--output", str(tmp_path), "--borough", *BOROUGHS,
+                         env={"JSNA_FAILPOINT": point})  # fmt: skip
+    assert killed.returncode == -signal.SIGKILL
+    assert_every_file_whole(tmp_path)
+    done = run_cli("verify", "--output", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert OutputRoot(tmp_path).verify() == []
+    assert_every_file_whole(tmp_path)
+
+
+def test_sigkill_at_a_random_moment_of_writing(tmp_path):
+    """Without a failpoint: kill as soon as staging starts, whatever is being written then."""
+    with running_sample_api(SampleApiState()) as server:
+        assert refresh(server.base_url, tmp_path) == 0
+        server.state.revisions = {848: 1}
+        env = {**os.environ, "CI": "true"}
+        env.pop("DAGSTER_HOME", None)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.cli", "refresh", "--api-url", server.base_url, "--output", str(tmp_path)],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        staging = tmp_path / ".staging"
+        for _ in range(3000):  # polling, not a timing assertion
+            if proc.poll() is not None or (staging.exists() and any(staging.iterdir())):
+                break
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+    assert_every_file_whole(tmp_path)
+    assert run_cli("verify", "--output", str(tmp_path)).returncode == 0
+    assert OutputRoot(tmp_path).verify() == []
