@@ -11,6 +11,12 @@ from assets.out import (
     out_jsna__data_dictionary,
     out_jsna__london_indicator_values,
 )
+from assets.pack import (
+    out_jsna__borough_report,
+    out_jsna__borough_summary,
+    out_jsna__borough_workbook,
+    out_jsna__index,
+)
 from assets.raw import raw_fingertips__indicator_data, raw_fingertips__indicator_metadata
 from pipelines.jobs import refresh_all
 from pipelines.resources import build_resources
@@ -24,6 +30,10 @@ ALL_ASSETS = [
     out_jsna__london_indicator_values,
     out_jsna__data_dictionary,
     out_jsna__changes,
+    out_jsna__borough_summary,
+    out_jsna__borough_workbook,
+    out_jsna__borough_report,
+    out_jsna__index,
 ]
 
 

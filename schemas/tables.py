@@ -29,6 +29,20 @@ TABLES: dict[str, str] = {
         "changes/<date>.csv and .parquet: what changed in a publication - new periods, added rows, revised "
         "values (old -> new) and removed rows."
     ),
+    "out_jsna__borough_summary": (
+        "boroughs/<slug>/summary.parquet and .csv: each indicator's latest headline value with 95% CI, count, "
+        "London and England, comparisons (computed from the 95% CI where Fingertips gives none, and marked), "
+        "recent trend, rank among the boroughs (1 = best) and London quintile."
+    ),
+    "out_jsna__borough_workbook": (
+        "boroughs/<slug>/jsna_mental_wellbeing_<slug>.xlsx: Summary, Data and Dictionary sheets with source and "
+        "retrieval date on every sheet."
+    ),
+    "out_jsna__borough_report": (
+        "boroughs/<slug>/report.html: offline report with a spine chart per domain, trend charts for key "
+        "indicators and the summary table."
+    ),
+    "out_jsna__index": "index.html: every borough with download links and the data's freshness.",
 }
 
 

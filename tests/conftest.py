@@ -44,3 +44,28 @@ def add_faults(server: SampleApiServer, *faults: Fault) -> None:
 
 def data_requests(server: SampleApiServer) -> list[dict]:
     return [r for r in server.state.requests if r["path"].endswith("all_data/csv/by_indicator_id")]
+
+
+@pytest.fixture(scope="session")
+def published(tmp_path_factory):
+    """One full refresh of all 33 boroughs, shared by the read-only tests, and the CSV the
+    sample API served for the same request (to compare values with)."""
+    import requests
+
+    from jsna.catalogue import load_catalogue
+    from jsna.fingertips.data_csv import parse_data_csv
+    from tests.pipeline_helpers import refresh
+
+    out = tmp_path_factory.mktemp("published")
+    mp = pytest.MonkeyPatch()
+    mp.delenv("DAGSTER_HOME", raising=False)
+    try:
+        with running_sample_api(SampleApiState()) as server:
+            assert refresh(server.base_url, out) == 0
+            ids = ",".join(str(i) for i in load_catalogue().ids)
+            params = {"indicator_ids": ids, "child_area_type_id": 502, "parent_area_type_id": 6,
+                      "parent_area_code": "E12000007"}  # fmt: skip
+            body = requests.get(f"{server.base_url}/all_data/csv/by_indicator_id", params=params, timeout=30).content
+    finally:
+        mp.undo()
+    return out, parse_data_csv(body).frame

@@ -7,11 +7,9 @@ import json
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-import requests
 
 from jsna.areas import LONDON_BOROUGHS, slugify
 from jsna.catalogue import load_catalogue
-from jsna.fingertips.data_csv import parse_data_csv
 from jsna.publish import OutputRoot
 from jsna.sample_api.faults import Fault, SampleApiState
 from jsna.sample_api.server import running_sample_api
@@ -25,31 +23,6 @@ KEY = ["indicator_id", "area_code", "period", "sex", "age", "category_type", "ca
 @pytest.fixture(autouse=True)
 def _ephemeral_dagster(monkeypatch):
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
-
-
-@pytest.fixture(scope="module")
-def published(tmp_path_factory):
-    """One full refresh shared by the read-only tests below."""
-    out = tmp_path_factory.mktemp("published")
-    with running_sample_api(SampleApiState()) as server:
-        mp = pytest.MonkeyPatch()
-        mp.delenv("DAGSTER_HOME", raising=False)
-        try:
-            assert refresh(server.base_url, out) == 0
-        finally:
-            mp.undo()
-        ids = ",".join(str(i) for i in load_catalogue().ids)
-        body = requests.get(
-            f"{server.base_url}/all_data/csv/by_indicator_id",
-            params={
-                "indicator_ids": ids,
-                "child_area_type_id": 502,
-                "parent_area_type_id": 6,
-                "parent_area_code": "E12000007",
-            },
-            timeout=30,
-        ).content
-    return out, parse_data_csv(body).frame
 
 
 def test_definitions_load():

@@ -17,6 +17,7 @@ DEFAULT_CATALOGUE = Path(__file__).with_name("indicators.yaml")
 TOP_KEYS = {"version", "domains", "indicators"}
 DOMAIN_KEYS = {"key", "name"}
 ENTRY_KEYS = {"id", "label", "domain", "why"}
+OPTIONAL_KEYS = {"standard_age", "key"}  # the summary's age band; a key indicator gets a trend chart
 
 
 class CatalogueError(ValueError):
@@ -32,6 +33,8 @@ class Indicator:
     domain_key: str
     domain: str
     why: str
+    standard_age: str | None = None
+    key: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,7 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
             raise CatalogueError(f"{where}: expected a mapping with {sorted(ENTRY_KEYS)}")
         if "id" in entry:
             where += f" (id {entry['id']})"
-        _no_unknown(entry, ENTRY_KEYS, where)
+        _no_unknown(entry, ENTRY_KEYS | OPTIONAL_KEYS, where)
         missing = sorted(k for k in ENTRY_KEYS if entry.get(k) in (None, ""))
         if missing:
             raise CatalogueError(f"{where}: missing {', '.join(missing)}")
@@ -119,6 +122,8 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
                 domain_key=domain_key,
                 domain=domains[domain_key],
                 why=str(entry["why"]).strip(),
+                standard_age=str(entry["standard_age"]) if entry.get("standard_age") else None,
+                key=bool(entry.get("key", False)),
             )
         )
     return Catalogue(

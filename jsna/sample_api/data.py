@@ -304,6 +304,8 @@ def indicator_rows(ind: SampleIndicator, region_code: str | None, revision: int 
                         )
                         vs_england = _compare(cell.value, lo, hi, england.value, ind.polarity)  # type: ignore[arg-type]
                         vs_region = _compare(cell.value, lo, hi, parent.value, ind.polarity)  # type: ignore[arg-type]
+                        if not ind.compared:
+                            vs_england = vs_region = ""
                     rows.append(
                         _row(
                             ind,

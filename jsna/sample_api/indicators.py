@@ -28,6 +28,7 @@ class SampleIndicator:
     ages: tuple[str, ...] = ("All ages",)
     deprivation: bool = False  # England rows carry deprivation-decile breakdowns
     at_502: bool = True  # False: the server has no data at area type 502
+    compared: bool = True  # False: the server leaves the comparison columns empty
 
 
 LOW = "RAG - Low is good"
@@ -133,6 +134,7 @@ SAMPLE_INDICATORS: tuple[SampleIndicator, ...] = (
         58,
         74,
         ages=("19+ yrs",),
+        compared=False,
     ),
     SampleIndicator(
         11601,
@@ -218,6 +220,7 @@ SAMPLE_INDICATORS: tuple[SampleIndicator, ...] = (
         12,
         20,
         ages=("15+ yrs",),
+        compared=False,
     ),
     SampleIndicator(
         90581,

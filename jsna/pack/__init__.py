@@ -1,0 +1,1 @@
+"""The commissioner pack: borough summary, Excel workbook, offline HTML report, index."""

@@ -1,0 +1,125 @@
+"""A borough at a glance: each indicator's latest headline value, with context.
+
+One row per catalogue indicator (per sex where an indicator has no Persons value): the
+latest period's headline value (Persons; the indicator's standard age), its 95% CI,
+count, London and England values, the API's comparisons with England and the region,
+the recent trend, the rank among the region's boroughs (1 = best by polarity) and the
+London quintile. Where the API gives no comparison it is computed as Fingertips does
+(the 95% CI against the comparator's value) and marked as computed.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from jsna.catalogue import Catalogue
+
+SUMMARY_COLUMNS = [
+    "domain", "indicator_id", "label", "indicator_name", "period", "sex", "age", "unit", "value",
+    "lower_ci_95", "upper_ci_95", "count", "london_value", "england_value", "compared_to_england",
+    "compared_to_region", "comparison_source", "recent_trend", "rank", "ranked_areas", "london_quintile",
+    "quintile_basis", "polarity", "value_note", "source", "retrieved_at",
+]  # fmt: skip
+LOW_IS_GOOD, HIGH_IS_GOOD = "RAG - Low is good", "RAG - High is good"
+
+
+def standard_age(ages: list[str], preferred: str | None) -> str:
+    """The age band to summarise: the catalogue's choice, else the widest band served."""
+    if preferred and preferred in ages:
+        return preferred
+    if "All ages" in ages:
+        return "All ages"
+
+    def width(age: str) -> float:
+        numbers = [int(n) for n in re.findall(r"\d+", age)]
+        if "+" in age and numbers:
+            return 200 - numbers[0]
+        if len(numbers) >= 2:
+            return numbers[1] - numbers[0]
+        return 0
+
+    return sorted(ages, key=lambda a: (-width(a), a))[0]
+
+
+def compare_ci(value: float, lower: float, upper: float, reference: float, polarity: str) -> str:
+    """Fingertips' comparison: the 95% CI against the comparator's value."""
+    if any(pd.isna(x) for x in (value, lower, upper, reference)):
+        return "Not compared"
+    if lower > reference:
+        side = "higher"
+    elif upper < reference:
+        side = "lower"
+    else:
+        return "Similar"
+    if polarity == LOW_IS_GOOD:
+        return "Worse" if side == "higher" else "Better"
+    if polarity == HIGH_IS_GOOD:
+        return "Better" if side == "higher" else "Worse"
+    return "Higher" if side == "higher" else "Lower"
+
+
+def headline_latest(core: pd.DataFrame, catalogue: Catalogue, area_codes: list[str]) -> pd.DataFrame:
+    """Latest headline rows (standard sex and age) of every indicator for these areas."""
+    headline = core[(core["category"] == "") & core["area_code"].isin(area_codes)]
+    by_id = catalogue.by_id()
+    chosen = []
+    for iid, rows in headline.groupby("indicator_id", sort=False):
+        sexes = ["Persons"] if (rows["sex"] == "Persons").any() else sorted(rows["sex"].unique())
+        rows = rows[rows["sex"].isin(sexes)]
+        age = standard_age(sorted(rows["age"].unique()), by_id[iid].standard_age if iid in by_id else None)
+        rows = rows[rows["age"] == age]
+        latest = rows["period_sortable"].max()
+        chosen.append(rows[rows["period_sortable"] == latest])
+    return pd.concat(chosen, ignore_index=True) if chosen else headline.iloc[0:0]
+
+
+def rank_boroughs(latest: pd.DataFrame) -> pd.DataFrame:
+    """Rank (1 = best by polarity) and London quintile for every borough row."""
+    out = latest.copy()
+    out["rank"] = np.nan
+    out["ranked_areas"] = np.nan
+    out["london_quintile"] = np.nan
+    out["quintile_basis"] = ""
+    for _, group in out.groupby(["indicator_id", "sex"], sort=False):
+        values = group["value"].dropna()
+        if values.empty:
+            continue
+        polarity = group["polarity"].iloc[0]
+        if polarity in (LOW_IS_GOOD, HIGH_IS_GOOD):
+            ranks = values.rank(method="min", ascending=polarity == LOW_IS_GOOD)
+            out.loc[ranks.index, "rank"] = ranks
+            out.loc[ranks.index, "ranked_areas"] = len(values)
+            basis = "1 = best fifth of the region's areas"
+        else:
+            ranks = values.rank(method="min", ascending=True)
+            basis = "1 = lowest fifth (no better/worse for this indicator)"
+        quintile = np.ceil(ranks / len(values) * 5).clip(1, 5)
+        out.loc[ranks.index, "london_quintile"] = quintile
+        out.loc[ranks.index, "quintile_basis"] = basis
+    return out
+
+
+def borough_summaries(core: pd.DataFrame, catalogue: Catalogue, borough_codes: list[str]) -> pd.DataFrame:
+    """The summary rows of every borough at once (ranks need them all)."""
+    latest = rank_boroughs(headline_latest(core, catalogue, borough_codes))
+    by_id = catalogue.by_id()
+    latest["label"] = latest["indicator_id"].map(lambda i: by_id[i].label if i in by_id else "")
+    source = []
+    for row in latest.itertuples():
+        computed = False
+        for column, reference in (("compared_to_england", row.england_value), ("compared_to_region", row.london_value)):
+            if getattr(row, column) == "":
+                latest.at[row.Index, column] = compare_ci(
+                    row.value, row.lower_ci_95, row.upper_ci_95, reference, row.polarity
+                )
+                computed = True
+        source.append("computed (95% CI vs comparator)" if computed else "fingertips")
+    latest["comparison_source"] = source
+    order = {iid: n for n, iid in enumerate(catalogue.ids)}
+    latest = latest.sort_values(
+        ["area_code", "indicator_id"], key=lambda s: s.map(order) if s.name == "indicator_id" else s
+    )
+    return latest[["area_code", *SUMMARY_COLUMNS]].reset_index(drop=True)

@@ -1,0 +1,187 @@
+"""The borough's Excel workbook: Summary, Data and Dictionary sheets.
+
+Written with openpyxl. Every sheet starts with the source and retrieval date (and a red
+banner when the data is synthetic); the table below has a frozen header row, filters
+and number formats. Numbers are stored exactly as published: formats change only how
+Excel displays them, never the stored value.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import _writer as openpyxl_writer
+from openpyxl.compat import safe_string as _openpyxl_safe_string
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from jsna.publish import defuse_formulas
+
+HEADER_ROW = 4  # rows 1-3: title, source line, synthetic banner (or blank)
+BANNER = "SYNTHETIC SAMPLE DATA - NOT REAL STATISTICS. Produced by the offline sample API for testing."
+HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
+BANNER_FILL = PatternFill("solid", fgColor="C00000")
+NUMBER_FORMATS = {
+    "value": "#,##0.0##",
+    "lower_ci_95": "#,##0.0##",
+    "upper_ci_95": "#,##0.0##",
+    "lower_ci_99_8": "#,##0.0##",
+    "upper_ci_99_8": "#,##0.0##",
+    "london_value": "#,##0.0##",
+    "england_value": "#,##0.0##",
+    "count": "#,##0",
+    "denominator": "#,##0",
+    "rank": "0",
+    "ranked_areas": "0",
+    "london_quintile": "0",
+    "indicator_id": "0",
+    "period_sortable": "0",
+}
+# Header text shown in Excel: the column name with its unit where it has one.
+UNIT_HEADERS = {
+    "value": "value (in unit)",
+    "lower_ci_95": "lower_ci_95 (in unit)",
+    "upper_ci_95": "upper_ci_95 (in unit)",
+    "lower_ci_99_8": "lower_ci_99_8 (in unit)",
+    "upper_ci_99_8": "upper_ci_99_8 (in unit)",
+    "london_value": "london_value (in unit)",
+    "england_value": "england_value (in unit)",
+    "count": "count (people/events)",
+    "denominator": "denominator (people)",
+    "retrieved_at": "retrieved_at (UTC)",
+}
+
+
+def source_line(api_base_url: str, retrieved_at: str | None) -> str:
+    return f"Source: OHID Fingertips API ({api_base_url}); data retrieved {retrieved_at or 'unknown'} (UTC)."
+
+
+def _cell(sheet: object, value: object, **style: object) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    for key, val in style.items():
+        setattr(cell, key, val)
+    return cell
+
+
+def _value(value: object) -> object:
+    """A cell value as Excel should store it (None for missing: the cell stays empty)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, pd.Timestamp | datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, np.floating):
+        return float(value)  # openpyxl writes numpy floats with 16 digits, Python floats in full
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def _sheet(book: Workbook, title: str, frame: pd.DataFrame, heading: str, source: str, synthetic: bool) -> None:
+    """One sheet, streamed (write-only mode: a 33-borough refresh writes 99 sheets)."""
+    sheet = book.create_sheet(title)
+    frame = defuse_formulas(frame)
+    for col, name in enumerate(frame.columns, start=1):
+        width = max([len(str(UNIT_HEADERS.get(name, name)))] + [len(str(v)) for v in frame[name].head(50)])
+        sheet.column_dimensions[get_column_letter(col)].width = min(max(10, width + 2), 60)
+    sheet.freeze_panes = f"A{HEADER_ROW + 1}"
+    last = get_column_letter(max(1, len(frame.columns)))
+    sheet.auto_filter.ref = f"A{HEADER_ROW}:{last}{HEADER_ROW + max(len(frame), 1)}"
+    sheet.append([_cell(sheet, heading, font=Font(bold=True, size=14))])
+    sheet.append([source])
+    if synthetic:
+        sheet.append([_cell(sheet, BANNER, font=Font(bold=True, color="FFFFFF"), fill=BANNER_FILL)])
+    else:
+        sheet.append([])
+    header_font = Font(bold=True, color="FFFFFF")
+    wrap = Alignment(wrap_text=True, vertical="top")
+    sheet.append(
+        [
+            _cell(sheet, UNIT_HEADERS.get(n, n), font=header_font, fill=HEADER_FILL, alignment=wrap)
+            for n in frame.columns
+        ]
+    )
+    formats = [NUMBER_FORMATS.get(name) for name in frame.columns]
+    for row in frame.itertuples(index=False):
+        cells = []
+        for fmt, raw in zip(formats, row, strict=True):
+            value = _value(raw)
+            cells.append(_cell(sheet, value, number_format=fmt) if fmt and value is not None else value)
+        sheet.append(cells)
+
+
+def _exact_number_text(value: object) -> str:
+    """Shortest text that reads back as the same double (``repr``), for every number."""
+    if isinstance(value, float) and math.isfinite(value):
+        return repr(value)
+    return _openpyxl_safe_string(value)
+
+
+@contextmanager
+def _exact_numbers() -> Iterator[None]:
+    """openpyxl writes numbers with 16 significant digits ("%.16g"), which changes the
+    last digit of some doubles; a JSNA figure must read back exactly as published, so
+    while saving, floats are written with ``repr`` (17 digits where needed)."""
+    original = openpyxl_writer.safe_string
+    openpyxl_writer.safe_string = _exact_number_text
+    try:
+        yield
+    finally:
+        openpyxl_writer.safe_string = original
+
+
+def build_workbook(
+    borough: str,
+    summary: pd.DataFrame,
+    data: pd.DataFrame,
+    dictionary: pd.DataFrame,
+    *,
+    api_base_url: str,
+    retrieved_at: str | None,
+    synthetic: bool,
+) -> bytes:
+    """The workbook as bytes (staged and published like every other file)."""
+    with _exact_numbers():  # write-only sheets are written as rows are appended
+        return _build(borough, summary, data, dictionary, api_base_url, retrieved_at, synthetic)
+
+
+def _build(
+    borough: str,
+    summary: pd.DataFrame,
+    data: pd.DataFrame,
+    dictionary: pd.DataFrame,
+    api_base_url: str,
+    retrieved_at: str | None,
+    synthetic: bool,
+) -> bytes:
+    book = Workbook(write_only=True)
+    source = source_line(api_base_url, retrieved_at)
+    title = f"{borough}: mental health and wellbeing JSNA indicators"
+    _sheet(
+        book, "Summary", summary.drop(columns=["area_code"], errors="ignore"), f"{title} - summary", source, synthetic
+    )
+    _sheet(book, "Data", data, f"{title} - all values", source, synthetic)
+    _sheet(book, "Dictionary", dictionary, "Data dictionary", source, synthetic)
+    book.properties.title = title
+    book.properties.creator = "jsna-mental-wellbeing"
+    # Fixed timestamps: an unchanged dataset gives a byte-identical workbook.
+    fixed = datetime(2000, 1, 1)
+    book.properties.created = fixed
+    book.properties.modified = fixed
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def read_sheet(path: str, sheet: str) -> pd.DataFrame:
+    """Read a sheet back into a frame (the tests use it to compare with the Parquet)."""
+    frame = pd.read_excel(path, sheet_name=sheet, header=HEADER_ROW - 1, engine="openpyxl")
+    reverse = {v: k for k, v in UNIT_HEADERS.items()}
+    return frame.rename(columns=lambda c: reverse.get(c, c))

@@ -1,0 +1,152 @@
+"""The commissioner pack: summary, workbook, report and index for every borough."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from jsna.areas import LONDON_BOROUGHS, slugify
+from jsna.catalogue import load_catalogue
+from jsna.pack.summary import compare_ci, standard_age
+from jsna.pack.workbook import BANNER, HEADER_ROW, read_sheet
+
+SLUGS = sorted(slugify(n) for n in LONDON_BOROUGHS.values())
+
+
+def equal(a: pd.Series, b: pd.Series) -> bool:
+    return bool(((a == b) | (a.isna() & b.isna())).all())
+
+
+def test_every_borough_has_the_whole_pack_and_the_index(published):
+    out, _ = published
+    for slug in SLUGS:
+        folder = out / "boroughs" / slug
+        for name in ("summary.parquet", "summary.csv", f"jsna_mental_wellbeing_{slug}.xlsx", "report.html"):
+            assert (folder / name).stat().st_size > 0, f"{slug}/{name}"
+    index = (out / "index.html").read_text()
+    assert len(re.findall(r"href='boroughs/[a-z-]+/report.html'", index)) == 33
+    for link in re.findall(r"href='([^']+)'", index):
+        assert (out / link).exists(), link
+    assert "SYNTHETIC SAMPLE DATA" in index
+
+
+def test_summary_has_one_latest_headline_row_per_indicator(published):
+    out, _ = published
+    summary = pd.read_parquet(out / "boroughs" / "southwark" / "summary.parquet")
+    data = pd.read_parquet(out / "boroughs" / "southwark" / "indicator_values.parquet")
+    catalogue = load_catalogue()
+    served = set(data["indicator_id"])
+    assert set(summary["indicator_id"]) == {i for i in catalogue.ids if i in served}
+    for row in summary.itertuples():
+        rows = data[(data["indicator_id"] == row.indicator_id) & (data["category"] == "") & (data["sex"] == row.sex)
+                    & (data["age"] == row.age)]  # fmt: skip
+        latest = rows.sort_values("period_sortable").iloc[-1]
+        assert latest["period"] == row.period
+        assert (pd.isna(latest["value"]) and pd.isna(row.value)) or latest["value"] == row.value
+    assert (summary.loc[summary["indicator_id"] == 90813, "age"] == "10-24 yrs").all()
+
+
+def test_ranks_follow_polarity_and_cover_the_boroughs(published):
+    out, _ = published
+    frames = [pd.read_parquet(out / "boroughs" / s / "summary.parquet").assign(slug=s) for s in SLUGS]
+    all_rows = pd.concat(frames, ignore_index=True)
+    suicide = all_rows[(all_rows["indicator_id"] == 41001) & all_rows["value"].notna()]  # RAG - Low is good
+    best = suicide.sort_values("value").iloc[0]
+    assert best["rank"] == 1 and best["london_quintile"] == 1
+    assert suicide["rank"].max() <= suicide["ranked_areas"].iloc[0] == len(suicide)
+    depression = all_rows[all_rows["indicator_id"] == 848]  # Not applicable: no rank
+    assert depression["rank"].isna().all() and depression["london_quintile"].notna().any()
+
+
+def test_missing_comparisons_are_computed_and_marked(published):
+    out, _ = published
+    summary = pd.read_parquet(out / "boroughs" / "southwark" / "summary.parquet")
+    computed = summary[summary["indicator_id"].isin([93014, 91280])]
+    assert (computed["comparison_source"].str.startswith("computed")).all()
+    assert computed["compared_to_england"].isin(["Better", "Similar", "Worse"]).all()
+    assert (summary.loc[~summary["indicator_id"].isin([93014, 91280]), "comparison_source"] == "fingertips").all()
+
+
+def test_compare_ci_and_standard_age():
+    assert compare_ci(10.0, 9.0, 11.0, 12.0, "RAG - Low is good") == "Better"
+    assert compare_ci(10.0, 9.0, 11.0, 10.5, "RAG - Low is good") == "Similar"
+    assert compare_ci(10.0, 9.5, 11.0, 8.0, "RAG - High is good") == "Better"
+    assert compare_ci(10.0, 9.5, 11.0, 8.0, "Not applicable") == "Higher"
+    assert compare_ci(10.0, float("nan"), 11.0, 8.0, "RAG - Low is good") == "Not compared"
+    assert standard_age(["10-14 yrs", "10-24 yrs", "15-19 yrs"], None) == "10-24 yrs"
+    assert standard_age(["18+ yrs"], None) == "18+ yrs"
+
+
+def test_workbook_read_back_equals_the_parquet(published):
+    out, _ = published
+    folder = out / "boroughs" / "lewisham"
+    book = folder / "jsna_mental_wellbeing_lewisham.xlsx"
+    data = pd.read_parquet(folder / "indicator_values.parquet")
+    sheet = read_sheet(str(book), "Data")
+    assert list(sheet.columns) == list(data.columns) and len(sheet) == len(data)
+    for column in data.columns:
+        if column == "retrieved_at":
+            assert (sheet[column] == data[column].dt.strftime("%Y-%m-%d %H:%M:%S")).all()
+        elif pd.api.types.is_numeric_dtype(data[column]):
+            assert equal(sheet[column], data[column]), column
+        else:
+            assert (sheet[column].astype("string").fillna("") == data[column].astype("string")).all(), column
+    summary = pd.read_parquet(folder / "summary.parquet")
+    back = read_sheet(str(book), "Summary")
+    for column in ("value", "lower_ci_95", "upper_ci_95", "london_value", "england_value", "rank"):
+        assert equal(back[column], summary[column]), column
+
+
+def test_workbook_layout_for_excel_users(published):
+    out, _ = published
+    book = openpyxl.load_workbook(out / "boroughs" / "southwark" / "jsna_mental_wellbeing_southwark.xlsx")
+    assert book.sheetnames == ["Summary", "Data", "Dictionary"]
+    for sheet in book.worksheets:
+        assert sheet["A2"].value.startswith("Source: OHID Fingertips API")
+        assert "retrieved" in sheet["A2"].value
+        assert sheet["A3"].value == BANNER
+        assert sheet.freeze_panes == f"A{HEADER_ROW + 1}"
+        assert sheet.auto_filter.ref.startswith(f"A{HEADER_ROW}:")
+    headers = [c.value for c in book["Data"][HEADER_ROW]]
+    assert "value (in unit)" in headers and "unit" in headers
+    value_col = headers.index("value (in unit)") + 1
+    assert book["Data"].cell(row=HEADER_ROW + 1, column=value_col).number_format == "#,##0.0##"
+
+
+def test_report_is_offline_and_pairs_colour_with_text(published):
+    out, _ = published
+    page = (out / "boroughs" / "southwark" / "report.html").read_text()
+    summary = pd.read_parquet(out / "boroughs" / "southwark" / "summary.parquet")
+    assert "Southwark" in page and "SYNTHETIC SAMPLE DATA" in page
+    assert page.count("class='summary-row'") == len(summary)
+    assert not re.search(r"(src|href)=['\"]?(https?:)?//", page), "no external URL"
+    assert "<svg" in page and page.count("class='chart spine'") == summary["domain"].nunique()
+    for word in ("Better", "Similar", "Worse"):
+        assert f'class="cmp {word}">{word}</span>' in page or f'class="cmp {word}"' not in page
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+@pytest.mark.skipif(_chromium() is None, reason="Chromium is not installed (apt-get install chromium)")
+def test_report_opens_in_headless_chromium(published):
+    out, _ = published
+    report = out / "boroughs" / "hackney" / "report.html"
+    summary = pd.read_parquet(out / "boroughs" / "hackney" / "summary.parquet")
+    with tempfile.TemporaryDirectory() as profile:
+        done = subprocess.run(
+            [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={profile}", "--dump-dom", report.as_uri()],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    dom = done.stdout
+    assert "<h1>Hackney: mental health and wellbeing</h1>" in dom
+    assert dom.count('class="summary-row"') == len(summary)
