@@ -58,6 +58,12 @@ def is_synthetic(frame: pd.DataFrame) -> bool:
     return bool(len(frame)) and bool((frame["source"] == SOURCE_SYNTHETIC).any())
 
 
+def raw_store(settings: JsnaSettings, fingertips: FingertipsResource):  # noqa: ANN201 - avoids an import cycle
+    from assets.raw import raw_store as store
+
+    return store(settings, fingertips)
+
+
 def provenance(frame: pd.DataFrame, settings: JsnaSettings, fingertips: FingertipsResource) -> dict[str, Any]:
     """Top-level manifest fields: what the data is and where and when it came from."""
     catalogue = settings.catalogue()
@@ -71,6 +77,7 @@ def provenance(frame: pd.DataFrame, settings: JsnaSettings, fingertips: Fingerti
         "retrieved_at": retrieved.isoformat() if retrieved is not None and not pd.isna(retrieved) else None,
         "catalogue_version": catalogue.version,
         "catalogue_sha256": catalogue.sha256,
+        "raw_digest": raw_store(settings, fingertips).digest(),
         "region_code": settings.region_code,
     }
 

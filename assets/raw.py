@@ -12,6 +12,7 @@ from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
     AssetIn,
+    AssetObservation,
     Config,
     MaterializeResult,
     MetadataValue,
@@ -30,6 +31,8 @@ OWNERS = ["team:public-health-intelligence"]
 META_KEY = "raw_fingertips__indicator_metadata"
 DATA_KEY = "raw_fingertips__indicator_data"
 NO_CHANGE = "no upstream change"
+RANGE_START = "dagster/asset_partition_range_start"
+RANGE_END = "dagster/asset_partition_range_end"
 
 
 def source_label(synthetic: bool) -> str:
@@ -95,6 +98,7 @@ class RawDataConfig(Config):
     kinds={"pandas", "parquet"},
     owners=OWNERS,
     ins={"metadata": AssetIn(META_KEY)},
+    output_required=False,  # nothing changed upstream: no output, downstream skipped
     description=describe(DATA_KEY),
     check_specs=[
         AssetCheckSpec(
@@ -111,16 +115,11 @@ def raw_fingertips__indicator_data(
     fingertips: FingertipsResource,
     settings: JsnaSettings,
     metadata: pd.DataFrame,
-):  # returns MaterializeResult(value=DataFrame); Dagster infers the type
+):  # yields MaterializeResult(value=DataFrame), or nothing when nothing changed
     catalogue = settings.catalogue()
     region = settings.region()
     client = fingertips.client()
-    params = {
-        "child_area_type_id": region.child_area_type_id,
-        "parent_area_type_id": region.parent_area_type_id,
-        "parent_area_code": region.region_code,
-    }
-    store = RawStore(settings.output_root().root, client.base_url, params)
+    store = raw_store(settings, fingertips)
     known = [int(i) for i in metadata["indicator_id"]]
     uploads = metadata["last_uploaded_at"].fillna("")
     last_uploaded = {int(i): (u or None) for i, u in zip(metadata["indicator_id"], uploads, strict=True)}
@@ -130,7 +129,7 @@ def raw_fingertips__indicator_data(
         fetch = client.fetch_data(
             plan,
             progress=lambda done, total: _progress(context, "chunks fetched", done, total),
-            **params,
+            **store.params,
         )
         fetched = fetch.frame.copy()
         fetched["source"] = source_label(fetch.synthetic)
@@ -144,28 +143,67 @@ def raw_fingertips__indicator_data(
     empty = [{"id": i, "label": labels[i].label} for i in catalogue.ids if i not in served]
     if empty:
         context.log.warning(f"no data at area type {region.child_area_type_id} for {empty}")
-    return MaterializeResult(
+    check = AssetCheckResult(
+        check_name="catalogue_complete",
+        passed=not empty,
+        severity=AssetCheckSeverity.WARN,
+        metadata={"empty_indicators": MetadataValue.json(empty), "requested": len(catalogue.ids)},
+        description=None if not empty else f"{len(empty)} catalogue indicator(s) have no data",
+    )
+    details = {
+        "upstream_change": change,
+        "fetched_indicators": MetadataValue.json(plan),
+        "data_requests": len(requests),
+        "empty_indicators": MetadataValue.json(empty),
+        "raw_store": MetadataValue.path(str(store.dir)),
+    }
+    if not plan and not config.full and outputs_current(context, settings, store):
+        # Nothing new upstream and the published outputs were built from exactly this raw
+        # data: no output, so every downstream step is skipped and nothing is rewritten.
+        context.log_event(AssetObservation(asset_key=DATA_KEY, metadata=details))
+        yield check
+        return
+    yield MaterializeResult(
         value=frame,
         metadata={
             "dagster/row_count": len(frame),
-            "upstream_change": change,
-            "fetched_indicators": MetadataValue.json(plan),
-            "data_requests": len(requests),
+            **details,
             "requests": MetadataValue.json(requests),
             "bytes": sum(r["bytes"] for r in requests),
-            "empty_indicators": MetadataValue.json(empty),
-            "raw_store": MetadataValue.path(str(store.dir)),
         },
-        check_results=[
-            AssetCheckResult(
-                check_name="catalogue_complete",
-                passed=not empty,
-                severity=AssetCheckSeverity.WARN,
-                metadata={"empty_indicators": MetadataValue.json(empty), "requested": len(catalogue.ids)},
-                description=None if not empty else f"{len(empty)} catalogue indicator(s) have no data",
-            )
-        ],
+        check_results=[check],
     )
+
+
+def raw_store(settings: JsnaSettings, fingertips: FingertipsResource) -> RawStore:
+    """The raw store of this output root, API and region."""
+    region = settings.region()
+    params = {
+        "child_area_type_id": region.child_area_type_id,
+        "parent_area_type_id": region.parent_area_type_id,
+        "parent_area_code": region.region_code,
+    }
+    return RawStore(settings.output_root().root, fingertips.base_url, params)
+
+
+# Files every borough and the root must have for a run to be skipped as "nothing to do".
+BOROUGH_FILES = ("indicator_values.parquet", "indicator_values.csv", "summary.parquet", "report.html")
+ROOT_FILES = ("london/indicator_values.parquet", "data_dictionary.csv", "index.html")
+
+
+def outputs_current(context: AssetExecutionContext, settings: JsnaSettings, store: RawStore) -> bool:
+    """The published outputs were built from this raw data and catalogue, and hold
+    every borough this run asks for."""
+    manifest = settings.output_root().read_manifest()
+    if manifest.get("raw_digest") != store.digest() or manifest.get("catalogue_sha256") != settings.catalogue().sha256:
+        return False
+    files = manifest.get("files", {})
+    slugs = settings.region().slugs
+    first, last = context.run.tags.get(RANGE_START), context.run.tags.get(RANGE_END)
+    if first in slugs and last in slugs:
+        slugs = slugs[slugs.index(first) : slugs.index(last) + 1]
+    wanted = [f"boroughs/{s}/{name}" for s in slugs for name in BOROUGH_FILES] + list(ROOT_FILES)
+    return all(w in files for w in wanted)
 
 
 def _progress(context: AssetExecutionContext, what: str, done: int, total: int) -> None:

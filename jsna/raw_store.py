@@ -46,6 +46,11 @@ class RawStore:
         except FileNotFoundError:
             return {"api_base_url": redact(self.api_base_url), "params": self.params, "indicators": {}}
 
+    def digest(self) -> str:
+        """A fingerprint of what is stored (upload times and row counts per indicator)."""
+        indicators = self.state()["indicators"]
+        return hashlib.sha256(json.dumps(indicators, sort_keys=True).encode()).hexdigest()
+
     def plan(self, last_uploaded: dict[int, str | None], ids: Iterable[int], full: bool = False) -> list[int]:
         """Ids to fetch: never fetched, or uploaded since (all of them when ``full``)."""
         known = self.state()["indicators"]

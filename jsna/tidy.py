@@ -31,7 +31,14 @@ class TidyResult:
 
 def tidy(raw: pd.DataFrame, metadata: pd.DataFrame, catalogue: Catalogue, region: RegionConfig) -> TidyResult:
     """Select the region's areas and comparators, type the columns, join metadata."""
-    wanted = {a.code for a in region.areas} | {region.region_code, ENGLAND_CODE}
+    return tidy_areas(raw, metadata, catalogue, {a.code for a in region.areas}, region.region_code)
+
+
+def tidy_areas(
+    raw: pd.DataFrame, metadata: pd.DataFrame, catalogue: Catalogue, area_codes: set[str], region_code: str
+) -> TidyResult:
+    """``tidy`` for any set of areas (e.g. all of England's, in the England-scale benchmark)."""
+    wanted = set(area_codes) | {region_code, ENGLAND_CODE}
     served = raw[raw["area_code"].isin(wanted)].copy()
     served = served.reset_index(drop=True)
     problems: dict[int, list[str]] = {}
@@ -67,7 +74,7 @@ def tidy(raw: pd.DataFrame, metadata: pd.DataFrame, catalogue: Catalogue, region
     frame["source"] = served["source"]
     frame["retrieved_at"] = pd.to_datetime(served["retrieved_at"], utc=True).astype("datetime64[us, UTC]")
 
-    frame = add_comparators(frame, region.region_code)
+    frame = add_comparators(frame, region_code)
     frame = frame[list(COLUMN_NAMES)]
     frame = frame.astype({c: "string" for c in TEXT_COLUMNS} | {c: "float64" for c in FLOAT_COLUMNS})
     reasons = pd.Series({i: "; ".join(r) for i, r in problems.items()}, dtype="string")

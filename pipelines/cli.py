@@ -64,9 +64,10 @@ def _upstream_change(result: object) -> str | None:
     """The raw data asset's "upstream_change" metadata from a run result."""
     from assets.raw import DATA_KEY
 
-    for materialization in result.asset_materializations_for_node(DATA_KEY):  # type: ignore[attr-defined]
-        value = materialization.metadata.get("upstream_change")
-        return getattr(value, "value", None)
+    events = [*result.asset_materializations_for_node(DATA_KEY), *result.asset_observations_for_node(DATA_KEY)]  # type: ignore[attr-defined]
+    for event in events:
+        if "upstream_change" in event.metadata:
+            return getattr(event.metadata["upstream_change"], "value", None)
     return None
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dagster import AssetSelection, define_asset_job
 
 from assets.partitions import borough_partitions
+from assets.raw import RANGE_END, RANGE_START
 
-RANGE_START = "dagster/asset_partition_range_start"
-RANGE_END = "dagster/asset_partition_range_end"
+__all__ = ["RANGE_END", "RANGE_START", "all_boroughs_tags", "refresh_all"]
 
 refresh_all = define_asset_job(
     "refresh_all",

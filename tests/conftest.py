@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,6 +35,7 @@ def client(sample_api: SampleApiServer, sleeps: list[float]) -> FingertipsClient
         connect_timeout=2,
         read_timeout=5,
         retry=RetryPolicy(max_attempts=4, backoff_base=0.01, backoff_max=0.05, total_seconds=30),
+        max_concurrency=1,  # one request per chunk of up to 100 ids: request counts are exact
         sleep=sleeps.append,
     )
 
@@ -44,6 +46,15 @@ def add_faults(server: SampleApiServer, *faults: Fault) -> None:
 
 def data_requests(server: SampleApiServer) -> list[dict]:
     return [r for r in server.state.requests if r["path"].endswith("all_data/csv/by_indicator_id")]
+
+
+def requested_ids(server: SampleApiServer) -> list[list[int]]:
+    """The indicator ids of each data request, in order."""
+    out = []
+    for request in data_requests(server):
+        ids = re.search(r"indicator_ids=([0-9,%C]+)", request["query"]).group(1).replace("%2C", ",")
+        out.append([int(i) for i in ids.split(",")])
+    return out
 
 
 @pytest.fixture(scope="session")

@@ -45,7 +45,9 @@ def test_gives_up_after_the_bound_with_a_clear_error(client, sample_api):
 
 def test_retry_budget_bounds_total_time(sample_api):
     add_faults(sample_api, Fault("status", status=503, retry_after="120", times=None))
-    client = FingertipsClient(sample_api.base_url, retry=RetryPolicy(max_attempts=10, total_seconds=5))
+    client = FingertipsClient(
+        sample_api.base_url, retry=RetryPolicy(max_attempts=10, total_seconds=5), max_concurrency=1
+    )
     with pytest.raises(FingertipsUnavailable, match="retry budget"):
         client.fetch_data(IDS)
     assert len(data_requests(sample_api)) == 1  # waiting 120 s would break the budget: stop
@@ -154,6 +156,14 @@ def test_tls_on_and_user_agent(client):
     assert session.trust_env is True
     assert session.headers["User-Agent"] == USER_AGENT
     assert "jsna-mental-wellbeing/" in USER_AGENT
+
+
+def test_data_chunks_spread_over_the_concurrent_requests(sample_api):
+    client = FingertipsClient(sample_api.base_url, max_concurrency=4)
+    assert client.data_chunk_size(46) == 12
+    assert client.data_chunk_size(1000) == 100  # never more than the server keeps
+    fetch = client.fetch_data(list(FILLER_RANGE)[:46], parent_area_code="E12000007")
+    assert len(fetch.requests) == 4 and fetch.frame["indicator_id"].nunique() == 46
 
 
 def test_requests_are_concurrent_but_bounded(sample_api):

@@ -15,15 +15,17 @@ from dagster import build_schedule_context
 from dagster._utils.schedules import cron_string_iterator
 
 from assets.partitions import borough_partitions
+from jsna.catalogue import load_catalogue
 from jsna.sample_api.faults import SampleApiState
 from jsna.sample_api.server import running_sample_api
 from pipelines.definitions import build_definitions
 from pipelines.jobs import RANGE_END, RANGE_START
 from pipelines.schedules import nightly_refresh
-from tests.conftest import data_requests
+from tests.conftest import data_requests, requested_ids
 from tests.pipeline_helpers import refresh, snapshot
 
 LONDON = ZoneInfo("Europe/London")
+FEW = ("--borough", "southwark", "lewisham", "lambeth")  # the whole graph runs; fewer boroughs keep tests quick
 
 
 @pytest.fixture(autouse=True)
@@ -66,11 +68,11 @@ def test_schedule_runs_by_default_and_definitions_hold_freshness_policies():
 
 def test_unchanged_upstream_makes_no_data_requests_and_rewrites_nothing(tmp_path, capsys):
     with running_sample_api(SampleApiState()) as server:
-        assert refresh(server.base_url, tmp_path) == 0
+        assert refresh(server.base_url, tmp_path, *FEW) == 0
         first = snapshot(tmp_path)
         mtimes = {p: (tmp_path / p).stat().st_mtime_ns for p in first}
         server.state.requests.clear()
-        assert refresh(server.base_url, tmp_path) == 0
+        assert refresh(server.base_url, tmp_path, *FEW) == 0
         assert data_requests(server) == []
         assert all("metadata" in r["path"] for r in server.state.requests)
     assert "no upstream change" in capsys.readouterr().out
@@ -80,19 +82,19 @@ def test_unchanged_upstream_makes_no_data_requests_and_rewrites_nothing(tmp_path
 
 def test_full_refresh_fetches_everything(tmp_path):
     with running_sample_api(SampleApiState()) as server:
-        assert refresh(server.base_url, tmp_path) == 0
+        assert refresh(server.base_url, tmp_path, *FEW) == 0
         server.state.requests.clear()
-        assert refresh(server.base_url, tmp_path, "--full") == 0
-        assert len(data_requests(server)) == 1
+        assert refresh(server.base_url, tmp_path, "--full", *FEW) == 0
+        assert sorted(sum(requested_ids(server), [])) == sorted(load_catalogue().ids)
 
 
 def test_a_changed_indicator_is_fetched_alone_and_reported(tmp_path):
     with running_sample_api(SampleApiState()) as server:
-        assert refresh(server.base_url, tmp_path) == 0
+        assert refresh(server.base_url, tmp_path, *FEW) == 0
         before = pd.read_parquet(tmp_path / "london" / "indicator_values.parquet")
         server.state.requests.clear()
         server.state.revisions = {41001: 1}
-        assert refresh(server.base_url, tmp_path) == 0
+        assert refresh(server.base_url, tmp_path, *FEW) == 0
         requested = [r["query"] for r in data_requests(server)]
     assert len(requested) == 1 and "indicator_ids=41001&" in requested[0]
     files = sorted((tmp_path / "changes").glob("*.csv"))
@@ -108,9 +110,9 @@ def test_a_changed_indicator_is_fetched_alone_and_reported(tmp_path):
 
 def test_raw_store_is_keyed_by_api(tmp_path):
     with running_sample_api(SampleApiState()) as first, running_sample_api(SampleApiState()) as second:
-        assert refresh(first.base_url, tmp_path) == 0
-        assert refresh(second.base_url, tmp_path) == 0
-        assert len(data_requests(second)) == 1  # another API never reuses what the first served
+        assert refresh(first.base_url, tmp_path, *FEW) == 0
+        assert refresh(second.base_url, tmp_path, *FEW) == 0
+        assert len(sum(requested_ids(second), [])) == len(load_catalogue().ids)  # nothing reused across APIs
     assert len(list((tmp_path / ".raw").iterdir())) == 2
 
 
@@ -119,7 +121,8 @@ def test_progress_is_quiet_under_ci_and_failure_is_one_line(tmp_path):
         env = {**os.environ, "CI": "true"}
         env.pop("DAGSTER_HOME", None)
         done = subprocess.run(
-            [sys.executable, "-m", "pipelines.cli", "refresh", "--api-url", server.base_url, "--output", str(tmp_path)],
+            [sys.executable, "-m", "pipelines.cli", "refresh", "--api-url", server.base_url, "--output", str(tmp_path),
+             *FEW],
             capture_output=True, text=True, env=env, timeout=300,
         )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -132,7 +135,7 @@ def test_progress_is_quiet_under_ci_and_failure_is_one_line(tmp_path):
 def test_output_root_as_a_file_uri(tmp_path):
     with running_sample_api(SampleApiState()) as server:
         uri = (tmp_path / "viauri").as_uri()
-        assert refresh(server.base_url, uri) == 0
+        assert refresh(server.base_url, uri, *FEW) == 0
     assert (tmp_path / "viauri" / "boroughs" / "southwark" / "indicator_values.parquet").exists()
     assert json.loads((tmp_path / "viauri" / "manifest.json").read_text())["synthetic"] is True
 

@@ -165,7 +165,7 @@ def test_bad_breakdown_row_is_quarantined_and_not_published(tmp_path):
 
 def test_bad_headline_row_fails_the_run_and_keeps_previous_outputs(tmp_path, capsys):
     with running_sample_api(SampleApiState()) as server:
-        assert refresh(server.base_url, tmp_path) == 0
+        assert refresh(server.base_url, tmp_path, "--borough", "southwark", "lewisham") == 0
         before = snapshot(tmp_path)
         server.state.revisions = {848: 1}  # an upstream update, so the outputs would change
         server.state.faults.append(
@@ -179,7 +179,7 @@ def test_bad_headline_row_fails_the_run_and_keeps_previous_outputs(tmp_path, cap
                 times=None,
             )
         )
-        assert refresh(server.base_url, tmp_path) == 1
+        assert refresh(server.base_url, tmp_path, "--borough", "southwark", "lewisham") == 1
     err = capsys.readouterr().err
     assert "headline row(s) failed validation" in err
     assert "Traceback" not in err
@@ -188,10 +188,10 @@ def test_bad_headline_row_fails_the_run_and_keeps_previous_outputs(tmp_path, cap
 
 def test_api_failure_keeps_previous_outputs(tmp_path, capsys):
     with running_sample_api(SampleApiState()) as server:
-        assert refresh(server.base_url, tmp_path) == 0
+        assert refresh(server.base_url, tmp_path, "--borough", "southwark", "lewisham") == 0
         before = snapshot(tmp_path)
         server.state.faults.append(Fault("html", match="/api/", times=None))
-        assert refresh(server.base_url, tmp_path) == 1
+        assert refresh(server.base_url, tmp_path, "--borough", "southwark", "lewisham") == 1
     assert "HTML page" in capsys.readouterr().err
     assert snapshot(tmp_path) == before
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
+import math
 import os
 import random
 import re
@@ -242,6 +243,17 @@ class FingertipsClient:
             wait = max(wait, retry_after)
         return wait
 
+    def data_chunk_size(self, n_ids: int) -> int:
+        """Ids per data request: spread over the concurrent requests, at most 100.
+
+        The live API spends time per indicator in a data request, so 46 ids in one
+        request take about as long as 46 one after another; split over 4 concurrent
+        requests they take a quarter of that.
+        """
+        if n_ids <= 0:
+            return self.chunk_size
+        return max(1, min(self.chunk_size, math.ceil(n_ids / self.max_concurrency)))
+
     # -- Endpoints -----------------------------------------------------------------
     def fetch_data(
         self,
@@ -254,7 +266,7 @@ class FingertipsClient:
     ) -> DataFetch:
         """Fetch ``all_data`` rows for the ids, in concurrent chunks of at most 100."""
         ids = list(dict.fromkeys(int(i) for i in indicator_ids))
-        chunks = chunked(ids, self.chunk_size)
+        chunks = chunked(ids, self.data_chunk_size(len(ids)))
         done = 0
         lock = threading.Lock()
 

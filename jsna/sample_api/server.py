@@ -172,6 +172,7 @@ class SampleApiHandler(BaseHTTPRequestHandler):
         entry = getattr(self, "_entry", None)
         if log and entry is not None:
             entry["status"] = status
+            entry["bytes"] = len(body)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("X-Data-Synthetic", "true")

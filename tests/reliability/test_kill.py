@@ -52,12 +52,13 @@ def test_sigkill_at_each_point_of_a_publication(point, tmp_path):
 def test_sigkill_at_a_random_moment_of_writing(tmp_path):
     """Without a failpoint: kill as soon as staging starts, whatever is being written then."""
     with running_sample_api(SampleApiState()) as server:
-        assert refresh(server.base_url, tmp_path) == 0
+        assert refresh(server.base_url, tmp_path, "--borough", *BOROUGHS) == 0
         server.state.revisions = {848: 1}
         env = {**os.environ, "CI": "true"}
         env.pop("DAGSTER_HOME", None)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "pipelines.cli", "refresh", "--api-url", server.base_url, "--output", str(tmp_path)],
+            [sys.executable, "-m", "pipelines.cli", "refresh", "--api-url", server.base_url, "--output", str(tmp_path),
+             "--borough", *BOROUGHS],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         staging = tmp_path / ".staging"
