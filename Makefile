@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 SAMPLE_PORT ?= 8765
 
-.PHONY: run test sample ui lint clean
+.PHONY: run test sample ui bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,14 @@ sample: $(VENV)/.installed-run $(DAGSTER_HOME)/dagster.yaml
 
 ui: $(VENV)/.installed-run $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1
+
+$(VENV)/.installed-bench: pyproject.toml constraints.txt $(VENV)/.installed-dev
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,bench]'
+	touch $@
+
+# Benchmarks (not tests): fetch, no-change night, England scale, end to end -> bench/RESULTS.md
+bench: $(VENV)/.installed-bench
+	CI=true $(BIN)/python -m bench.run_all
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -27,20 +27,24 @@ def startup_seconds() -> float:
 
 def step_seconds(base_url: str) -> dict[str, float]:
     """Per-step wall time of an in-process run, from Dagster's own step events."""
-    from dagster import DagsterEventType
+    from dagster import DagsterEventType, DagsterInstance
 
     from pipelines.definitions import build_definitions
     from pipelines.jobs import all_boroughs_tags
 
     out = tempfile.mkdtemp(prefix="jsna-bench-e2e-")
     defs = build_definitions(api_url=base_url, output_dir=out)
-    result = defs.resolve_job_def("refresh_all").execute_in_process(tags=all_boroughs_tags())
+    instance = DagsterInstance.ephemeral()
+    result = defs.resolve_job_def("refresh_all").execute_in_process(tags=all_boroughs_tags(), instance=instance)
     starts, durations = {}, {}
-    for event in result.all_events:
+    for entry in instance.all_logs(result.run_id):
+        event = entry.dagster_event
+        if event is None:
+            continue
         if event.event_type == DagsterEventType.STEP_START:
-            starts[event.step_key] = event.timestamp
+            starts[event.step_key] = entry.timestamp
         elif event.event_type == DagsterEventType.STEP_SUCCESS:
-            durations[event.step_key] = event.timestamp - starts[event.step_key]
+            durations[event.step_key] = entry.timestamp - starts[event.step_key]
     grouped = {name: sum(durations.get(k, 0.0) for k in keys) for name, keys in GROUPS.items()}
     fixed = {k for keys in GROUPS.values() for k in keys}
     grouped["write"] = sum(v for k, v in durations.items() if k not in fixed)

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from jsna.areas import ENGLAND_CODE, RegionConfig
 from jsna.catalogue import Catalogue
@@ -54,9 +57,7 @@ def tidy_areas(
     frame["period_sortable"] = sortable.fillna(0).astype("int64")
 
     for column in SERVED_NUMBERS:
-        text = served[column].fillna("").str.strip()
-        numbers = pd.to_numeric(text.where(text != "", None), errors="coerce").astype("float64")
-        bad = (text != "") & numbers.isna()
+        numbers, bad = parse_numbers(served[column])
         for i in served.index[bad]:
             problems.setdefault(i, []).append(f"{column} is not a number ({served.at[i, column]!r})")
         frame[column] = numbers
@@ -79,6 +80,27 @@ def tidy_areas(
     frame = frame.astype({c: "string" for c in TEXT_COLUMNS} | {c: "float64" for c in FLOAT_COLUMNS})
     reasons = pd.Series({i: "; ".join(r) for i, r in problems.items()}, dtype="string")
     return TidyResult(frame=frame, problems=reasons, served=served)
+
+
+def parse_numbers(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Served text -> float64 (empty stays missing), and which cells are not numbers.
+
+    Arrow's cast is correctly rounded (every served digit a double can hold is kept) and
+    fast; only when a column holds something that is not a number does the slower
+    per-cell path run, to find exactly which cells.
+    """
+    values = pa.array(text.fillna(""), type=pa.string())
+    empty = pc.equal(pc.utf8_trim_whitespace(values), "")
+    as_null = pc.if_else(empty, pa.scalar(None, pa.string()), values)
+    try:
+        numbers = pc.cast(pc.utf8_trim_whitespace(as_null), pa.float64())
+        return pd.Series(numbers.to_numpy(zero_copy_only=False), index=text.index, dtype="float64"), np.zeros(
+            len(text), dtype=bool
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        stripped = text.fillna("").str.strip()
+        parsed = pd.to_numeric(stripped.where(stripped != "", None), errors="coerce").astype("float64")
+        return parsed, ((stripped != "") & parsed.isna()).to_numpy()
 
 
 def add_comparators(frame: pd.DataFrame, region_code: str) -> pd.DataFrame:

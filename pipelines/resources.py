@@ -31,7 +31,7 @@ class FingertipsResource(ConfigurableResource):
     max_attempts: int = 4
     retry_budget_seconds: float = 300.0
     backoff_base_seconds: float = 1.0
-    max_concurrency: int = 4
+    max_concurrency: int = 6
 
     def client(self) -> FingertipsClient:
         return FingertipsClient(

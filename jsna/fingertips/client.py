@@ -124,7 +124,7 @@ class FingertipsClient:
         connect_timeout: float = 10.0,
         read_timeout: float = 120.0,
         retry: RetryPolicy | None = None,
-        max_concurrency: int = 4,
+        max_concurrency: int = 6,
         chunk_size: int = MAX_IDS_PER_REQUEST,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:

@@ -15,6 +15,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
@@ -118,7 +119,23 @@ def map_header(header: list[str]) -> tuple[dict[str, str], list[str]]:
     return mapping, unknown
 
 
-def parse_data_csv(body: bytes, *, url: str | None = None) -> ParsedCsv:
+def parse_data_csv_file(path: str | Path) -> ParsedCsv:
+    """``parse_data_csv`` for a large extract on disk, without holding the raw bytes too.
+
+    The checks that need the body (HTML, header, last line complete) read only its head
+    and tail; the rows are parsed straight from the file.
+    """
+    file = Path(path)
+    with file.open("rb") as handle:
+        head = handle.read(1 << 16)
+        handle.seek(max(0, file.stat().st_size - 1))
+        tail = handle.read(1)
+    return parse_data_csv(head, url=str(file), source=file, ends_with_newline=tail == b"\n")
+
+
+def parse_data_csv(
+    body: bytes, *, url: str | None = None, source: Path | None = None, ends_with_newline: bool | None = None
+) -> ParsedCsv:
     """Parse an ``all_data`` CSV body into a canonical frame of text columns.
 
     An empty body, or a header with no rows, is a valid "no data" answer. Anything
@@ -140,7 +157,8 @@ def parse_data_csv(body: bytes, *, url: str | None = None) -> ParsedCsv:
     first_row = next(reader, None)
     if first_row is None or (len(first_row) == 0 and not body.strip().count(b"\n")):
         return ParsedCsv(_empty().frame, header, unknown, missing_optional)
-    if not body.endswith(b"\n"):
+    complete = body.endswith(b"\n") if ends_with_newline is None else ends_with_newline
+    if not complete:
         raise FingertipsTruncatedError("the CSV was cut short (the last row is incomplete)", url=url)
     width = len(first_row)
     if width > len(header):
@@ -152,7 +170,7 @@ def parse_data_csv(body: bytes, *, url: str | None = None) -> ParsedCsv:
     names = header[:width]
     try:
         table = pa_csv.read_csv(
-            io.BytesIO(body),
+            source if source is not None else io.BytesIO(body),
             read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1),
             parse_options=pa_csv.ParseOptions(newlines_in_values=True),
             convert_options=pa_csv.ConvertOptions(
