@@ -96,6 +96,24 @@ class RawStore:
             return pd.DataFrame({c: pd.Series([], dtype="string") for c in columns})
         return pd.concat(frames, ignore_index=True).astype("string")
 
+    def load_metadata(self, last_uploaded: dict[int, str | None], max_age_days: float = 7) -> pd.DataFrame | None:
+        """The stored metadata, if it was fetched for exactly these ids and upload times,
+        and not long ago (definitions can be edited without a new data upload)."""
+        path = self.dir / "indicator_metadata.parquet"
+        if not path.exists():
+            return None
+        frame = pd.read_parquet(path)
+        fetched = pd.to_datetime(frame["retrieved_at"], utc=True, errors="coerce").min()
+        if pd.isna(fetched) or pd.Timestamp.now(tz="UTC") - fetched > pd.Timedelta(days=max_age_days):
+            return None
+        stored = dict(zip(frame["indicator_id"].astype(int), frame["last_uploaded_at"], strict=True))
+        if stored != {i: (u if u is not None else None) for i, u in last_uploaded.items()}:
+            return None
+        return frame
+
+    def save_metadata(self, frame: pd.DataFrame) -> None:
+        _write_parquet(self.dir / "indicator_metadata.parquet", frame)
+
     def _path(self, iid: int) -> Path:
         return self.dir / "indicators" / f"{int(iid)}.parquet"
 

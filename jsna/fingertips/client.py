@@ -323,8 +323,27 @@ class FingertipsClient:
             synthetic=any(r[2] for r in results),
         )
 
-    def fetch_metadata(self, indicator_ids: Iterable[int]) -> MetadataFetch:
-        """Indicator metadata: text fields from the CSV, change dates from the JSON."""
+    def fetch_change_dates(self, indicator_ids: Iterable[int]) -> MetadataFetch:
+        """Only ``DataChange.LastUploadedAt`` per id (one JSON request per 100 ids): what a
+        refresh asks first, to learn whether anything changed."""
+        ids = list(dict.fromkeys(int(i) for i in indicator_ids))
+        results = self._map(self.fetch_last_uploaded_chunk, chunked(ids, self.chunk_size))
+        last: dict[int, str | None] = {}
+        for changes, _ in results:
+            last.update(changes)
+        return MetadataFetch(
+            frame=parse_metadata_csv(b""),
+            last_uploaded=last,
+            unknown_ids=[i for i in ids if i not in last],
+            requests=[answer.record for _, answer in results],
+            synthetic=any(answer.synthetic for _, answer in results),
+        )
+
+    def fetch_metadata(
+        self, indicator_ids: Iterable[int], change_dates: dict[int, str | None] | None = None
+    ) -> MetadataFetch:
+        """Indicator metadata: text fields from the CSV, change dates from the JSON (unless
+        ``change_dates`` already holds them)."""
         ids = list(dict.fromkeys(int(i) for i in indicator_ids))
 
         def one(chunk: list[int]) -> tuple[pd.DataFrame, dict[int, str | None], list[_Answer]]:
@@ -332,6 +351,8 @@ class FingertipsClient:
             text = self.get("indicator_metadata/csv/by_indicator_id", params, chunk)
             refuse_html(text.body, text.content_type, text.record.url)
             frame = parse_metadata_csv(text.body, url=text.record.url)
+            if change_dates is not None:
+                return frame, {i: change_dates.get(i) for i in chunk if i in change_dates}, [text]
             changes = self.fetch_last_uploaded_chunk(chunk)
             return frame, changes[0], [text, changes[1]]
 
