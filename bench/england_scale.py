@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from jsna.areas import REGIONS
@@ -118,15 +119,14 @@ def ours(csv_path: str, out_dir: str) -> dict:
     timings["validate"] = time.perf_counter() - t
     frame = result.frame.drop(index=reasons.index)
     t = time.perf_counter()
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    codes = table.column("area_code").to_numpy(zero_copy_only=False)
-    order = np.argsort(codes, kind="stable")
-    table, codes = table.take(order), codes[order]
-    bounds = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1], True])
-    for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
-        folder = Path(out_dir) / f"area_code={codes[start]}"
+    table = pa.Table.from_pandas(frame, preserve_index=False).sort_by("area_code")
+    counts = pc.value_counts(table.column("area_code"))  # in order of appearance: sorted
+    start = 0
+    for item in counts.to_pylist():
+        folder = Path(out_dir) / f"area_code={item['values']}"
         folder.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table.slice(start, stop - start), folder / "data.parquet", compression="zstd")
+        pq.write_table(table.slice(start, item["counts"]), folder / "data.parquet", compression="zstd")
+        start += item["counts"]
     timings["write"] = time.perf_counter() - t
     return {"rows_in": int(len(result.frame)), "rows_invalid": int(len(reasons)), "steps": timings,
             "peak_rss_mb": peak_rss_mb()}  # fmt: skip

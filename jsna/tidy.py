@@ -42,19 +42,18 @@ def tidy_areas(
 ) -> TidyResult:
     """``tidy`` for any set of areas (e.g. all of England's, in the England-scale benchmark)."""
     wanted = set(area_codes) | {region_code, ENGLAND_CODE}
-    served = raw[raw["area_code"].isin(wanted)].copy()
-    served = served.reset_index(drop=True)
+    keep = raw["area_code"].isin(wanted)
+    # pandas copies on write: no defensive copy of a table that may hold millions of rows.
+    served = (raw if bool(keep.all()) else raw[keep]).reset_index(drop=True)
     problems: dict[int, list[str]] = {}
 
     frame = pd.DataFrame(index=served.index)
-    ids = pd.to_numeric(served["indicator_id"], errors="coerce")
-    for i in served.index[ids.isna()]:
-        problems.setdefault(i, []).append(f"indicator_id is not a whole number ({served.at[i, 'indicator_id']!r})")
-    frame["indicator_id"] = ids.fillna(0).astype("int64")
-    sortable = pd.to_numeric(served["period_sortable"], errors="coerce")
-    for i in served.index[sortable.isna()]:
-        problems.setdefault(i, []).append(f"period_sortable is not a number ({served.at[i, 'period_sortable']!r})")
-    frame["period_sortable"] = sortable.fillna(0).astype("int64")
+    for column in ("indicator_id", "period_sortable"):
+        numbers, bad = parse_numbers(served[column])
+        bad = bad | numbers.isna().to_numpy() | (numbers % 1 != 0).to_numpy()
+        for i in served.index[bad]:
+            problems.setdefault(i, []).append(f"{column} is not a whole number ({served.at[i, column]!r})")
+        frame[column] = numbers.where(~bad, 0).astype("int64")
 
     for column in SERVED_NUMBERS:
         numbers, bad = parse_numbers(served[column])
@@ -67,8 +66,8 @@ def tidy_areas(
     for column in ("area_code", "value_note", "recent_trend", "compared_to_england", "compared_to_region"):
         frame[column] = served[column].fillna("").str.strip()
 
-    by_id = catalogue.by_id()
-    frame["domain"] = frame["indicator_id"].map(lambda i: by_id[i].domain if i in by_id else "")
+    domains = {i.id: i.domain for i in catalogue.indicators}
+    frame["domain"] = frame["indicator_id"].map(domains).fillna("")
     meta = metadata.assign(indicator_id=metadata["indicator_id"].astype("int64")).set_index("indicator_id")
     for column in ("unit", "value_type", "polarity"):
         frame[column] = frame["indicator_id"].map(meta[column]).fillna("") if len(meta) else ""
