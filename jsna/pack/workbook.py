@@ -150,35 +150,23 @@ def build_workbook(
     synthetic: bool,
 ) -> bytes:
     """The workbook as bytes (staged and published like every other file)."""
-    with _exact_numbers():  # write-only sheets are written as rows are appended
-        return _build(borough, summary, data, dictionary, api_base_url, retrieved_at, synthetic)
-
-
-def _build(
-    borough: str,
-    summary: pd.DataFrame,
-    data: pd.DataFrame,
-    dictionary: pd.DataFrame,
-    api_base_url: str,
-    retrieved_at: str | None,
-    synthetic: bool,
-) -> bytes:
-    book = Workbook(write_only=True)
     source = source_line(api_base_url, retrieved_at)
     title = f"{borough}: mental health and wellbeing JSNA indicators"
-    _sheet(
-        book, "Summary", summary.drop(columns=["area_code"], errors="ignore"), f"{title} - summary", source, synthetic
+    sheets = (
+        ("Summary", summary.drop(columns=["area_code"], errors="ignore"), f"{title} - summary"),
+        ("Data", data, f"{title} - all values"),
+        ("Dictionary", dictionary, "Data dictionary"),
     )
-    _sheet(book, "Data", data, f"{title} - all values", source, synthetic)
-    _sheet(book, "Dictionary", dictionary, "Data dictionary", source, synthetic)
-    book.properties.title = title
-    book.properties.creator = "jsna-mental-wellbeing"
-    # Fixed timestamps: an unchanged dataset gives a byte-identical workbook.
-    fixed = datetime(2000, 1, 1)
-    book.properties.created = fixed
-    book.properties.modified = fixed
     buffer = io.BytesIO()
-    book.save(buffer)
+    with _exact_numbers():  # write-only sheets are written as rows are appended
+        book = Workbook(write_only=True)
+        for name, frame, heading in sheets:
+            _sheet(book, name, frame, heading, source, synthetic)
+        book.properties.title = title
+        book.properties.creator = "jsna-mental-wellbeing"
+        # Fixed timestamps: an unchanged dataset gives a byte-identical workbook.
+        book.properties.created = book.properties.modified = datetime(2000, 1, 1)
+        book.save(buffer)
     return _fixed_zip_times(buffer.getvalue())
 
 
