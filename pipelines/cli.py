@@ -11,6 +11,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import sys
 import warnings
 from collections.abc import Sequence
@@ -206,6 +207,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message=".*is currently in beta.*")
     level = logging.INFO if args.verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        # Dagster raises its managed loggers (jsna.fingertips) to INFO for the run log;
+        # the terminal shows them only with -v.
+        handler.setLevel(level)
     try:
         return int(args.func(args))
     except KeyboardInterrupt:
@@ -219,7 +224,9 @@ def _fail(exc: BaseException) -> int:
     """Print the reason for a failure in one line, with a hint where there is one."""
     reason = _reason(exc)
     message = getattr(reason, "description", None) or str(reason) or type(reason).__name__
-    print(f"error: refresh failed: {message.splitlines()[0]}", file=sys.stderr)
+    # The ids are listed once, compactly, after the URL: keep the line short.
+    message = re.sub(r"indicator_ids=[0-9,]{40,}", "indicator_ids=...", message.splitlines()[0])
+    print(f"error: refresh failed: {message}", file=sys.stderr)
     if isinstance(reason, FingertipsUnavailable):
         print(
             "hint: check your internet connection or proxy settings (HTTPS_PROXY); "

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import requests
 
@@ -40,8 +42,11 @@ def test_sample_api_command_answers():
 
 
 def test_unreachable_api_fails_with_a_short_message_and_a_hint(tmp_path):
-    env = {**os.environ, "FINGERTIPS_API_URL": f"http://127.0.0.1:{free_port()}/api"}
-    env.pop("DAGSTER_HOME", None)
+    # As `make run` runs it: with the project's DAGSTER_HOME settings (request logs at INFO).
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(Path(__file__).resolve().parents[1] / "pipelines" / "instance" / "dagster.yaml", home)
+    env = {**os.environ, "FINGERTIPS_API_URL": f"http://127.0.0.1:{free_port()}/api", "DAGSTER_HOME": str(home)}
     done = subprocess.run(
         [*JSNA, "refresh", "--output", str(tmp_path / "out")], capture_output=True, text=True, env=env, timeout=120
     )
@@ -49,5 +54,6 @@ def test_unreachable_api_fails_with_a_short_message_and_a_hint(tmp_path):
     assert "could not be reached" in done.stderr
     assert "make sample" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
-    assert len(done.stderr.strip().splitlines()) <= 3
+    assert len(done.stderr.strip().splitlines()) == 2, done.stderr  # the reason and the hint
+    assert "indicator_ids=..." in done.stderr
     assert not (tmp_path / "out" / "boroughs").exists()
