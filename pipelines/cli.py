@@ -114,8 +114,11 @@ def refresh(args: argparse.Namespace) -> int:
     manifest = root.read_manifest()
     label = "SYNTHETIC SAMPLE DATA" if manifest.get("synthetic") else "Fingertips data"
     print(f"Done ({label}). Outputs in {output}")
-    print(f"  boroughs/<slug>/indicator_values.parquet|csv  ({len(selected)} borough(s))")
-    print("  london/indicator_values.parquet|csv, data_dictionary.csv, manifest.json")
+    print(
+        f"  boroughs/<slug>/indicator_values.parquet|csv, summary, workbook (.xlsx), report.html"
+        f"  ({len(selected)} borough(s))"
+    )
+    print("  index.html, london/indicator_values.parquet|csv, data_dictionary.csv, manifest.json")
     return 0
 
 

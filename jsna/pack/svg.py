@@ -72,7 +72,7 @@ def spine_chart(rows: list[dict], label_width: int = 330, bar_width: int = 420, 
 
 def trend_chart(title: str, periods: list[str], series: list[tuple[str, list[float | None], str]]) -> str:
     """Lines over time: ``series`` is (name, values per period, dash pattern)."""
-    width, height, left, right, top, bottom = 360, 220, 48, 10, 22, 52
+    width, height, left, right, top, bottom = 440, 220, 48, 120, 22, 52
     values = [v for _, vs, _ in series for v in vs if _ok(v)]
     parts = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' role='img'>"]
     parts.append(_t(width / 2, 14, title[:50], "middle", "font-weight='bold'"))
@@ -108,12 +108,13 @@ def trend_chart(title: str, periods: list[str], series: list[tuple[str, list[flo
             )
             for x, y in points:
                 parts.append(f"<circle cx='{x:.1f}' cy='{y:.1f}' r='3' fill='black'/>")
-        ly = top + 4 + n * 14
+        # The legend sits right of the plot, clear of the lines.
+        lx, ly = left + plot_w + 14, top + 10 + n * 16
         parts.append(
-            f"<line x1='{left + 8}' y1='{ly}' x2='{left + 30}' y2='{ly}' stroke='black' stroke-width='2' "
+            f"<line x1='{lx}' y1='{ly}' x2='{lx + 22}' y2='{ly}' stroke='black' stroke-width='2' "
             f"stroke-dasharray='{dash}'/>"
         )
-        parts.append(_t(left + 34, ly + 4, name, extra="font-size='10'"))
+        parts.append(_t(lx + 26, ly + 4, name[:14], extra="font-size='10'"))
     parts.append("</svg>")
     return "".join(parts)
 
