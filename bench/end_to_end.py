@@ -35,7 +35,11 @@ def step_seconds(base_url: str) -> dict[str, float]:
     out = tempfile.mkdtemp(prefix="jsna-bench-e2e-")
     defs = build_definitions(api_url=base_url, output_dir=out)
     instance = DagsterInstance.ephemeral()
-    result = defs.resolve_job_def("refresh_all").execute_in_process(tags=all_boroughs_tags(), instance=instance)
+    result = defs.resolve_job_def("refresh_all").execute_in_process(
+        tags=all_boroughs_tags(),
+        instance=instance,
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+    )
     starts, durations = {}, {}
     for entry in instance.all_logs(result.run_id):
         event = entry.dagster_event
