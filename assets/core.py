@@ -20,7 +20,8 @@ from dagster import (
 )
 
 from assets.metadata import table_schema
-from assets.raw import DATA_KEY, META_KEY, OWNERS
+from assets.published import OWNERS
+from assets.raw import DATA_KEY, META_KEY
 from jsna.tidy import add_comparators, tidy
 from pipelines.resources import JsnaSettings
 from schemas.columns import COLUMN_NAMES, ROW_KEY, SERVED_NUMBERS

@@ -6,29 +6,26 @@ and ``manifest.json`` (kept by ``jsna.publish``). Every write goes through a
 publication, so readers never see half a file.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pandas as pd
 from dagster import (
     AssetExecutionContext,
     AssetIn,
     AssetObservation,
-    BackfillPolicy,
-    FreshnessPolicy,
     MaterializeResult,
     MetadataValue,
-    asset,
 )
 
 from assets.core import CORE_KEY
 from assets.metadata import parquet_metadata, preview_markdown, provenance, table_schema
-from assets.partitions import borough_partitions
-from assets.raw import META_KEY, OWNERS
+from assets.published import borough_asset, out_asset
+from assets.raw import META_KEY
 from jsna import progress
 from jsna.changes import compare, summary
 from pipelines.resources import FingertipsResource, JsnaSettings
 from schemas.columns import INDICATOR_VALUES
-from schemas.tables import TABLES, describe
+from schemas.tables import TABLES
 
 BOROUGH_KEY = "out_jsna__borough_indicator_values"
 LONDON_KEY = "out_jsna__london_indicator_values"
@@ -38,24 +35,16 @@ SORT = ["domain", "indicator_id", "area_code", "sex", "age", "category_type", "c
 
 
 CHANGES_KEY = "out_jsna__changes"
-# Warn after 2 days and fail after 7 without a successful refresh (nightly runs at 02:00).
-FRESHNESS = FreshnessPolicy.time_window(fail_window=timedelta(days=7), warn_window=timedelta(days=2))
 
 
 def borough_relpath(slug: str, suffix: str) -> str:
     return f"boroughs/{slug}/indicator_values.{suffix}"
 
 
-@asset(
-    key=BOROUGH_KEY,
-    group_name="out",
+@borough_asset(
+    BOROUGH_KEY,
     kinds={"pandas", "parquet", "csv"},
-    owners=OWNERS,
-    partitions_def=borough_partitions,
-    backfill_policy=BackfillPolicy.single_run(),
-    freshness_policy=FRESHNESS,
     ins={"core": AssetIn(CORE_KEY)},
-    description=describe(BOROUGH_KEY),
     metadata={"dagster/column_schema": table_schema()},
 )
 def out_jsna__borough_indicator_values(
@@ -98,15 +87,11 @@ def out_jsna__borough_indicator_values(
     return MaterializeResult(metadata=metadata)
 
 
-@asset(
-    key=LONDON_KEY,
-    group_name="out",
+@out_asset(
+    LONDON_KEY,
     kinds={"pandas", "parquet", "csv"},
-    owners=OWNERS,
     ins={"core": AssetIn(CORE_KEY)},
     deps=[CHANGES_KEY],  # the change table reads the previous publication before it is replaced
-    freshness_policy=FRESHNESS,
-    description=describe(LONDON_KEY),
     metadata={"dagster/column_schema": table_schema()},
 )
 def out_jsna__london_indicator_values(
@@ -190,15 +175,7 @@ def data_dictionary(core: pd.DataFrame, metadata: pd.DataFrame, settings: JsnaSe
     return table.reindex(columns=order).fillna("").astype("string")
 
 
-@asset(
-    key=DICTIONARY_KEY,
-    group_name="out",
-    kinds={"pandas", "csv"},
-    owners=OWNERS,
-    ins={"core": AssetIn(CORE_KEY), "raw_metadata": AssetIn(META_KEY)},
-    freshness_policy=FRESHNESS,
-    description=describe(DICTIONARY_KEY),
-)
+@out_asset(DICTIONARY_KEY, kinds={"pandas", "csv"}, ins={"core": AssetIn(CORE_KEY), "raw_metadata": AssetIn(META_KEY)})
 def out_jsna__data_dictionary(
     context: AssetExecutionContext,
     settings: JsnaSettings,
@@ -216,14 +193,7 @@ def out_jsna__data_dictionary(
     )
 
 
-@asset(
-    key=CHANGES_KEY,
-    group_name="out",
-    kinds={"pandas", "parquet", "csv"},
-    owners=OWNERS,
-    ins={"core": AssetIn(CORE_KEY)},
-    description=describe(CHANGES_KEY),
-)
+@out_asset(CHANGES_KEY, kinds={"pandas", "parquet", "csv"}, fresh=False, ins={"core": AssetIn(CORE_KEY)})
 def out_jsna__changes(
     context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: pd.DataFrame
 ) -> MaterializeResult:

@@ -5,20 +5,18 @@
 """
 
 import pandas as pd
-from dagster import AssetExecutionContext, AssetIn, BackfillPolicy, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataValue
 
 from assets.core import CORE_KEY
 from assets.metadata import parquet_metadata, provenance
-from assets.out import BOROUGH_KEY, DICTIONARY_KEY, FRESHNESS
-from assets.partitions import borough_partitions
-from assets.raw import OWNERS
+from assets.out import BOROUGH_KEY, DICTIONARY_KEY
+from assets.published import borough_asset, out_asset
 from jsna import progress
 from jsna.areas import ENGLAND_CODE
 from jsna.pack.report import borough_report, index_page, london_ranges
 from jsna.pack.summary import borough_summaries
 from jsna.pack.workbook import build_workbook
 from pipelines.resources import FingertipsResource, JsnaSettings
-from schemas.tables import describe
 
 SUMMARY_KEY = "out_jsna__borough_summary"
 WORKBOOK_KEY = "out_jsna__borough_workbook"
@@ -35,18 +33,7 @@ def workbook_relpath(slug: str) -> str:
     return f"boroughs/{slug}/jsna_mental_wellbeing_{slug}.xlsx"
 
 
-@asset(
-    key=SUMMARY_KEY,
-    group_name="out",
-    kinds={"pandas", "parquet", "csv"},
-    owners=OWNERS,
-    partitions_def=borough_partitions,
-    backfill_policy=BackfillPolicy.single_run(),
-    freshness_policy=FRESHNESS,
-    ins={"core": AssetIn(CORE_KEY)},
-    deps=[BOROUGH_KEY],
-    description=describe(SUMMARY_KEY),
-)
+@borough_asset(SUMMARY_KEY, kinds={"pandas", "parquet", "csv"}, ins={"core": AssetIn(CORE_KEY)}, deps=[BOROUGH_KEY])
 def out_jsna__borough_summary(
     context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: pd.DataFrame
 ) -> MaterializeResult:
@@ -68,17 +55,7 @@ def out_jsna__borough_summary(
     )
 
 
-@asset(
-    key=WORKBOOK_KEY,
-    group_name="out",
-    kinds={"excel"},
-    owners=OWNERS,
-    partitions_def=borough_partitions,
-    backfill_policy=BackfillPolicy.single_run(),
-    freshness_policy=FRESHNESS,
-    deps=[SUMMARY_KEY, DICTIONARY_KEY],
-    description=describe(WORKBOOK_KEY),
-)
+@borough_asset(WORKBOOK_KEY, kinds={"excel"}, deps=[SUMMARY_KEY, DICTIONARY_KEY])
 def out_jsna__borough_workbook(
     context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource
 ) -> MaterializeResult:
@@ -108,18 +85,7 @@ def out_jsna__borough_workbook(
     return MaterializeResult(metadata={"workbooks": len(slugs)})
 
 
-@asset(
-    key=REPORT_KEY,
-    group_name="out",
-    kinds={"html"},
-    owners=OWNERS,
-    partitions_def=borough_partitions,
-    backfill_policy=BackfillPolicy.single_run(),
-    freshness_policy=FRESHNESS,
-    ins={"core": AssetIn(CORE_KEY)},
-    deps=[WORKBOOK_KEY],
-    description=describe(REPORT_KEY),
-)
+@borough_asset(REPORT_KEY, kinds={"html"}, ins={"core": AssetIn(CORE_KEY)}, deps=[WORKBOOK_KEY])
 def out_jsna__borough_report(
     context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: pd.DataFrame
 ) -> MaterializeResult:
@@ -154,15 +120,7 @@ def out_jsna__borough_report(
     return MaterializeResult(metadata={"reports": len(slugs)})
 
 
-@asset(
-    key=INDEX_KEY,
-    group_name="out",
-    kinds={"html"},
-    owners=OWNERS,
-    freshness_policy=FRESHNESS,
-    deps=[REPORT_KEY],
-    description=describe(INDEX_KEY),
-)
+@out_asset(INDEX_KEY, kinds={"html"}, deps=[REPORT_KEY])
 def out_jsna__index(context: AssetExecutionContext, settings: JsnaSettings) -> MaterializeResult:
     root = settings.output_root()
     manifest = root.read_manifest()

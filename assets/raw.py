@@ -19,6 +19,7 @@ from dagster import (
     asset,
 )
 
+from assets.published import OWNERS
 from jsna import progress
 from jsna.fingertips.client import redact
 from jsna.fingertips.data_csv import CANONICAL
@@ -27,7 +28,6 @@ from pipelines.resources import FingertipsResource, JsnaSettings
 from schemas.columns import SOURCE_FINGERTIPS, SOURCE_SYNTHETIC
 from schemas.tables import describe
 
-OWNERS = ["team:public-health-intelligence"]
 META_KEY = "raw_fingertips__indicator_metadata"
 DATA_KEY = "raw_fingertips__indicator_data"
 NO_CHANGE = "no upstream change"

@@ -1,0 +1,29 @@
+"""How every published (out-layer) asset is declared: one place for group, owner,
+freshness, description and, for borough tables, partitions and single-run backfill."""
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from dagster import BackfillPolicy, FreshnessPolicy, asset
+
+from assets.partitions import borough_partitions
+from schemas.tables import describe
+
+OWNERS = ["team:public-health-intelligence"]
+# Warn after 2 days and fail after 7 without a successful refresh (nightly runs at 02:00).
+FRESHNESS = FreshnessPolicy.time_window(fail_window=timedelta(days=7), warn_window=timedelta(days=2))
+
+
+def out_asset(key: str, *, kinds: set[str], fresh: bool = True, **kwargs: Any) -> Callable:
+    """A published, region-wide asset."""
+    if fresh:
+        kwargs["freshness_policy"] = FRESHNESS
+    return asset(key=key, group_name="out", kinds=kinds, owners=OWNERS, description=describe(key), **kwargs)
+
+
+def borough_asset(key: str, *, kinds: set[str], **kwargs: Any) -> Callable:
+    """A published asset with one partition per borough, all boroughs in one run."""
+    return out_asset(
+        key, kinds=kinds, partitions_def=borough_partitions, backfill_policy=BackfillPolicy.single_run(), **kwargs
+    )
