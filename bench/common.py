@@ -39,7 +39,14 @@ def timer() -> Iterator[dict[str, float]]:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far (Linux reports KiB)."""
+    """Peak resident memory of this process so far (VmHWM, in MiB).
+
+    Not getrusage's ru_maxrss: Linux carries that across fork and exec, so a child
+    would report its parent's peak."""
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

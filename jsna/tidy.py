@@ -38,9 +38,17 @@ def tidy(raw: pd.DataFrame, metadata: pd.DataFrame, catalogue: Catalogue, region
 
 
 def tidy_areas(
-    raw: pd.DataFrame, metadata: pd.DataFrame, catalogue: Catalogue, area_codes: set[str], region_code: str
+    raw: pd.DataFrame,
+    metadata: pd.DataFrame,
+    catalogue: Catalogue,
+    area_codes: set[str],
+    region_code: str,
+    comparators: pd.DataFrame | None = None,
 ) -> TidyResult:
-    """``tidy`` for any set of areas (e.g. all of England's, in the England-scale benchmark)."""
+    """``tidy`` for any set of areas (e.g. all of England's, in the England-scale benchmark).
+
+    ``comparators`` (England's and the region's typed rows) is given when ``raw`` is one
+    batch of a larger extract, whose comparator rows may sit in another batch."""
     wanted = set(area_codes) | {region_code, ENGLAND_CODE}
     keep = raw["area_code"].isin(wanted)
     # pandas copies on write: no defensive copy of a table that may hold millions of rows.
@@ -74,7 +82,7 @@ def tidy_areas(
     frame["source"] = served["source"]
     frame["retrieved_at"] = pd.to_datetime(served["retrieved_at"], utc=True).astype("datetime64[us, UTC]")
 
-    frame = add_comparators(frame, region_code)
+    frame = add_comparators(frame, region_code, comparators)
     frame = frame[list(COLUMN_NAMES)]
     frame = frame.astype({c: "string" for c in TEXT_COLUMNS} | {c: "float64" for c in FLOAT_COLUMNS})
     reasons = pd.Series({i: "; ".join(r) for i, r in problems.items()}, dtype="string")
@@ -102,11 +110,13 @@ def parse_numbers(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
         return parsed, ((stripped != "") & parsed.isna()).to_numpy()
 
 
-def add_comparators(frame: pd.DataFrame, region_code: str) -> pd.DataFrame:
-    """``england_value`` and ``london_value``: the comparator's value for the same key."""
+def add_comparators(frame: pd.DataFrame, region_code: str, reference: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``england_value`` and ``london_value``: the comparator's value for the same key
+    (looked up in ``reference`` when given, else in ``frame`` itself)."""
     out = frame.copy()
+    source = frame if reference is None else reference
     for code, column in ((ENGLAND_CODE, "england_value"), (region_code, "london_value")):
-        ref = frame.loc[frame["area_code"] == code, [*COMPARATOR_KEY, "value"]]
+        ref = source.loc[source["area_code"] == code, [*COMPARATOR_KEY, "value"]]
         ref = ref.drop_duplicates(COMPARATOR_KEY, keep=False).rename(columns={"value": column})
         out = out.drop(columns=[column], errors="ignore").merge(
             ref, on=COMPARATOR_KEY, how="left", validate="many_to_one"

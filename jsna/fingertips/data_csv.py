@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,27 +120,21 @@ def map_header(header: list[str]) -> tuple[dict[str, str], list[str]]:
     return mapping, unknown
 
 
-def parse_data_csv_file(path: str | Path) -> ParsedCsv:
-    """``parse_data_csv`` for a large extract on disk, without holding the raw bytes too.
+@dataclass(frozen=True)
+class _Plan:
+    """What the header and first row say about how to read the rows."""
 
-    The checks that need the body (HTML, header, last line complete) read only its head
-    and tail; the rows are parsed straight from the file.
-    """
-    file = Path(path)
-    with file.open("rb") as handle:
-        head = handle.read(1 << 16)
-        handle.seek(max(0, file.stat().st_size - 1))
-        tail = handle.read(1)
-    return parse_data_csv(head, url=str(file), source=file, ends_with_newline=tail == b"\n")
+    names: list[str]
+    mapping: dict[str, str]
+    header: list[str]
+    unknown: list[str]
+    missing_optional: list[str]
 
 
-def parse_data_csv(
-    body: bytes, *, url: str | None = None, source: Path | None = None, ends_with_newline: bool | None = None
-) -> ParsedCsv:
-    """Parse an ``all_data`` CSV body into a canonical frame of text columns.
+def _plan(body: bytes, url: str | None, ends_with_newline: bool | None) -> _Plan | ParsedCsv:
+    """Check an answer's head (HTML? expected header? complete?) and plan the read.
 
-    An empty body, or a header with no rows, is a valid "no data" answer. Anything
-    else that is not a complete CSV with the expected header is refused.
+    Returns an empty ``ParsedCsv`` for a valid "no data" answer.
     """
     refuse_html(body, None, url)
     if body.startswith(b"\xef\xbb\xbf"):
@@ -167,28 +162,85 @@ def parse_data_csv(
     dropped = [mapping.get(h) for h in header[width:]]
     if any(c in REQUIRED for c in dropped if c):
         raise FingertipsTruncatedError(f"CSV rows have {width} fields, too few for the header {header!r}", url=url)
-    names = header[:width]
-    try:
-        table = pa_csv.read_csv(
-            source if source is not None else io.BytesIO(body),
-            read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1),
-            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
-            convert_options=pa_csv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except pa.ArrowInvalid as exc:
-        raise FingertipsTruncatedError(f"the CSV is malformed or cut short: {str(exc)[:300]}", url=url) from exc
-    keep = [n for n in names if n in mapping]
+    return _Plan(header[:width], mapping, header, unknown, missing_optional)
+
+
+def _read_options(plan: _Plan, block_size: int | None = None) -> dict:
+    read = pa_csv.ReadOptions(column_names=plan.names, skip_rows=1)
+    if block_size:
+        read.block_size = block_size
+    return {
+        "read_options": read,
+        "parse_options": pa_csv.ParseOptions(newlines_in_values=True),
+        "convert_options": pa_csv.ConvertOptions(
+            column_types={n: pa.string() for n in plan.names},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    }
+
+
+def _canonical(table: pa.Table | pa.RecordBatch, plan: _Plan) -> pd.DataFrame:
+    """Served columns -> the canonical all-text frame."""
+    keep = [n for n in plan.names if n in plan.mapping]
     frame = table.select(keep).to_pandas()
-    frame.columns = [mapping[n] for n in keep]
+    frame.columns = [plan.mapping[n] for n in keep]
     for column in CANONICAL:
         if column not in frame.columns:
             frame[column] = ""
-    frame = frame[list(CANONICAL)].astype("string")
-    return ParsedCsv(frame.reset_index(drop=True), header, unknown, missing_optional)
+    return frame[list(CANONICAL)].astype("string").reset_index(drop=True)
+
+
+def _file_head(path: Path) -> tuple[bytes, bool]:
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+        handle.seek(max(0, path.stat().st_size - 1))
+        return head, handle.read(1) == b"\n"
+
+
+def parse_data_csv_file(path: str | Path) -> ParsedCsv:
+    """``parse_data_csv`` for a large extract on disk, without holding the raw bytes too.
+
+    The checks that need the body (HTML, header, last line complete) read only its head
+    and tail; the rows are parsed straight from the file.
+    """
+    file = Path(path)
+    head, complete = _file_head(file)
+    return parse_data_csv(head, url=str(file), source=file, ends_with_newline=complete)
+
+
+def iter_data_csv_file(path: str | Path, block_size: int = 32 << 20) -> Iterator[pd.DataFrame]:
+    """The rows of a large extract as canonical frames of about ``block_size`` bytes each,
+    so that memory stays bounded whatever the size of the file."""
+    file = Path(path)
+    head, complete = _file_head(file)
+    plan = _plan(head, str(file), complete)
+    if isinstance(plan, ParsedCsv):
+        return
+    try:
+        with pa_csv.open_csv(file, **_read_options(plan, block_size)) as reader:
+            for batch in reader:
+                yield _canonical(batch, plan)
+    except pa.ArrowInvalid as exc:
+        raise FingertipsTruncatedError(f"the CSV is malformed or cut short: {str(exc)[:300]}", url=str(file)) from exc
+
+
+def parse_data_csv(
+    body: bytes, *, url: str | None = None, source: Path | None = None, ends_with_newline: bool | None = None
+) -> ParsedCsv:
+    """Parse an ``all_data`` CSV body into a canonical frame of text columns.
+
+    An empty body, or a header with no rows, is a valid "no data" answer. Anything
+    else that is not a complete CSV with the expected header is refused.
+    """
+    plan = _plan(body, url, ends_with_newline)
+    if isinstance(plan, ParsedCsv):
+        return plan
+    try:
+        table = pa_csv.read_csv(source if source is not None else io.BytesIO(body), **_read_options(plan))
+    except pa.ArrowInvalid as exc:
+        raise FingertipsTruncatedError(f"the CSV is malformed or cut short: {str(exc)[:300]}", url=url) from exc
+    return ParsedCsv(_canonical(table, plan), plan.header, plan.unknown, plan.missing_optional)
 
 
 def _empty() -> ParsedCsv:
