@@ -207,86 +207,43 @@ def indicator_rows(ind: SampleIndicator, region_code: str | None, revision: int 
     if not ind.at_502:
         return ()
     children = children_of(region_code)
-    regions = sorted({a.parent_code for a in children}) if region_code is None else [region_code]
-    if region_code is None:
-        regions = list(REGIONS)
+    england_place = PlaceArea(ENGLAND_CODE, "England", "England", "", "")
+    regions = [
+        PlaceArea(code, REGIONS[code], "Region", ENGLAND_CODE, "England")
+        for code in (REGIONS if region_code is None else [region_code])
+    ]
     rows: list[tuple[str, ...]] = []
     all_periods = periods(ind.periods)
     latest = all_periods[-1].sortable
+
+    def row(place: PlaceArea, period: Period, sex: str, age: str, cell: Cell, *, category_type: str = "",
+            category: str = "", trend: str = "", vs_england: str = "Not compared",
+            vs_region: str = "Not compared") -> tuple[str, ...]:  # fmt: skip
+        return (
+            str(ind.id), ind.name, place.parent_code, place.parent_name, place.code, place.name, place.area_type,
+            sex, age, category_type, category, period.label, _num(cell.value), _num(cell.lower95),
+            _num(cell.upper95), _num(cell.lower998), _num(cell.upper998), _num(cell.count), _num(cell.denominator),
+            cell.note, trend, vs_england, vs_region, str(period.sortable),
+            "New data" if period.sortable == latest else "", "", period.range,
+        )  # fmt: skip
+
     for period in all_periods:
         for sex in ind.sexes:
             for age in ind.ages:
                 england = _cell(ind, ENGLAND_CODE, period, sex, age, "", revision)
-                region_cells = {code: _cell(ind, code, period, sex, age, "", revision) for code in regions}
-                rows.append(
-                    _row(
-                        ind,
-                        "",
-                        "",
-                        ENGLAND_CODE,
-                        "England",
-                        "England",
-                        sex,
-                        age,
-                        "",
-                        "",
-                        period,
-                        england,
-                        "",
-                        "Not compared",
-                        "Not compared",
-                        latest,
-                    )
-                )
+                region_cells = {r.code: _cell(ind, r.code, period, sex, age, "", revision) for r in regions}
+                rows.append(row(england_place, period, sex, age, england))
                 if ind.deprivation:
                     for n, decile in enumerate(DECILES):
                         cell = _cell(ind, ENGLAND_CODE, period, sex, age, decile, revision)
                         cell = Cell(cell.value * (1.3 - n * 0.06), None, None, None, None, None, None, AGGREGATED_NOTE)  # type: ignore[operator]
-                        rows.append(
-                            _row(
-                                ind,
-                                "",
-                                "",
-                                ENGLAND_CODE,
-                                "England",
-                                "England",
-                                sex,
-                                age,
-                                DEPRIVATION_TYPE,
-                                decile,
-                                period,
-                                cell,
-                                "",
-                                "Not compared",
-                                "Not compared",
-                                latest,
-                            )
-                        )
-                for code in regions:
-                    cell = region_cells[code]
-                    vs_england = _compare(
-                        cell.value, cell.lower95 or cell.value, cell.upper95 or cell.value, england.value, ind.polarity
-                    )  # type: ignore[arg-type]
-                    rows.append(
-                        _row(
-                            ind,
-                            ENGLAND_CODE,
-                            "England",
-                            code,
-                            REGIONS[code],
-                            "Region",
-                            sex,
-                            age,
-                            "",
-                            "",
-                            period,
-                            cell,
-                            "",
-                            vs_england,
-                            "Not compared",
-                            latest,
-                        )
-                    )
+                        rows.append(row(england_place, period, sex, age, cell, category_type=DEPRIVATION_TYPE,
+                                        category=decile))  # fmt: skip
+                for place in regions:
+                    cell = region_cells[place.code]
+                    lo, hi = cell.lower95 or cell.value, cell.upper95 or cell.value
+                    vs_england = _compare(cell.value, lo, hi, england.value, ind.polarity)  # type: ignore[arg-type]
+                    rows.append(row(place, period, sex, age, cell, vs_england=vs_england))
                 for area in children:
                     cell = _cell(ind, area.code, period, sex, age, "", revision)
                     trend = ""
@@ -306,39 +263,9 @@ def indicator_rows(ind: SampleIndicator, region_code: str | None, revision: int 
                         vs_region = _compare(cell.value, lo, hi, parent.value, ind.polarity)  # type: ignore[arg-type]
                         if not ind.compared:
                             vs_england = vs_region = ""
-                    rows.append(
-                        _row(
-                            ind,
-                            area.parent_code,
-                            area.parent_name,
-                            area.code,
-                            area.name,
-                            area.area_type,
-                            sex,
-                            age,
-                            "",
-                            "",
-                            period,
-                            cell,
-                            trend,
-                            vs_england,
-                            vs_region,
-                            latest,
-                        )
-                    )
+                    rows.append(row(area, period, sex, age, cell, trend=trend, vs_england=vs_england,
+                                    vs_region=vs_region))  # fmt: skip
     return tuple(rows)
-
-
-def _row(ind: SampleIndicator, parent_code: str, parent_name: str, code: str, name: str, area_type: str,
-         sex: str, age: str, category_type: str, category: str, period: Period, cell: Cell, trend: str,
-         vs_england: str, vs_region: str, latest: int) -> tuple[str, ...]:  # fmt: skip
-    return (
-        str(ind.id), ind.name, parent_code, parent_name, code, name, area_type, sex, age,
-        category_type, category, period.label, _num(cell.value), _num(cell.lower95), _num(cell.upper95),
-        _num(cell.lower998), _num(cell.upper998), _num(cell.count), _num(cell.denominator), cell.note,
-        trend, vs_england, vs_region, str(period.sortable),
-        "New data" if period.sortable == latest else "", "", period.range,
-    )  # fmt: skip
 
 
 METADATA_HEADER: tuple[str, ...] = (
