@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import platform
 import resource
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -59,3 +61,12 @@ def sample_api(latency: float = 0.0, per_indicator: float = 0.0) -> Iterator[Sam
 
 def data_requests(server: SampleApiServer) -> list[dict]:
     return [r for r in server.state.requests if r["path"].endswith("all_data/csv/by_indicator_id")]
+
+
+def latency_main(run: Callable[[float, float], dict], doc: str | None) -> None:
+    """Command line of the benchmarks that take the sample API's injected latency."""
+    parser = argparse.ArgumentParser(description=doc)
+    parser.add_argument("--latency", type=float, default=0.15, help="seconds added to every request")
+    parser.add_argument("--per-indicator", type=float, default=0.3, help="seconds per indicator in a data request")
+    args = parser.parse_args()
+    print(json.dumps(run(args.latency, args.per_indicator), indent=2))

@@ -7,10 +7,7 @@ the same indicators at the same area types (502 under region parents, type 6).
 
 from __future__ import annotations
 
-import argparse
-import json
-
-from bench.common import data_requests, sample_api, timer
+from bench.common import data_requests, latency_main, sample_api, timer
 from jsna.catalogue import load_catalogue
 from jsna.fingertips import FingertipsClient
 from jsna.sample_api.indicators import known_indicators
@@ -58,8 +55,4 @@ def run(latency: float = 0.15, per_indicator: float = 0.3) -> dict:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--latency", type=float, default=0.15)
-    parser.add_argument("--per-indicator", type=float, default=0.3)
-    args = parser.parse_args()
-    print(json.dumps(run(args.latency, args.per_indicator), indent=2))
+    latency_main(run, __doc__)

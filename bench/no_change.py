@@ -6,12 +6,10 @@ API with the fetch benchmark's latency. Requests and wall time are compared.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import tempfile
 
-from bench.common import sample_api, timer
+from bench.common import data_requests, latency_main, sample_api, timer
 from pipelines.cli import main
 
 
@@ -29,17 +27,12 @@ def run(latency: float = 0.15, per_indicator: float = 0.3) -> dict:
             results[name] = {
                 "seconds": t["seconds"],
                 "requests": len(server.state.requests),
-                "data_requests": sum(r["path"].endswith("by_indicator_id") and "all_data" in r["path"]
-                                     for r in server.state.requests),
-            }  # fmt: skip
+                "data_requests": len(data_requests(server)),
+            }
     results["requests_ratio"] = results["no_change"]["requests"] / results["full"]["requests"]
     results["time_ratio"] = results["no_change"]["seconds"] / results["full"]["seconds"]
     return results
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--latency", type=float, default=0.15)
-    parser.add_argument("--per-indicator", type=float, default=0.3)
-    args = parser.parse_args()
-    print(json.dumps(run(args.latency, args.per_indicator), indent=2))
+    latency_main(run, __doc__)
