@@ -21,6 +21,7 @@ from dagster import (
 
 from assets.metadata import table_schema
 from assets.published import OWNERS
+from assets.publishing import stage
 from assets.raw import DATA_KEY, META_KEY
 from jsna.tidy import add_comparators, tidy
 from pipelines.resources import JsnaSettings
@@ -85,11 +86,9 @@ def core_jsna__indicator_values(
     # not leak into a borough's row as its comparator.
     valid = add_comparators(valid, region.region_code)[list(COLUMN_NAMES)]
     indicator_values_schema().validate(valid, lazy=True)
-    root = settings.output_root()
-    with root.publication(context.run.run_id) as pub:
-        pub.write_parquet(f"{QUARANTINE_DIR}/indicator_values_quarantine.parquet", quarantine)
-        pub.write_csv(f"{QUARANTINE_DIR}/indicator_values_quarantine.csv", quarantine)
-        root.publish(pub, {})
+    pub = stage(context, settings)  # published with everything else by out_jsna__publication
+    pub.write_parquet(f"{QUARANTINE_DIR}/indicator_values_quarantine.parquet", quarantine)
+    pub.write_csv(f"{QUARANTINE_DIR}/indicator_values_quarantine.csv", quarantine)
     check = AssetCheckResult(
         check_name="rows_valid",
         passed=quarantine.empty,

@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 from dagster import TableColumn, TableSchema
 
+from assets.raw import data_fingerprint, raw_store
 from jsna.fingertips.client import redact
 from pipelines.resources import FingertipsResource, JsnaSettings
 from schemas.columns import INDICATOR_VALUES, SOURCE_SYNTHETIC
@@ -58,16 +59,12 @@ def is_synthetic(frame: pd.DataFrame) -> bool:
     return bool(len(frame)) and bool((frame["source"] == SOURCE_SYNTHETIC).any())
 
 
-def raw_store(settings: JsnaSettings, fingertips: FingertipsResource):  # noqa: ANN201 - avoids an import cycle
-    from assets.raw import raw_store as store
-
-    return store(settings, fingertips)
-
-
 def provenance(frame: pd.DataFrame, settings: JsnaSettings, fingertips: FingertipsResource) -> dict[str, Any]:
     """Top-level manifest fields: what the data is and where and when it came from."""
     catalogue = settings.catalogue()
-    synthetic = is_synthetic(frame)
+    store = raw_store(settings, fingertips)
+    # The API's own declaration counts too: an empty answer must not make outputs "real".
+    synthetic = is_synthetic(frame) or bool(store.state().get("synthetic"))
     retrieved = frame["retrieved_at"].max() if len(frame) else None
     return {
         "dataset": DATASET + (" - SYNTHETIC SAMPLE DATA, NOT REAL STATISTICS" if synthetic else ""),
@@ -77,7 +74,8 @@ def provenance(frame: pd.DataFrame, settings: JsnaSettings, fingertips: Fingerti
         "retrieved_at": retrieved.isoformat() if retrieved is not None and not pd.isna(retrieved) else None,
         "catalogue_version": catalogue.version,
         "catalogue_sha256": catalogue.sha256,
-        "raw_digest": raw_store(settings, fingertips).digest(),
+        "raw_digest": store.digest(),
+        "data_fingerprint": data_fingerprint(settings, store),
         "region_code": settings.region_code,
     }
 

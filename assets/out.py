@@ -20,6 +20,7 @@ from dagster import (
 from assets.core import CORE_KEY
 from assets.metadata import parquet_metadata, preview_markdown, provenance, table_schema
 from assets.published import borough_asset, out_asset
+from assets.publishing import stage
 from assets.raw import META_KEY
 from jsna import progress
 from jsna.changes import compare, summary
@@ -55,18 +56,17 @@ def out_jsna__borough_indicator_values(
     fields = provenance(core, settings, fingertips)
     counts: dict[str, int] = {}
     previews: dict[str, str] = {}
-    with root.publication(context.run.run_id) as pub:
-        slugs = context.partition_keys
-        for n, slug in enumerate(slugs, start=1):
-            area = region.area_for_slug(slug)
-            rows = core[core["area_code"] == area.code].sort_values(SORT, kind="stable").reset_index(drop=True)
-            pub.write_parquet(borough_relpath(slug, "parquet"), rows, parquet_metadata(fields))
-            pub.write_csv(borough_relpath(slug, "csv"), rows)
-            counts[slug] = len(rows)
-            previews[slug] = preview_markdown(rows)
-            context.log.info(f"boroughs written {n}/{len(slugs)}")
-            progress.report("boroughs written", n, len(slugs))
-        root.publish(pub, fields)
+    pub = stage(context, settings)
+    slugs = context.partition_keys
+    for n, slug in enumerate(slugs, start=1):
+        area = region.area_for_slug(slug)
+        rows = core[core["area_code"] == area.code].sort_values(SORT, kind="stable").reset_index(drop=True)
+        pub.write_parquet(borough_relpath(slug, "parquet"), rows, parquet_metadata(fields))
+        pub.write_csv(borough_relpath(slug, "csv"), rows)
+        counts[slug] = len(rows)
+        previews[slug] = preview_markdown(rows)
+        context.log.info(f"boroughs written {n}/{len(slugs)}")
+        progress.report("boroughs written", n, len(slugs))
     if len(slugs) > 1:
         for slug in slugs:
             context.log_event(
@@ -97,13 +97,11 @@ def out_jsna__borough_indicator_values(
 def out_jsna__london_indicator_values(
     context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: pd.DataFrame
 ) -> MaterializeResult:
-    root = settings.output_root()
     fields = provenance(core, settings, fingertips)
     rows = core.sort_values(SORT, kind="stable").reset_index(drop=True)
-    with root.publication(context.run.run_id) as pub:
-        pub.write_parquet(LONDON_RELPATH, rows, parquet_metadata(fields))
-        pub.write_csv("london/indicator_values.csv", rows)
-        root.publish(pub, fields)
+    pub = stage(context, settings)
+    pub.write_parquet(LONDON_RELPATH, rows, parquet_metadata(fields))
+    pub.write_csv("london/indicator_values.csv", rows)
     return MaterializeResult(
         metadata={
             "dagster/row_count": len(rows),
@@ -179,24 +177,18 @@ def data_dictionary(core: pd.DataFrame, metadata: pd.DataFrame, settings: JsnaSe
 def out_jsna__data_dictionary(
     context: AssetExecutionContext,
     settings: JsnaSettings,
-    fingertips: FingertipsResource,
     core: pd.DataFrame,
     raw_metadata: pd.DataFrame,
 ) -> MaterializeResult:
-    root = settings.output_root()
     table = data_dictionary(core, raw_metadata, settings)
-    with root.publication(context.run.run_id) as pub:
-        pub.write_csv("data_dictionary.csv", table)
-        root.publish(pub, provenance(core, settings, fingertips))
+    stage(context, settings).write_csv("data_dictionary.csv", table)
     return MaterializeResult(
         metadata={"dagster/row_count": len(table), "preview": MetadataValue.md(table.head(40).to_markdown(index=False))}
     )
 
 
 @out_asset(CHANGES_KEY, kinds={"pandas", "parquet", "csv"}, fresh=False, ins={"core": AssetIn(CORE_KEY)})
-def out_jsna__changes(
-    context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: pd.DataFrame
-) -> MaterializeResult:
+def out_jsna__changes(context: AssetExecutionContext, settings: JsnaSettings, core: pd.DataFrame) -> MaterializeResult:
     root = settings.output_root()
     previous_path = root.root / LONDON_RELPATH
     if not previous_path.exists():
@@ -208,10 +200,9 @@ def out_jsna__changes(
     earlier = root.root / "changes" / f"{day}.parquet"
     if earlier.exists():  # a second publication on the same day: keep the first one's changes too
         changes = pd.concat([pd.read_parquet(earlier), changes], ignore_index=True)
-    with root.publication(context.run.run_id) as pub:
-        pub.write_parquet(f"changes/{day}.parquet", changes)
-        pub.write_csv(f"changes/{day}.csv", changes)
-        root.publish(pub, provenance(core, settings, fingertips))
+    pub = stage(context, settings)
+    pub.write_parquet(f"changes/{day}.parquet", changes)
+    pub.write_csv(f"changes/{day}.csv", changes)
     return MaterializeResult(
         metadata={
             "changes": len(changes),

@@ -11,6 +11,7 @@ from assets.core import CORE_KEY
 from assets.metadata import parquet_metadata, provenance
 from assets.out import BOROUGH_KEY, DICTIONARY_KEY
 from assets.published import borough_asset, out_asset
+from assets.publishing import stage
 from jsna import progress
 from jsna.areas import ENGLAND_CODE
 from jsna.pack.report import borough_report, index_page, london_ranges
@@ -38,50 +39,47 @@ def out_jsna__borough_summary(
     context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: pd.DataFrame
 ) -> MaterializeResult:
     region = settings.region()
-    root = settings.output_root()
     summaries = _summaries(core, settings)
     fields = provenance(core, settings, fingertips)
     counts = {}
-    with root.publication(context.run.run_id) as pub:
-        for slug in context.partition_keys:
-            area = region.area_for_slug(slug)
-            rows = summaries[summaries["area_code"] == area.code].drop(columns="area_code").reset_index(drop=True)
-            pub.write_parquet(f"boroughs/{slug}/summary.parquet", rows, parquet_metadata(fields))
-            pub.write_csv(f"boroughs/{slug}/summary.csv", rows)
-            counts[slug] = len(rows)
-        root.publish(pub, fields)
+    pub = stage(context, settings)
+    for slug in context.partition_keys:
+        area = region.area_for_slug(slug)
+        rows = summaries[summaries["area_code"] == area.code].drop(columns="area_code").reset_index(drop=True)
+        pub.write_parquet(f"boroughs/{slug}/summary.parquet", rows, parquet_metadata(fields))
+        pub.write_csv(f"boroughs/{slug}/summary.csv", rows)
+        counts[slug] = len(rows)
     return MaterializeResult(
         metadata={"dagster/row_count": sum(counts.values()), "rows_by_borough": MetadataValue.json(counts)}
     )
 
 
-@borough_asset(WORKBOOK_KEY, kinds={"excel"}, deps=[SUMMARY_KEY, DICTIONARY_KEY])
+@borough_asset(
+    WORKBOOK_KEY, kinds={"excel"}, ins={"core": AssetIn(CORE_KEY)}, deps=[BOROUGH_KEY, SUMMARY_KEY, DICTIONARY_KEY]
+)
 def out_jsna__borough_workbook(
-    context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource
+    context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: pd.DataFrame
 ) -> MaterializeResult:
     region = settings.region()
-    root = settings.output_root()
-    manifest = root.read_manifest()
-    dictionary = pd.read_csv(root.root / "data_dictionary.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    with root.publication(context.run.run_id) as pub:
-        slugs = context.partition_keys
-        for n, slug in enumerate(slugs, start=1):
-            area = region.area_for_slug(slug)
-            folder = root.root / "boroughs" / slug
-            data = pd.read_parquet(folder / "indicator_values.parquet")
-            summary = pd.read_parquet(folder / "summary.parquet")
-            book = build_workbook(
-                area.name,
-                summary,
-                data,
-                dictionary,
-                api_base_url=str(manifest.get("api_base_url")),
-                retrieved_at=manifest.get("retrieved_at"),
-                synthetic=bool(manifest.get("synthetic")),
-            )
-            pub.write_bytes(workbook_relpath(slug), book, rows=len(data))
-            progress.report("workbooks written", n, len(slugs))
-        root.publish(pub, {})
+    fields = provenance(core, settings, fingertips)
+    pub = stage(context, settings)  # this run's tables: staged by the steps before, not yet published
+    dictionary = pd.read_csv(pub.path("data_dictionary.csv"), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    slugs = context.partition_keys
+    for n, slug in enumerate(slugs, start=1):
+        area = region.area_for_slug(slug)
+        data = pd.read_parquet(pub.path(f"boroughs/{slug}/indicator_values.parquet"))
+        summary = pd.read_parquet(pub.path(f"boroughs/{slug}/summary.parquet"))
+        book = build_workbook(
+            area.name,
+            summary,
+            data,
+            dictionary,
+            api_base_url=str(fields["api_base_url"]),
+            retrieved_at=fields["retrieved_at"],
+            synthetic=bool(fields["synthetic"]),
+        )
+        pub.write_bytes(workbook_relpath(slug), book, rows=len(data))
+        progress.report("workbooks written", n, len(slugs))
     return MaterializeResult(metadata={"workbooks": len(slugs)})
 
 
@@ -90,46 +88,44 @@ def out_jsna__borough_report(
     context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: pd.DataFrame
 ) -> MaterializeResult:
     region = settings.region()
-    root = settings.output_root()
     catalogue = settings.catalogue()
     fields = provenance(core, settings, fingertips)
     summaries = _summaries(core, settings)
     ranges = london_ranges(summaries).sort_index()
     key_ids = [i.id for i in catalogue.indicators if i.key]
     history = core[(core["category"] == "") & core["indicator_id"].isin(key_ids)]
-    with root.publication(context.run.run_id) as pub:
-        slugs = context.partition_keys
-        for n, slug in enumerate(slugs, start=1):
-            area = region.area_for_slug(slug)
-            page = borough_report(
-                area.name,
-                slug,
-                summaries[summaries["area_code"] == area.code],
-                ranges,
-                history[history["area_code"].isin([area.code, region.region_code, ENGLAND_CODE])],
-                key_ids,
-                borough_code=area.code,
-                region_code=region.region_code,
-                england_code=ENGLAND_CODE,
-                retrieved_at=fields["retrieved_at"],
-                synthetic=fields["synthetic"],
-            )
-            pub.write_bytes(f"boroughs/{slug}/report.html", page.encode("utf-8"))
-            progress.report("reports written", n, len(slugs))
-        root.publish(pub, {})
+    pub = stage(context, settings)
+    slugs = context.partition_keys
+    for n, slug in enumerate(slugs, start=1):
+        area = region.area_for_slug(slug)
+        page = borough_report(
+            area.name,
+            slug,
+            summaries[summaries["area_code"] == area.code],
+            ranges,
+            history[history["area_code"].isin([area.code, region.region_code, ENGLAND_CODE])],
+            key_ids,
+            borough_code=area.code,
+            region_code=region.region_code,
+            england_code=ENGLAND_CODE,
+            retrieved_at=fields["retrieved_at"],
+            synthetic=fields["synthetic"],
+        )
+        pub.write_bytes(f"boroughs/{slug}/report.html", page.encode("utf-8"))
+        progress.report("reports written", n, len(slugs))
     return MaterializeResult(metadata={"reports": len(slugs)})
 
 
-@out_asset(INDEX_KEY, kinds={"html"}, deps=[REPORT_KEY])
-def out_jsna__index(context: AssetExecutionContext, settings: JsnaSettings) -> MaterializeResult:
-    root = settings.output_root()
-    manifest = root.read_manifest()
+@out_asset(INDEX_KEY, kinds={"html"}, ins={"core": AssetIn(CORE_KEY)}, deps=[REPORT_KEY])
+def out_jsna__index(
+    context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: pd.DataFrame
+) -> MaterializeResult:
+    fields = provenance(core, settings, fingertips)
+    pub = stage(context, settings)
     published = [
-        (a.slug, a.name) for a in settings.region().areas if (root.root / "boroughs" / a.slug / "report.html").exists()
+        (a.slug, a.name) for a in settings.region().areas if pub.path(f"boroughs/{a.slug}/report.html").exists()
     ]
     # Only the data's retrieval time: a publication time here would change the page every run.
-    page = index_page(published, manifest.get("retrieved_at"), bool(manifest.get("synthetic")))
-    with root.publication(context.run.run_id) as pub:
-        pub.write_bytes("index.html", page.encode("utf-8"))
-        root.publish(pub, {})
+    page = index_page(published, fields["retrieved_at"], bool(fields["synthetic"]))
+    pub.write_bytes("index.html", page.encode("utf-8"))
     return MaterializeResult(metadata={"boroughs_listed": len(published)})

@@ -5,6 +5,8 @@ server declared its data synthetic. Ids the API does not know, or that came back
 no rows at the area type, are listed by the non-blocking ``catalogue_complete`` checks.
 """
 
+import hashlib
+
 import pandas as pd
 from dagster import (
     AssetCheckResult,
@@ -20,9 +22,11 @@ from dagster import (
 )
 
 from assets.published import OWNERS
+from assets.publishing import hold_lease
 from jsna import progress
 from jsna.fingertips.client import redact
 from jsna.fingertips.data_csv import CANONICAL
+from jsna.plausibility import check_answers
 from jsna.raw_store import RawStore
 from pipelines.resources import FingertipsResource, JsnaSettings
 from schemas.columns import SOURCE_FINGERTIPS, SOURCE_SYNTHETIC
@@ -31,6 +35,7 @@ from schemas.tables import describe
 META_KEY = "raw_fingertips__indicator_metadata"
 DATA_KEY = "raw_fingertips__indicator_data"
 NO_CHANGE = "no upstream change"
+PLAUSIBLE_CHECK = "answers_plausible"
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
 
@@ -55,12 +60,14 @@ def raw_fingertips__indicator_metadata(
     context: AssetExecutionContext, fingertips: FingertipsResource, settings: JsnaSettings
 ):  # returns MaterializeResult(value=DataFrame); Dagster infers the type
     catalogue = settings.catalogue()
+    hold_lease(context, settings)  # one refresh at a time on this output root, however launched
     client = fingertips.client()
     # The change dates first (one request per 100 ids): most nights they are all we need.
     dates = client.fetch_change_dates(catalogue.ids)
     # Before anything is written: never mix synthetic and real data in one output root.
     settings.output_root().check_provenance(dates.synthetic, settings.real_output_dir)
     store = raw_store(settings, fingertips)
+    store.mark_synthetic(dates.synthetic)
     frame = store.load_metadata(dates.last_uploaded)
     requests = len(dates.requests)
     if frame is None:
@@ -72,7 +79,6 @@ def raw_fingertips__indicator_metadata(
         frame["api_base_url"] = redact(client.base_url)
         frame["retrieved_at"] = max((r.retrieved_at for r in fetch.requests), default="")
         frame = frame.astype("string")
-        store.dir.mkdir(parents=True, exist_ok=True)
         store.save_metadata(frame)
     fetch = dates
     if fetch.unknown_ids:
@@ -101,6 +107,8 @@ class RawDataConfig(Config):
     """Run configuration of the raw data fetch (set ``full`` in the UI launchpad)."""
 
     full: bool = False  # fetch every indicator, even those unchanged upstream
+    # Indicators whose shrunk (or emptied, or renamed) answer an operator has checked and accepts.
+    accept_shrink: list[int] = []
 
 
 @asset(
@@ -117,7 +125,17 @@ class RawDataConfig(Config):
             asset=DATA_KEY,
             blocking=False,
             description="Every catalogue indicator has data at the configured area type.",
-        )
+        ),
+        AssetCheckSpec(
+            PLAUSIBLE_CHECK,
+            asset=DATA_KEY,
+            blocking=False,
+            description=(
+                "Every fetched answer is plausible against the last good data: no indicator emptied, shrunk by more "
+                "than the allowed share, answering under another id, or serving non-finite numbers. A refused "
+                "answer is not used (the last good data stays published); accept a checked one with --accept-shrink."
+            ),
+        ),
     ],
 )
 def raw_fingertips__indicator_data(
@@ -129,6 +147,7 @@ def raw_fingertips__indicator_data(
 ):  # yields MaterializeResult(value=DataFrame), or nothing when nothing changed
     catalogue = settings.catalogue()
     region = settings.region()
+    hold_lease(context, settings)
     client = fingertips.client()
     store = raw_store(settings, fingertips)
     known = [int(i) for i in metadata["indicator_id"]]
@@ -136,6 +155,7 @@ def raw_fingertips__indicator_data(
     last_uploaded = {int(i): (u or None) for i, u in zip(metadata["indicator_id"], uploads, strict=True)}
     plan = store.plan(last_uploaded, [i for i in catalogue.ids if i in set(known)], full=config.full)
     requests: list[dict] = []
+    refusals = []
     if plan:
         fetch = client.fetch_data(
             plan,
@@ -144,9 +164,25 @@ def raw_fingertips__indicator_data(
         )
         fetched = fetch.frame.copy()
         fetched["source"] = source_label(fetch.synthetic)
-        store.save(fetched, plan, last_uploaded)
+        names = dict(zip(metadata["indicator_id"].astype(int), metadata["indicator_name"].fillna(""), strict=True))
+        refusals = check_answers(
+            fetched,
+            plan,
+            {i: store.last_good(i) for i in plan},
+            names,
+            max_shrink=settings.max_shrink,
+            accepted=config.accept_shrink,
+        )
+        refused = {r.indicator_id for r in refusals}
+        for refusal in refusals:
+            context.log.error(f"refused: {refusal}; the last good data stays")
+        kept = fetched[~fetched["indicator_id"].astype(int).isin(refused)] if len(fetched) else fetched
+        store.save(kept, [i for i in plan if i not in refused], last_uploaded, fetch.synthetic)
         requests = [r.__dict__ for r in fetch.requests]
-    change = f"{len(plan)} indicator(s) fetched" if plan else NO_CHANGE
+    accepted = [i for i in plan if i not in {r.indicator_id for r in refusals}]
+    change = f"{len(accepted)} indicator(s) fetched" if accepted else NO_CHANGE
+    if refusals:
+        change += f", {len(refusals)} refused"
     context.log.info(change)
     frame = store.load(catalogue.ids, [*CANONICAL, "request_url", "retrieved_at", "source"])
     served = set(frame["indicator_id"].astype(int)) if len(frame) else set()
@@ -161,6 +197,13 @@ def raw_fingertips__indicator_data(
         metadata={"empty_indicators": MetadataValue.json(empty), "requested": len(catalogue.ids)},
         description=None if not empty else f"{len(empty)} catalogue indicator(s) have no data",
     )
+    plausible = AssetCheckResult(
+        check_name=PLAUSIBLE_CHECK,
+        passed=not refusals,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={"refused": MetadataValue.json([{"id": r.indicator_id, "reason": r.reason} for r in refusals])},
+        description=refusal_summary(refusals) if refusals else None,
+    )
     details = {
         "upstream_change": change,
         "fetched_indicators": MetadataValue.json(plan),
@@ -168,11 +211,12 @@ def raw_fingertips__indicator_data(
         "empty_indicators": MetadataValue.json(empty),
         "raw_store": MetadataValue.path(str(store.dir)),
     }
-    if not plan and not config.full and outputs_current(context, settings, store):
+    if not accepted and not config.full and outputs_current(context, settings, store):
         # Nothing new upstream and the published outputs were built from exactly this raw
         # data: no output, so every downstream step is skipped and nothing is rewritten.
         context.log_event(AssetObservation(asset_key=DATA_KEY, metadata=details))
         yield check
+        yield plausible
         return
     yield MaterializeResult(
         value=frame,
@@ -182,8 +226,20 @@ def raw_fingertips__indicator_data(
             "requests": MetadataValue.json(requests),
             "bytes": sum(r["bytes"] for r in requests),
         },
-        check_results=[check],
+        check_results=[check, plausible],
     )
+
+
+def refusal_summary(refusals: list) -> str:
+    """One line for the CLI and the UI: what was refused and how to accept it."""
+    first = refusals[0]
+    more = f" (and {len(refusals) - 1} more)" if len(refusals) > 1 else ""
+    hint = (
+        f"; after checking Fingertips, accept with --accept-shrink {' '.join(str(r.indicator_id) for r in refusals)}"
+        if all(r.acceptable for r in refusals)
+        else ""
+    )
+    return f"refused an implausible answer: {first}{more}; the last good data stays published{hint}"
 
 
 def raw_store(settings: JsnaSettings, fingertips: FingertipsResource) -> RawStore:
@@ -194,7 +250,13 @@ def raw_store(settings: JsnaSettings, fingertips: FingertipsResource) -> RawStor
         "parent_area_type_id": region.parent_area_type_id,
         "parent_area_code": region.region_code,
     }
-    return RawStore(settings.output_root().root, fingertips.base_url, params)
+    return RawStore(settings.output_root().state_dir, fingertips.base_url, params)
+
+
+def data_fingerprint(settings: JsnaSettings, store: RawStore) -> str:
+    """What a publication is built from: the raw data, the catalogue and the region."""
+    text = f"{store.digest()}|{settings.catalogue().sha256}|{settings.region_code}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 # Files every borough and the root must have for a run to be skipped as "nothing to do".
@@ -205,7 +267,10 @@ ROOT_FILES = ("london/indicator_values.parquet", "data_dictionary.csv", "index.h
 def outputs_current(context: AssetExecutionContext, settings: JsnaSettings, store: RawStore) -> bool:
     """The published outputs were built from this raw data and catalogue, and hold
     every borough this run asks for."""
-    manifest = settings.output_root().read_manifest()
+    root = settings.output_root()
+    if root.pending():
+        return False  # a commit interrupted by a crash: this run finishes it
+    manifest = root.read_manifest()
     if manifest.get("raw_digest") != store.digest() or manifest.get("catalogue_sha256") != settings.catalogue().sha256:
         return False
     files = manifest.get("files", {})
@@ -214,7 +279,13 @@ def outputs_current(context: AssetExecutionContext, settings: JsnaSettings, stor
     if first in slugs and last in slugs:
         slugs = slugs[slugs.index(first) : slugs.index(last) + 1]
     wanted = [f"boroughs/{s}/{name}" for s in slugs for name in BOROUGH_FILES] + list(ROOT_FILES)
-    return all(w in files for w in wanted)
+    fingerprint = data_fingerprint(settings, store)
+    if not all(w in files and files[w].get("data") == fingerprint for w in wanted):
+        return False  # a borough published from older data (e.g. by a partial refresh)
+    damaged = root.damaged(manifest)
+    if damaged:
+        context.log.warning(f"published files differ from the manifest, rebuilding them: {damaged[:5]}")
+    return not damaged
 
 
 def _progress(context: AssetExecutionContext, what: str, done: int, total: int) -> None:

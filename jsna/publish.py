@@ -1,11 +1,18 @@
-"""Publishing files under the output root so that nothing published is ever half-written.
+"""Publishing the output root so that a run publishes everything or nothing.
 
-A ``Publication`` stages every file of one step in ``<root>/.staging/<id>/``, then
-commits: it writes a journal (the commit point), renames each staged file into place
-(``os.replace`` is atomic on one filesystem) and rewrites ``manifest.json`` last. A
-step that fails before the commit leaves every published file exactly as it was; a
-process killed after the commit point is rolled forward by the next publication
-(``recover``), so the manifest always ends up describing the files on disk.
+Every step of a run *stages* its files in ``<root>/.staging/<publication id>/`` (one
+folder per run, or per backfill when a UI backfill spans several runs). Nothing the
+users read changes until the last step commits the whole publication at once: it
+writes the new manifest and a journal (the commit point) into the staging folder,
+renames each staged file into place (``os.replace`` is atomic on one filesystem) and
+renames the manifest last. A run that fails or dies before the journal leaves the
+previous publication exactly as it was (its staging is discarded); one killed after
+the journal is rolled forward by the next run or ``jsna verify``, so every file is
+old or new, never half, and the manifest ends up describing the files on disk.
+
+The publisher never follows a symbolic link inside the root, checks the published
+files against the manifest (size and mtime; sha256 when they moved) so a damaged file
+is rewritten by the next publication, and rebuilds a damaged manifest from the files.
 """
 
 from __future__ import annotations
@@ -14,13 +21,14 @@ import fcntl
 import hashlib
 import io
 import json
+import logging
 import os
 import shutil
 import signal
-import uuid
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -31,9 +39,12 @@ import pyarrow.parquet as pq
 
 MANIFEST = "manifest.json"
 STAGING = ".staging"
+CONTROL = ".control"  # inside a staging folder: records of staged files, the journal, the new manifest
 JOURNAL = "COMMIT.json"
-LOCK = ".lock"
+LOCK = "publish.lock"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+log = logging.getLogger("jsna.publish")
 
 
 def failpoint(name: str) -> None:
@@ -51,19 +62,45 @@ class RefreshLockedError(RuntimeError):
 
 
 class UnsafePathError(ValueError):
-    """A path that would leave the output root."""
+    """A path that would leave the output root, or pass through a symbolic link."""
 
 
 class ProvenanceError(RuntimeError):
     """Synthetic data about to be written where real outputs live (or the reverse)."""
 
 
+class ManifestDamagedError(RuntimeError):
+    """``manifest.json`` is not valid JSON (truncated, edited)."""
+
+
 def safe_relpath(relpath: str) -> str:
-    """A relative POSIX path that stays inside the root, or ``UnsafePathError``."""
+    """A relative POSIX path that stays inside the root and out of its hidden folders."""
     path = PurePosixPath(relpath)
-    if not relpath or path.is_absolute() or ".." in path.parts or "\\" in relpath or relpath.startswith("~"):
+    if (
+        not relpath
+        or path.is_absolute()
+        or ".." in path.parts
+        or "\\" in relpath
+        or relpath.startswith("~")
+        or any(part.startswith(".") for part in path.parts)
+    ):
         raise UnsafePathError(f"refusing to write {relpath!r}: outputs must stay inside the output root")
     return str(path)
+
+
+def refuse_links(base: Path, relpath: str) -> Path:
+    """``base / relpath``, refusing if ``base`` or any folder or file below it on the way
+    is a symbolic link: a planted link must not redirect a write outside the root."""
+    current = base
+    for part in ("", *PurePosixPath(relpath).parts):
+        current = current / part if part else current
+        try:
+            mode = os.lstat(current).st_mode
+        except FileNotFoundError:
+            break
+        if stat.S_ISLNK(mode):
+            raise UnsafePathError(f"{current} is a symbolic link; refusing to publish through it")
+    return base / relpath
 
 
 def defuse_formulas(frame: pd.DataFrame) -> pd.DataFrame:
@@ -96,30 +133,34 @@ class StagedFile:
     rows: int | None
     sha256: str
     bytes: int
+    mtime_ns: int
 
 
-@dataclass
 class Publication:
-    """Files staged for one commit; use ``OutputRoot.publication()``."""
+    """The files one run has staged so far (read back by later steps of the same run)."""
 
-    root: Path
-    staging: Path
-    run_id: str
-    files: list[StagedFile] = field(default_factory=list)
+    def __init__(self, root: Path, staging: Path) -> None:
+        self.root = root
+        self.staging = staging
 
     def _stage_path(self, relpath: str) -> Path:
-        target = self.staging / safe_relpath(relpath)
+        target = refuse_links(self.staging, safe_relpath(relpath))
         target.parent.mkdir(parents=True, exist_ok=True)
+        refuse_links(self.staging, relpath)  # a link planted between the check and mkdir
         return target
 
     def _record(self, relpath: str, path: Path, rows: int | None) -> StagedFile:
-        staged = StagedFile(relpath, rows, sha256_file(path), path.stat().st_size)
-        self.files = [f for f in self.files if f.relpath != relpath] + [staged]
+        info = path.stat()
+        staged = StagedFile(relpath, rows, sha256_file(path), info.st_size, info.st_mtime_ns)
+        records = self.staging / CONTROL / "records"
+        records.mkdir(parents=True, exist_ok=True)
+        name = hashlib.sha256(relpath.encode()).hexdigest()[:24] + ".json"
+        _write_atomic(records / name, json.dumps(asdict(staged)).encode())
         return staged
 
     def write_bytes(self, relpath: str, data: bytes, rows: int | None = None) -> StagedFile:
         path = self._stage_path(relpath)
-        path.write_bytes(data)
+        _write_durable(path, data)
         failpoint("publish:staging")
         return self._record(relpath, path, rows)
 
@@ -130,8 +171,10 @@ class Publication:
             merged = dict(table.schema.metadata or {})
             merged.update({k.encode(): v.encode() for k, v in metadata.items()})
             table = table.replace_schema_metadata(merged)
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink, compression="zstd")
         path = self._stage_path(relpath)
-        pq.write_table(table, path, compression="zstd")
+        _write_durable(path, sink.getvalue().to_pybytes())
         return self._record(relpath, path, len(frame))
 
     def write_csv(self, relpath: str, frame: pd.DataFrame) -> StagedFile:
@@ -140,22 +183,69 @@ class Publication:
         defuse_formulas(frame).to_csv(buffer, index=False, lineterminator="\r\n")
         return self.write_bytes(relpath, ("\ufeff" + buffer.getvalue()).encode("utf-8"), rows=len(frame))
 
+    def path(self, relpath: str) -> Path:
+        """Where a later step of this run reads a file: staged by this run, else published."""
+        staged = self.staging / safe_relpath(relpath)
+        return staged if staged.exists() else refuse_links(self.root, relpath)
+
+    def files(self) -> list[StagedFile]:
+        records = self.staging / CONTROL / "records"
+        if not records.exists():
+            return []
+        staged = [StagedFile(**json.loads(p.read_text())) for p in records.glob("*.json")]
+        return sorted(staged, key=lambda f: f.relpath)
+
 
 class OutputRoot:
-    """The published output folder and its manifest."""
+    """The published output folder, its manifest, and the run's internal state beside it."""
 
-    def __init__(self, root: str | Path) -> None:
+    def __init__(self, root: str | Path, state_dir: str | Path | None = None) -> None:
         self.root = Path(root).resolve()
+        self.state_dir = Path(state_dir).resolve() if state_dir else default_state_dir(self.root)
+        self.last_committed: list[str] = []  # the files the last commit replaced
 
     @property
     def manifest_path(self) -> Path:
         return self.root / MANIFEST
 
-    def read_manifest(self) -> dict[str, Any]:
+    # -- the manifest ------------------------------------------------------------------
+    def read_manifest(self, *, rebuild: bool = True) -> dict[str, Any]:
+        """The manifest; a damaged one is rebuilt from the files (with a warning naming it),
+        or raises ``ManifestDamagedError`` when ``rebuild`` is false."""
         try:
-            return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+            text = _read_nofollow(self.manifest_path)
         except FileNotFoundError:
             return {}
+        try:
+            manifest = json.loads(text)
+            if not isinstance(manifest, dict) or not isinstance(manifest.get("files", {}), dict):
+                raise ValueError("not a JSON object with a files table")
+            return manifest
+        except (ValueError, UnicodeDecodeError) as exc:
+            problem = f"{self.manifest_path} is damaged ({str(exc)[:80]})"
+            if not rebuild:
+                raise ManifestDamagedError(problem) from exc
+            log.warning("%s; rebuilt from the files on disk, the next publication rewrites it", problem)
+            return self.rebuild_manifest()
+
+    def rebuild_manifest(self) -> dict[str, Any]:
+        """A manifest describing the published files as they are (provenance from Parquet)."""
+        files: dict[str, Any] = {}
+        top: dict[str, Any] = {}
+        for path in sorted(self.root.rglob("*")):
+            relpath = path.relative_to(self.root).as_posix()
+            if relpath == MANIFEST or any(p.startswith(".") for p in PurePosixPath(relpath).parts):
+                continue
+            if path.is_symlink() or not path.is_file():
+                continue
+            info = path.stat()
+            files[relpath] = {"rows": None, "sha256": sha256_file(path), "bytes": info.st_size,
+                              "mtime_ns": info.st_mtime_ns}  # fmt: skip
+            if path.suffix == ".parquet" and "synthetic" not in top:
+                meta = pq.read_schema(path).metadata or {}
+                if b"jsna:synthetic" in meta:
+                    top["synthetic"] = meta[b"jsna:synthetic"].decode() == "True"
+        return {**top, "rebuilt_from_files": True, "files": files}
 
     def check_provenance(self, synthetic: bool, real_output_dir: str | Path | None = None) -> None:
         """Refuse to mix synthetic and real data in one output root."""
@@ -165,132 +255,162 @@ class OutputRoot:
                 "write sample outputs elsewhere (make sample writes to data/sample/)"
             )
         manifest = self.read_manifest()
-        if manifest and bool(manifest.get("synthetic")) != synthetic:
+        if "synthetic" in manifest and bool(manifest["synthetic"]) != synthetic:
             held = "synthetic sample" if manifest.get("synthetic") else "real Fingertips"
             new = "synthetic sample" if synthetic else "real Fingertips"
             raise ProvenanceError(
                 f"{self.root} holds {held} outputs; refusing to add {new} data to it. Use another output folder."
             )
 
+    def damaged(self, manifest: dict[str, Any] | None = None) -> list[str]:
+        """Published files that differ from the manifest: missing, resized, or moved and
+        with another sha256 (an unchanged size and mtime is trusted without hashing)."""
+        manifest = self.read_manifest() if manifest is None else manifest
+        problems = []
+        for relpath, entry in manifest.get("files", {}).items():
+            problem = self._file_problem(relpath, entry)
+            if problem:
+                problems.append(f"{relpath}: {problem}")
+        return problems
+
+    def _file_problem(self, relpath: str, entry: dict[str, Any]) -> str | None:
+        path = self.root / relpath
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            return "listed in the manifest but missing"
+        if stat.S_ISLNK(info.st_mode) or not stat.S_ISREG(info.st_mode):
+            return "not a regular file"
+        if entry.get("bytes") is not None and info.st_size != entry["bytes"]:
+            return f"{info.st_size} bytes where the manifest says {entry['bytes']}"
+        if entry.get("mtime_ns") == info.st_mtime_ns:
+            return None
+        return None if sha256_file(path) == entry.get("sha256") else "sha256 differs from the manifest"
+
+    # -- locking -----------------------------------------------------------------------
     @contextmanager
     def lock(self) -> Iterator[None]:
         """An exclusive lock on the root while the manifest and files change."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        with (self.root / LOCK).open("a+") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with locked_file(self.state_dir / LOCK, blocking=True):
+            yield
 
-    @contextmanager
-    def refresh_lock(self) -> Iterator[None]:
-        """Held for a whole ``jsna refresh``: a second refresh on this root is refused."""
+    # -- staging and committing --------------------------------------------------------
+    def stage(self, publication_id: str) -> Publication:
+        """The staging folder of one publication (created on first use, shared by the
+        steps of a run)."""
+        name = safe_relpath(publication_id.replace("/", "_"))
         self.root.mkdir(parents=True, exist_ok=True)
-        with (self.root / ".refresh.lock").open("a+") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                handle.seek(0)
-                holder = handle.read().strip() or "another process"
-                raise RefreshLockedError(
-                    f"another refresh ({holder}) is running on {self.root}; wait for it to finish"
-                ) from None
-            handle.seek(0)
-            handle.truncate()
-            handle.write(f"pid {os.getpid()}")
-            handle.flush()
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
-
-    @contextmanager
-    def publication(self, run_id: str | None = None) -> Iterator[Publication]:
-        """Stage files; on clean exit commit them; on error throw the staging away."""
-        run_id = run_id or uuid.uuid4().hex
-        staging = self.root / STAGING / f"{run_id}-{uuid.uuid4().hex[:8]}"
+        staging = refuse_links(self.root, f"{STAGING}/{name}")
         staging.mkdir(parents=True, exist_ok=True)
-        publication = Publication(self.root, staging, run_id)
-        try:
-            yield publication
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+        refuse_links(self.root, f"{STAGING}/{name}")
+        return Publication(self.root, staging)
 
-    def commit(self, publication: Publication, manifest_fields: dict[str, Any]) -> dict[str, Any]:
-        """Journal, rename into place, rewrite the manifest: see the module docstring."""
+    def discard(self, publication_id: str) -> None:
+        shutil.rmtree(self.root / STAGING / publication_id.replace("/", "_"), ignore_errors=True)
+
+    def commit(
+        self,
+        publication_id: str,
+        manifest_fields: dict[str, Any],
+        *,
+        data_fingerprint: str | None = None,
+    ) -> dict[str, Any]:
+        """Publish everything staged under ``publication_id`` in one atomic step.
+
+        Files whose bytes equal the published (and intact) file are left untouched; their
+        manifest entry only learns the data fingerprint they were rebuilt from.
+        """
+        staging = self.root / STAGING / publication_id.replace("/", "_")
+        publication = Publication(self.root, staging)
         with self.lock():
-            self.recover()
+            self.recover(keep={staging.name})
             manifest = self.read_manifest()
             files = dict(manifest.get("files", {}))
             now = datetime.now(UTC).isoformat(timespec="seconds")
-            for staged in publication.files:
+            changed: list[StagedFile] = []
+            for staged in publication.files():
+                entry = files.get(staged.relpath)
+                if entry and entry.get("sha256") == staged.sha256 and not self._file_problem(staged.relpath, entry):
+                    if data_fingerprint:
+                        files[staged.relpath] = {**entry, "data": data_fingerprint}
+                    continue
+                changed.append(staged)
                 files[staged.relpath] = {
                     "rows": staged.rows,
                     "sha256": staged.sha256,
                     "bytes": staged.bytes,
+                    "mtime_ns": staged.mtime_ns,
                     "written_at": now,
-                    "run_id": publication.run_id,
+                    "data": data_fingerprint,
                 }
-            top = {k: v for k, v in manifest.items() if k not in ("updated_at", "files")}
+            top = {k: v for k, v in manifest.items() if k not in ("updated_at", "files", "rebuilt_from_files")}
+            unchanged = (
+                not changed
+                and not manifest.get("rebuilt_from_files")
+                and all(manifest.get(k) == v for k, v in manifest_fields.items())
+                and files == manifest.get("files", {})
+            )
+            if unchanged:
+                shutil.rmtree(staging, ignore_errors=True)
+                return manifest
             top.update(manifest_fields)
-            manifest = {**top, "updated_at": now, "files": dict(sorted(files.items()))}
-            staged_manifest = publication.staging / MANIFEST
-            staged_manifest.write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n", encoding="utf-8")
-            journal = {"files": [f.relpath for f in publication.files], "manifest": MANIFEST}
+            new_manifest = {**top, "updated_at": now, "files": dict(sorted(files.items()))}
+            control = staging / CONTROL
+            control.mkdir(parents=True, exist_ok=True)
+            _write_durable(control / MANIFEST, (json.dumps(new_manifest, indent=2) + "\n").encode("utf-8"))
+            for staged in changed:  # refuse before the commit point, not half way through it
+                refuse_links(self.root, staged.relpath)
+            journal = {"files": [f.relpath for f in changed]}
+            self.last_committed = list(journal["files"])
             failpoint("publish:before-journal")
-            _write_atomic(publication.staging / JOURNAL, json.dumps(journal).encode())
+            _write_atomic(control / JOURNAL, json.dumps(journal).encode())
             failpoint("publish:after-journal")
-            self._roll_forward(publication.staging)
-            return manifest
+            self._roll_forward(staging)
+            return new_manifest
 
-    def publish(self, publication: Publication, manifest_fields: dict[str, Any]) -> dict[str, Any]:
-        """Commit unless nothing changed: identical files are left untouched (byte for byte)."""
-        manifest = self.read_manifest()
-        current = manifest.get("files", {})
-        publication.files = [
-            f
-            for f in publication.files
-            if current.get(f.relpath, {}).get("sha256") != f.sha256 or not (self.root / f.relpath).exists()
-        ]
-        unchanged = all(manifest.get(k) == v for k, v in manifest_fields.items())
-        if not publication.files and unchanged:
-            shutil.rmtree(publication.staging, ignore_errors=True)
-            return manifest
-        return self.commit(publication, manifest_fields)
-
-    def recover(self) -> None:
-        """Roll forward committed publications, discard uncommitted ones (after a crash)."""
+    def recover(self, keep: set[str] = frozenset(), *, discard: bool = True) -> None:  # type: ignore[assignment]
+        """Roll forward committed publications and discard uncommitted ones (runs that
+        failed or died), except the folders in ``keep``. A commit calls it holding the
+        refresh lease, so no other run's staging is alive; ``jsna verify`` only rolls
+        forward (``discard=False``), since a refresh may be staging as it runs."""
         staging_root = self.root / STAGING
         if not staging_root.exists():
             return
+        refuse_links(self.root, STAGING)
         for staging in sorted(staging_root.iterdir()):
-            if (staging / JOURNAL).exists():
+            if (staging / CONTROL / JOURNAL).exists():
                 self._roll_forward(staging)
-            elif _stale(staging):
+            elif discard and staging.name not in keep:
                 shutil.rmtree(staging, ignore_errors=True)
 
+    def pending(self) -> bool:
+        """A committed publication not yet rolled forward (a run died during its commit)."""
+        staging_root = self.root / STAGING
+        return staging_root.exists() and any((s / CONTROL / JOURNAL).exists() for s in staging_root.iterdir())
+
     def _roll_forward(self, staging: Path) -> None:
-        journal = json.loads((staging / JOURNAL).read_text())
+        control = staging / CONTROL
+        journal = json.loads((control / JOURNAL).read_text())
         for relpath in journal["files"]:
             source = staging / relpath
             if source.exists():
-                target = self.root / safe_relpath(relpath)
+                target = refuse_links(self.root, safe_relpath(relpath))
                 target.parent.mkdir(parents=True, exist_ok=True)
-                _fsync(source)
+                refuse_links(self.root, relpath)
                 os.replace(source, target)
                 failpoint("publish:mid-rename")
-        manifest = staging / journal["manifest"]
+        for relpath in {PurePosixPath(r).parent.as_posix() for r in journal["files"]} | {"."}:
+            _fsync_dir(self.root / relpath)
+        manifest = control / MANIFEST
         if manifest.exists():
-            _fsync(manifest)
             os.replace(manifest, self.manifest_path)
+            _fsync_dir(self.root)
         shutil.rmtree(staging, ignore_errors=True)
 
     def verify(self) -> list[str]:
         """Differences between the manifest and the files on disk (empty when they agree)."""
         problems = []
-        for relpath, entry in self.read_manifest().get("files", {}).items():
+        for relpath, entry in self.read_manifest(rebuild=False).get("files", {}).items():
             path = self.root / relpath
             if not path.exists():
                 problems.append(f"{relpath}: listed in the manifest but missing")
@@ -299,24 +419,64 @@ class OutputRoot:
         return problems
 
 
-def _stale(staging: Path) -> bool:
-    """An uncommitted staging folder is another process's work unless it is old."""
+def default_state_dir(root: Path) -> Path:
+    """Internal state (raw store, locks, Dagster's storage) beside the published tree,
+    never inside it: nothing in the output root is ever loaded as code or state."""
+    configured = os.environ.get("JSNA_STATE_DIR")
+    if configured:
+        return Path(configured).resolve() / hashlib.sha256(str(root).encode()).hexdigest()[:12]
+    return root.parent / f".{root.name}.jsna-state"
+
+
+@contextmanager
+def locked_file(path: Path, *, blocking: bool) -> Iterator[int]:
+    """An flock'd file opened without following a symbolic link (a planted link to
+    another file must not be truncated or written)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
     try:
-        age = datetime.now().timestamp() - staging.stat().st_mtime
-    except FileNotFoundError:
-        return False
-    return age > 6 * 3600
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        try:
+            yield fd
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
-def _fsync(path: Path) -> None:
-    with path.open("rb") as handle:
+def _read_nofollow(path: Path) -> str:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise UnsafePathError(f"{path} is a symbolic link or cannot be read ({exc.strerror})") from exc
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read().decode("utf-8")
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_durable(path: Path, data: bytes) -> None:
+    """Write and fsync: a staged file is on disk before the journal says it is."""
+    with path.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
         os.fsync(handle.fileno())
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+    """Write to a temporary name, fsync, rename: readers see the old or the new file."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    _write_durable(tmp, data)
     os.replace(tmp, path)
+    _fsync_dir(path.parent)

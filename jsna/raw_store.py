@@ -3,14 +3,22 @@
 Fingertips updates indicators about monthly, so most nights nothing has changed. The
 store remembers, per indicator, the ``DataChange.LastUploadedAt`` it was fetched at;
 a refresh asks only for indicators whose upload time moved and reuses the stored rows
-for the rest. The store lives under the output root and is keyed by the API base URL
-and the request parameters, so another output root or another API never reuses it.
+for the rest. The store lives in the output root's state folder (never inside the
+published tree) and is keyed by the API base URL and the request parameters, so another
+output root or another API never reuses it.
+
+The store holds the *last good* answer of each indicator: an answer refused as
+implausible (``jsna.plausibility``) is not saved, so the stored rows and upload time
+stay as they were and the indicator is asked for again the next night. Each file is
+written durably (fsync, then rename) with its sha256 in the state: a file that fails its
+checksum (truncated by a crash, swapped, edited) is never trusted but fetched again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import uuid
 from collections.abc import Iterable
@@ -22,8 +30,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from jsna.fingertips.client import redact
+from jsna.publish import _fsync_dir, _read_nofollow, sha256_file
 
 STATE = "state.json"
+METADATA = "indicator_metadata.parquet"
+log = logging.getLogger("jsna.raw_store")
+
+
+class RawStoreDamagedError(RuntimeError):
+    """A stored file changed after its checksum was recorded."""
 
 
 def store_key(api_base_url: str, params: dict[str, Any]) -> str:
@@ -33,74 +48,111 @@ def store_key(api_base_url: str, params: dict[str, Any]) -> str:
 
 
 class RawStore:
-    """Per-indicator raw rows (all text) plus a state file of upload times."""
+    """Per-indicator raw rows (all text) plus a state file of upload times and checksums."""
 
-    def __init__(self, output_root: Path, api_base_url: str, params: dict[str, Any]) -> None:
+    def __init__(self, state_dir: Path, api_base_url: str, params: dict[str, Any]) -> None:
         self.api_base_url = api_base_url.rstrip("/")
         self.params = params
-        self.dir = Path(output_root) / ".raw" / store_key(self.api_base_url, params)
+        self.dir = Path(state_dir) / "raw" / store_key(self.api_base_url, params)
 
     def state(self) -> dict[str, Any]:
+        empty: dict[str, Any] = {"api_base_url": redact(self.api_base_url), "params": self.params, "indicators": {}}
         try:
-            return json.loads((self.dir / STATE).read_text(encoding="utf-8"))
+            state = json.loads(_read_nofollow(self.dir / STATE))
         except FileNotFoundError:
-            return {"api_base_url": redact(self.api_base_url), "params": self.params, "indicators": {}}
+            return empty
+        except ValueError:
+            log.warning("%s is damaged; every indicator will be fetched again", self.dir / STATE)
+            return empty
+        if not isinstance(state, dict) or not isinstance(state.get("indicators"), dict):
+            return empty
+        return state
+
+    def _save_state(self, state: dict[str, Any]) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        _write_atomic(self.dir / STATE, (json.dumps(state, indent=2) + "\n").encode())
 
     def digest(self) -> str:
-        """A fingerprint of what is stored (upload times and row counts per indicator)."""
+        """A fingerprint of what is stored (upload times, row counts, checksums)."""
         indicators = self.state()["indicators"]
         return hashlib.sha256(json.dumps(indicators, sort_keys=True).encode()).hexdigest()
 
+    def last_good(self, iid: int) -> dict[str, Any] | None:
+        """What the store holds for an indicator (rows, name, upload time), if anything."""
+        return self.state()["indicators"].get(str(int(iid)))
+
+    def intact(self, iid: int, entry: dict[str, Any]) -> bool:
+        """The stored file of this indicator exists and matches its recorded sha256."""
+        path = self._path(iid)
+        if path.is_symlink() or not path.is_file():
+            return False
+        return entry.get("sha256") == sha256_file(path)
+
     def plan(self, last_uploaded: dict[int, str | None], ids: Iterable[int], full: bool = False) -> list[int]:
-        """Ids to fetch: never fetched, or uploaded since (all of them when ``full``)."""
+        """Ids to fetch: never fetched, uploaded since, or whose stored file fails its
+        checksum (all of them when ``full``)."""
         known = self.state()["indicators"]
         wanted = list(dict.fromkeys(ids))
         if full:
             return wanted
-        return [
-            i
-            for i in wanted
-            if str(i) not in known
-            or known[str(i)].get("last_uploaded_at") != last_uploaded.get(i)
-            or not (self._path(i).exists() or known[str(i)].get("rows") == 0)
-        ]
+        plan = []
+        for i in wanted:
+            entry = known.get(str(i))
+            if entry is None or entry.get("last_uploaded_at") != last_uploaded.get(i):
+                plan.append(i)
+            elif entry.get("rows") and not self.intact(i, entry):
+                log.warning("the stored rows of indicator %s fail their checksum; fetching them again", i)
+                plan.append(i)
+        return plan
 
-    def save(self, frame: pd.DataFrame, fetched: Iterable[int], last_uploaded: dict[int, str | None]) -> None:
-        """Store the fetched indicators' rows, then record their upload times."""
-        self.dir.mkdir(parents=True, exist_ok=True)
+    def save(
+        self, frame: pd.DataFrame, fetched: Iterable[int], last_uploaded: dict[int, str | None], synthetic: bool = False
+    ) -> None:
+        """Store the fetched indicators' rows, then record their upload times, checksums
+        and names (a later answer that swaps two ids is told by its names)."""
         state = self.state()
         ids = frame["indicator_id"].astype(int)
         by_id = {int(k): g for k, g in frame.groupby(ids, sort=False)} if len(frame) else {}
         for iid in fetched:
             rows = by_id.get(iid)
             path = self._path(iid)
+            entry: dict[str, Any]
             if rows is None or rows.empty:
                 path.unlink(missing_ok=True)
-                count, fetched_at = 0, None
+                entry = {"rows": 0, "retrieved_at": None}
             else:
                 rows = rows.reset_index(drop=True)
-                _write_parquet(path, rows)
-                count, fetched_at = len(rows), str(rows["retrieved_at"].max())
-            state["indicators"][str(iid)] = {
-                "last_uploaded_at": last_uploaded.get(iid),
-                "rows": count,
-                "retrieved_at": fetched_at,
-            }
+                entry = {
+                    "rows": len(rows),
+                    "retrieved_at": str(rows["retrieved_at"].max()),
+                    "name": str(rows["indicator_name"].iloc[0]),
+                    "sha256": _write_parquet(path, rows),
+                }
+            state["indicators"][str(iid)] = {"last_uploaded_at": last_uploaded.get(iid), **entry}
         state["indicators"] = dict(sorted(state["indicators"].items(), key=lambda kv: int(kv[0])))
-        _write_atomic(self.dir / STATE, (json.dumps(state, indent=2) + "\n").encode())
+        state["synthetic"] = bool(state.get("synthetic")) or synthetic
+        self._save_state(state)
 
     def load(self, ids: Iterable[int], columns: list[str]) -> pd.DataFrame:
         """The stored rows of these indicators, in the order asked for."""
-        frames = [pd.read_parquet(self._path(i)) for i in ids if self._path(i).exists()]
+        known = self.state()["indicators"]
+        frames = []
+        for i in ids:
+            entry = known.get(str(i))
+            if not entry or not entry.get("rows"):
+                continue
+            if not self.intact(i, entry):  # checked again here: rows failing their checksum never go on
+                raise RawStoreDamagedError(f"{self._path(i)} fails its checksum; run the refresh again to re-fetch it")
+            frames.append(pd.read_parquet(self._path(i)))
         if not frames:
             return pd.DataFrame({c: pd.Series([], dtype="string") for c in columns})
         return pd.concat(frames, ignore_index=True).astype("string")
 
     def load_metadata(self, last_uploaded: dict[int, str | None], max_age_days: float = 7) -> pd.DataFrame | None:
-        """The stored metadata, if it was fetched for exactly these ids and upload times,
+        """The stored metadata, if intact, fetched for exactly these ids and upload times,
         and not long ago (definitions can be edited without a new data upload)."""
-        path = self.dir / "indicator_metadata.parquet"
-        if not path.exists():
+        path = self.dir / METADATA
+        if not path.is_file() or path.is_symlink() or self.state().get("metadata_sha256") != sha256_file(path):
             return None
         frame = pd.read_parquet(path)
         fetched = pd.to_datetime(frame["retrieved_at"], utc=True, errors="coerce").min()
@@ -112,20 +164,37 @@ class RawStore:
         return frame
 
     def save_metadata(self, frame: pd.DataFrame) -> None:
-        _write_parquet(self.dir / "indicator_metadata.parquet", frame)
+        digest = _write_parquet(self.dir / METADATA, frame)
+        state = self.state()
+        state["metadata_sha256"] = digest
+        self._save_state(state)
+
+    def mark_synthetic(self, synthetic: bool) -> None:
+        """Remember that this API declared its data synthetic, even if an answer is empty."""
+        state = self.state()
+        if synthetic and not state.get("synthetic"):
+            state["synthetic"] = True
+            self._save_state(state)
 
     def _path(self, iid: int) -> Path:
         return self.dir / "indicators" / f"{int(iid)}.parquet"
 
 
-def _write_parquet(path: Path, frame: pd.DataFrame) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")  # concurrent writers never share
-    pq.write_table(pa.Table.from_pandas(frame.astype("string"), preserve_index=False), tmp, compression="zstd")
-    os.replace(tmp, path)
+def _write_parquet(path: Path, frame: pd.DataFrame) -> str:
+    """Write durably under a temporary name, then rename; return the file's sha256."""
+    sink = pa.BufferOutputStream()
+    pq.write_table(pa.Table.from_pandas(frame.astype("string"), preserve_index=False), sink, compression="zstd")
+    data = sink.getvalue().to_pybytes()
+    _write_atomic(path, data)
+    return hashlib.sha256(data).hexdigest()
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")  # concurrent writers never share
-    tmp.write_bytes(data)
+    with tmp.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
     os.replace(tmp, path)
+    _fsync_dir(path.parent)

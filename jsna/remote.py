@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 import fsspec
 
-from jsna.publish import MANIFEST, OutputRoot, Publication
+from jsna.publish import MANIFEST, OutputRoot
 
 
 def is_uri(location: str) -> bool:
@@ -44,10 +44,10 @@ class MirroredOutputRoot(OutputRoot):
         if not self.manifest_path.exists() and self.fs.exists(remote_manifest):
             self.fs.get_file(remote_manifest, str(self.manifest_path))
 
-    def commit(self, publication: Publication, manifest_fields: dict[str, Any]) -> dict[str, Any]:
-        relpaths = [f.relpath for f in publication.files]
-        manifest = super().commit(publication, manifest_fields)
-        for relpath in relpaths:
+    def commit(self, publication_id: str, manifest_fields: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        self.last_committed = []
+        manifest = super().commit(publication_id, manifest_fields, **kwargs)
+        for relpath in self.last_committed:
             target = f"{self.remote}/{relpath}"
             self.fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
             self.fs.put_file(str(self.root / relpath), target)

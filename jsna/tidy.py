@@ -67,6 +67,8 @@ def tidy_areas(
         numbers, bad = parse_numbers(served[column])
         for i in served.index[bad]:
             problems.setdefault(i, []).append(f"{column} is not a number ({served.at[i, column]!r})")
+        for i in served.index[unrepresentable(served[column], numbers) & ~bad]:
+            problems.setdefault(i, []).append(f"{column} is not a finite number ({served.at[i, column]!r})")
         frame[column] = numbers
 
     for column in LABEL_COLUMNS:
@@ -108,6 +110,21 @@ def parse_numbers(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
         stripped = text.fillna("").str.strip()
         parsed = pd.to_numeric(stripped.where(stripped != "", None), errors="coerce").astype("float64")
         return parsed, ((stripped != "") & parsed.isna()).to_numpy()
+
+
+def unrepresentable(text: pd.Series, numbers: pd.Series) -> np.ndarray:
+    """Served cells that parse to a number a double cannot hold: ``NaN``, infinities,
+    overflow (``1e309`` becomes inf) and underflow (``1e-400`` becomes 0). Published,
+    they would rank a borough first or last on a value nobody measured."""
+    stripped = text.fillna("").str.strip()
+    served = (stripped != "").to_numpy()
+    values = numbers.to_numpy(dtype="float64", na_value=np.nan)
+    bad = served & ~np.isfinite(values)
+    zero = served & (values == 0)
+    if zero.any():
+        mantissa = stripped[zero].str.split(r"[eE]", n=1, regex=True).str[0]
+        bad[np.flatnonzero(zero)] |= mantissa.str.contains("[1-9]", regex=True).to_numpy(dtype=bool)
+    return bad
 
 
 def add_comparators(frame: pd.DataFrame, region_code: str, reference: pd.DataFrame | None = None) -> pd.DataFrame:

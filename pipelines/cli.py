@@ -94,23 +94,27 @@ def refresh(args: argparse.Namespace) -> int:
     job = defs.resolve_job_def("refresh_all")
     instance = _instance()
     run_config: dict = {"loggers": {"console": {"config": {"log_level": args.log_level}}}}
-    if args.full:
-        run_config["ops"] = {DATA_KEY: {"config": {"full": True}}}
+    data_config = {"full": bool(args.full), "accept_shrink": [int(i) for i in args.accept_shrink or []]}
+    run_config["ops"] = {DATA_KEY: {"config": data_config}}
     ranges = _contiguous_ranges(selected, slugs)
     api = redact(defs.resources["fingertips"].base_url)  # type: ignore[attr-defined]
     print(f"Refreshing {len(selected)} borough(s) from {api}")
     handler = progress.attach_terminal()
     try:
-        with root.refresh_lock():
-            change = _run_ranges(job, ranges, run_config, instance)
+        result = _run_ranges(job, ranges, run_config, instance)
     except Exception as exc:  # noqa: BLE001 - every failure becomes one line for the user
         return _fail(exc)
     finally:
         if handler:
             progress.log.removeHandler(handler)
             handler.close()
+    change = _upstream_change(result)
     if change:
         print(f"Upstream: {change}")
+    refused = _refusals(result)
+    if refused:
+        print(f"error: {refused}", file=sys.stderr)
+        return EXIT_FAILED
     manifest = root.read_manifest()
     label = "SYNTHETIC SAMPLE DATA" if manifest.get("synthetic") else "Fingertips data"
     print(f"Done ({label}). Outputs in {output}")
@@ -122,35 +126,71 @@ def refresh(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_ranges(job: object, ranges: list[tuple[str, str]], run_config: dict, instance: object) -> str | None:
-    """One run per contiguous range of boroughs; the first also runs everything upstream."""
+def _run_ranges(job: object, ranges: list[tuple[str, str]], run_config: dict, instance: object) -> object:
+    """One publication over every range of boroughs.
+
+    A Dagster run covers one contiguous partition range, so boroughs that are not
+    neighbours need one run per range. They share one publication (a tag): the first run
+    also runs everything upstream, later runs only the borough assets of their range,
+    and only the last run commits (``out_jsna__publication``), so the refresh still
+    publishes everything or nothing. Returns the first run's result.
+    """
+    import uuid
+
     from dagster import AssetKey
 
-    from assets.out import BOROUGH_KEY
+    from assets.core import CORE_KEY
+    from assets.publication import PUBLICATION_KEY
+    from assets.publishing import PUBLICATION_TAG
+    from pipelines.definitions import ALL_ASSETS
     from pipelines.jobs import RANGE_END, RANGE_START
 
-    change = None
+    borough_keys = [key for a in ALL_ASSETS if a.partitions_def is not None for key in a.keys]
+    final_keys = [AssetKey(k) for k in (PUBLICATION_KEY, "out_jsna__index")]
+    publication = f"cli-{uuid.uuid4().hex}"
+    first_result = None
     for n, (first, last) in enumerate(ranges):
-        selection = None if n == 0 else [AssetKey(BOROUGH_KEY)]
+        if n == 0:
+            selection = None if len(ranges) == 1 else [k for a in ALL_ASSETS for k in a.keys if k not in final_keys]
+        else:
+            selection = borough_keys + (final_keys if n == len(ranges) - 1 else [])
         result = job.execute_in_process(  # type: ignore[attr-defined]
             run_config=run_config if n == 0 else {"loggers": run_config["loggers"]},
             instance=instance,
-            tags={RANGE_START: first, RANGE_END: last, "jsna/trigger": "cli"},
+            tags={RANGE_START: first, RANGE_END: last, "jsna/trigger": "cli", PUBLICATION_TAG: publication},
             asset_selection=selection,
         )
         if n == 0:
-            change = _upstream_change(result)
-    return change
+            first_result = result
+            if not result.asset_materializations_for_node(CORE_KEY):
+                break  # nothing changed upstream: nothing to publish for any range
+    return first_result
+
+
+def _refusals(result: object) -> str | None:
+    """The one-line reason of a failed plausibility check, if the run refused an answer."""
+    from assets.raw import PLAUSIBLE_CHECK
+
+    for evaluation in result.get_asset_check_evaluations():  # type: ignore[attr-defined]
+        if evaluation.check_name == PLAUSIBLE_CHECK and not evaluation.passed:
+            return evaluation.description or "an implausible answer was refused"
+    return None
 
 
 def verify(args: argparse.Namespace) -> int:
     """Finish any interrupted publication, then check the manifest against the files."""
+    from jsna.publish import ManifestDamagedError
     from jsna.remote import open_output_root
 
     root = open_output_root(args.output or os.environ.get("JSNA_OUTPUT_DIR") or "data/output")
-    with root.lock():
-        root.recover()
-    problems = root.verify()
+    if root.pending():  # only then is anything written: verify runs on a read-only copy too
+        with root.lock():
+            root.recover(discard=False)
+    try:
+        problems = root.verify()
+    except ManifestDamagedError as exc:
+        print(f"error: {exc}; the next jsna refresh rebuilds it from the files", file=sys.stderr)
+        return EXIT_FAILED
     for problem in problems:
         print(f"mismatch: {problem}", file=sys.stderr)
     if problems:
@@ -189,6 +229,13 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--output", help="output folder (default: $JSNA_OUTPUT_DIR or data/output)")
     r.add_argument("--borough", nargs="+", metavar="SLUG", help="only these boroughs (e.g. southwark lewisham)")
     r.add_argument("--full", action="store_true", help="fetch every indicator, even those unchanged upstream")
+    r.add_argument(
+        "--accept-shrink",
+        nargs="+",
+        type=int,
+        metavar="ID",
+        help="accept these indicators' emptied, shrunk or renamed answers (after checking Fingertips)",
+    )
     r.add_argument("--log-level", default="CRITICAL", choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"])
     r.set_defaults(func=refresh)
 

@@ -17,6 +17,7 @@ from assets.pack import (
     out_jsna__borough_workbook,
     out_jsna__index,
 )
+from assets.publication import out_jsna__publication
 from assets.raw import raw_fingertips__indicator_data, raw_fingertips__indicator_metadata
 from pipelines.jobs import refresh_all
 from pipelines.resources import build_resources
@@ -34,6 +35,7 @@ ALL_ASSETS = [
     out_jsna__borough_workbook,
     out_jsna__borough_report,
     out_jsna__index,
+    out_jsna__publication,
 ]
 
 

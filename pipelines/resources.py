@@ -9,13 +9,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from dagster import ConfigurableResource, FilesystemIOManager
+from dagster import ConfigurableResource
 
 from jsna.areas import LONDON_CODE, RegionConfig
 from jsna.catalogue import Catalogue, load_catalogue
 from jsna.fingertips import DEFAULT_BASE_URL, FingertipsClient, RetryPolicy
+from jsna.plausibility import DEFAULT_MAX_SHRINK
 from jsna.publish import OutputRoot
 from jsna.remote import is_uri, open_output_root
+from pipelines.storage import ParquetIOManager
 
 DEFAULT_OUTPUT_DIR = "data/output"
 # Where real outputs live: synthetic data is never written here.
@@ -32,6 +34,7 @@ class FingertipsResource(ConfigurableResource):
     retry_budget_seconds: float = 300.0
     backoff_base_seconds: float = 1.0
     max_concurrency: int = 6
+    max_response_mb: float = 256.0
 
     def client(self) -> FingertipsClient:
         return FingertipsClient(
@@ -44,6 +47,7 @@ class FingertipsResource(ConfigurableResource):
                 total_seconds=self.retry_budget_seconds,
             ),
             max_concurrency=self.max_concurrency,
+            max_response_bytes=int(self.max_response_mb * 1024 * 1024),
         )
 
 
@@ -54,6 +58,7 @@ class JsnaSettings(ConfigurableResource):
     region_code: str = LONDON_CODE
     catalogue_path: str = ""  # empty: the catalogue shipped with the package
     real_output_dir: str = str(REAL_OUTPUT_DIR)
+    max_shrink: float = DEFAULT_MAX_SHRINK  # refuse an indicator losing more than this share of its rows
 
     def catalogue(self) -> Catalogue:
         return load_catalogue(self.catalogue_path or None)
@@ -73,6 +78,7 @@ CLIENT_ENV = {
     "retry_budget_seconds": "JSNA_RETRY_BUDGET_SECONDS",
     "backoff_base_seconds": "JSNA_BACKOFF_BASE_SECONDS",
     "max_concurrency": "JSNA_MAX_CONCURRENCY",
+    "max_response_mb": "JSNA_MAX_RESPONSE_MB",
 }
 
 
@@ -106,7 +112,9 @@ def build_resources(
             region_code=region_from_env().region_code,
             catalogue_path=catalogue_path or os.environ.get("JSNA_CATALOGUE", ""),
             real_output_dir=os.environ.get("JSNA_REAL_OUTPUT_DIR") or str(REAL_OUTPUT_DIR),
+            max_shrink=float(os.environ.get("JSNA_MAX_SHRINK") or DEFAULT_MAX_SHRINK),
         ),
-        # Intermediate tables between assets live with the outputs they feed, hidden.
-        "io_manager": FilesystemIOManager(base_dir=str(open_output_root(out).root / ".dagster" / "storage")),
+        # Tables passed between assets: Parquet (never pickles) in the state folder,
+        # outside the published tree.
+        "io_manager": ParquetIOManager(base_dir=str(open_output_root(out).state_dir / "dagster-storage")),
     }

@@ -43,6 +43,11 @@ TABLES: dict[str, str] = {
         "indicators and the summary table."
     ),
     "out_jsna__index": "index.html: every borough with download links and the data's freshness.",
+    "out_jsna__publication": (
+        "manifest.json: the publication. Commits every file the run staged, at once (one journal, atomic renames, "
+        "the manifest last), with each file's rows, sha256 and the data it was built from. A run that fails "
+        "before this step publishes nothing."
+    ),
 }
 
 

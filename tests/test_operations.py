@@ -16,6 +16,7 @@ from dagster._utils.schedules import cron_string_iterator
 
 from assets.partitions import borough_partitions
 from jsna.catalogue import load_catalogue
+from jsna.publish import OutputRoot
 from jsna.sample_api.faults import SampleApiState
 from jsna.sample_api.server import running_sample_api
 from pipelines.definitions import build_definitions
@@ -113,7 +114,8 @@ def test_raw_store_is_keyed_by_api(tmp_path):
         assert refresh(first.base_url, tmp_path, *FEW) == 0
         assert refresh(second.base_url, tmp_path, *FEW) == 0
         assert len(sum(requested_ids(second), [])) == len(load_catalogue().ids)  # nothing reused across APIs
-    assert len(list((tmp_path / ".raw").iterdir())) == 2
+    assert len(list((OutputRoot(tmp_path).state_dir / "raw").iterdir())) == 2
+    assert not (tmp_path / ".raw").exists() and not (tmp_path / ".dagster").exists()  # state stays outside
 
 
 def test_progress_is_quiet_under_ci_and_failure_is_one_line(tmp_path):

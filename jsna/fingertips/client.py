@@ -24,6 +24,7 @@ import random
 import re
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pandas as pd
 import requests
+import urllib3
 
 from jsna import __version__
 from jsna.fingertips.data_csv import parse_data_csv, refuse_html
@@ -46,6 +48,10 @@ from jsna.fingertips.metadata import parse_metadata_csv
 DEFAULT_BASE_URL = "https://fingertips.phe.org.uk/api"
 MAX_IDS_PER_REQUEST = 100
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# The largest answer accepted, encoded or decoded: a London data chunk is a few MB, so
+# this is many times the largest expected answer, and a runaway answer cannot exhaust memory.
+DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024
+READ_BLOCK = 64 * 1024
 USER_AGENT = f"jsna-mental-wellbeing/{__version__} (+python-requests)"
 # A server that says its data is synthetic (the offline sample API does) sets this
 # header; the pipeline carries the label into every output.
@@ -126,6 +132,7 @@ class FingertipsClient:
         retry: RetryPolicy | None = None,
         max_concurrency: int = 6,
         chunk_size: int = MAX_IDS_PER_REQUEST,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         url = base_url or os.environ.get("FINGERTIPS_API_URL") or DEFAULT_BASE_URL
@@ -134,6 +141,7 @@ class FingertipsClient:
         self.retry = retry or RetryPolicy()
         self.max_concurrency = max(1, max_concurrency)
         self.chunk_size = chunk_size
+        self.max_response_bytes = max_response_bytes
         self._sleep = sleep
         self._local = threading.local()
         self.on_request: Callable[[RequestRecord], None] | None = None
@@ -166,8 +174,13 @@ class FingertipsClient:
             t0 = time.monotonic()
             retry_after: float | None = None
             try:
-                response = self._session().get(real_url, timeout=self._bounded_timeout(deadline), allow_redirects=True)
-                body = response.content
+                response = self._session().get(
+                    real_url, timeout=self._bounded_timeout(deadline), allow_redirects=True, stream=True
+                )
+                try:
+                    body = _read_body(response, deadline, self.max_response_bytes, url)
+                finally:
+                    response.close()
                 last_status = response.status_code
                 seconds = time.monotonic() - t0
                 record = RequestRecord(
@@ -192,7 +205,6 @@ class FingertipsClient:
                         status=response.status_code,
                     )
                 else:
-                    _check_length(response, body, url)
                     return _Answer(
                         body=body,
                         content_type=response.headers.get("Content-Type"),
@@ -201,6 +213,9 @@ class FingertipsClient:
                     )
             except FingertipsTruncatedError as exc:
                 last_problem = exc.reason
+            except _DeadlineExceeded as exc:
+                last_problem = f"{exc}; the time budget of {self.retry.total_seconds:g} s is spent"
+                break
             except requests.exceptions.SSLError as exc:
                 # Certificate problems are not transient: say so at once, never retry
                 # with verification off.
@@ -213,7 +228,8 @@ class FingertipsClient:
                 seconds = time.monotonic() - t0
                 last_problem = _short(exc)
                 log.info("GET %s -> no answer (%s) after %.2f s", url, last_problem, seconds)
-            except requests.exceptions.RequestException as exc:  # e.g. ChunkedEncodingError
+            except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as exc:
+                # e.g. ChunkedEncodingError, or a read timeout / broken connection mid-body
                 last_problem = _short(exc)
                 log.info("GET %s -> broken answer (%s)", url, last_problem)
             if attempt == self.retry.max_attempts:
@@ -434,12 +450,66 @@ class FingertipsClient:
             return list(pool.map(fn, chunks))
 
 
+class _DeadlineExceeded(Exception):
+    """The answer was still arriving when the time budget ran out."""
+
+
+def _read_body(response: requests.Response, deadline: float, limit: int, url: str) -> bytes:
+    """The whole body, read against a wall-clock deadline and a size limit, checked
+    against its Content-Length, then decoded (gzip and deflate checked to their end).
+
+    A server that drips one byte at a time never trips a per-read timeout; the deadline
+    is checked between reads, each of which returns as soon as any bytes arrive.
+    """
+    raw = response.raw
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        if time.monotonic() > deadline:
+            raise _DeadlineExceeded(f"the answer was still arriving after {size:,} bytes")
+        block = raw.read1(READ_BLOCK, decode_content=False)
+        if not block:
+            break
+        size += len(block)
+        if size > limit:
+            raise FingertipsResponseError(
+                f"the answer is larger than the limit of {limit:,} bytes (JSNA_MAX_RESPONSE_MB)", url=url
+            )
+        parts.append(block)
+    body = b"".join(parts)
+    _check_length(response, body, url)
+    return _decode(body, response.headers.get("Content-Encoding", ""), limit, url)
+
+
 def _check_length(response: requests.Response, body: bytes, url: str) -> None:
-    """A body shorter than its Content-Length was cut short on the way."""
-    declared = response.headers.get("Content-Length")
-    encoding = response.headers.get("Content-Encoding")
-    if declared and not encoding and declared.isdigit() and int(declared) != len(body):
+    """A body (as sent, before decoding) shorter than its Content-Length was cut short."""
+    declared = (response.headers.get("Content-Length") or "").strip()
+    if declared.isdigit() and int(declared) != len(body):
         raise FingertipsTruncatedError(f"the body was cut short ({len(body)} of {declared} bytes)", url=url)
+
+
+def _decode(body: bytes, encoding: str, limit: int, url: str) -> bytes:
+    """Undo a Content-Encoding; a compressed stream must reach its end marker."""
+    codings = [c.strip().lower() for c in encoding.split(",") if c.strip() and c.strip().lower() != "identity"]
+    for coding in reversed(codings):
+        if coding in ("gzip", "x-gzip"):
+            decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif coding == "deflate":
+            decoder = zlib.decompressobj(zlib.MAX_WBITS if body[:1] == b"\x78" else -zlib.MAX_WBITS)
+        else:
+            raise FingertipsResponseError(f"the answer uses an unsupported Content-Encoding ({coding})", url=url)
+        try:
+            out = decoder.decompress(body, limit + 1)
+        except zlib.error as exc:
+            raise FingertipsTruncatedError(f"the {coding} stream is corrupt ({exc})", url=url) from exc
+        if len(out) > limit:
+            raise FingertipsResponseError(
+                f"the answer is larger than the limit of {limit:,} bytes once decompressed", url=url
+            )
+        if not decoder.eof:
+            raise FingertipsTruncatedError(f"the {coding} stream ended before its end ({len(body)} bytes)", url=url)
+        body = out
+    return body
 
 
 def _retry_after_seconds(value: str | None) -> float | None:

@@ -1,0 +1,45 @@
+"""The publication: the one step that makes a run's outputs visible, all at once.
+
+Every published asset stages its files; this asset, downstream of all of them, commits
+them together with ``manifest.json`` (``jsna.publish``). If any step of the run fails,
+this one does not run and the previous publication stays exactly as it was.
+"""
+
+import pandas as pd
+from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataValue
+
+from assets.core import CORE_KEY
+from assets.metadata import provenance
+from assets.out import BOROUGH_KEY, CHANGES_KEY, DICTIONARY_KEY, LONDON_KEY
+from assets.pack import INDEX_KEY, REPORT_KEY, SUMMARY_KEY, WORKBOOK_KEY
+from assets.published import out_asset
+from assets.publishing import hold_lease, publication_id, release
+from pipelines.resources import FingertipsResource, JsnaSettings
+
+PUBLICATION_KEY = "out_jsna__publication"
+
+
+@out_asset(
+    PUBLICATION_KEY,
+    kinds={"json"},
+    ins={"core": AssetIn(CORE_KEY)},
+    deps=[BOROUGH_KEY, LONDON_KEY, DICTIONARY_KEY, CHANGES_KEY, SUMMARY_KEY, WORKBOOK_KEY, REPORT_KEY, INDEX_KEY],
+)
+def out_jsna__publication(
+    context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: pd.DataFrame
+) -> MaterializeResult:
+    hold_lease(context, settings)  # still ours: no other refresh took the root over
+    root = settings.output_root()
+    fields = provenance(core, settings, fingertips)
+    manifest = root.commit(publication_id(context), fields, data_fingerprint=fields["data_fingerprint"])
+    release(context, settings)
+    changed = list(root.last_committed)
+    return MaterializeResult(
+        metadata={
+            "files": len(manifest.get("files", {})),
+            "files_replaced": len(changed),
+            "replaced": MetadataValue.json(changed[:200]),
+            "synthetic": bool(fields["synthetic"]),
+            "manifest": MetadataValue.path(str(root.manifest_path)),
+        }
+    )

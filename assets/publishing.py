@@ -1,0 +1,72 @@
+"""How assets take part in the run's one publication.
+
+Every publishing asset stages its files in the run's publication (``stage``); only
+``out_jsna__publication``, downstream of all of them, commits, so a run publishes
+everything or nothing. A UI backfill that Dagster splits into several runs shares one
+publication (keyed by the backfill id). The refresh lease (``jsna.lease``) is taken by
+the first step and renewed by every later one, so a CLI refresh, a UI launch and the
+schedule never publish over one another.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dagster import AssetExecutionContext, DagsterRunStatus, Failure
+from dagster._core.execution.backfill import BulkActionStatus
+
+from jsna.lease import RefreshLease, process_alive
+from jsna.publish import Publication, RefreshLockedError
+from pipelines.resources import JsnaSettings
+
+BACKFILL_TAG = "dagster/backfill"
+PUBLICATION_TAG = "jsna/publication"  # runs that share one publication (the CLI's non-adjacent boroughs)
+_ACTIVE_BACKFILL = {BulkActionStatus.REQUESTED, BulkActionStatus.CANCELING, BulkActionStatus.FAILING}
+_ACTIVE_RUN = {
+    DagsterRunStatus.QUEUED,
+    DagsterRunStatus.NOT_STARTED,
+    DagsterRunStatus.STARTING,
+    DagsterRunStatus.STARTED,
+    DagsterRunStatus.CANCELING,
+}
+
+
+def publication_id(context: AssetExecutionContext) -> str:
+    """One publication per run, or per backfill when a backfill spans several runs."""
+    tags = context.run.tags
+    return tags.get(PUBLICATION_TAG) or tags.get(BACKFILL_TAG) or context.run.run_id
+
+
+def _alive(context: AssetExecutionContext):  # noqa: ANN202 - a closure over the instance
+    def alive(holder: dict[str, Any]) -> bool:
+        instance = context.instance
+        publication = str(holder.get("publication") or "")
+        backfill = instance.get_backfill(publication) if publication else None
+        if backfill is not None:
+            return backfill.status in _ACTIVE_BACKFILL
+        run = instance.get_run_by_id(str(holder.get("run_id") or ""))
+        if run is not None:
+            return run.status in _ACTIVE_RUN
+        return process_alive(holder)  # a run of another Dagster instance (e.g. the CLI's own)
+
+    return alive
+
+
+def hold_lease(context: AssetExecutionContext, settings: JsnaSettings) -> None:
+    """Take or renew this run's lease on the output root; refused while another refresh runs."""
+    root = settings.output_root()
+    try:
+        RefreshLease(root.state_dir, root.root).acquire(publication_id(context), context.run.run_id, _alive(context))
+    except RefreshLockedError as exc:
+        raise Failure(description=str(exc)) from exc
+
+
+def stage(context: AssetExecutionContext, settings: JsnaSettings) -> Publication:
+    """The run's publication, to stage files in (nothing is published until the commit)."""
+    hold_lease(context, settings)
+    return settings.output_root().stage(publication_id(context))
+
+
+def release(context: AssetExecutionContext, settings: JsnaSettings) -> None:
+    root = settings.output_root()
+    RefreshLease(root.state_dir, root.root).release(publication_id(context))

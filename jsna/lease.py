@@ -1,0 +1,93 @@
+"""One refresh at a time per output root, whatever launched it (CLI, UI, schedule).
+
+A Dagster run's steps may run in separate processes (the UI's multiprocess executor), so
+a lock held by one process cannot cover a run. Instead the first step of a run takes a
+*lease* (a small JSON file in the state folder, written under an ``flock``) naming its
+publication, run and process; every later step of the same publication renews it, and
+the commit releases it. Another refresh finds the lease and is refused while its holder
+is alive; a holder that died (its process gone, its run ended) is taken over, and the
+staging it left behind is discarded by the next commit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from jsna.publish import RefreshLockedError, _read_nofollow, _write_atomic, locked_file
+
+LEASE = "refresh.lease"
+LEASE_LOCK = "refresh.lock"
+
+
+def process_alive(holder: dict[str, Any]) -> bool:
+    """The holder's process still runs (on this host; a lease from another host counts
+    as alive, since it cannot be checked from here)."""
+    if holder.get("host") != socket.gethostname():
+        return True
+    pid = int(holder.get("pid") or 0)
+    if pid <= 0 or pid == os.getpid():  # one process runs one refresh at a time
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class RefreshLease:
+    """The lease on one output root, kept in its state folder."""
+
+    def __init__(self, state_dir: Path, root: Path) -> None:
+        self.state_dir = state_dir
+        self.root = root
+
+    @property
+    def path(self) -> Path:
+        return self.state_dir / LEASE
+
+    def holder(self) -> dict[str, Any] | None:
+        try:
+            data = json.loads(_read_nofollow(self.path))
+        except FileNotFoundError:
+            return None
+        except ValueError:
+            return None  # a torn or edited lease holds nothing
+        return data if isinstance(data, dict) else None
+
+    def acquire(
+        self, publication: str, run_id: str, is_alive: Callable[[dict[str, Any]], bool] = process_alive
+    ) -> None:
+        """Take or renew the lease for ``publication``, or raise ``RefreshLockedError``."""
+        with locked_file(self.state_dir / LEASE_LOCK, blocking=True):
+            current = self.holder()
+            if current and current.get("publication") != publication and is_alive(current):
+                raise RefreshLockedError(
+                    f"another refresh (pid {current.get('pid')}, run {str(current.get('run_id'))[:8]}) "
+                    f"is running on {self.root}; wait for it to finish"
+                )
+            lease = {
+                "publication": publication,
+                "run_id": run_id,
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
+                "since": (current or {}).get("since") if current and current.get("publication") == publication
+                else datetime.now(UTC).isoformat(timespec="seconds"),
+            }  # fmt: skip
+            _write_atomic(self.path, json.dumps(lease).encode())
+
+    def holds(self, publication: str) -> bool:
+        current = self.holder()
+        return bool(current) and current.get("publication") == publication  # type: ignore[union-attr]
+
+    def release(self, publication: str) -> None:
+        with locked_file(self.state_dir / LEASE_LOCK, blocking=True):
+            if self.holds(publication):
+                self.path.unlink(missing_ok=True)

@@ -1,0 +1,45 @@
+"""Where Dagster keeps the tables passed between assets: Parquet in the state folder.
+
+Dagster's default IO managers pickle outputs, and unpickling runs code: a file planted
+where the pickles live would run on the next load. The tables passed between these
+assets are all DataFrames, so they are stored as Parquet (data, never code), outside
+the published tree, written atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pandas as pd
+from dagster import ConfigurableIOManager, InputContext, OutputContext
+
+
+class ParquetIOManager(ConfigurableIOManager):
+    """DataFrames as Parquet files under ``base_dir`` (one per asset, and per partition)."""
+
+    base_dir: str
+
+    def _path(self, context: InputContext | OutputContext) -> Path:
+        parts = context.asset_key.path if context.has_asset_key else [context.step_key, context.name]
+        path = Path(self.base_dir, *parts)
+        if context.has_asset_partitions and len(context.asset_partition_keys) == 1:
+            path = path / context.asset_partition_keys[0]
+        return path.with_suffix(".parquet")
+
+    def handle_output(self, context: OutputContext, obj: object) -> None:
+        if obj is None:
+            return  # assets that only publish files pass nothing downstream
+        if not isinstance(obj, pd.DataFrame):
+            raise TypeError(f"{context.asset_key.to_user_string()}: only DataFrames are passed between assets")
+        path = self._path(context)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent.is_symlink():
+            raise OSError(f"{path.parent} is a symbolic link; refusing to write through it")
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+        obj.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+
+    def load_input(self, context: InputContext) -> pd.DataFrame:
+        return pd.read_parquet(self._path(context))
