@@ -38,8 +38,13 @@ def split_valid(
     frame: pd.DataFrame, problems: pd.Series, served: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(valid rows, quarantined rows with the served text and reason, failure cases)."""
-    schema_reasons, cases = row_failures(frame)
-    reasons = pd.concat([problems, schema_reasons]).groupby(level=0).agg(lambda r: "; ".join(r))
+    # A row served twice, identically, is one row: keep the first, quarantine the copies
+    # (the duplicate-key rule would otherwise quarantine the original too).
+    served_cells = [c for c in served.columns if c not in ("request_url", "retrieved_at")]
+    copies = served.index[served.duplicated(subset=served_cells, keep="first")]
+    copy_reasons = pd.Series("exact copy of another served row", index=copies, dtype="string")
+    schema_reasons, cases = row_failures(frame.drop(index=copies))
+    reasons = pd.concat([problems, copy_reasons, schema_reasons]).groupby(level=0).agg(lambda r: "; ".join(r))
     bad = served.loc[reasons.index].copy() if len(reasons) else served.iloc[0:0].copy()
     bad["reason"] = reasons
     quarantine = bad.reindex(columns=QUARANTINE_COLUMNS).fillna("").astype("string")

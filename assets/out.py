@@ -21,7 +21,7 @@ from assets.core import CORE_KEY
 from assets.metadata import parquet_metadata, preview_markdown, provenance, table_schema
 from assets.published import borough_asset, out_asset
 from assets.publishing import stage
-from assets.raw import META_KEY
+from assets.raw import META_KEY, raw_store
 from jsna import progress
 from jsna.changes import compare, summary
 from pipelines.resources import FingertipsResource, JsnaSettings
@@ -111,8 +111,13 @@ def out_jsna__london_indicator_values(
     )
 
 
-def data_dictionary(core: pd.DataFrame, metadata: pd.DataFrame, settings: JsnaSettings) -> pd.DataFrame:
-    """Every table, every column, then every catalogue indicator with its metadata and domain."""
+def data_dictionary(
+    core: pd.DataFrame, metadata: pd.DataFrame, settings: JsnaSettings, uploads: dict[int, str | None] | None = None
+) -> pd.DataFrame:
+    """Every table, every column, then every catalogue indicator with its metadata and domain.
+
+    ``uploads`` are the upload times of the data actually held (a refused answer keeps
+    the older data, so the metadata's newer upload time would not describe it)."""
     tables = pd.DataFrame(
         {"section": "table", "name": list(TABLES), "label": list(TABLES), "description": list(TABLES.values())}
     )
@@ -145,7 +150,7 @@ def data_dictionary(core: pd.DataFrame, metadata: pd.DataFrame, settings: JsnaSe
                 "polarity": m.get("polarity", ""),
                 "data_source": m.get("data_source", ""),
                 "frequency": m.get("frequency", ""),
-                "last_uploaded_at": m.get("last_uploaded_at", ""),
+                "last_uploaded_at": (uploads.get(ind.id) if uploads is not None else m.get("last_uploaded_at")) or "",
                 "source": m.get("source", ""),
                 "has_data": "yes" if ind.id in served else "no",
             }
@@ -177,10 +182,13 @@ def data_dictionary(core: pd.DataFrame, metadata: pd.DataFrame, settings: JsnaSe
 def out_jsna__data_dictionary(
     context: AssetExecutionContext,
     settings: JsnaSettings,
+    fingertips: FingertipsResource,
     core: pd.DataFrame,
     raw_metadata: pd.DataFrame,
 ) -> MaterializeResult:
-    table = data_dictionary(core, raw_metadata, settings)
+    held = raw_store(settings, fingertips).state()["indicators"]
+    uploads = {int(i): entry.get("last_uploaded_at") for i, entry in held.items()}
+    table = data_dictionary(core, raw_metadata, settings, uploads)
     stage(context, settings).write_csv("data_dictionary.csv", table)
     return MaterializeResult(
         metadata={"dagster/row_count": len(table), "preview": MetadataValue.md(table.head(40).to_markdown(index=False))}

@@ -211,7 +211,11 @@ def raw_fingertips__indicator_data(
         "empty_indicators": MetadataValue.json(empty),
         "raw_store": MetadataValue.path(str(store.dir)),
     }
-    if not accepted and not config.full and outputs_current(context, settings, store):
+    current = not accepted and not config.full and outputs_current(context, settings, store)
+    if not accepted and not current:
+        change += "; rebuilding outputs that are out of date, damaged or unfinished"
+        details["upstream_change"] = change
+    if current:
         # Nothing new upstream and the published outputs were built from exactly this raw
         # data: no output, so every downstream step is skipped and nothing is rewritten.
         context.log_event(AssetObservation(asset_key=DATA_KEY, metadata=details))

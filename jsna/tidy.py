@@ -20,6 +20,8 @@ from jsna.catalogue import Catalogue
 from schemas.columns import COLUMN_NAMES, FLOAT_COLUMNS, SERVED_NUMBERS, TEXT_COLUMNS
 
 COMPARATOR_KEY = ["indicator_id", "period", "sex", "age", "category_type", "category"]
+# Control characters no spreadsheet or XML file can hold (tab, newline and CR are fine).
+CONTROL_CHARACTERS = r"([\x00-\x08\x0b\x0c\x0e-\x1f\x7f])"
 LABEL_COLUMNS = ("indicator_name", "area_name", "area_type", "period", "sex", "age", "category_type", "category")
 
 
@@ -75,6 +77,10 @@ def tidy_areas(
         frame[column] = served[column].fillna("").str.strip()
     for column in ("area_code", "value_note", "recent_trend", "compared_to_england", "compared_to_region"):
         frame[column] = served[column].fillna("").str.strip()
+    for column in (*LABEL_COLUMNS, "area_code", "value_note", "recent_trend"):
+        found = frame[column].str.extract(CONTROL_CHARACTERS, expand=False).dropna()
+        for i, char in found.items():
+            problems.setdefault(i, []).append(f"{column} holds a control character (U+{ord(char):04X})")
 
     domains = {i.id: i.domain for i in catalogue.indicators}
     frame["domain"] = frame["indicator_id"].map(domains).fillna("")

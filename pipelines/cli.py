@@ -275,7 +275,10 @@ def _fail(exc: BaseException) -> int:
     reason = _reason(exc)
     message = getattr(reason, "description", None) or str(reason) or type(reason).__name__
     # The ids are listed once, compactly, after the URL: keep the line short.
-    message = re.sub(r"indicator_ids=[0-9,]{40,}", "indicator_ids=...", message.splitlines()[0])
+    # The first line only ("\n"; str.splitlines would also cut at a vertical tab), with any
+    # control character shown escaped, never acted on by the terminal.
+    first = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", message.split("\n")[0])
+    message = re.sub(r"indicator_ids=[0-9,]{40,}", "indicator_ids=...", first)
     print(f"error: refresh failed: {message}", file=sys.stderr)
     if isinstance(reason, FingertipsUnavailable):
         print(

@@ -22,6 +22,15 @@ FAULT_KINDS = (
     "rename_column",  # rename column `column` to `new_name`
     "extra_column",  # add an unknown column `column` with value `value`
     "set_value",  # set `column` to `value` in rows of indicator `indicator_id` (and area)
+    "empty",  # status 200 with an empty body
+    "no_content",  # status 204, no body
+    "header_only",  # the CSV header and no rows, as an outage behind a cache can answer
+    "drip",  # send the body one byte every `seconds` (a stalled link that never times out)
+    "oversize",  # a body of `size` bytes (runaway answer)
+    "gzip_unterminated",  # gzip-encoded body whose stream stops before its end
+    "swap_ids",  # rows of `indicator_id` and `other_id` carry each other's id
+    "drop_rows",  # keep only the first `size` rows of indicator `indicator_id` (0: none)
+    "duplicate_rows",  # serve the rows of `indicator_id` in `category` twice
 )
 
 
@@ -41,6 +50,8 @@ class Fault:
     indicator_id: int | None = None
     area_code: str | None = None
     category: str | None = None
+    other_id: int | None = None
+    size: int = 0
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:

@@ -9,6 +9,7 @@ pipeline reads that header and labels every output it writes as synthetic.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import logging
@@ -99,6 +100,20 @@ class SampleApiHandler(BaseHTTPRequestHandler):
         except ValueError as exc:
             return self._send(400, str(exc).encode(), "text/plain", query=parts.query)
         for fault in faults:
+            if fault.kind == "empty":
+                return self._send(200, b"", content_type, query=parts.query)
+            if fault.kind == "no_content":
+                return self._send(204, b"", content_type, query=parts.query)
+            if fault.kind == "header_only":
+                return self._send(200, body.split(b"\r\n", 1)[0] + b"\r\n", content_type, query=parts.query)
+            if fault.kind == "drip":
+                return self._drip(body, content_type, fault.seconds)
+            if fault.kind == "oversize":
+                return self._oversize(content_type, fault.size)
+            if fault.kind == "gzip_unterminated":
+                packed = gzip.compress(body, mtime=0)
+                cut = packed[: len(packed) * 2 // 3]
+                return self._send(200, cut, content_type, {"Content-Encoding": "gzip"}, query=parts.query)
             if fault.kind == "truncate":
                 return self._send(200, body[: len(body) // 2], content_type, declared=len(body), query=parts.query)
             if fault.kind == "truncate_chunked":
@@ -198,6 +213,42 @@ class SampleApiHandler(BaseHTTPRequestHandler):
         if declared is not None:
             self.close_connection = True
 
+    def _drip(self, body: bytes, content_type: str, seconds: float) -> None:
+        """Headers at once, then the body one byte every ``seconds``."""
+        self._entry["status"] = 200
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("X-Data-Synthetic", "true")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            for i in range(len(body)):
+                self.wfile.write(body[i : i + 1])
+                self.wfile.flush()
+                time.sleep(seconds)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        self.close_connection = True
+
+    def _oversize(self, content_type: str, size: int) -> None:
+        """A valid-looking answer of ``size`` bytes, generated as it is sent."""
+        self._entry["status"] = 200
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("X-Data-Synthetic", "true")
+        self.send_header("Content-Length", str(size))
+        self.end_headers()
+        block = b"x" * 65536
+        try:
+            sent = 0
+            while sent < size:
+                chunk = block[: min(len(block), size - sent)]
+                self.wfile.write(chunk)
+                sent += len(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        self.close_connection = True
+
     def _reset(self, path: str, query: str) -> None:
         self._entry["status"] = 0
         try:
@@ -221,6 +272,20 @@ def _apply_column_faults(
         elif fault.kind == "extra_column":
             header = [*header, fault.column or "Unexpected"]
             rows = [[*r, fault.value] for r in rows]
+        elif fault.kind == "drop_rows":
+            c = header.index("Indicator ID")
+            mine = [r for r in rows if r[c] == str(fault.indicator_id)]
+            keep = {id(r) for r in mine[: fault.size]}
+            rows = [r for r in rows if r[c] != str(fault.indicator_id) or id(r) in keep]
+        elif fault.kind == "duplicate_rows":
+            c, k = header.index("Indicator ID"), header.index("Category")
+            copies = [list(r) for r in rows if r[c] == str(fault.indicator_id) and r[k] == (fault.category or "")]
+            rows = rows + copies
+        elif fault.kind == "swap_ids":
+            c = header.index("Indicator ID")
+            a, b = str(fault.indicator_id), str(fault.other_id)
+            for r in rows:
+                r[c] = b if r[c] == a else a if r[c] == b else r[c]
         elif fault.kind == "set_value" and fault.column in header:
             i = header.index(fault.column)
             a, c, k = header.index("Area Code"), header.index("Indicator ID"), header.index("Category")
