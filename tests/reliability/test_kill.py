@@ -19,8 +19,22 @@ import pytest
 from jsna.publish import OutputRoot
 from jsna.sample_api.faults import SampleApiState
 from jsna.sample_api.server import running_sample_api
-from tests.pipeline_helpers import refresh
+from tests.pipeline_helpers import refresh, snapshot
 from tests.reliability.conftest import BOROUGHS, run_cli
+
+REBUILT_EVERY_RUN = ("boroughs/", "london/", "data_dictionary.csv", "index.html", "quarantine/")
+
+
+def assert_one_publication(root: Path) -> None:
+    """Every file a run rebuilds was committed from one data fingerprint, and every
+    Parquet table says it was built from the raw data the manifest names."""
+    manifest = json.loads((root / "manifest.json").read_text())
+    files = {k: v for k, v in manifest["files"].items() if k.startswith(REBUILT_EVERY_RUN)}
+    assert files and {v["data"] for v in files.values()} == {manifest["data_fingerprint"]}
+    for relpath in files:
+        if relpath.endswith(".parquet") and not relpath.startswith("quarantine/"):
+            meta = pq.read_schema(root / relpath).metadata
+            assert meta[b"jsna:raw_digest"].decode() == manifest["raw_digest"], relpath
 
 
 def assert_every_file_whole(root: Path) -> None:
@@ -38,15 +52,24 @@ def assert_every_file_whole(root: Path) -> None:
 def test_sigkill_at_each_point_of_a_publication(point, tmp_path):
     with running_sample_api(SampleApiState()) as server:
         assert refresh(server.base_url, tmp_path, "--borough", *BOROUGHS) == 0
+        before = snapshot(tmp_path)
         server.state.revisions = {848: 1, 41001: 1}  # the next publication changes files
         killed = run_cli("refresh", "--api-url", server.base_url, "--output", str(tmp_path), "--borough", *BOROUGHS,
                          env={"JSNA_FAILPOINT": point})  # fmt: skip
-    assert killed.returncode == -signal.SIGKILL
-    assert_every_file_whole(tmp_path)
-    done = run_cli("verify", "--output", str(tmp_path))
-    assert done.returncode == 0, done.stderr
-    assert OutputRoot(tmp_path).verify() == []
-    assert_every_file_whole(tmp_path)
+        assert killed.returncode == -signal.SIGKILL
+        assert_every_file_whole(tmp_path)
+        if point in ("publish:staging", "publish:before-journal"):
+            assert snapshot(tmp_path) == before  # killed before the commit point: nothing published
+        done = run_cli("verify", "--output", str(tmp_path))
+        assert done.returncode == 0, done.stderr
+        assert OutputRoot(tmp_path).verify() == []
+        assert_every_file_whole(tmp_path)
+        assert_one_publication(tmp_path)
+        # The next refresh finishes the job: the new data is published, whole.
+        assert refresh(server.base_url, tmp_path, "--borough", *BOROUGHS) == 0
+    assert snapshot(tmp_path) != before
+    assert_one_publication(tmp_path)
+    assert not any((tmp_path / ".staging").iterdir())  # a killed run's staging is gone at once
 
 
 def test_sigkill_at_a_random_moment_of_writing(tmp_path):
