@@ -17,6 +17,7 @@ is rewritten by the next publication, and rebuilds a damaged manifest from the f
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import io
@@ -433,7 +434,12 @@ def locked_file(path: Path, *, blocking: bool) -> Iterator[int]:
     """An flock'd file opened without following a symbolic link (a planted link to
     another file must not be truncated or written)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UnsafePathError(f"{path} is a symbolic link; refusing to open it") from exc
+        raise
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
         try:

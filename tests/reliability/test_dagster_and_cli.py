@@ -1,0 +1,47 @@
+"""15. One lock for every launch path: a Dagster run (as the UI or the schedule starts it)
+and a CLI refresh on the same output root never publish over one another."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from jsna.lease import RefreshLease
+from jsna.publish import OutputRoot
+from jsna.sample_api.faults import Fault, SampleApiState
+from jsna.sample_api.server import running_sample_api
+from pipelines.definitions import build_definitions
+from pipelines.jobs import all_boroughs_tags
+from tests.reliability.conftest import run_cli
+
+
+def test_a_cli_refresh_is_refused_while_a_dagster_run_holds_the_root(tmp_path):
+    root = OutputRoot(tmp_path)
+    lease = RefreshLease(root.state_dir, root.root)
+    # The data request is slow, so the Dagster run is mid-refresh when the CLI starts.
+    with running_sample_api(SampleApiState(faults=[Fault("delay", seconds=4, times=1)])) as server:
+        defs = build_definitions(api_url=server.base_url, output_dir=str(tmp_path))
+        outcome: dict = {}
+
+        def dagster_run() -> None:
+            job = defs.resolve_job_def("refresh_all")
+            outcome["result"] = job.execute_in_process(tags=all_boroughs_tags(), raise_on_error=False)
+
+        thread = threading.Thread(target=dagster_run)
+        thread.start()
+        for _ in range(600):  # waiting for the run to take the lease (polling, not a timing assertion)
+            if lease.holder():
+                break
+            time.sleep(0.05)
+        assert lease.holder(), "the Dagster run never took the lease"
+        cli = run_cli("refresh", "--api-url", server.base_url, "--output", str(tmp_path), "--borough", "southwark")
+        thread.join(timeout=300)
+    assert cli.returncode == 1
+    assert "another refresh (pid" in cli.stderr and "is running on" in cli.stderr
+    assert outcome["result"].success
+    assert root.verify() == []
+    assert lease.holder() is None  # released by the commit
+    manifest = root.read_manifest()
+    assert {v["data"] for k, v in manifest["files"].items() if k.startswith("boroughs/")} == {
+        manifest["data_fingerprint"]
+    }
