@@ -19,9 +19,10 @@ from dagster import (
     asset,
 )
 
+from assets.errors import one_line_errors
 from assets.metadata import table_schema
 from assets.published import OWNERS
-from assets.publishing import stage
+from assets.publishing import publication_in_launch, quiet, stage
 from assets.raw import DATA_KEY, META_KEY
 from jsna.tidy import add_comparators, tidy
 from pipelines.resources import JsnaSettings
@@ -64,6 +65,7 @@ def split_valid(
         AssetCheckSpec("rows_valid", asset=CORE_KEY, description="No row breaks the indicator_values contract.")
     ],
 )
+@one_line_errors
 def core_jsna__indicator_values(
     context: AssetExecutionContext, settings: JsnaSettings, raw_data: pd.DataFrame, raw_metadata: pd.DataFrame
 ):  # returns MaterializeResult(value=DataFrame); Dagster infers the type
@@ -91,9 +93,10 @@ def core_jsna__indicator_values(
     # not leak into a borough's row as its comparator.
     valid = add_comparators(valid, region.region_code)[list(COLUMN_NAMES)]
     indicator_values_schema().validate(valid, lazy=True)
-    pub = stage(context, settings)  # published with everything else by out_jsna__publication
-    pub.write_parquet(f"{QUARANTINE_DIR}/indicator_values_quarantine.parquet", quarantine)
-    pub.write_csv(f"{QUARANTINE_DIR}/indicator_values_quarantine.csv", quarantine)
+    if publication_in_launch(context) and not quiet(context, settings):
+        pub = stage(context, settings)  # published with everything else by out_jsna__publication
+        pub.write_parquet(f"{QUARANTINE_DIR}/indicator_values_quarantine.parquet", quarantine)
+        pub.write_csv(f"{QUARANTINE_DIR}/indicator_values_quarantine.csv", quarantine)
     check = AssetCheckResult(
         check_name="rows_valid",
         passed=quarantine.empty,

@@ -20,7 +20,7 @@ from dagster import (
 from assets.core import CORE_KEY
 from assets.metadata import parquet_metadata, preview_markdown, provenance, table_schema
 from assets.published import borough_asset, out_asset
-from assets.publishing import stage
+from assets.publishing import quiet, stage, unchanged
 from assets.raw import META_KEY, raw_store
 from jsna import progress
 from jsna.changes import compare, summary
@@ -57,6 +57,8 @@ def out_jsna__borough_indicator_values(
     counts: dict[str, int] = {}
     previews: dict[str, str] = {}
     pub = stage(context, settings)
+    if quiet(context, settings):
+        return unchanged()
     slugs = context.partition_keys
     for n, slug in enumerate(slugs, start=1):
         area = region.area_for_slug(slug)
@@ -77,12 +79,12 @@ def out_jsna__borough_indicator_values(
                 )
             )
     metadata: dict[str, object] = {
-        "dagster/row_count": sum(counts.values()),
         "rows_by_borough": MetadataValue.json(counts),
         "source": fields["source"],
         "output_dir": MetadataValue.path(str(root.root / "boroughs")),
     }
-    if len(slugs) == 1:
+    if len(slugs) == 1:  # one partition: its own count and preview (a range gets them per borough above)
+        metadata["dagster/row_count"] = counts[slugs[0]]
         metadata["preview"] = MetadataValue.md(previews[slugs[0]])
     return MaterializeResult(metadata=metadata)
 
@@ -100,6 +102,8 @@ def out_jsna__london_indicator_values(
     fields = provenance(core, settings, fingertips)
     rows = core.sort_values(SORT, kind="stable").reset_index(drop=True)
     pub = stage(context, settings)
+    if quiet(context, settings):
+        return unchanged()
     pub.write_parquet(LONDON_RELPATH, rows, parquet_metadata(fields))
     pub.write_csv("london/indicator_values.csv", rows)
     return MaterializeResult(
@@ -186,10 +190,13 @@ def out_jsna__data_dictionary(
     core: pd.DataFrame,
     raw_metadata: pd.DataFrame,
 ) -> MaterializeResult:
+    pub = stage(context, settings)
+    if quiet(context, settings):
+        return unchanged()
     held = raw_store(settings, fingertips).state()["indicators"]
     uploads = {int(i): entry.get("last_uploaded_at") for i, entry in held.items()}
     table = data_dictionary(core, raw_metadata, settings, uploads)
-    stage(context, settings).write_csv("data_dictionary.csv", table)
+    pub.write_csv("data_dictionary.csv", table)
     return MaterializeResult(
         metadata={"dagster/row_count": len(table), "preview": MetadataValue.md(table.head(40).to_markdown(index=False))}
     )
@@ -197,6 +204,9 @@ def out_jsna__data_dictionary(
 
 @out_asset(CHANGES_KEY, kinds={"pandas", "parquet", "csv"}, fresh=False, ins={"core": AssetIn(CORE_KEY)})
 def out_jsna__changes(context: AssetExecutionContext, settings: JsnaSettings, core: pd.DataFrame) -> MaterializeResult:
+    pub = stage(context, settings)
+    if quiet(context, settings):
+        return unchanged()
     root = settings.output_root()
     previous_path = root.root / LONDON_RELPATH
     if not previous_path.exists():
@@ -208,7 +218,6 @@ def out_jsna__changes(context: AssetExecutionContext, settings: JsnaSettings, co
     earlier = root.root / "changes" / f"{day}.parquet"
     if earlier.exists():  # a second publication on the same day: keep the first one's changes too
         changes = pd.concat([pd.read_parquet(earlier), changes], ignore_index=True)
-    pub = stage(context, settings)
     pub.write_parquet(f"changes/{day}.parquet", changes)
     pub.write_csv(f"changes/{day}.csv", changes)
     return MaterializeResult(

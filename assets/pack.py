@@ -11,7 +11,7 @@ from assets.core import CORE_KEY
 from assets.metadata import parquet_metadata, provenance
 from assets.out import BOROUGH_KEY, DICTIONARY_KEY
 from assets.published import borough_asset, out_asset
-from assets.publishing import stage
+from assets.publishing import quiet, stage, unchanged
 from jsna import progress
 from jsna.areas import ENGLAND_CODE
 from jsna.pack.report import borough_report, index_page, london_ranges
@@ -43,6 +43,8 @@ def out_jsna__borough_summary(
     fields = provenance(core, settings, fingertips)
     counts = {}
     pub = stage(context, settings)
+    if quiet(context, settings):
+        return unchanged()
     for slug in context.partition_keys:
         area = region.area_for_slug(slug)
         rows = summaries[summaries["area_code"] == area.code].drop(columns="area_code").reset_index(drop=True)
@@ -63,6 +65,8 @@ def out_jsna__borough_workbook(
     region = settings.region()
     fields = provenance(core, settings, fingertips)
     pub = stage(context, settings)  # this run's tables: staged by the steps before, not yet published
+    if quiet(context, settings):
+        return unchanged()
     dictionary = pd.read_csv(pub.path("data_dictionary.csv"), encoding="utf-8-sig", dtype=str, keep_default_na=False)
     slugs = context.partition_keys
     for n, slug in enumerate(slugs, start=1):
@@ -95,6 +99,8 @@ def out_jsna__borough_report(
     key_ids = [i.id for i in catalogue.indicators if i.key]
     history = core[(core["category"] == "") & core["indicator_id"].isin(key_ids)]
     pub = stage(context, settings)
+    if quiet(context, settings):
+        return unchanged()
     slugs = context.partition_keys
     for n, slug in enumerate(slugs, start=1):
         area = region.area_for_slug(slug)
@@ -122,6 +128,8 @@ def out_jsna__index(
 ) -> MaterializeResult:
     fields = provenance(core, settings, fingertips)
     pub = stage(context, settings)
+    if quiet(context, settings):
+        return unchanged()
     published = [
         (a.slug, a.name) for a in settings.region().areas if pub.path(f"boroughs/{a.slug}/report.html").exists()
     ]

@@ -13,10 +13,10 @@ from assets.metadata import provenance
 from assets.out import BOROUGH_KEY, CHANGES_KEY, DICTIONARY_KEY, LONDON_KEY
 from assets.pack import INDEX_KEY, REPORT_KEY, SUMMARY_KEY, WORKBOOK_KEY
 from assets.published import out_asset
-from assets.publishing import hold_lease, publication_id, release
+from assets.publishing import PUBLICATION_KEY, clear_quiet, hold_lease, publication_id, quiet, release, unchanged
 from pipelines.resources import FingertipsResource, JsnaSettings
 
-PUBLICATION_KEY = "out_jsna__publication"
+__all__ = ["PUBLICATION_KEY", "out_jsna__publication"]
 
 
 @out_asset(
@@ -30,6 +30,11 @@ def out_jsna__publication(
 ) -> MaterializeResult:
     hold_lease(context, settings)  # still ours: no other refresh took the root over
     root = settings.output_root()
+    if quiet(context, settings):
+        root.discard(publication_id(context))
+        clear_quiet(context, settings)
+        release(context, settings)
+        return unchanged(files=len(root.read_manifest().get("files", {})))
     fields = provenance(core, settings, fingertips)
     manifest = root.commit(publication_id(context), fields, data_fingerprint=fields["data_fingerprint"])
     release(context, settings)

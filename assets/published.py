@@ -7,6 +7,7 @@ from typing import Any
 
 from dagster import BackfillPolicy, FreshnessPolicy, asset
 
+from assets.errors import one_line_errors
 from assets.partitions import borough_partitions
 from schemas.tables import describe
 
@@ -19,7 +20,8 @@ def out_asset(key: str, *, kinds: set[str], fresh: bool = True, **kwargs: Any) -
     """A published, region-wide asset."""
     if fresh:
         kwargs["freshness_policy"] = FRESHNESS
-    return asset(key=key, group_name="out", kinds=kinds, owners=OWNERS, description=describe(key), **kwargs)
+    decorate = asset(key=key, group_name="out", kinds=kinds, owners=OWNERS, description=describe(key), **kwargs)
+    return lambda fn: decorate(one_line_errors(fn))
 
 
 def borough_asset(key: str, *, kinds: set[str], **kwargs: Any) -> Callable:

@@ -10,15 +10,18 @@ schedule never publish over one another.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, DagsterRunStatus, Failure
+from dagster import AssetExecutionContext, AssetKey, DagsterRunStatus, Failure, MaterializeResult
 from dagster._core.execution.backfill import BulkActionStatus
 
 from jsna.lease import RefreshLease, process_alive
 from jsna.publish import Publication, RefreshLockedError
 from pipelines.resources import JsnaSettings
 
+PUBLICATION_KEY = "out_jsna__publication"
+NO_CHANGE = "no upstream change"
 BACKFILL_TAG = "dagster/backfill"
 PUBLICATION_TAG = "jsna/publication"  # runs that share one publication (the CLI's non-adjacent boroughs)
 _ACTIVE_BACKFILL = {BulkActionStatus.REQUESTED, BulkActionStatus.CANCELING, BulkActionStatus.FAILING}
@@ -61,10 +64,63 @@ def hold_lease(context: AssetExecutionContext, settings: JsnaSettings) -> None:
         raise Failure(description=str(exc)) from exc
 
 
+def publication_in_launch(context: AssetExecutionContext) -> bool:
+    """Whether this launch (run, backfill, or the CLI's runs) ends with the commit."""
+    tags = context.run.tags
+    if PUBLICATION_TAG in tags:
+        return True
+    key = AssetKey(PUBLICATION_KEY)
+    if BACKFILL_TAG in tags:
+        backfill = context.instance.get_backfill(tags[BACKFILL_TAG])
+        selection = getattr(backfill, "asset_selection", None) if backfill else None
+        return selection is None or key in selection
+    selection = context.run.asset_selection
+    return selection is None or key in selection
+
+
 def stage(context: AssetExecutionContext, settings: JsnaSettings) -> Publication:
-    """The run's publication, to stage files in (nothing is published until the commit)."""
+    """The run's publication, to stage files in (nothing is published until the commit).
+
+    A launch that does not end with ``out_jsna__publication`` (one asset picked in the
+    UI) would stage files nobody commits: it is refused at once, saying what to select."""
+    if not publication_in_launch(context):
+        raise Failure(
+            description=(
+                f"nothing was published: {context.asset_key.to_user_string()} publishes only together with "
+                f"{PUBLICATION_KEY}; select it too (e.g. 'Materialize' with its downstream assets) or use "
+                "'Materialize all'"
+            )
+        )
     hold_lease(context, settings)
     return settings.output_root().stage(publication_id(context))
+
+
+def _quiet_marker(context: AssetExecutionContext, settings: JsnaSettings) -> Path:
+    return settings.output_root().state_dir / "quiet" / publication_id(context).replace("/", "_")
+
+
+def mark_quiet(context: AssetExecutionContext, settings: JsnaSettings) -> None:
+    """Record that this publication has nothing to do (set by the raw data step)."""
+    marker = _quiet_marker(context, settings)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(NO_CHANGE)
+
+
+def quiet(context: AssetExecutionContext, settings: JsnaSettings) -> bool:
+    """Nothing changed upstream and every published file is current: skip the work."""
+    return _quiet_marker(context, settings).exists()
+
+
+def clear_quiet(context: AssetExecutionContext, settings: JsnaSettings) -> None:
+    _quiet_marker(context, settings).unlink(missing_ok=True)
+
+
+def unchanged(**metadata: Any) -> MaterializeResult:
+    """What a step reports on a quiet night: a success that changed nothing.
+
+    Dagster counts it as materialised (so "Materialize all" and backfills end green),
+    and its metadata says why nothing was rewritten."""
+    return MaterializeResult(metadata={"upstream_change": NO_CHANGE, "rewritten": "nothing", **metadata})
 
 
 def release(context: AssetExecutionContext, settings: JsnaSettings) -> None:

@@ -14,15 +14,15 @@ from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
     AssetIn,
-    AssetObservation,
     Config,
     MaterializeResult,
     MetadataValue,
     asset,
 )
 
+from assets.errors import one_line_errors
 from assets.published import OWNERS
-from assets.publishing import hold_lease
+from assets.publishing import NO_CHANGE, clear_quiet, hold_lease, mark_quiet
 from jsna import progress
 from jsna.fingertips.client import redact
 from jsna.fingertips.data_csv import CANONICAL
@@ -34,7 +34,6 @@ from schemas.tables import describe
 
 META_KEY = "raw_fingertips__indicator_metadata"
 DATA_KEY = "raw_fingertips__indicator_data"
-NO_CHANGE = "no upstream change"
 PLAUSIBLE_CHECK = "answers_plausible"
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
@@ -56,6 +55,7 @@ def source_label(synthetic: bool) -> str:
         )
     ],
 )
+@one_line_errors
 def raw_fingertips__indicator_metadata(
     context: AssetExecutionContext, fingertips: FingertipsResource, settings: JsnaSettings
 ):  # returns MaterializeResult(value=DataFrame); Dagster infers the type
@@ -117,7 +117,6 @@ class RawDataConfig(Config):
     kinds={"pandas", "parquet"},
     owners=OWNERS,
     ins={"metadata": AssetIn(META_KEY)},
-    output_required=False,  # nothing changed upstream: no output, downstream skipped
     description=describe(DATA_KEY),
     check_specs=[
         AssetCheckSpec(
@@ -138,13 +137,14 @@ class RawDataConfig(Config):
         ),
     ],
 )
+@one_line_errors
 def raw_fingertips__indicator_data(
     context: AssetExecutionContext,
     config: RawDataConfig,
     fingertips: FingertipsResource,
     settings: JsnaSettings,
     metadata: pd.DataFrame,
-):  # yields MaterializeResult(value=DataFrame), or nothing when nothing changed
+):  # yields the checks and MaterializeResult(value=DataFrame)
     catalogue = settings.catalogue()
     region = settings.region()
     hold_lease(context, settings)
@@ -217,15 +217,15 @@ def raw_fingertips__indicator_data(
         details["upstream_change"] = change
     if current:
         # Nothing new upstream and the published outputs were built from exactly this raw
-        # data: no output, so every downstream step is skipped and nothing is rewritten.
-        context.log_event(AssetObservation(asset_key=DATA_KEY, metadata=details))
-        yield check
-        yield plausible
-        return
+        # data: every publishing step reports success without rewriting anything.
+        mark_quiet(context, settings)
+    else:
+        clear_quiet(context, settings)
     yield MaterializeResult(
         value=frame,
         metadata={
             "dagster/row_count": len(frame),
+            "quiet": current,
             **details,
             "requests": MetadataValue.json(requests),
             "bytes": sum(r["bytes"] for r in requests),

@@ -22,7 +22,6 @@ from jsna.fingertips import FingertipsError, FingertipsUnavailable
 from jsna.fingertips.client import redact
 
 EXIT_FAILED = 1
-EXIT_USAGE = 2
 
 
 def _contiguous_ranges(selected: list[str], ordered: list[str]) -> list[tuple[str, str]]:
@@ -72,11 +71,48 @@ def _upstream_change(result: object) -> str | None:
     return None
 
 
+def check_api_url(url: str) -> str | None:
+    """What is wrong with an API base URL, before any request is made (None if nothing)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError as exc:
+        return f"the API URL {redact(url)!r} is malformed ({exc})"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"the API URL {redact(url)!r} must start with https:// (or http://) and name a host"
+    if not parts.path.rstrip("/").endswith("/api"):
+        return f"the API URL {redact(url)!r} must end with /api (e.g. https://fingertips.phe.org.uk/api)"
+    return None
+
+
+def _check_arguments(args: argparse.Namespace) -> str | None:
+    """One line on what is wrong with the command line or environment, or None."""
+    from jsna.fingertips import DEFAULT_BASE_URL
+    from jsna.remote import is_uri
+
+    url = args.api_url if args.api_url is not None else os.environ.get("FINGERTIPS_API_URL") or DEFAULT_BASE_URL
+    problem = check_api_url(url)
+    if problem:
+        return problem
+    output = args.output if args.output is not None else os.environ.get("JSNA_OUTPUT_DIR")
+    if output is not None and not output.strip():
+        return "the output folder is empty (--output or JSNA_OUTPUT_DIR); name a folder"
+    if output and not is_uri(output) and Path(output).exists() and not Path(output).is_dir():
+        return f"the output folder {output} is a file, not a folder"
+    return None
+
+
 def refresh(args: argparse.Namespace) -> int:
     """Run the whole graph (or the named boroughs) in-process and say where the outputs are."""
     from assets.raw import DATA_KEY
     from pipelines.definitions import build_definitions
 
+    problem = _check_arguments(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_FAILED
     defs = build_definitions(api_url=args.api_url, output_dir=args.output)
     settings = defs.resources["settings"]
     root = settings.output_root()  # type: ignore[attr-defined]
@@ -90,7 +126,7 @@ def refresh(args: argparse.Namespace) -> int:
             f"error: unknown borough slug(s): {', '.join(unknown)}; expected one of: {', '.join(slugs)}",
             file=sys.stderr,
         )
-        return EXIT_USAGE
+        return EXIT_FAILED
     job = defs.resolve_job_def("refresh_all")
     instance = _instance()
     run_config: dict = {"loggers": {"console": {"config": {"log_level": args.log_level}}}}
@@ -280,13 +316,14 @@ def _fail(exc: BaseException) -> int:
     first = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", message.split("\n")[0])
     message = re.sub(r"indicator_ids=[0-9,]{40,}", "indicator_ids=...", first)
     print(f"error: refresh failed: {message}", file=sys.stderr)
-    if isinstance(reason, FingertipsUnavailable):
+    cause = reason.__cause__ if reason.__cause__ is not None else reason  # a Failure made from our error
+    if isinstance(cause, FingertipsUnavailable):
         print(
             "hint: check your internet connection or proxy settings (HTTPS_PROXY); "
             "to try the pipeline offline, run: make sample",
             file=sys.stderr,
         )
-    elif isinstance(reason, FingertipsError):
+    elif isinstance(cause, FingertipsError):
         print(
             "hint: the API answered with something other than the data asked for; previous outputs are unchanged.",
             file=sys.stderr,

@@ -9,14 +9,18 @@ from assets.raw import RANGE_END, RANGE_START
 
 __all__ = ["RANGE_END", "RANGE_START", "all_boroughs_tags", "refresh_all"]
 
-refresh_all = define_asset_job(
-    "refresh_all",
-    selection=AssetSelection.all(),
-    description="Fetch, validate and publish every indicator for every borough (one run).",
-)
-
 
 def all_boroughs_tags() -> dict[str, str]:
     """Tags for a single run covering every borough partition (single-run backfill)."""
     keys = borough_partitions.get_partition_keys()
     return {RANGE_START: keys[0], RANGE_END: keys[-1]}
+
+
+refresh_all = define_asset_job(
+    "refresh_all",
+    selection=AssetSelection.all(),
+    # Launched with no partition chosen (launchpad, API), the job covers every borough in
+    # one run; a partition picked at launch takes precedence.
+    tags=all_boroughs_tags(),
+    description="Fetch, validate and publish every indicator for every borough (one run, one publication).",
+)

@@ -204,7 +204,7 @@ def test_selected_boroughs_only(tmp_path):
 
 
 def test_unknown_borough_slug_is_a_clear_error(tmp_path, capsys):
-    assert refresh("http://127.0.0.1:9/api", tmp_path, "--borough", "../etc") == 2
+    assert refresh("http://127.0.0.1:9/api", tmp_path, "--borough", "../etc") == 1
     assert "unknown borough slug" in capsys.readouterr().err
     assert not (tmp_path / "boroughs").exists()
 

@@ -49,7 +49,7 @@ def test_unknown_indicator_id_is_listed_not_fatal(tmp_path, monkeypatch):
 
 def test_unknown_borough_slug(tmp_path):
     done = run_cli("refresh", "--api-url", "http://127.0.0.1:9/api", "--output", str(tmp_path), "--borough", "gotham")
-    assert done.returncode == 2 and "unknown borough slug(s): gotham" in done.stderr
+    assert done.returncode == 1 and "unknown borough slug(s): gotham" in done.stderr
     assert list(tmp_path.iterdir()) == []
 
 

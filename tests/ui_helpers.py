@@ -1,0 +1,156 @@
+"""Driving the Dagster UI the way its buttons do: ``dagster dev`` on a free port and the
+webserver's own GraphQL API (the requests the UI sends)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+DONE_BACKFILL = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}
+DONE_RUN = {"SUCCESS", "FAILURE", "CANCELED"}
+
+LAUNCH_BACKFILL = """
+mutation($params: LaunchBackfillParams!) {
+  launchPartitionBackfill(backfillParams: $params) {
+    __typename
+    ... on LaunchBackfillSuccess { backfillId }
+    ... on PythonError { message }
+  }
+}"""
+BACKFILL_STATUS = """
+query($id: String!) {
+  partitionBackfillOrError(backfillId: $id) { __typename ... on PartitionBackfill { status } }
+}"""
+LAUNCH_RUN = """
+mutation($params: ExecutionParams!) {
+  launchRun(executionParams: $params) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message }
+    ... on RunConfigValidationInvalid { errors { message } }
+  }
+}"""
+RUN_STATUS = """query($id: ID!) { runOrError(runId: $id) { __typename ... on Run { status } } }"""
+REPOSITORIES = """{ repositoriesOrError { ... on RepositoryConnection { nodes { name location { name } } } } }"""
+ASSET_KEYS = """{ assetNodes { assetKey { path } } }"""
+RUN_ERRORS = """
+query($id: ID!) {
+  logsForRun(runId: $id) {
+    ... on EventConnection { events { __typename ... on ExecutionStepFailureEvent { error { message } } } }
+  }
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class DagsterUI:
+    """A running ``dagster dev`` (webserver and daemon) and its GraphQL endpoint."""
+
+    def __init__(self, port: int) -> None:
+        self.url = f"http://127.0.0.1:{port}"
+
+    def gql(self, query: str, variables: dict | None = None) -> dict:
+        answer = requests.post(f"{self.url}/graphql", json={"query": query, "variables": variables or {}}, timeout=60)
+        answer.raise_for_status()
+        body = answer.json()
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+    def repository(self) -> tuple[str, str]:
+        node = self.gql(REPOSITORIES)["repositoriesOrError"]["nodes"][0]
+        return node["location"]["name"], node["name"]
+
+    def asset_keys(self) -> list[list[str]]:
+        return [n["assetKey"]["path"] for n in self.gql(ASSET_KEYS)["assetNodes"]]
+
+    def materialize_all(self) -> str:
+        """What "Materialize all" sends: a backfill of every asset and every partition."""
+        params = {"assetSelection": [{"path": p} for p in self.asset_keys()], "allPartitions": True}
+        answer = self.gql(LAUNCH_BACKFILL, {"params": params})["launchPartitionBackfill"]
+        assert answer["__typename"] == "LaunchBackfillSuccess", answer
+        return answer["backfillId"]
+
+    def wait_backfill(self, backfill_id: str, timeout: float = 900) -> str:
+        deadline = time.monotonic() + timeout  # a safety net, never an assertion
+        while time.monotonic() < deadline:
+            status = self.gql(BACKFILL_STATUS, {"id": backfill_id})["partitionBackfillOrError"]["status"]
+            if status in DONE_BACKFILL:
+                return status
+            time.sleep(2)
+        raise TimeoutError(f"backfill {backfill_id} did not finish")
+
+    def launch_job(self, job: str, run_config: dict | None = None, tags: list[dict] | None = None) -> str:
+        location, repository = self.repository()
+        params = {
+            "selector": {"repositoryLocationName": location, "repositoryName": repository, "jobName": job},
+            "runConfigData": run_config or {},
+            "executionMetadata": {"tags": tags or []},
+        }
+        answer = self.gql(LAUNCH_RUN, {"params": params})["launchRun"]
+        assert answer["__typename"] == "LaunchRunSuccess", answer
+        return answer["run"]["runId"]
+
+    def wait_run(self, run_id: str, timeout: float = 600) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            status = self.gql(RUN_STATUS, {"id": run_id})["runOrError"]["status"]
+            if status in DONE_RUN:
+                return status
+            time.sleep(1)
+        raise TimeoutError(f"run {run_id} did not finish")
+
+    def step_errors(self, run_id: str) -> list[str]:
+        events = self.gql(RUN_ERRORS, {"id": run_id})["logsForRun"]["events"]
+        return [e["error"]["message"] for e in events if e["__typename"] == "ExecutionStepFailureEvent"]
+
+
+@contextmanager
+def running_dagster_ui(home: Path, env: dict[str, str]) -> Iterator[DagsterUI]:
+    """``dagster dev`` (webserver + daemon) on a free port with its own ``DAGSTER_HOME``."""
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "pipelines" / "instance" / "dagster.yaml", home / "dagster.yaml")
+    port = free_port()
+    full_env = {**os.environ, **env, "DAGSTER_HOME": str(home), "CI": "true"}
+    log = (home / "dagster-dev.log").open("wb")
+    dagster = Path(sys.executable).with_name("dagster")
+    proc = subprocess.Popen(
+        [str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+        cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    ui = DagsterUI(port)
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"dagster dev exited: {(home / 'dagster-dev.log').read_text()[-2000:]}")
+            try:
+                if ui.asset_keys():
+                    break
+            except (requests.RequestException, AssertionError, KeyError, TypeError):
+                pass
+            time.sleep(1)
+        else:
+            raise TimeoutError("dagster dev did not start")
+        yield ui
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
