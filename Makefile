@@ -6,8 +6,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 SAMPLE_PORT ?= 8765
+SAMPLE_UI_PORT ?= 3001
+# The sample (synthetic) pipeline has its own Dagster instance, so its runs never show as real ones.
+SAMPLE_HOME := $(CURDIR)/.dagster_home_sample
+SAMPLE_ENV := DAGSTER_HOME=$(SAMPLE_HOME) FINGERTIPS_API_URL=http://127.0.0.1:$(SAMPLE_PORT)/api JSNA_OUTPUT_DIR=data/sample
 
-.PHONY: run test sample ui bench lint clean
+.PHONY: run test sample ui ui-sample bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +29,10 @@ $(DAGSTER_HOME)/dagster.yaml: pipelines/instance/dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
 	cp $< $@
 
+$(SAMPLE_HOME)/dagster.yaml: pipelines/instance/dagster.yaml
+	mkdir -p $(SAMPLE_HOME)
+	cp $< $@
+
 run: $(VENV)/.installed-run $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/jsna refresh
 
@@ -34,11 +42,19 @@ test: $(VENV)/.installed-dev
 	$(BIN)/pytest
 
 # The same refresh against the offline sample API (synthetic data) into data/sample/.
-sample: $(VENV)/.installed-run $(DAGSTER_HOME)/dagster.yaml
+sample: $(VENV)/.installed-run $(SAMPLE_HOME)/dagster.yaml
 	@$(BIN)/jsna sample-api --port $(SAMPLE_PORT) > $(VENV)/sample-api.log 2>&1 & pid=$$!; \
 	  trap 'kill $$pid 2>/dev/null' EXIT; \
 	  for i in $$(seq 100); do grep -q SYNTHETIC $(VENV)/sample-api.log 2>/dev/null && break; sleep 0.1; done; \
-	  $(BIN)/jsna refresh --api-url http://127.0.0.1:$(SAMPLE_PORT)/api --output data/sample
+	  $(SAMPLE_ENV) $(BIN)/jsna refresh
+
+# The Dagster UI for the sample: sample API, own DAGSTER_HOME and output root, a banner on every asset.
+ui-sample: $(VENV)/.installed-run $(SAMPLE_HOME)/dagster.yaml
+	@$(BIN)/jsna sample-api --port $(SAMPLE_PORT) > $(VENV)/sample-api.log 2>&1 & pid=$$!; \
+	  trap 'kill $$pid 2>/dev/null' EXIT; \
+	  for i in $$(seq 100); do grep -q SYNTHETIC $(VENV)/sample-api.log 2>/dev/null && break; sleep 0.1; done; \
+	  $(SAMPLE_ENV) JSNA_UI_BANNER="SYNTHETIC SAMPLE DATA - not real statistics." \
+	    $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(SAMPLE_UI_PORT)
 
 ui: $(VENV)/.installed-run $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1
@@ -55,4 +71,4 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) .dagster_home data/sample
+	rm -rf $(VENV) .dagster_home .dagster_home_sample data/sample data/.sample.jsna-state

@@ -73,9 +73,9 @@ def publication_in_launch(context: AssetExecutionContext) -> bool:
     if BACKFILL_TAG in tags:
         backfill = context.instance.get_backfill(tags[BACKFILL_TAG])
         selection = getattr(backfill, "asset_selection", None) if backfill else None
-        return selection is None or key in selection
-    selection = context.run.asset_selection
-    return selection is None or key in selection
+        return not selection or key in selection
+    selection = context.run.asset_selection  # empty or None: the whole job
+    return not selection or key in selection
 
 
 def stage(context: AssetExecutionContext, settings: JsnaSettings) -> Publication:

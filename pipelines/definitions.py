@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dagster import Definitions
+import os
+
+from dagster import AssetsDefinition, Definitions
 
 from assets.core import core_jsna__indicator_values
 from assets.out import (
@@ -39,10 +41,21 @@ ALL_ASSETS = [
 ]
 
 
+def with_banner(assets: list[AssetsDefinition], banner: str) -> list[AssetsDefinition]:
+    """Every asset's description led by a banner (``JSNA_UI_BANNER``): ``make ui-sample``
+    says there, in bold, that what the UI shows is synthetic sample data."""
+    if not banner:
+        return assets
+    return [
+        a.map_asset_specs(lambda spec: spec.replace_attributes(description=f"**{banner}** {spec.description or ''}"))
+        for a in assets
+    ]
+
+
 def build_definitions(**resource_args: object) -> Definitions:
     """Definitions with resources from arguments (CLI, tests) or the environment (UI)."""
     return Definitions(
-        assets=ALL_ASSETS,
+        assets=with_banner(ALL_ASSETS, os.environ.get("JSNA_UI_BANNER", "")),
         jobs=[refresh_all],
         schedules=[nightly_refresh],
         resources=build_resources(**resource_args),  # type: ignore[arg-type]

@@ -57,3 +57,80 @@ def test_unreachable_api_fails_with_a_short_message_and_a_hint(tmp_path):
     assert len(done.stderr.strip().splitlines()) == 2, done.stderr  # the reason and the hint
     assert "indicator_ids=..." in done.stderr
     assert not (tmp_path / "out" / "boroughs").exists()
+
+
+def run_jsna(*args: str, **env: str) -> subprocess.CompletedProcess:
+    full = {**os.environ, "CI": "true", **env}
+    full.pop("DAGSTER_HOME", None)
+    return subprocess.run([*JSNA, *args], capture_output=True, text=True, env=full, timeout=120)
+
+
+def test_a_malformed_api_url_is_refused_before_any_request(tmp_path):
+    port = free_port()
+    with socket.socket() as listener:  # anything connecting here would be a request
+        listener.bind(("127.0.0.1", port))
+        listener.listen()
+        listener.settimeout(0.1)
+        for url in (
+            "not-a-url",
+            f"ftp://127.0.0.1:{port}/api",
+            f"http://127.0.0.1:{port}/",
+            f"http://127.0.0.1:{port}",
+        ):
+            done = run_jsna("refresh", "--api-url", url, "--output", str(tmp_path / "out"))
+            assert done.returncode == 1, url
+            assert done.stderr.startswith("error: the API URL") and len(done.stderr.strip().splitlines()) == 1
+            try:
+                listener.accept()
+                raise AssertionError(f"{url}: a request was made")
+            except TimeoutError:
+                pass
+    assert not (tmp_path / "out").exists()
+
+
+def test_output_that_is_a_file_or_empty_is_a_one_line_error(tmp_path):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("x")
+    for output, expected in ((str(a_file), "is a file, not a folder"), ("", "the output folder is empty")):
+        done = run_jsna("refresh", "--api-url", "http://127.0.0.1:9/api", "--output", output)
+        assert done.returncode == 1 and expected in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert a_file.read_text() == "x"
+
+
+def test_the_readme_duckdb_example_runs_in_the_runtime_environment(published):
+    """duckdb is a runtime dependency: the README's query works where `make run` installs."""
+    import duckdb
+
+    out, _ = published
+    rows = duckdb.sql(
+        f"""select area_name, period, value, london_value, england_value
+        from read_parquet('{out}/boroughs/*/indicator_values.parquet')
+        where indicator_id = 41001 and sex = 'Persons' and category = ''
+        order by period_sortable desc, value desc"""
+    ).fetchall()
+    assert len(rows) > 33
+    import tomllib
+
+    deps = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())["project"][
+        "dependencies"
+    ]
+    assert any(d.startswith("duckdb") for d in deps)
+
+
+def test_the_sample_ui_banner_leads_every_asset_description(monkeypatch):
+    from pipelines.definitions import build_definitions
+
+    monkeypatch.setenv("JSNA_UI_BANNER", "SYNTHETIC SAMPLE DATA - not real statistics.")
+    graph = build_definitions().resolve_asset_graph()
+    descriptions = [graph.get(k).description for k in graph.get_all_asset_keys()]
+    assert descriptions and all(d.startswith("**SYNTHETIC SAMPLE DATA") for d in descriptions)
+    monkeypatch.delenv("JSNA_UI_BANNER")
+    graph = build_definitions().resolve_asset_graph()
+    assert not any("SYNTHETIC" in graph.get(k).description for k in graph.get_all_asset_keys())
+    # The paths in descriptions are code, so Markdown keeps <slug> instead of eating it as HTML.
+    assert (
+        "`boroughs/<slug>/indicator_values.parquet`"
+        in graph.get(
+            next(k for k in graph.get_all_asset_keys() if k.path == ["out_jsna__borough_indicator_values"])
+        ).description
+    )

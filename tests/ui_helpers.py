@@ -94,10 +94,21 @@ class DagsterUI:
             time.sleep(2)
         raise TimeoutError(f"backfill {backfill_id} did not finish")
 
-    def launch_job(self, job: str, run_config: dict | None = None, tags: list[dict] | None = None) -> str:
+    def launch_job(
+        self,
+        job: str,
+        run_config: dict | None = None,
+        tags: list[dict] | None = None,
+        asset_selection: list[list[str]] | None = None,
+    ) -> str:
+        """What the launchpad (or, with ``__ASSET_JOB`` and a selection, an asset's
+        "Materialize" button) sends."""
         location, repository = self.repository()
+        selector: dict = {"repositoryLocationName": location, "repositoryName": repository, "jobName": job}
+        if asset_selection:
+            selector["assetSelection"] = [{"path": p} for p in asset_selection]
         params = {
-            "selector": {"repositoryLocationName": location, "repositoryName": repository, "jobName": job},
+            "selector": selector,
             "runConfigData": run_config or {},
             "executionMetadata": {"tags": tags or []},
         }

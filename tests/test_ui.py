@@ -1,0 +1,100 @@
+"""The Dagster UI, used the way analysts use it: ``dagster dev`` (webserver and daemon) on a
+free port against the sample API, driven through the webserver's own GraphQL API (what
+its buttons send), and the asset graph page opened in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from jsna.publish import OutputRoot
+from jsna.sample_api.faults import SampleApiState
+from jsna.sample_api.server import running_sample_api
+from tests.pipeline_helpers import snapshot
+from tests.reliability.conftest import run_cli
+from tests.ui_helpers import running_dagster_ui
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--window-size=1600,1000", "--virtual-time-budget=20000"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def ui(tmp_path_factory):
+    base = tmp_path_factory.mktemp("ui")
+    with running_sample_api(SampleApiState()) as api:
+        env = {
+            "FINGERTIPS_API_URL": api.base_url,
+            "JSNA_OUTPUT_DIR": str(base / "out"),
+            "JSNA_BACKOFF_BASE_SECONDS": "0.05",
+        }
+        with running_dagster_ui(base / "home", env) as running:
+            yield running, base / "out"
+
+
+def one_publication(out: Path) -> dict:
+    manifest = json.loads((out / "manifest.json").read_text())
+    boroughs = {k.split("/")[1] for k in manifest["files"] if k.startswith("boroughs/")}
+    assert len(boroughs) == 33
+    assert {v["data"] for k, v in manifest["files"].items() if not k.startswith("changes/")} == {
+        manifest["data_fingerprint"]
+    }
+    assert run_cli("verify", "--output", str(out)).returncode == 0
+    return manifest
+
+
+def test_materialize_all_is_green_the_first_time_and_on_a_quiet_night(ui):
+    dagster, out = ui
+    assert dagster.wait_backfill(dagster.materialize_all()) == "COMPLETED_SUCCESS"
+    one_publication(out)
+    before = snapshot(out)
+    mtimes = {p: (out / p).stat().st_mtime_ns for p in before}
+    # Nothing changed upstream: still green, and not one file rewritten.
+    assert dagster.wait_backfill(dagster.materialize_all()) == "COMPLETED_SUCCESS"
+    assert snapshot(out) == before
+    assert {p: (out / p).stat().st_mtime_ns for p in before} == mtimes
+
+
+def test_one_asset_alone_publishes_nothing_and_says_why_in_one_line(ui):
+    dagster, out = ui
+    before = snapshot(out)
+    run = dagster.launch_job(
+        "__ASSET_JOB",
+        tags=[{"key": "dagster/partition", "value": "southwark"}],
+        asset_selection=[["out_jsna__borough_report"]],
+    )
+    assert dagster.wait_run(run) == "FAILURE"
+    errors = dagster.step_errors(run)
+    assert errors and errors[0].splitlines()[0].startswith(
+        "dagster._core.definitions.events.Failure: nothing was published"
+    )
+    assert snapshot(out) == before
+
+
+def test_refresh_all_launched_without_partition_tags_covers_every_borough(ui):
+    dagster, out = ui
+    config = {"ops": {"raw_fingertips__indicator_data": {"config": {"full": True}}}}
+    run = dagster.launch_job("refresh_all", run_config=config)
+    assert dagster.wait_run(run) == "SUCCESS", dagster.step_errors(run)
+    one_publication(out)
+    assert not OutputRoot(out).pending()
+
+
+def test_the_asset_graph_page_renders_the_assets(ui, tmp_path):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    dagster, _ = ui
+    page = f"{dagster.url}/assets?view=lineage"
+    dom = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'a'}", "--dump-dom", page],
+                         capture_output=True, text=True, timeout=180)  # fmt: skip
+    for name in ("raw_fingertips__indicator_data", "core_jsna__indicator_values", "out_jsna__publication"):
+        assert name in dom.stdout
+    shot = tmp_path / "asset-graph.png"
+    subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'b'}", f"--screenshot={shot}", page],
+                   capture_output=True, timeout=180)  # fmt: skip
+    assert shot.exists() and shot.stat().st_size > 10_000
