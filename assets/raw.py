@@ -237,6 +237,11 @@ def raw_fingertips__indicator_data(
 def refusal_summary(refusals: list) -> str:
     """One line for the CLI and the UI: what was refused and how to accept it."""
     first = refusals[0]
+    if len(refusals) > 5:  # many at once: an outage, not a change at Fingertips
+        return (
+            f"refused {len(refusals)} implausible answers, e.g. {first}; so many at once looks like an outage, "
+            "not a change at Fingertips: the last good data stays published, and the next refresh asks again"
+        )
     more = f" (and {len(refusals) - 1} more)" if len(refusals) > 1 else ""
     hint = (
         f"; after checking Fingertips, accept with --accept-shrink {' '.join(str(r.indicator_id) for r in refusals)}"
