@@ -153,3 +153,19 @@ def test_output_root_on_an_object_store(tmp_path, monkeypatch):
         data = fs.cat_file(f"/jsna-bucket/outputs/{relpath}")
         assert len(data) == entry["bytes"], relpath
     assert "boroughs/southwark/indicator_values.csv" in manifest["files"]
+
+
+def test_one_borough_partition_carries_its_own_row_count_and_preview(tmp_path):
+    """As the UI's "Materialize" of one partition runs it (refresh_all's default range tags
+    give way to the partition picked)."""
+    with running_sample_api(SampleApiState()) as server:
+        defs = build_definitions(api_url=server.base_url, output_dir=str(tmp_path))
+        result = defs.resolve_job_def("refresh_all").execute_in_process(partition_key="southwark")
+    rows = len(pd.read_parquet(tmp_path / "boroughs" / "southwark" / "indicator_values.parquet"))
+    (event,) = result.asset_materializations_for_node("out_jsna__borough_indicator_values")
+    assert event.partition == "southwark"
+    assert event.metadata["dagster/row_count"].value == rows
+    table = pd.read_parquet(tmp_path / "boroughs" / "southwark" / "indicator_values.parquet")
+    preview = event.metadata["preview"].value
+    assert "indicator_name" in preview and table["indicator_name"].iloc[0][:40] in preview
+    assert sorted(p.name for p in (tmp_path / "boroughs").iterdir()) == ["southwark"]
