@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from jsna.publish import RefreshLockedError, _read_nofollow, _write_atomic, locked_file
+from jsna.publish import RefreshLockedError, locked_file, read_nofollow, write_atomic
 
 LEASE = "refresh.lease"
 LEASE_LOCK = "refresh.lock"
@@ -55,7 +55,7 @@ class RefreshLease:
 
     def holder(self) -> dict[str, Any] | None:
         try:
-            data = json.loads(_read_nofollow(self.path))
+            data = json.loads(read_nofollow(self.path))
         except FileNotFoundError:
             return None
         except ValueError:
@@ -81,7 +81,7 @@ class RefreshLease:
                 "since": (current or {}).get("since") if current and current.get("publication") == publication
                 else datetime.now(UTC).isoformat(timespec="seconds"),
             }  # fmt: skip
-            _write_atomic(self.path, json.dumps(lease).encode())
+            write_atomic(self.path, json.dumps(lease).encode())
 
     def holds(self, publication: str) -> bool:
         current = self.holder()

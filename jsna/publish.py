@@ -27,6 +27,7 @@ import os
 import shutil
 import signal
 import stat
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -156,7 +157,7 @@ class Publication:
         records = self.staging / CONTROL / "records"
         records.mkdir(parents=True, exist_ok=True)
         name = hashlib.sha256(relpath.encode()).hexdigest()[:24] + ".json"
-        _write_atomic(records / name, json.dumps(asdict(staged)).encode())
+        write_atomic(records / name, json.dumps(asdict(staged)).encode())
         return staged
 
     def write_bytes(self, relpath: str, data: bytes, rows: int | None = None) -> StagedFile:
@@ -214,7 +215,7 @@ class OutputRoot:
         """The manifest; a damaged one is rebuilt from the files (with a warning naming it),
         or raises ``ManifestDamagedError`` when ``rebuild`` is false."""
         try:
-            text = _read_nofollow(self.manifest_path)
+            text = read_nofollow(self.manifest_path)
         except FileNotFoundError:
             return {}
         try:
@@ -364,7 +365,7 @@ class OutputRoot:
             journal = {"files": [f.relpath for f in changed]}
             self.last_committed = list(journal["files"])
             failpoint("publish:before-journal")
-            _write_atomic(control / JOURNAL, json.dumps(journal).encode())
+            write_atomic(control / JOURNAL, json.dumps(journal).encode())
             failpoint("publish:after-journal")
             self._roll_forward(staging)
             return new_manifest
@@ -450,7 +451,7 @@ def locked_file(path: Path, *, blocking: bool) -> Iterator[int]:
         os.close(fd)
 
 
-def _read_nofollow(path: Path) -> str:
+def read_nofollow(path: Path) -> str:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError as exc:
@@ -480,9 +481,11 @@ def _write_durable(path: Path, data: bytes) -> None:
         os.fsync(handle.fileno())
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary name, fsync, rename: readers see the old or the new file."""
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary name, fsync, rename: readers see the old or the new file,
+    and concurrent writers never share a temporary name."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     _write_durable(tmp, data)
     os.replace(tmp, path)
     _fsync_dir(path.parent)

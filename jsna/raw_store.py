@@ -19,8 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -30,7 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from jsna.fingertips.client import redact
-from jsna.publish import _fsync_dir, _read_nofollow, sha256_file
+from jsna.publish import read_nofollow, sha256_file, write_atomic
 
 STATE = "state.json"
 METADATA = "indicator_metadata.parquet"
@@ -58,7 +56,7 @@ class RawStore:
     def state(self) -> dict[str, Any]:
         empty: dict[str, Any] = {"api_base_url": redact(self.api_base_url), "params": self.params, "indicators": {}}
         try:
-            state = json.loads(_read_nofollow(self.dir / STATE))
+            state = json.loads(read_nofollow(self.dir / STATE))
         except FileNotFoundError:
             return empty
         except ValueError:
@@ -70,7 +68,7 @@ class RawStore:
 
     def _save_state(self, state: dict[str, Any]) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
-        _write_atomic(self.dir / STATE, (json.dumps(state, indent=2) + "\n").encode())
+        write_atomic(self.dir / STATE, (json.dumps(state, indent=2) + "\n").encode())
 
     def digest(self) -> str:
         """A fingerprint of what is stored (upload times, row counts, checksums)."""
@@ -185,16 +183,5 @@ def _write_parquet(path: Path, frame: pd.DataFrame) -> str:
     sink = pa.BufferOutputStream()
     pq.write_table(pa.Table.from_pandas(frame.astype("string"), preserve_index=False), sink, compression="zstd")
     data = sink.getvalue().to_pybytes()
-    _write_atomic(path, data)
+    write_atomic(path, data)
     return hashlib.sha256(data).hexdigest()
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")  # concurrent writers never share
-    with tmp.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)

@@ -87,7 +87,6 @@ class DataFetch:
     """Indicator data for a set of ids: the served rows plus what did not come back."""
 
     frame: pd.DataFrame
-    requested_ids: list[int]
     empty_ids: list[int]
     requests: list[RequestRecord] = field(default_factory=list)
     synthetic: bool = False
@@ -144,7 +143,6 @@ class FingertipsClient:
         self.max_response_bytes = max_response_bytes
         self._sleep = sleep
         self._local = threading.local()
-        self.on_request: Callable[[RequestRecord], None] | None = None
 
     # -- HTTP ----------------------------------------------------------------------
     def _session(self) -> requests.Session:
@@ -192,8 +190,6 @@ class FingertipsClient:
                     attempts=attempt,
                 )
                 log.info("GET %s -> %s, %d bytes, %.2f s", url, response.status_code, len(body), seconds)
-                if self.on_request:
-                    self.on_request(record)
                 if response.status_code in RETRY_STATUSES:
                     last_problem = f"HTTP {response.status_code}"
                     retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
@@ -333,7 +329,6 @@ class FingertipsClient:
             log.warning("no data came back for indicator ids %s", empty)
         return DataFetch(
             frame=frame.astype("string"),
-            requested_ids=ids,
             empty_ids=empty,
             requests=[r[1] for r in results],
             synthetic=any(r[2] for r in results),
@@ -387,14 +382,6 @@ class FingertipsClient:
             requests=[a.record for a in answers],
             synthetic=any(a.synthetic for a in answers),
         )
-
-    def fetch_last_uploaded(self, indicator_ids: Iterable[int]) -> dict[int, str | None]:
-        """``DataChange.LastUploadedAt`` per id: the cheap way to see what changed."""
-        ids = list(dict.fromkeys(int(i) for i in indicator_ids))
-        out: dict[int, str | None] = {}
-        for changes, _ in self._map(self.fetch_last_uploaded_chunk, chunked(ids, self.chunk_size)):
-            out.update(changes)
-        return out
 
     def fetch_last_uploaded_chunk(self, chunk: list[int]) -> tuple[dict[int, str | None], _Answer]:
         """One JSON metadata request (at most 100 ids)."""
