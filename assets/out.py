@@ -51,14 +51,14 @@ def borough_relpath(slug: str, suffix: str) -> str:
 def out_jsna__borough_indicator_values(
     context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: pd.DataFrame
 ) -> MaterializeResult:
+    pub = stage(context, settings)
+    if quiet(context, settings):
+        return unchanged()
     region = settings.region()
     root = settings.output_root()
     fields = provenance(core, settings, fingertips)
     counts: dict[str, int] = {}
     previews: dict[str, str] = {}
-    pub = stage(context, settings)
-    if quiet(context, settings):
-        return unchanged()
     slugs = context.partition_keys
     for n, slug in enumerate(slugs, start=1):
         area = region.area_for_slug(slug)
@@ -99,11 +99,11 @@ def out_jsna__borough_indicator_values(
 def out_jsna__london_indicator_values(
     context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: pd.DataFrame
 ) -> MaterializeResult:
-    fields = provenance(core, settings, fingertips)
-    rows = core.sort_values(SORT, kind="stable").reset_index(drop=True)
     pub = stage(context, settings)
     if quiet(context, settings):
         return unchanged()
+    fields = provenance(core, settings, fingertips)
+    rows = core.sort_values(SORT, kind="stable").reset_index(drop=True)
     pub.write_parquet(LONDON_RELPATH, rows, parquet_metadata(fields))
     pub.write_csv("london/indicator_values.csv", rows)
     return MaterializeResult(

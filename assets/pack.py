@@ -38,13 +38,13 @@ def workbook_relpath(slug: str) -> str:
 def out_jsna__borough_summary(
     context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: pd.DataFrame
 ) -> MaterializeResult:
+    pub = stage(context, settings)
+    if quiet(context, settings):
+        return unchanged()
     region = settings.region()
     summaries = _summaries(core, settings)
     fields = provenance(core, settings, fingertips)
     counts = {}
-    pub = stage(context, settings)
-    if quiet(context, settings):
-        return unchanged()
     for slug in context.partition_keys:
         area = region.area_for_slug(slug)
         rows = summaries[summaries["area_code"] == area.code].drop(columns="area_code").reset_index(drop=True)
@@ -64,11 +64,11 @@ def out_jsna__borough_summary(
 def out_jsna__borough_workbook(
     context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: pd.DataFrame
 ) -> MaterializeResult:
-    region = settings.region()
-    fields = provenance(core, settings, fingertips)
     pub = stage(context, settings)  # this run's tables: staged by the steps before, not yet published
     if quiet(context, settings):
         return unchanged()
+    region = settings.region()
+    fields = provenance(core, settings, fingertips)
     dictionary = pd.read_csv(pub.path("data_dictionary.csv"), encoding="utf-8-sig", dtype=str, keep_default_na=False)
     slugs = context.partition_keys
     for n, slug in enumerate(slugs, start=1):
@@ -93,6 +93,9 @@ def out_jsna__borough_workbook(
 def out_jsna__borough_report(
     context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: pd.DataFrame
 ) -> MaterializeResult:
+    pub = stage(context, settings)
+    if quiet(context, settings):
+        return unchanged()
     region = settings.region()
     catalogue = settings.catalogue()
     fields = provenance(core, settings, fingertips)
@@ -100,9 +103,6 @@ def out_jsna__borough_report(
     ranges = london_ranges(summaries).sort_index()
     key_ids = [i.id for i in catalogue.indicators if i.key]
     history = core[(core["category"] == "") & core["indicator_id"].isin(key_ids)]
-    pub = stage(context, settings)
-    if quiet(context, settings):
-        return unchanged()
     slugs = context.partition_keys
     for n, slug in enumerate(slugs, start=1):
         area = region.area_for_slug(slug)
@@ -128,10 +128,10 @@ def out_jsna__borough_report(
 def out_jsna__index(
     context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: pd.DataFrame
 ) -> MaterializeResult:
-    fields = provenance(core, settings, fingertips)
     pub = stage(context, settings)
     if quiet(context, settings):
         return unchanged()
+    fields = provenance(core, settings, fingertips)
     published = [
         (a.slug, a.name) for a in settings.region().areas if pub.path(f"boroughs/{a.slug}/report.html").exists()
     ]
