@@ -25,7 +25,7 @@ from assets.published import OWNERS
 from assets.publishing import publication_in_launch, quiet, stage
 from assets.raw import DATA_KEY, META_KEY
 from jsna.tidy import add_comparators, tidy
-from pipelines.resources import JsnaSettings
+from resources import JsnaSettings
 from schemas.columns import COLUMN_NAMES, ROW_KEY, SERVED_NUMBERS
 from schemas.indicator_values import indicator_values_schema, row_failures
 from schemas.tables import describe

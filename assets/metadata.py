@@ -9,7 +9,7 @@ from dagster import TableColumn, TableSchema
 
 from assets.raw import data_fingerprint, raw_store
 from jsna.fingertips.client import redact
-from pipelines.resources import FingertipsResource, JsnaSettings
+from resources import FingertipsResource, JsnaSettings
 from schemas.columns import INDICATOR_VALUES, SOURCE_SYNTHETIC
 
 DATASET = "JSNA mental wellbeing indicators (Fingertips)"

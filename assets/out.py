@@ -24,7 +24,7 @@ from assets.publishing import quiet, stage, unchanged
 from assets.raw import META_KEY, raw_store
 from jsna import progress
 from jsna.changes import compare, summary
-from pipelines.resources import FingertipsResource, JsnaSettings
+from resources import FingertipsResource, JsnaSettings
 from schemas.columns import INDICATOR_VALUES
 from schemas.tables import TABLES
 

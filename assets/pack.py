@@ -17,7 +17,7 @@ from jsna.areas import ENGLAND_CODE
 from jsna.pack.report import borough_report, index_page, london_ranges
 from jsna.pack.summary import borough_summaries
 from jsna.pack.workbook import build_workbook
-from pipelines.resources import FingertipsResource, JsnaSettings
+from resources import FingertipsResource, JsnaSettings
 
 SUMMARY_KEY = "out_jsna__borough_summary"
 WORKBOOK_KEY = "out_jsna__borough_workbook"

@@ -2,6 +2,6 @@
 
 from dagster import StaticPartitionsDefinition
 
-from pipelines.resources import region_from_env
+from resources import region_from_env
 
 borough_partitions = StaticPartitionsDefinition(region_from_env().slugs)

@@ -14,7 +14,7 @@ from assets.out import BOROUGH_KEY, CHANGES_KEY, DICTIONARY_KEY, LONDON_KEY
 from assets.pack import INDEX_KEY, REPORT_KEY, SUMMARY_KEY, WORKBOOK_KEY
 from assets.published import out_asset
 from assets.publishing import PUBLICATION_KEY, clear_quiet, hold_lease, publication_id, quiet, release, unchanged
-from pipelines.resources import FingertipsResource, JsnaSettings
+from resources import FingertipsResource, JsnaSettings
 
 __all__ = ["PUBLICATION_KEY", "out_jsna__publication"]
 

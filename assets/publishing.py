@@ -18,7 +18,7 @@ from dagster._core.execution.backfill import BulkActionStatus
 
 from jsna.lease import RefreshLease, process_alive
 from jsna.publish import Publication, RefreshLockedError
-from pipelines.resources import JsnaSettings
+from resources import JsnaSettings
 
 PUBLICATION_KEY = "out_jsna__publication"
 NO_CHANGE = "no upstream change"

@@ -28,7 +28,7 @@ from jsna.fingertips.client import redact
 from jsna.fingertips.data_csv import CANONICAL
 from jsna.plausibility import check_answers
 from jsna.raw_store import RawStore
-from pipelines.resources import FingertipsResource, JsnaSettings
+from resources import FingertipsResource, JsnaSettings
 from schemas.columns import SOURCE_FINGERTIPS, SOURCE_SYNTHETIC
 from schemas.tables import describe
 

@@ -21,8 +21,8 @@ from assets.pack import (
 )
 from assets.publication import out_jsna__publication
 from assets.raw import raw_fingertips__indicator_data, raw_fingertips__indicator_metadata
+from pipelines.environment import build_resources
 from pipelines.jobs import refresh_all
-from pipelines.resources import build_resources
 from pipelines.schedules import nightly_refresh
 
 ALL_ASSETS = [

@@ -1,6 +1,6 @@
 """A Fingertips API client that survives a slow, sometimes failing public service.
 
-Plain Python (no Dagster) so it can be used from a notebook; ``pipelines.resources``
+Plain Python (no Dagster) so it can be used from a notebook; ``resources``
 wraps it as a Dagster resource. What it guarantees:
 
 * bounded waiting: connect and read timeouts, and a total time budget for retries;

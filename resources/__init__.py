@@ -1,7 +1,8 @@
-"""Dagster resources: the Fingertips client and the project settings.
+"""Dagster resources: the Fingertips client, the project settings and where tables live.
 
-Plain fields, configured from the environment at load time, so the same definitions
-run against the live API, a mirror or the offline sample API.
+The layer between plain Python and the assets: it imports only ``jsna`` (and Dagster),
+``assets/`` import it, and ``pipelines/`` wires it from the environment. Plain fields,
+so the same definitions run against the live API, a mirror or the offline sample API.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ from jsna.catalogue import Catalogue, load_catalogue
 from jsna.fingertips import DEFAULT_BASE_URL, FingertipsClient, RetryPolicy
 from jsna.plausibility import DEFAULT_MAX_SHRINK
 from jsna.publish import OutputRoot
-from jsna.remote import is_uri, open_output_root
-from pipelines.storage import ParquetIOManager
+from jsna.remote import open_output_root
 
 DEFAULT_OUTPUT_DIR = "data/output"
 # Where real outputs live: synthetic data is never written here.
@@ -85,36 +85,3 @@ CLIENT_ENV = {
 def region_from_env() -> RegionConfig:
     """The region whose areas become partitions (``JSNA_REGION_CODE``, default London)."""
     return RegionConfig(os.environ.get("JSNA_REGION_CODE", LONDON_CODE))
-
-
-def build_resources(
-    api_url: str | None = None,
-    output_dir: str | None = None,
-    *,
-    catalogue_path: str | None = None,
-    **client_settings: float | int,
-) -> dict[str, object]:
-    """Resources from arguments, falling back to the environment, then to defaults."""
-    base_url = api_url or os.environ.get("FINGERTIPS_API_URL") or DEFAULT_BASE_URL
-    for field, variable in CLIENT_ENV.items():
-        if variable in os.environ and field not in client_settings:
-            client_settings[field] = float(os.environ[variable])
-    out = output_dir or os.environ.get("JSNA_OUTPUT_DIR") or DEFAULT_OUTPUT_DIR
-    if not is_uri(out):
-        out = str(Path(out).resolve())
-    return {
-        "fingertips": FingertipsResource(
-            base_url=base_url,
-            **{k: int(v) if k in ("max_attempts", "max_concurrency") else v for k, v in client_settings.items()},
-        ),
-        "settings": JsnaSettings(
-            output_dir=out,
-            region_code=region_from_env().region_code,
-            catalogue_path=catalogue_path or os.environ.get("JSNA_CATALOGUE", ""),
-            real_output_dir=os.environ.get("JSNA_REAL_OUTPUT_DIR") or str(REAL_OUTPUT_DIR),
-            max_shrink=float(os.environ.get("JSNA_MAX_SHRINK") or DEFAULT_MAX_SHRINK),
-        ),
-        # Tables passed between assets: Parquet (never pickles) in the state folder,
-        # outside the published tree.
-        "io_manager": ParquetIOManager(base_dir=str(open_output_root(out).state_dir / "dagster-storage")),
-    }

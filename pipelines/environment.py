@@ -1,0 +1,53 @@
+"""Resources from the command line and the environment: what the CLI, the UI and the
+schedule run with (``FINGERTIPS_API_URL``, ``JSNA_OUTPUT_DIR``, the client bounds ...)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from jsna.fingertips import DEFAULT_BASE_URL
+from jsna.plausibility import DEFAULT_MAX_SHRINK
+from jsna.remote import is_uri, open_output_root
+from resources import (
+    CLIENT_ENV,
+    DEFAULT_OUTPUT_DIR,
+    REAL_OUTPUT_DIR,
+    FingertipsResource,
+    JsnaSettings,
+    region_from_env,
+)
+from resources.storage import ParquetIOManager
+
+
+def build_resources(
+    api_url: str | None = None,
+    output_dir: str | None = None,
+    *,
+    catalogue_path: str | None = None,
+    **client_settings: float | int,
+) -> dict[str, object]:
+    """Resources from arguments, falling back to the environment, then to defaults."""
+    base_url = api_url or os.environ.get("FINGERTIPS_API_URL") or DEFAULT_BASE_URL
+    for field, variable in CLIENT_ENV.items():
+        if variable in os.environ and field not in client_settings:
+            client_settings[field] = float(os.environ[variable])
+    out = output_dir or os.environ.get("JSNA_OUTPUT_DIR") or DEFAULT_OUTPUT_DIR
+    if not is_uri(out):
+        out = str(Path(out).resolve())
+    return {
+        "fingertips": FingertipsResource(
+            base_url=base_url,
+            **{k: int(v) if k in ("max_attempts", "max_concurrency") else v for k, v in client_settings.items()},
+        ),
+        "settings": JsnaSettings(
+            output_dir=out,
+            region_code=region_from_env().region_code,
+            catalogue_path=catalogue_path or os.environ.get("JSNA_CATALOGUE", ""),
+            real_output_dir=os.environ.get("JSNA_REAL_OUTPUT_DIR") or str(REAL_OUTPUT_DIR),
+            max_shrink=float(os.environ.get("JSNA_MAX_SHRINK") or DEFAULT_MAX_SHRINK),
+        ),
+        # Tables passed between assets: Parquet (never pickles) in the state folder,
+        # outside the published tree.
+        "io_manager": ParquetIOManager(base_dir=str(open_output_root(out).state_dir / "dagster-storage")),
+    }
