@@ -34,8 +34,9 @@ PIPELINE_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
-def one_line(exc: BaseException) -> str:
-    """The first line of the reason, control characters shown escaped."""
+def one_line(exc: BaseException | str) -> str:
+    """The first line of the reason ("\n": str.splitlines would also cut at a vertical tab),
+    control characters shown escaped, never acted on by a terminal."""
     text = str(exc) or type(exc).__name__
     first = text.split("\n")[0]
     return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", first)

@@ -20,7 +20,7 @@ from dagster import (
 from assets.core import CORE_KEY
 from assets.metadata import parquet_metadata, preview_markdown, provenance, table_schema
 from assets.published import borough_asset, out_asset
-from assets.publishing import quiet, stage, unchanged
+from assets.publishing import stage
 from assets.raw import META_KEY, raw_store
 from jsna import progress
 from jsna.changes import compare, summary
@@ -52,8 +52,6 @@ def out_jsna__borough_indicator_values(
     context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: pd.DataFrame
 ) -> MaterializeResult:
     pub = stage(context, settings)
-    if quiet(context, settings):
-        return unchanged()
     region = settings.region()
     root = settings.output_root()
     fields = provenance(core, settings, fingertips)
@@ -100,8 +98,6 @@ def out_jsna__london_indicator_values(
     context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: pd.DataFrame
 ) -> MaterializeResult:
     pub = stage(context, settings)
-    if quiet(context, settings):
-        return unchanged()
     fields = provenance(core, settings, fingertips)
     rows = core.sort_values(SORT, kind="stable").reset_index(drop=True)
     pub.write_parquet(LONDON_RELPATH, rows, parquet_metadata(fields))
@@ -191,8 +187,6 @@ def out_jsna__data_dictionary(
     raw_metadata: pd.DataFrame,
 ) -> MaterializeResult:
     pub = stage(context, settings)
-    if quiet(context, settings):
-        return unchanged()
     held = raw_store(settings, fingertips).state()["indicators"]
     uploads = {int(i): entry.get("last_uploaded_at") for i, entry in held.items()}
     table = data_dictionary(core, raw_metadata, settings, uploads)
@@ -205,8 +199,6 @@ def out_jsna__data_dictionary(
 @out_asset(CHANGES_KEY, kinds={"pandas", "parquet", "csv"}, fresh=False, ins={"core": AssetIn(CORE_KEY)})
 def out_jsna__changes(context: AssetExecutionContext, settings: JsnaSettings, core: pd.DataFrame) -> MaterializeResult:
     pub = stage(context, settings)
-    if quiet(context, settings):
-        return unchanged()
     root = settings.output_root()
     previous_path = root.root / LONDON_RELPATH
     if not previous_path.exists():

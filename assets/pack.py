@@ -11,7 +11,7 @@ from assets.core import CORE_KEY
 from assets.metadata import parquet_metadata, provenance
 from assets.out import BOROUGH_KEY, DICTIONARY_KEY
 from assets.published import borough_asset, out_asset
-from assets.publishing import quiet, stage, unchanged
+from assets.publishing import stage
 from jsna import progress
 from jsna.areas import ENGLAND_CODE
 from jsna.pack.report import borough_report, index_page, london_ranges
@@ -39,8 +39,6 @@ def out_jsna__borough_summary(
     context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: pd.DataFrame
 ) -> MaterializeResult:
     pub = stage(context, settings)
-    if quiet(context, settings):
-        return unchanged()
     region = settings.region()
     summaries = _summaries(core, settings)
     fields = provenance(core, settings, fingertips)
@@ -65,8 +63,6 @@ def out_jsna__borough_workbook(
     context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: pd.DataFrame
 ) -> MaterializeResult:
     pub = stage(context, settings)  # this run's tables: staged by the steps before, not yet published
-    if quiet(context, settings):
-        return unchanged()
     region = settings.region()
     fields = provenance(core, settings, fingertips)
     dictionary = pd.read_csv(pub.path("data_dictionary.csv"), encoding="utf-8-sig", dtype=str, keep_default_na=False)
@@ -94,8 +90,6 @@ def out_jsna__borough_report(
     context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: pd.DataFrame
 ) -> MaterializeResult:
     pub = stage(context, settings)
-    if quiet(context, settings):
-        return unchanged()
     region = settings.region()
     catalogue = settings.catalogue()
     fields = provenance(core, settings, fingertips)
@@ -129,8 +123,6 @@ def out_jsna__index(
     context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: pd.DataFrame
 ) -> MaterializeResult:
     pub = stage(context, settings)
-    if quiet(context, settings):
-        return unchanged()
     fields = provenance(core, settings, fingertips)
     published = [
         (a.slug, a.name) for a in settings.region().areas if pub.path(f"boroughs/{a.slug}/report.html").exists()

@@ -22,6 +22,7 @@ __all__ = ["PUBLICATION_KEY", "out_jsna__publication"]
 @out_asset(
     PUBLICATION_KEY,
     kinds={"json"},
+    quiet_skip=False,
     ins={"core": AssetIn(CORE_KEY)},
     deps=[BOROUGH_KEY, LONDON_KEY, DICTIONARY_KEY, CHANGES_KEY, SUMMARY_KEY, WORKBOOK_KEY, REPORT_KEY, INDEX_KEY],
 )

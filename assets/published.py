@@ -9,6 +9,7 @@ from dagster import BackfillPolicy, FreshnessPolicy, asset
 
 from assets.errors import one_line_errors
 from assets.partitions import borough_partitions
+from assets.publishing import skip_when_quiet
 from schemas.tables import describe
 
 OWNERS = ["team:public-health-intelligence"]
@@ -16,12 +17,13 @@ OWNERS = ["team:public-health-intelligence"]
 FRESHNESS = FreshnessPolicy.time_window(fail_window=timedelta(days=7), warn_window=timedelta(days=2))
 
 
-def out_asset(key: str, *, kinds: set[str], fresh: bool = True, **kwargs: Any) -> Callable:
-    """A published, region-wide asset."""
+def out_asset(key: str, *, kinds: set[str], fresh: bool = True, quiet_skip: bool = True, **kwargs: Any) -> Callable:
+    """A published, region-wide asset: errors in one line and, on a quiet night, a success
+    that does no work (``quiet_skip=False`` for the commit, which ends the quiet night itself)."""
     if fresh:
         kwargs["freshness_policy"] = FRESHNESS
     decorate = asset(key=key, group_name="out", kinds=kinds, owners=OWNERS, description=describe(key), **kwargs)
-    return lambda fn: decorate(one_line_errors(fn))
+    return lambda fn: decorate(one_line_errors(skip_when_quiet(fn) if quiet_skip else fn))
 
 
 def borough_asset(key: str, *, kinds: set[str], **kwargs: Any) -> Callable:

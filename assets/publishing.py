@@ -10,6 +10,9 @@ schedule never publish over one another.
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -126,3 +129,18 @@ def unchanged(**metadata: Any) -> MaterializeResult:
 def release(context: AssetExecutionContext, settings: JsnaSettings) -> None:
     root = settings.output_root()
     RefreshLease(root.state_dir, root.root).release(publication_id(context))
+
+
+def skip_when_quiet(fn: Callable[..., MaterializeResult]) -> Callable[..., MaterializeResult]:
+    """A publishing asset's body runs only when there is something to publish; on a
+    quiet night the step succeeds at once with ``unchanged()``."""
+    signature = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> MaterializeResult:
+        bound = signature.bind(*args, **kwargs).arguments
+        if quiet(bound["context"], bound["settings"]):
+            return unchanged()
+        return fn(*args, **kwargs)
+
+    return wrapper

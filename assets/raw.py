@@ -204,6 +204,9 @@ def raw_fingertips__indicator_data(
         metadata={"refused": MetadataValue.json([{"id": r.indicator_id, "reason": r.reason} for r in refusals])},
         description=refusal_summary(refusals) if refusals else None,
     )
+    current = not accepted and not config.full and outputs_current(context, settings, store)
+    if not accepted and not current:
+        change += "; rebuilding outputs that are out of date, damaged or unfinished"
     details = {
         "upstream_change": change,
         "fetched_indicators": MetadataValue.json(plan),
@@ -211,10 +214,6 @@ def raw_fingertips__indicator_data(
         "empty_indicators": MetadataValue.json(empty),
         "raw_store": MetadataValue.path(str(store.dir)),
     }
-    current = not accepted and not config.full and outputs_current(context, settings, store)
-    if not accepted and not current:
-        change += "; rebuilding outputs that are out of date, damaged or unfinished"
-        details["upstream_change"] = change
     if current:
         # Nothing new upstream and the published outputs were built from exactly this raw
         # data: every publishing step reports success without rewriting anything.

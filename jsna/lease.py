@@ -67,8 +67,9 @@ class RefreshLease:
     ) -> None:
         """Take or renew the lease for ``publication``, or raise ``RefreshLockedError``."""
         with locked_file(self.state_dir / LEASE_LOCK, blocking=True):
-            current = self.holder()
-            if current and current.get("publication") != publication and is_alive(current):
+            current = self.holder() or {}
+            renewing = current.get("publication") == publication
+            if current and not renewing and is_alive(current):
                 raise RefreshLockedError(
                     f"another refresh (pid {current.get('pid')}, run {str(current.get('run_id'))[:8]}) "
                     f"is running on {self.root}; wait for it to finish"
@@ -78,9 +79,8 @@ class RefreshLease:
                 "run_id": run_id,
                 "pid": os.getpid(),
                 "host": socket.gethostname(),
-                "since": (current or {}).get("since") if current and current.get("publication") == publication
-                else datetime.now(UTC).isoformat(timespec="seconds"),
-            }  # fmt: skip
+                "since": current.get("since") if renewing else datetime.now(UTC).isoformat(timespec="seconds"),
+            }
             write_atomic(self.path, json.dumps(lease).encode())
 
     def holds(self, publication: str) -> bool:

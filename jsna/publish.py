@@ -264,18 +264,19 @@ class OutputRoot:
                 f"{self.root} holds {held} outputs; refusing to add {new} data to it. Use another output folder."
             )
 
-    def damaged(self, manifest: dict[str, Any] | None = None) -> list[str]:
+    def damaged(self, manifest: dict[str, Any] | None = None, *, thorough: bool = False) -> list[str]:
         """Published files that differ from the manifest: missing, resized, or moved and
-        with another sha256 (an unchanged size and mtime is trusted without hashing)."""
+        with another sha256 (an unchanged size and mtime is trusted without hashing,
+        unless ``thorough``: then every file is hashed)."""
         manifest = self.read_manifest() if manifest is None else manifest
         problems = []
         for relpath, entry in manifest.get("files", {}).items():
-            problem = self._file_problem(relpath, entry)
+            problem = self._file_problem(relpath, entry, thorough=thorough)
             if problem:
                 problems.append(f"{relpath}: {problem}")
         return problems
 
-    def _file_problem(self, relpath: str, entry: dict[str, Any]) -> str | None:
+    def _file_problem(self, relpath: str, entry: dict[str, Any], *, thorough: bool = False) -> str | None:
         path = self.root / relpath
         try:
             info = os.lstat(path)
@@ -283,10 +284,11 @@ class OutputRoot:
             return "listed in the manifest but missing"
         if stat.S_ISLNK(info.st_mode) or not stat.S_ISREG(info.st_mode):
             return "not a regular file"
-        if entry.get("bytes") is not None and info.st_size != entry["bytes"]:
-            return f"{info.st_size} bytes where the manifest says {entry['bytes']}"
-        if entry.get("mtime_ns") == info.st_mtime_ns:
-            return None
+        if not thorough:
+            if entry.get("bytes") is not None and info.st_size != entry["bytes"]:
+                return f"{info.st_size} bytes where the manifest says {entry['bytes']}"
+            if entry.get("mtime_ns") == info.st_mtime_ns:
+                return None
         return None if sha256_file(path) == entry.get("sha256") else "sha256 differs from the manifest"
 
     # -- locking -----------------------------------------------------------------------
@@ -410,15 +412,9 @@ class OutputRoot:
         shutil.rmtree(staging, ignore_errors=True)
 
     def verify(self) -> list[str]:
-        """Differences between the manifest and the files on disk (empty when they agree)."""
-        problems = []
-        for relpath, entry in self.read_manifest(rebuild=False).get("files", {}).items():
-            path = self.root / relpath
-            if not path.exists():
-                problems.append(f"{relpath}: listed in the manifest but missing")
-            elif sha256_file(path) != entry.get("sha256"):
-                problems.append(f"{relpath}: sha256 differs from the manifest")
-        return problems
+        """Differences between the manifest and the files on disk, every file hashed
+        (empty when they agree); a damaged manifest raises ``ManifestDamagedError``."""
+        return self.damaged(self.read_manifest(rebuild=False), thorough=True)
 
 
 def default_state_dir(root: Path) -> Path:

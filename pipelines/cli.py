@@ -310,11 +310,10 @@ def _fail(exc: BaseException) -> int:
     """Print the reason for a failure in one line, with a hint where there is one."""
     reason = _reason(exc)
     message = getattr(reason, "description", None) or str(reason) or type(reason).__name__
+    from assets.errors import one_line
+
     # The ids are listed once, compactly, after the URL: keep the line short.
-    # The first line only ("\n"; str.splitlines would also cut at a vertical tab), with any
-    # control character shown escaped, never acted on by the terminal.
-    first = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", message.split("\n")[0])
-    message = re.sub(r"indicator_ids=[0-9,]{40,}", "indicator_ids=...", first)
+    message = re.sub(r"indicator_ids=[0-9,]{40,}", "indicator_ids=...", one_line(message))
     print(f"error: refresh failed: {message}", file=sys.stderr)
     cause = reason.__cause__ if reason.__cause__ is not None else reason  # a Failure made from our error
     if isinstance(cause, FingertipsUnavailable):

@@ -12,13 +12,10 @@ from pathlib import Path
 
 import requests
 
+from tests.pipeline_helpers import free_port
+from tests.reliability.conftest import run_cli
+
 JSNA = [sys.executable, "-m", "pipelines.cli"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_sample_api_command_answers():
@@ -59,12 +56,6 @@ def test_unreachable_api_fails_with_a_short_message_and_a_hint(tmp_path):
     assert not (tmp_path / "out" / "boroughs").exists()
 
 
-def run_jsna(*args: str, **env: str) -> subprocess.CompletedProcess:
-    full = {**os.environ, "CI": "true", **env}
-    full.pop("DAGSTER_HOME", None)
-    return subprocess.run([*JSNA, *args], capture_output=True, text=True, env=full, timeout=120)
-
-
 def test_a_malformed_api_url_is_refused_before_any_request(tmp_path):
     port = free_port()
     with socket.socket() as listener:  # anything connecting here would be a request
@@ -77,7 +68,7 @@ def test_a_malformed_api_url_is_refused_before_any_request(tmp_path):
             f"http://127.0.0.1:{port}/",
             f"http://127.0.0.1:{port}",
         ):
-            done = run_jsna("refresh", "--api-url", url, "--output", str(tmp_path / "out"))
+            done = run_cli("refresh", "--api-url", url, "--output", str(tmp_path / "out"))
             assert done.returncode == 1, url
             assert done.stderr.startswith("error: the API URL") and len(done.stderr.strip().splitlines()) == 1
             try:
@@ -92,7 +83,7 @@ def test_output_that_is_a_file_or_empty_is_a_one_line_error(tmp_path):
     a_file = tmp_path / "notes.txt"
     a_file.write_text("x")
     for output, expected in ((str(a_file), "is a file, not a folder"), ("", "the output folder is empty")):
-        done = run_jsna("refresh", "--api-url", "http://127.0.0.1:9/api", "--output", output)
+        done = run_cli("refresh", "--api-url", "http://127.0.0.1:9/api", "--output", output)
         assert done.returncode == 1 and expected in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert a_file.read_text() == "x"
 

@@ -6,15 +6,16 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import requests
+
+from tests.pipeline_helpers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 DONE_BACKFILL = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}
@@ -52,10 +53,15 @@ query($id: ID!) {
 }"""
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def _wait(status: Callable[[], str], done: set[str], timeout: float, what: str) -> str:
+    """Poll until a status is final (the timeout is a safety net, never an assertion)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        current = status()
+        if current in done:
+            return current
+        time.sleep(1)
+    raise TimeoutError(f"{what} did not finish")
 
 
 class DagsterUI:
@@ -86,13 +92,13 @@ class DagsterUI:
         return answer["backfillId"]
 
     def wait_backfill(self, backfill_id: str, timeout: float = 900) -> str:
-        deadline = time.monotonic() + timeout  # a safety net, never an assertion
-        while time.monotonic() < deadline:
-            status = self.gql(BACKFILL_STATUS, {"id": backfill_id})["partitionBackfillOrError"]["status"]
-            if status in DONE_BACKFILL:
-                return status
-            time.sleep(2)
-        raise TimeoutError(f"backfill {backfill_id} did not finish")
+        query = {"id": backfill_id}
+        return _wait(
+            lambda: self.gql(BACKFILL_STATUS, query)["partitionBackfillOrError"]["status"],
+            DONE_BACKFILL,
+            timeout,
+            f"backfill {backfill_id}",
+        )
 
     def launch_job(
         self,
@@ -117,13 +123,8 @@ class DagsterUI:
         return answer["run"]["runId"]
 
     def wait_run(self, run_id: str, timeout: float = 600) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            status = self.gql(RUN_STATUS, {"id": run_id})["runOrError"]["status"]
-            if status in DONE_RUN:
-                return status
-            time.sleep(1)
-        raise TimeoutError(f"run {run_id} did not finish")
+        query = {"id": run_id}
+        return _wait(lambda: self.gql(RUN_STATUS, query)["runOrError"]["status"], DONE_RUN, timeout, f"run {run_id}")
 
     def step_errors(self, run_id: str) -> list[str]:
         events = self.gql(RUN_ERRORS, {"id": run_id})["logsForRun"]["events"]
