@@ -24,6 +24,7 @@ from assets.metadata import table_schema
 from assets.published import OWNERS
 from assets.publishing import publication_in_launch, quiet, stage
 from assets.raw import DATA_KEY, META_KEY
+from jsna import layout
 from jsna.tidy import add_comparators, tidy
 from resources import JsnaSettings
 from schemas.columns import COLUMN_NAMES, ROW_KEY, SERVED_NUMBERS
@@ -31,7 +32,6 @@ from schemas.indicator_values import indicator_values_schema, row_failures
 from schemas.tables import describe
 
 CORE_KEY = "core_jsna__indicator_values"
-QUARANTINE_DIR = "quarantine"
 QUARANTINE_COLUMNS = [*ROW_KEY, "area_name", *SERVED_NUMBERS, "value_note", "request_url", "reason"]
 
 
@@ -95,8 +95,8 @@ def core_jsna__indicator_values(
     indicator_values_schema().validate(valid, lazy=True)
     if publication_in_launch(context) and not quiet(context, settings):
         pub = stage(context, settings)  # published with everything else by out_jsna__publication
-        pub.write_parquet(f"{QUARANTINE_DIR}/indicator_values_quarantine.parquet", quarantine)
-        pub.write_csv(f"{QUARANTINE_DIR}/indicator_values_quarantine.csv", quarantine)
+        pub.write_parquet(layout.quarantine("parquet"), quarantine)
+        pub.write_csv(layout.quarantine("csv"), quarantine)
     check = AssetCheckResult(
         check_name="rows_valid",
         passed=quarantine.empty,

@@ -22,7 +22,7 @@ from assets.metadata import parquet_metadata, preview_markdown, provenance, tabl
 from assets.published import borough_asset, out_asset
 from assets.publishing import stage
 from assets.raw import META_KEY, raw_store
-from jsna import progress
+from jsna import layout, progress
 from jsna.changes import compare, summary
 from resources import FingertipsResource, JsnaSettings
 from schemas.columns import INDICATOR_VALUES
@@ -31,15 +31,10 @@ from schemas.tables import TABLES
 BOROUGH_KEY = "out_jsna__borough_indicator_values"
 LONDON_KEY = "out_jsna__london_indicator_values"
 DICTIONARY_KEY = "out_jsna__data_dictionary"
-LONDON_RELPATH = "london/indicator_values.parquet"
 SORT = ["domain", "indicator_id", "area_code", "sex", "age", "category_type", "category", "period_sortable"]
 
 
 CHANGES_KEY = "out_jsna__changes"
-
-
-def borough_relpath(slug: str, suffix: str) -> str:
-    return f"boroughs/{slug}/indicator_values.{suffix}"
 
 
 @borough_asset(
@@ -61,8 +56,9 @@ def out_jsna__borough_indicator_values(
     for n, slug in enumerate(slugs, start=1):
         area = region.area_for_slug(slug)
         rows = core[core["area_code"] == area.code].sort_values(SORT, kind="stable").reset_index(drop=True)
-        pub.write_parquet(borough_relpath(slug, "parquet"), rows, parquet_metadata(fields))
-        pub.write_csv(borough_relpath(slug, "csv"), rows)
+        files = layout.area(slug)
+        pub.write_parquet(files.table("parquet"), rows, parquet_metadata(fields))
+        pub.write_csv(files.table("csv"), rows)
         counts[slug] = len(rows)
         previews[slug] = preview_markdown(rows)
         context.log.info(f"boroughs written {n}/{len(slugs)}")
@@ -79,7 +75,7 @@ def out_jsna__borough_indicator_values(
     metadata: dict[str, object] = {
         "rows_by_borough": MetadataValue.json(counts),
         "source": fields["source"],
-        "output_dir": MetadataValue.path(str(root.root / "boroughs")),
+        "output_dir": MetadataValue.path(str(root.root / layout.AREAS_DIR)),
     }
     if len(slugs) == 1:  # one partition: its own count and preview (a range gets them per borough above)
         metadata["dagster/row_count"] = counts[slugs[0]]
@@ -100,8 +96,8 @@ def out_jsna__london_indicator_values(
     pub = stage(context, settings)
     fields = provenance(core, settings, fingertips)
     rows = core.sort_values(SORT, kind="stable").reset_index(drop=True)
-    pub.write_parquet(LONDON_RELPATH, rows, parquet_metadata(fields))
-    pub.write_csv("london/indicator_values.csv", rows)
+    pub.write_parquet(layout.region_table("parquet"), rows, parquet_metadata(fields))
+    pub.write_csv(layout.region_table("csv"), rows)
     return MaterializeResult(
         metadata={
             "dagster/row_count": len(rows),
@@ -190,7 +186,7 @@ def out_jsna__data_dictionary(
     held = raw_store(settings, fingertips).state()["indicators"]
     uploads = {int(i): entry.get("last_uploaded_at") for i, entry in held.items()}
     table = data_dictionary(core, raw_metadata, settings, uploads)
-    pub.write_csv("data_dictionary.csv", table)
+    pub.write_csv(layout.DICTIONARY, table)
     return MaterializeResult(
         metadata={"dagster/row_count": len(table), "preview": MetadataValue.md(table.head(40).to_markdown(index=False))}
     )
@@ -200,23 +196,23 @@ def out_jsna__data_dictionary(
 def out_jsna__changes(context: AssetExecutionContext, settings: JsnaSettings, core: pd.DataFrame) -> MaterializeResult:
     pub = stage(context, settings)
     root = settings.output_root()
-    previous_path = root.root / LONDON_RELPATH
+    previous_path = root.root / layout.region_table("parquet")
     if not previous_path.exists():
         return MaterializeResult(metadata={"changes": 0, "note": "first publication: nothing to compare with"})
     changes = compare(pd.read_parquet(previous_path), core)
     if changes.empty:
         return MaterializeResult(metadata={"changes": 0, "note": "no change since the last publication"})
     day = datetime.now(UTC).date().isoformat()
-    earlier = root.root / "changes" / f"{day}.parquet"
+    earlier = root.root / layout.changes(day, "parquet")
     if earlier.exists():  # a second publication on the same day: keep the first one's changes too
         changes = pd.concat([pd.read_parquet(earlier), changes], ignore_index=True)
-    pub.write_parquet(f"changes/{day}.parquet", changes)
-    pub.write_csv(f"changes/{day}.csv", changes)
+    pub.write_parquet(layout.changes(day, "parquet"), changes)
+    pub.write_csv(layout.changes(day, "csv"), changes)
     return MaterializeResult(
         metadata={
             "changes": len(changes),
             "by_kind": MetadataValue.json(changes["change"].value_counts().to_dict()),
             "summary": MetadataValue.md(summary(changes).to_markdown(index=False)),
-            "file": MetadataValue.path(str(root.root / "changes" / f"{day}.csv")),
+            "file": MetadataValue.path(str(root.root / layout.changes(day, "csv"))),
         }
     )

@@ -12,7 +12,7 @@ from assets.metadata import parquet_metadata, provenance
 from assets.out import BOROUGH_KEY, DICTIONARY_KEY
 from assets.published import borough_asset, out_asset
 from assets.publishing import stage
-from jsna import progress
+from jsna import layout, progress
 from jsna.areas import ENGLAND_CODE
 from jsna.pack.report import borough_report, index_page, london_ranges
 from jsna.pack.summary import borough_summaries
@@ -30,10 +30,6 @@ def _summaries(core: pd.DataFrame, settings: JsnaSettings) -> pd.DataFrame:
     return borough_summaries(core, settings.catalogue(), [a.code for a in region.areas])
 
 
-def workbook_relpath(slug: str) -> str:
-    return f"boroughs/{slug}/jsna_mental_wellbeing_{slug}.xlsx"
-
-
 @borough_asset(SUMMARY_KEY, kinds={"pandas", "parquet", "csv"}, ins={"core": AssetIn(CORE_KEY)}, deps=[BOROUGH_KEY])
 def out_jsna__borough_summary(
     context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: pd.DataFrame
@@ -46,8 +42,9 @@ def out_jsna__borough_summary(
     for slug in context.partition_keys:
         area = region.area_for_slug(slug)
         rows = summaries[summaries["area_code"] == area.code].drop(columns="area_code").reset_index(drop=True)
-        pub.write_parquet(f"boroughs/{slug}/summary.parquet", rows, parquet_metadata(fields))
-        pub.write_csv(f"boroughs/{slug}/summary.csv", rows)
+        files = layout.area(slug)
+        pub.write_parquet(files.summary("parquet"), rows, parquet_metadata(fields))
+        pub.write_csv(files.summary("csv"), rows)
         counts[slug] = len(rows)
     return MaterializeResult(
         # A borough's own count when one partition runs; a range gets each borough's count in rows_by_borough.
@@ -65,12 +62,12 @@ def out_jsna__borough_workbook(
     pub = stage(context, settings)  # this run's tables: staged by the steps before, not yet published
     region = settings.region()
     fields = provenance(core, settings, fingertips)
-    dictionary = pd.read_csv(pub.path("data_dictionary.csv"), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    dictionary = pd.read_csv(pub.path(layout.DICTIONARY), encoding="utf-8-sig", dtype=str, keep_default_na=False)
     slugs = context.partition_keys
     for n, slug in enumerate(slugs, start=1):
         area = region.area_for_slug(slug)
-        data = pd.read_parquet(pub.path(f"boroughs/{slug}/indicator_values.parquet"))
-        summary = pd.read_parquet(pub.path(f"boroughs/{slug}/summary.parquet"))
+        data = pd.read_parquet(pub.path(layout.area(slug).table()))
+        summary = pd.read_parquet(pub.path(layout.area(slug).summary()))
         book = build_workbook(
             area.name,
             summary,
@@ -80,7 +77,7 @@ def out_jsna__borough_workbook(
             retrieved_at=fields["retrieved_at"],
             synthetic=bool(fields["synthetic"]),
         )
-        pub.write_bytes(workbook_relpath(slug), book, rows=len(data))
+        pub.write_bytes(layout.area(slug).workbook, book, rows=len(data))
         progress.report("workbooks written", n, len(slugs))
     return MaterializeResult(metadata={"workbooks": len(slugs)})
 
@@ -113,7 +110,7 @@ def out_jsna__borough_report(
             retrieved_at=fields["retrieved_at"],
             synthetic=fields["synthetic"],
         )
-        pub.write_bytes(f"boroughs/{slug}/report.html", page.encode("utf-8"))
+        pub.write_bytes(layout.area(slug).report, page.encode("utf-8"))
         progress.report("reports written", n, len(slugs))
     return MaterializeResult(metadata={"reports": len(slugs)})
 
@@ -124,10 +121,8 @@ def out_jsna__index(
 ) -> MaterializeResult:
     pub = stage(context, settings)
     fields = provenance(core, settings, fingertips)
-    published = [
-        (a.slug, a.name) for a in settings.region().areas if pub.path(f"boroughs/{a.slug}/report.html").exists()
-    ]
+    published = [(a.slug, a.name) for a in settings.region().areas if pub.path(layout.area(a.slug).report).exists()]
     # Only the data's retrieval time: a publication time here would change the page every run.
     page = index_page(published, fields["retrieved_at"], bool(fields["synthetic"]))
-    pub.write_bytes("index.html", page.encode("utf-8"))
+    pub.write_bytes(layout.INDEX, page.encode("utf-8"))
     return MaterializeResult(metadata={"boroughs_listed": len(published)})

@@ -23,7 +23,7 @@ from dagster import (
 from assets.errors import one_line_errors
 from assets.published import OWNERS
 from assets.publishing import NO_CHANGE, clear_quiet, hold_lease, mark_quiet
-from jsna import progress
+from jsna import layout, progress
 from jsna.fingertips.client import redact
 from jsna.fingertips.data_csv import CANONICAL
 from jsna.plausibility import check_answers
@@ -267,11 +267,6 @@ def data_fingerprint(settings: JsnaSettings, store: RawStore) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-# Files every borough and the root must have for a run to be skipped as "nothing to do".
-BOROUGH_FILES = ("indicator_values.parquet", "indicator_values.csv", "summary.parquet", "report.html")
-ROOT_FILES = ("london/indicator_values.parquet", "data_dictionary.csv", "index.html")
-
-
 def outputs_current(context: AssetExecutionContext, settings: JsnaSettings, store: RawStore) -> bool:
     """The published outputs were built from this raw data and catalogue, and hold
     every borough this run asks for."""
@@ -286,7 +281,7 @@ def outputs_current(context: AssetExecutionContext, settings: JsnaSettings, stor
     first, last = context.run.tags.get(RANGE_START), context.run.tags.get(RANGE_END)
     if first in slugs and last in slugs:
         slugs = slugs[slugs.index(first) : slugs.index(last) + 1]
-    wanted = [f"boroughs/{s}/{name}" for s in slugs for name in BOROUGH_FILES] + list(ROOT_FILES)
+    wanted = [f for s in slugs for f in layout.area(s).files()] + list(layout.region_files())
     fingerprint = data_fingerprint(settings, store)
     if not all(w in files and files[w].get("data") == fingerprint for w in wanted):
         return False  # a borough published from older data (e.g. by a partial refresh)

@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from jsna import progress
+from jsna import layout, progress
 from jsna.fingertips import FingertipsError, FingertipsUnavailable
 from jsna.fingertips.client import redact
 
@@ -154,11 +154,8 @@ def refresh(args: argparse.Namespace) -> int:
     manifest = root.read_manifest()
     label = "SYNTHETIC SAMPLE DATA" if manifest.get("synthetic") else "Fingertips data"
     print(f"Done ({label}). Outputs in {output}")
-    print(
-        f"  boroughs/<slug>/indicator_values.parquet|csv, summary, workbook (.xlsx), report.html"
-        f"  ({len(selected)} borough(s))"
-    )
-    print("  index.html, london/indicator_values.parquet|csv, data_dictionary.csv, manifest.json")
+    print(f"  {layout.AREAS_DIR}/<slug>/: indicator values, summary, workbook, report  ({len(selected)} borough(s))")
+    print(f"  {', '.join([*layout.region_files(), layout.MANIFEST])}")
     return 0
 
 

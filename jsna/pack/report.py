@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from jsna import layout
 from jsna.pack import svg
 
 BANNER = "SYNTHETIC SAMPLE DATA - NOT REAL STATISTICS"
@@ -140,6 +141,11 @@ def borough_report(
     synthetic: bool,
 ) -> str:
     """The whole report page for one borough."""
+    files = layout.area(slug)
+
+    def here(target: str) -> str:
+        return layout.link(files.report, target)
+
     body = [
         f"<h1>{html.escape(borough)}: mental health and wellbeing</h1>",
         f"<p class='meta'>JSNA indicators from OHID Fingertips. Data retrieved {html.escape(retrieved_at or '')} "
@@ -148,9 +154,10 @@ def borough_report(
         "<p class='legend'>Spine charts: the dot is "
         f"{html.escape(borough)} (its colour and the word beside it give the comparison with England); the black "
         "line is England; the grey bar is the range of London boroughs (darker: the middle half).</p>",
-        f"<p>Downloads: <a href='indicator_values.csv'>all values (CSV)</a> · "
-        f"<a href='indicator_values.parquet'>all values (Parquet)</a> · <a href='summary.csv'>summary (CSV)</a> · "
-        f"<a href='jsna_mental_wellbeing_{slug}.xlsx'>Excel workbook</a></p>",
+        f"<p>Downloads: <a href='{here(files.table('csv'))}'>all values (CSV)</a> · "
+        f"<a href='{here(files.table('parquet'))}'>all values (Parquet)</a> · "
+        f"<a href='{here(files.summary('csv'))}'>summary (CSV)</a> · "
+        f"<a href='{here(files.workbook)}'>Excel workbook</a></p>",
     ]
     for domain, rows in summary.groupby("domain", sort=False):
         body.append(f"<h2>{html.escape(domain)}</h2>")
@@ -174,19 +181,19 @@ def borough_report(
 def index_page(boroughs: list[tuple[str, str]], retrieved_at: str | None, synthetic: bool) -> str:
     """The output root's index: every borough with its downloads and the data's freshness."""
     rows = "".join(
-        f"<tr><td>{html.escape(name)}</td><td><a href='boroughs/{slug}/report.html'>report</a></td>"
-        f"<td><a href='boroughs/{slug}/indicator_values.parquet'>Parquet</a></td>"
-        f"<td><a href='boroughs/{slug}/indicator_values.csv'>CSV</a></td>"
-        f"<td><a href='boroughs/{slug}/jsna_mental_wellbeing_{slug}.xlsx'>XLSX</a></td>"
-        f"<td><a href='boroughs/{slug}/summary.csv'>summary</a></td></tr>"
-        for slug, name in boroughs
+        f"<tr><td>{html.escape(name)}</td><td><a href='{f.report}'>report</a></td>"
+        f"<td><a href='{f.table('parquet')}'>Parquet</a></td>"
+        f"<td><a href='{f.table('csv')}'>CSV</a></td>"
+        f"<td><a href='{f.workbook}'>XLSX</a></td>"
+        f"<td><a href='{f.summary('csv')}'>summary</a></td></tr>"
+        for f, name in ((layout.area(slug), name) for slug, name in boroughs)
     )
     body = [
         "<h1>Mental health and wellbeing JSNA: London boroughs</h1>",
         f"<p class='meta'>Data retrieved from OHID Fingertips {html.escape(retrieved_at or 'unknown')} (UTC), "
         "the newest retrieval of any figure; each row's retrieved_at gives its own. Region-wide table: "
-        "<a href='london/indicator_values.parquet'>Parquet</a> · <a href='london/indicator_values.csv'>CSV</a> · "
-        "<a href='data_dictionary.csv'>data dictionary</a> · <a href='manifest.json'>manifest</a>.</p>",
+        f"<a href='{layout.region_table('parquet')}'>Parquet</a> · <a href='{layout.region_table('csv')}'>CSV</a> · "
+        f"<a href='{layout.DICTIONARY}'>data dictionary</a> · <a href='{layout.MANIFEST}'>manifest</a>.</p>",
         "<table><thead><tr><th>Borough</th><th>Report</th><th>Parquet</th><th>CSV</th><th>Excel</th>"
         f"<th>Summary</th></tr></thead><tbody>{rows}</tbody></table>",
     ]

@@ -1,0 +1,88 @@
+"""Where every published file lives, relative to the output root.
+
+The one place a published path is spelled: assets stage files at these paths, the
+refresh checks them for currency, pages link to them and the CLI names them. When the
+next geographies arrive (every council, ICBs, footprints) they change here only.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+
+from jsna.publish import MANIFEST
+
+AREAS_DIR = "boroughs"
+REGION_DIR = "london"
+CHANGES_DIR = "changes"
+QUARANTINE_DIR = "quarantine"
+DICTIONARY = "data_dictionary.csv"
+INDEX = "index.html"
+__all__ = ["MANIFEST", "AreaFiles", "area", "changes", "link", "quarantine", "region_table"]
+
+
+@dataclass(frozen=True)
+class AreaFiles:
+    """The files one area (a borough) publishes."""
+
+    slug: str
+
+    @property
+    def folder(self) -> str:
+        return f"{AREAS_DIR}/{self.slug}"
+
+    def table(self, suffix: str = "parquet") -> str:
+        """Every indicator value for the area, with its region and England beside it."""
+        return f"{self.folder}/indicator_values.{suffix}"
+
+    def summary(self, suffix: str = "parquet") -> str:
+        """Each indicator's latest headline value with comparisons, trend and rank."""
+        return f"{self.folder}/summary.{suffix}"
+
+    @property
+    def workbook(self) -> str:
+        return f"{self.folder}/jsna_mental_wellbeing_{self.slug}.xlsx"
+
+    @property
+    def report(self) -> str:
+        return f"{self.folder}/report.html"
+
+    def files(self) -> tuple[str, ...]:
+        """Every file of the area: a publication that lacks one is not complete."""
+        return (
+            self.table("parquet"),
+            self.table("csv"),
+            self.summary("parquet"),
+            self.summary("csv"),
+            self.workbook,
+            self.report,
+        )
+
+
+def area(slug: str) -> AreaFiles:
+    return AreaFiles(slug)
+
+
+def region_table(suffix: str = "parquet") -> str:
+    """Every area of the region, the region and England in one table."""
+    return f"{REGION_DIR}/indicator_values.{suffix}"
+
+
+def changes(day: str, suffix: str) -> str:
+    """What one day's publications changed (``day`` as YYYY-MM-DD)."""
+    return f"{CHANGES_DIR}/{day}.{suffix}"
+
+
+def quarantine(suffix: str) -> str:
+    """The rows the contract refused, as served, with the reason."""
+    return f"{QUARANTINE_DIR}/indicator_values_quarantine.{suffix}"
+
+
+def region_files() -> tuple[str, ...]:
+    """The region-wide files every complete publication holds."""
+    return (region_table("parquet"), region_table("csv"), DICTIONARY, INDEX)
+
+
+def link(from_file: str, to_file: str) -> str:
+    """A relative link from one published file (a page) to another."""
+    return posixpath.relpath(to_file, posixpath.dirname(from_file) or ".")
