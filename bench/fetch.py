@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from bench.common import data_requests, latency_main, sample_api, timer
 from jsna.catalogue import load_catalogue
-from jsna.fingertips import FingertipsClient
 from jsna.sample_api.indicators import known_indicators
+from resources import FingertipsResource
 
 AREA_TYPE, PARENT_TYPE = 502, 6
 
 
 def ours(base_url: str, ids: list[int]) -> dict:
-    client = FingertipsClient(base_url)
+    client = FingertipsResource(base_url=base_url).client()
     with timer() as t:
         fetch = client.fetch_data(ids, child_area_type_id=AREA_TYPE, parent_area_type_id=PARENT_TYPE)
     served = set(fetch.frame["indicator_id"].astype(int))

@@ -133,7 +133,7 @@ def refresh(args: argparse.Namespace) -> int:
     data_config = {"full": bool(args.full), "accept_shrink": [int(i) for i in args.accept_shrink or []]}
     run_config["ops"] = {DATA_KEY: {"config": data_config}}
     ranges = _contiguous_ranges(selected, slugs)
-    api = redact(defs.resources["fingertips"].base_url)  # type: ignore[attr-defined]
+    api = redact(str(defs.resources["fingertips"].value_of("base_url")))  # type: ignore[attr-defined]
     print(f"Refreshing {len(selected)} borough(s) from {api}")
     handler = progress.attach_terminal()
     try:

@@ -6,11 +6,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from jsna.fingertips import DEFAULT_BASE_URL
 from jsna.plausibility import DEFAULT_MAX_SHRINK
 from jsna.remote import is_uri, open_output_root
 from resources import (
-    CLIENT_ENV,
     DEFAULT_OUTPUT_DIR,
     REAL_OUTPUT_DIR,
     FingertipsResource,
@@ -28,18 +26,11 @@ def build_resources(
     **client_settings: float | int,
 ) -> dict[str, object]:
     """Resources from arguments, falling back to the environment, then to defaults."""
-    base_url = api_url or os.environ.get("FINGERTIPS_API_URL") or DEFAULT_BASE_URL
-    for field, variable in CLIENT_ENV.items():
-        if variable in os.environ and field not in client_settings:
-            client_settings[field] = float(os.environ[variable])
     out = output_dir or os.environ.get("JSNA_OUTPUT_DIR") or DEFAULT_OUTPUT_DIR
     if not is_uri(out):
         out = str(Path(out).resolve())
     return {
-        "fingertips": FingertipsResource(
-            base_url=base_url,
-            **{k: int(v) if k in ("max_attempts", "max_concurrency") else v for k, v in client_settings.items()},
-        ),
+        "fingertips": FingertipsResource.from_env(base_url=api_url, **client_settings),
         "settings": JsnaSettings(
             output_dir=out,
             region_code=region_from_env().region_code,

@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, EnvVar
+from pydantic import Field
 
 from jsna.areas import LONDON_CODE, RegionConfig
 from jsna.catalogue import Catalogue, load_catalogue
-from jsna.fingertips import DEFAULT_BASE_URL, FingertipsClient, RetryPolicy
+from jsna.fingertips import DEFAULT_BASE_URL, FingertipsClient
 from jsna.plausibility import DEFAULT_MAX_SHRINK
 from jsna.publish import OutputRoot
 from jsna.remote import open_output_root
@@ -25,30 +26,65 @@ REAL_OUTPUT_DIR = Path(__file__).resolve().parent.parent / DEFAULT_OUTPUT_DIR
 
 
 class FingertipsResource(ConfigurableResource):
-    """Connection settings for a Fingertips-style API."""
+    """Connection settings for a Fingertips-style API: every client setting declared
+    here, once, with its default and meaning. Each is read from the environment by
+    ``from_env`` (``base_url`` from ``FINGERTIPS_API_URL``, the others from ``JSNA_`` and
+    the field name in capitals, e.g. ``JSNA_MAX_ATTEMPTS``)."""
 
-    base_url: str = DEFAULT_BASE_URL
-    connect_timeout: float = 10.0
-    read_timeout: float = 120.0
-    max_attempts: int = 4
-    retry_budget_seconds: float = 300.0
-    backoff_base_seconds: float = 1.0
-    max_concurrency: int = 6
-    max_response_mb: float = 256.0
+    base_url: str = Field(default=DEFAULT_BASE_URL, description="The API root, ending in /api.")
+    connect_timeout: float = Field(default=10.0, description="Seconds to wait for a connection.")
+    read_timeout: float = Field(default=120.0, description="Seconds to wait between bytes of an answer.")
+    max_attempts: int = Field(default=4, description="Attempts per request (1 = no retry).")
+    retry_budget_seconds: float = Field(
+        default=300.0, description="Time bound of a whole request, retries and waits included."
+    )
+    backoff_base_seconds: float = Field(
+        default=1.0, description="Backoff before the 2nd attempt (full jitter, doubling after)."
+    )
+    backoff_max_seconds: float = Field(default=30.0, description="Longest wait between attempts (bar Retry-After).")
+    max_concurrency: int = Field(default=6, description="Requests in flight at once.")
+    max_response_mb: float = Field(default=256.0, description="Largest answer accepted, encoded or decoded.")
 
-    def client(self) -> FingertipsClient:
-        return FingertipsClient(
-            self.base_url,
-            connect_timeout=self.connect_timeout,
-            read_timeout=self.read_timeout,
-            retry=RetryPolicy(
-                max_attempts=self.max_attempts,
-                backoff_base=self.backoff_base_seconds,
-                total_seconds=self.retry_budget_seconds,
-            ),
-            max_concurrency=self.max_concurrency,
-            max_response_bytes=int(self.max_response_mb * 1024 * 1024),
-        )
+    @classmethod
+    def env_names(cls) -> dict[str, str]:
+        """Field -> environment variable."""
+        return {
+            name: "FINGERTIPS_API_URL" if name == "base_url" else f"JSNA_{name.upper()}" for name in cls.model_fields
+        }
+
+    @classmethod
+    def from_env(cls, **given: object) -> FingertipsResource:
+        """Given values first, then the environment, then the defaults.
+
+        Strings and integers come through Dagster's ``EnvVar`` (resolved when a run starts,
+        so the UI picks up a changed variable); Dagster has no float ``EnvVar``, so floats
+        are read here and validated by the resource's own types."""
+        values: dict[str, object] = {}
+        for name, variable in cls.env_names().items():
+            if given.get(name) is not None:
+                values[name] = given[name]
+            elif os.environ.get(variable):
+                annotation = cls.model_fields[name].annotation
+                values[name] = (
+                    EnvVar(variable)
+                    if annotation is str
+                    else EnvVar.int(variable)
+                    if annotation is int
+                    else os.environ[variable]
+                )
+        return cls(**values)
+
+    def value_of(self, name: str) -> object:
+        """A setting's value, also outside a run (where an ``EnvVar`` is not yet resolved)."""
+        value = getattr(self, name)
+        if hasattr(value, "env_var_name"):  # EnvVar or EnvVar.int, resolved at run start
+            return type(self).model_fields[name].annotation(os.environ[value.env_var_name])
+        return value
+
+    def client(self, **overrides: object) -> FingertipsClient:
+        """A plain client (usable without Dagster, e.g. in a notebook)."""
+        settings = {name: getattr(self, name) for name in type(self).model_fields if name != "base_url"}
+        return FingertipsClient(self.base_url, **(settings | overrides))
 
 
 class JsnaSettings(ConfigurableResource):
@@ -68,18 +104,6 @@ class JsnaSettings(ConfigurableResource):
 
     def output_root(self) -> OutputRoot:
         return open_output_root(self.output_dir)
-
-
-# Client settings that operators (and the reliability tests) can set from the environment.
-CLIENT_ENV = {
-    "connect_timeout": "JSNA_CONNECT_TIMEOUT",
-    "read_timeout": "JSNA_READ_TIMEOUT",
-    "max_attempts": "JSNA_MAX_ATTEMPTS",
-    "retry_budget_seconds": "JSNA_RETRY_BUDGET_SECONDS",
-    "backoff_base_seconds": "JSNA_BACKOFF_BASE_SECONDS",
-    "max_concurrency": "JSNA_MAX_CONCURRENCY",
-    "max_response_mb": "JSNA_MAX_RESPONSE_MB",
-}
 
 
 def region_from_env() -> RegionConfig:

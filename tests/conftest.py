@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from jsna.fingertips import FingertipsClient, RetryPolicy
+from jsna.fingertips import FingertipsClient
 from jsna.sample_api.faults import Fault, SampleApiState
 from jsna.sample_api.server import SampleApiServer, running_sample_api
+from resources import FingertipsResource
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 GENUINE_CSV = SHARED / "fingertips-samples" / "all_data_by_indicator_93356_county_ua_26col.csv"
@@ -30,14 +31,16 @@ def sleeps() -> list[float]:
 
 @pytest.fixture
 def client(sample_api: SampleApiServer, sleeps: list[float]) -> FingertipsClient:
-    return FingertipsClient(
-        sample_api.base_url,
+    return FingertipsResource(
+        base_url=sample_api.base_url,
         connect_timeout=2,
         read_timeout=5,
-        retry=RetryPolicy(max_attempts=4, backoff_base=0.01, backoff_max=0.05, total_seconds=30),
+        max_attempts=4,
+        backoff_base_seconds=0.01,
+        backoff_max_seconds=0.05,
+        retry_budget_seconds=30,
         max_concurrency=1,  # one request per chunk of up to 100 ids: request counts are exact
-        sleep=sleeps.append,
-    )
+    ).client(sleep=sleeps.append)
 
 
 def add_faults(server: SampleApiServer, *faults: Fault) -> None:

@@ -7,11 +7,12 @@ import math
 import pandas as pd
 import pytest
 
-from jsna.fingertips import FingertipsClient, FingertipsResponseError, FingertipsUnavailable, RetryPolicy
+from jsna.fingertips import FingertipsResponseError, FingertipsUnavailable
 from jsna.fingertips.client import USER_AGENT, chunked
 from jsna.fingertips.data_csv import parse_data_csv
 from jsna.sample_api.faults import Fault
 from jsna.sample_api.indicators import FILLER_RANGE
+from resources import FingertipsResource
 from tests.conftest import GENUINE_CSV, add_faults, data_requests
 
 IDS = [848, 41001, 90813]
@@ -45,17 +46,17 @@ def test_gives_up_after_the_bound_with_a_clear_error(client, sample_api):
 
 def test_retry_budget_bounds_total_time(sample_api):
     add_faults(sample_api, Fault("status", status=503, retry_after="120", times=None))
-    client = FingertipsClient(
-        sample_api.base_url, retry=RetryPolicy(max_attempts=10, total_seconds=5), max_concurrency=1
-    )
+    client = FingertipsResource(
+        base_url=sample_api.base_url, max_attempts=10, retry_budget_seconds=5, max_concurrency=1
+    ).client()
     with pytest.raises(FingertipsUnavailable, match="retry budget"):
         client.fetch_data(IDS)
     assert len(data_requests(sample_api)) == 1  # waiting 120 s would break the budget: stop
 
 
 def test_connection_refused_is_reported_as_unreachable(sleeps):
-    client = FingertipsClient(
-        "http://127.0.0.1:9/api", retry=RetryPolicy(max_attempts=2, backoff_base=0.01), sleep=sleeps.append
+    client = FingertipsResource(base_url="http://127.0.0.1:9/api", max_attempts=2, backoff_base_seconds=0.01).client(
+        sleep=sleeps.append
     )
     with pytest.raises(FingertipsUnavailable, match="could not be reached after 2 attempt"):
         client.fetch_metadata([848])
@@ -70,7 +71,7 @@ def test_150_ids_lose_nothing_against_the_100_id_truncation(client, sample_api):
 
 
 def test_server_really_truncates_at_100_ids(sample_api):
-    client = FingertipsClient(sample_api.base_url, chunk_size=100)
+    client = FingertipsResource(base_url=sample_api.base_url).client(chunk_size=100)
     ids = list(FILLER_RANGE)[:100]
     served = client.fetch_data(ids, parent_area_code="E12000007").frame["indicator_id"].nunique()
     assert served == 100
@@ -94,6 +95,17 @@ def test_truncated_body_is_refused(client, sample_api, kind):
     add_faults(sample_api, Fault(kind, times=None))
     with pytest.raises((FingertipsUnavailable, FingertipsResponseError), match="cut short|malformed|broken"):
         client.fetch_data(IDS, parent_area_code="E12000007")
+
+
+def test_whole_rows_short_of_the_declared_length_are_refused(client, sample_api):
+    # Only the length check sees this: the chunks end cleanly after whole rows, so the
+    # HTTP layers and the CSV parser are content, and half the rows would go missing.
+    add_faults(sample_api, Fault("chunked_short", times=None))
+    with pytest.raises(FingertipsUnavailable, match="cut short"):
+        client.fetch_data(IDS, parent_area_code="E12000007")
+    sample_api.state.faults = [Fault("chunked_short", times=1)]
+    fetch = client.fetch_data(IDS, parent_area_code="E12000007")  # retried: the whole answer
+    assert set(fetch.frame["indicator_id"].astype(int)) == set(IDS)
 
 
 def test_truncated_once_then_whole_recovers(client, sample_api):
@@ -159,7 +171,7 @@ def test_tls_on_and_user_agent(client):
 
 
 def test_data_chunks_spread_over_the_concurrent_requests(sample_api):
-    client = FingertipsClient(sample_api.base_url, max_concurrency=4)
+    client = FingertipsResource(base_url=sample_api.base_url, max_concurrency=4).client()
     assert client.data_chunk_size(46) == 12
     assert client.data_chunk_size(1000) == 100  # never more than the server keeps
     fetch = client.fetch_data(list(FILLER_RANGE)[:46], parent_area_code="E12000007")
@@ -167,7 +179,7 @@ def test_data_chunks_spread_over_the_concurrent_requests(sample_api):
 
 
 def test_requests_are_concurrent_but_bounded(sample_api):
-    client = FingertipsClient(sample_api.base_url, chunk_size=10, max_concurrency=3)
+    client = FingertipsResource(base_url=sample_api.base_url, max_concurrency=3).client(chunk_size=10)
     fetch = client.fetch_data(list(FILLER_RANGE)[:45], parent_area_code="E12000007")
     assert len(fetch.requests) == 5
     assert fetch.frame["indicator_id"].nunique() == 45

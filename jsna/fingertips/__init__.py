@@ -6,7 +6,6 @@ from jsna.fingertips.client import (
     DataFetch,
     FingertipsClient,
     MetadataFetch,
-    RetryPolicy,
 )
 from jsna.fingertips.errors import (
     FingertipsError,
@@ -25,5 +24,4 @@ __all__ = [
     "FingertipsTruncatedError",
     "FingertipsUnavailable",
     "MetadataFetch",
-    "RetryPolicy",
 ]

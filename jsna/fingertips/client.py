@@ -20,7 +20,6 @@ import json
 import logging
 import math
 import os
-import random
 import re
 import threading
 import time
@@ -34,6 +33,15 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import pandas as pd
 import requests
 import urllib3
+from tenacity import (
+    RetryCallState,
+    RetryError,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_before_delay,
+    wait_random_exponential,
+)
 
 from jsna import __version__
 from jsna.fingertips.data_csv import parse_data_csv, refuse_html
@@ -48,9 +56,6 @@ from jsna.fingertips.metadata import parse_metadata_csv
 DEFAULT_BASE_URL = "https://fingertips.phe.org.uk/api"
 MAX_IDS_PER_REQUEST = 100
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-# The largest answer accepted, encoded or decoded: a London data chunk is a few MB, so
-# this is many times the largest expected answer, and a runaway answer cannot exhaust memory.
-DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024
 READ_BLOCK = 64 * 1024
 USER_AGENT = f"jsna-mental-wellbeing/{__version__} (+python-requests)"
 # A server that says its data is synthetic (the offline sample API does) sets this
@@ -58,16 +63,6 @@ USER_AGENT = f"jsna-mental-wellbeing/{__version__} (+python-requests)"
 SYNTHETIC_HEADER = "X-Data-Synthetic"
 
 log = logging.getLogger("jsna.fingertips")
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How long to keep trying. ``total_seconds`` bounds the whole call, sleeps included."""
-
-    max_attempts: int = 5
-    backoff_base: float = 1.0
-    backoff_max: float = 30.0
-    total_seconds: float = 300.0
 
 
 @dataclass(frozen=True)
@@ -126,21 +121,29 @@ class FingertipsClient:
         self,
         base_url: str | None = None,
         *,
-        connect_timeout: float = 10.0,
-        read_timeout: float = 120.0,
-        retry: RetryPolicy | None = None,
-        max_concurrency: int = 6,
+        connect_timeout: float,
+        read_timeout: float,
+        max_attempts: int,
+        retry_budget_seconds: float,
+        backoff_base_seconds: float,
+        backoff_max_seconds: float,
+        max_concurrency: int,
+        max_response_mb: float,
         chunk_size: int = MAX_IDS_PER_REQUEST,
-        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        """The bounds have no defaults here: they are declared once, with their defaults,
+        environment variables and meaning, on ``resources.FingertipsResource`` (whose
+        ``client()`` builds this object, in a notebook as in a run)."""
         url = base_url or os.environ.get("FINGERTIPS_API_URL") or DEFAULT_BASE_URL
         self.base_url = url.rstrip("/")
         self.timeout = (connect_timeout, read_timeout)
-        self.retry = retry or RetryPolicy()
+        self.max_attempts = max(1, max_attempts)
+        self.retry_budget_seconds = retry_budget_seconds
+        self._jitter = wait_random_exponential(multiplier=backoff_base_seconds, max=backoff_max_seconds)
         self.max_concurrency = max(1, max_concurrency)
         self.chunk_size = chunk_size
-        self.max_response_bytes = max_response_bytes
+        self.max_response_bytes = int(max_response_mb * 1024 * 1024)
         self._sleep = sleep
         self._local = threading.local()
 
@@ -161,99 +164,114 @@ class FingertipsClient:
         return f"{self.base_url}/{path.lstrip('/')}?{urlencode(params, safe=',')}"
 
     def get(self, path: str, params: dict[str, object], indicator_ids: Sequence[int] = ()) -> _Answer:
-        """GET with retries; returns the whole body or raises a ``FingertipsError``."""
+        """GET with retries (tenacity): the whole body, or a ``FingertipsError``.
+
+        Retried: no answer, a broken or cut body, 429 and 500/502/503/504, with full-jitter
+        exponential backoff and the server's Retry-After as a floor, until ``max_attempts``
+        or until the next wait would end past the time budget. Not retried: TLS failures,
+        other 4xx, answers over the size limit, an answer still arriving at the budget."""
         real_url = self.url_for(path, params)
         url = redact(real_url)  # what logs, records and errors show: no credentials
         started = time.monotonic()
-        deadline = started + self.retry.total_seconds
-        last_status: int | None = None
-        last_problem = "no attempt made"
-        for attempt in range(1, self.retry.max_attempts + 1):
-            t0 = time.monotonic()
-            retry_after: float | None = None
+        deadline = started + self.retry_budget_seconds
+        retrying = Retrying(
+            retry=retry_if_exception_type(_Transient),
+            stop=stop_after_attempt(self.max_attempts) | stop_before_delay(self.retry_budget_seconds),
+            wait=self._wait,
+            sleep=self._sleep,
+        )
+        try:
+            for attempt in retrying:
+                with attempt:
+                    return self._attempt(real_url, url, deadline, attempt.retry_state.attempt_number, indicator_ids)
+        except RetryError as exc:
+            failure = exc.last_attempt.exception()
+            attempts = exc.last_attempt.attempt_number
+            problem = str(failure)
+            if attempts < self.max_attempts:
+                problem += f"; the retry budget of {self.retry_budget_seconds:g} s is spent"
+            status = getattr(failure, "status", None)
+            raise self._unavailable(url, indicator_ids, attempts, started, problem, status) from failure
+        except _DeadlineExceeded as exc:
+            problem = f"{exc}; the time budget of {self.retry_budget_seconds:g} s is spent"
+            raise self._unavailable(url, indicator_ids, exc.attempt, started, problem, None) from exc
+        raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
+
+    def _attempt(self, real_url: str, url: str, deadline: float, attempt: int, indicator_ids: Sequence[int]) -> _Answer:
+        """One request: the answer, or ``_Transient`` (worth retrying), or a final error."""
+        t0 = time.monotonic()
+        try:
+            response = self._session().get(
+                real_url, timeout=self._bounded_timeout(deadline), allow_redirects=True, stream=True
+            )
             try:
-                response = self._session().get(
-                    real_url, timeout=self._bounded_timeout(deadline), allow_redirects=True, stream=True
-                )
-                try:
-                    body = _read_body(response, deadline, self.max_response_bytes, url)
-                finally:
-                    response.close()
-                last_status = response.status_code
-                seconds = time.monotonic() - t0
-                record = RequestRecord(
-                    url=url,
-                    status=response.status_code,
-                    bytes=len(body),
-                    seconds=round(seconds, 3),
-                    retrieved_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                    attempts=attempt,
-                )
-                log.info("GET %s -> %s, %d bytes, %.2f s", url, response.status_code, len(body), seconds)
-                if response.status_code in RETRY_STATUSES:
-                    last_problem = f"HTTP {response.status_code}"
-                    retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
-                elif response.status_code >= 400:
-                    raise FingertipsResponseError(
-                        f"the server refused the request (HTTP {response.status_code})",
-                        url=url,
-                        indicator_ids=indicator_ids,
-                        status=response.status_code,
-                    )
-                else:
-                    return _Answer(
-                        body=body,
-                        content_type=response.headers.get("Content-Type"),
-                        record=record,
-                        synthetic=response.headers.get(SYNTHETIC_HEADER, "").lower() == "true",
-                    )
-            except FingertipsTruncatedError as exc:
-                last_problem = exc.reason
-            except _DeadlineExceeded as exc:
-                last_problem = f"{exc}; the time budget of {self.retry.total_seconds:g} s is spent"
-                break
-            except requests.exceptions.SSLError as exc:
-                # Certificate problems are not transient: say so at once, never retry
-                # with verification off.
-                raise FingertipsUnavailable(
-                    f"TLS certificate verification failed ({_short(exc)})",
-                    url=url,
-                    indicator_ids=indicator_ids,
-                ) from exc
-            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
-                seconds = time.monotonic() - t0
-                last_problem = _short(exc)
-                log.info("GET %s -> no answer (%s) after %.2f s", url, last_problem, seconds)
-            except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as exc:
-                # e.g. ChunkedEncodingError, or a read timeout / broken connection mid-body
-                last_problem = _short(exc)
-                log.info("GET %s -> broken answer (%s)", url, last_problem)
-            if attempt == self.retry.max_attempts:
-                break
-            wait = self._backoff(attempt, retry_after)
-            if time.monotonic() + wait >= deadline:
-                last_problem += f"; the retry budget of {self.retry.total_seconds:g} s is spent"
-                break
-            self._sleep(wait)
-        raise FingertipsUnavailable(
-            f"the Fingertips API could not be reached after {attempt} attempt(s) "
-            f"in {time.monotonic() - started:.1f} s ({last_problem})",
+                body = _read_body(response, deadline, self.max_response_bytes, url)
+            finally:
+                response.close()
+        except _DeadlineExceeded as exc:
+            exc.attempt = attempt
+            raise
+        except FingertipsTruncatedError as exc:
+            raise _Transient(exc.reason) from exc
+        except requests.exceptions.SSLError as exc:
+            # Certificate problems are not transient: say so at once, never retry with verification off.
+            raise FingertipsUnavailable(
+                f"TLS certificate verification failed ({_short(exc)})", url=url, indicator_ids=indicator_ids
+            ) from exc
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+            log.info("GET %s -> no answer (%s) after %.2f s", url, _short(exc), time.monotonic() - t0)
+            raise _Transient(_short(exc)) from exc
+        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as exc:
+            # e.g. ChunkedEncodingError, or a read timeout / broken connection mid-body
+            log.info("GET %s -> broken answer (%s)", url, _short(exc))
+            raise _Transient(_short(exc)) from exc
+        seconds = time.monotonic() - t0
+        status = response.status_code
+        log.info("GET %s -> %s, %d bytes, %.2f s", url, status, len(body), seconds)
+        if status in RETRY_STATUSES:
+            raise _Transient(f"HTTP {status}", status, _retry_after_seconds(response.headers.get("Retry-After")))
+        if status >= 400:
+            raise FingertipsResponseError(
+                f"the server refused the request (HTTP {status})", url=url, indicator_ids=indicator_ids, status=status
+            )
+        record = RequestRecord(
             url=url,
-            indicator_ids=indicator_ids,
-            status=last_status,
+            status=status,
+            bytes=len(body),
+            seconds=round(seconds, 3),
+            retrieved_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            attempts=attempt,
+        )
+        return _Answer(
+            body=body,
+            content_type=response.headers.get("Content-Type"),
+            record=record,
+            synthetic=response.headers.get(SYNTHETIC_HEADER, "").lower() == "true",
+        )
+
+    def _wait(self, state: RetryCallState) -> float:
+        """Full-jitter exponential backoff; a server's Retry-After is a floor."""
+        wait = self._jitter(state)
+        failure = state.outcome.exception() if state.outcome else None
+        if isinstance(failure, _Transient) and failure.retry_after is not None:
+            wait = max(wait, failure.retry_after)
+        return wait
+
+    @staticmethod
+    def _unavailable(
+        url: str, ids: Sequence[int], attempts: int, started: float, problem: str, status: int | None
+    ) -> FingertipsUnavailable:
+        return FingertipsUnavailable(
+            f"the Fingertips API could not be reached after {attempts} attempt(s) "
+            f"in {time.monotonic() - started:.1f} s ({problem})",
+            url=url,
+            indicator_ids=ids,
+            status=status,
         )
 
     def _bounded_timeout(self, deadline: float) -> tuple[float, float]:
         remaining = max(0.5, deadline - time.monotonic())
         return (min(self.timeout[0], remaining), min(self.timeout[1], remaining))
-
-    def _backoff(self, attempt: int, retry_after: float | None) -> float:
-        """Full-jitter exponential backoff; a server's Retry-After is a floor."""
-        cap = min(self.retry.backoff_max, self.retry.backoff_base * 2 ** (attempt - 1))
-        wait = random.uniform(0, cap)
-        if retry_after is not None:
-            wait = max(wait, retry_after)
-        return wait
 
     def data_chunk_size(self, n_ids: int) -> int:
         """Ids per data request: spread over the concurrent requests, at most 100.
@@ -438,7 +456,18 @@ class FingertipsClient:
 
 
 class _DeadlineExceeded(Exception):
-    """The answer was still arriving when the time budget ran out."""
+    """The answer was still arriving when the time budget ran out (not retried)."""
+
+    attempt: int = 1
+
+
+class _Transient(Exception):
+    """An attempt worth retrying: no answer, a broken or cut answer, 429 or 5xx."""
+
+    def __init__(self, problem: str, status: int | None = None, retry_after: float | None = None) -> None:
+        super().__init__(problem)
+        self.status = status
+        self.retry_after = retry_after
 
 
 def _read_body(response: requests.Response, deadline: float, limit: int, url: str) -> bytes:

@@ -16,6 +16,7 @@ FAULT_KINDS = (
     "html",  # an HTML error page with status 200, as proxies serve
     "truncate",  # cut the body in half, keeping the declared Content-Length
     "truncate_chunked",  # cut the body mid-row and end the answer cleanly (no length)
+    "chunked_short",  # chunked answer that ends cleanly after whole rows, short of its Content-Length
     "delay",  # wait `seconds` before answering
     "reset",  # close the connection without an answer
     "drop_column",  # leave out the served column named `column`

@@ -116,6 +116,8 @@ class SampleApiHandler(BaseHTTPRequestHandler):
                 return self._send(200, cut, content_type, {"Content-Encoding": "gzip"}, query=parts.query)
             if fault.kind == "truncate":
                 return self._send(200, body[: len(body) // 2], content_type, declared=len(body), query=parts.query)
+            if fault.kind == "chunked_short":
+                return self._chunked_short(body, content_type)
             if fault.kind == "truncate_chunked":
                 cut = body[: len(body) // 2]
                 return self._send(200, cut, content_type, query=parts.query)
@@ -212,6 +214,21 @@ class SampleApiHandler(BaseHTTPRequestHandler):
             pass
         if declared is not None:
             self.close_connection = True
+
+    def _chunked_short(self, body: bytes, content_type: str) -> None:
+        """What a proxy that re-chunks a cut answer sends: the original Content-Length
+        beside ``Transfer-Encoding: chunked``, and whole rows that stop early. Only the
+        declared length shows that rows are missing (HTTP clients follow the chunks)."""
+        cut = body[: body.rfind(b"\n", 0, len(body) // 2) + 1]
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("X-Data-Synthetic", "true")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(f"{len(cut):x}\r\n".encode() + cut + b"\r\n0\r\n\r\n")
+        self.close_connection = True
 
     def _drip(self, body: bytes, content_type: str, seconds: float) -> None:
         """Headers at once, then the body one byte every ``seconds``."""

@@ -5,24 +5,27 @@ from __future__ import annotations
 
 import pytest
 
-from jsna.fingertips import FingertipsClient, FingertipsError, FingertipsUnavailable, RetryPolicy
+from jsna.fingertips import FingertipsClient, FingertipsError, FingertipsUnavailable
 from jsna.fingertips.errors import FingertipsResponseError
 from jsna.sample_api.faults import Fault, SampleApiState
 from jsna.sample_api.server import running_sample_api
+from resources import FingertipsResource
 from tests.pipeline_helpers import refresh, snapshot
 from tests.reliability.conftest import assert_same_tables
 
 
 def client_for(server, *, budget: float = 30, limit: int = 64 * 1024 * 1024, attempts: int = 3) -> FingertipsClient:
-    return FingertipsClient(
-        server.base_url,
+    return FingertipsResource(
+        base_url=server.base_url,
         connect_timeout=2,
         read_timeout=10,
-        retry=RetryPolicy(max_attempts=attempts, backoff_base=0.01, backoff_max=0.02, total_seconds=budget),
+        max_attempts=attempts,
+        backoff_base_seconds=0.01,
+        backoff_max_seconds=0.02,
+        retry_budget_seconds=budget,
         max_concurrency=1,
-        max_response_bytes=limit,
-        sleep=lambda _: None,
-    )
+        max_response_mb=limit / 1024 / 1024,
+    ).client(sleep=lambda _: None)
 
 
 def test_a_dripping_answer_is_cut_at_the_time_budget():
@@ -83,7 +86,9 @@ def test_a_whole_gzip_answer_is_accepted():
         proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Gzipping)
         threading.Thread(target=proxy.serve_forever, daemon=True).start()
         try:
-            via = FingertipsClient(f"http://127.0.0.1:{proxy.server_address[1]}/api", max_concurrency=1)
+            via = FingertipsResource(
+                base_url=f"http://127.0.0.1:{proxy.server_address[1]}/api", max_concurrency=1
+            ).client()
             direct = client_for(upstream)
             a = via.fetch_data([848, 41001], parent_area_code="E12000007").frame.drop(
                 columns=["request_url", "retrieved_at"]

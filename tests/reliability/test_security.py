@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from jsna.fingertips import FingertipsClient, FingertipsUnavailable, RetryPolicy
+from jsna.fingertips import FingertipsUnavailable
 from jsna.sample_api.faults import SampleApiState
 from jsna.sample_api.server import running_sample_api
+from resources import FingertipsResource
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,7 +42,7 @@ def self_signed_https(tmp_path):
 
 
 def test_self_signed_https_endpoint_is_refused(self_signed_https):
-    client = FingertipsClient(self_signed_https, retry=RetryPolicy(max_attempts=3, backoff_base=0.01))
+    client = FingertipsResource(base_url=self_signed_https, max_attempts=3, backoff_base_seconds=0.01).client()
     with pytest.raises(FingertipsUnavailable, match="TLS certificate verification failed"):
         client.fetch_metadata([848])
 
@@ -58,14 +59,16 @@ def test_no_credentials_in_logs_or_errors(caplog, monkeypatch):
     caplog.set_level(logging.INFO)
     with running_sample_api(SampleApiState()) as server:
         host = server.base_url.split("//", 1)[1]
-        client = FingertipsClient(f"http://analyst:hunter2@{host}")
+        client = FingertipsResource(base_url=f"http://analyst:hunter2@{host}").client()
         client.fetch_metadata([848])
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "GET http://***@127.0.0.1" in logged and "hunter2" not in logged
 
     monkeypatch.setenv("HTTP_PROXY", "http://proxyuser:s3cr3t@127.0.0.1:9")
     monkeypatch.setenv("NO_PROXY", "")
-    client = FingertipsClient("http://fingertips.invalid/api", retry=RetryPolicy(max_attempts=2, backoff_base=0.01))
+    client = FingertipsResource(
+        base_url="http://fingertips.invalid/api", max_attempts=2, backoff_base_seconds=0.01
+    ).client()
     with pytest.raises(FingertipsUnavailable) as caught:
         client.fetch_metadata([848])
     text = str(caught.value) + "\n".join(r.getMessage() for r in caplog.records)
