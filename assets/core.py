@@ -19,20 +19,19 @@ from dagster import (
     asset,
 )
 
+from assets.descriptions import describe
 from assets.errors import one_line_errors
 from assets.metadata import table_schema
 from assets.published import OWNERS
-from assets.publishing import publication_in_launch, quiet, stage
+from assets.publishing import publication_in_launch, quiet, stage, write_table
 from assets.raw import DATA_KEY, META_KEY
 from jsna import layout
 from jsna.tidy import add_comparators, tidy
 from resources import JsnaSettings
-from schemas.columns import COLUMN_NAMES, ROW_KEY, SERVED_NUMBERS
-from schemas.indicator_values import indicator_values_schema, row_failures
-from schemas.tables import describe
+from schemas import QUARANTINE
+from schemas.indicator_values import COLUMN_NAMES, indicator_values_schema, row_failures
 
 CORE_KEY = "core_jsna__indicator_values"
-QUARANTINE_COLUMNS = [*ROW_KEY, "area_name", *SERVED_NUMBERS, "value_note", "request_url", "reason"]
 
 
 def split_valid(
@@ -48,7 +47,7 @@ def split_valid(
     reasons = pd.concat([problems, copy_reasons, schema_reasons]).groupby(level=0).agg(lambda r: "; ".join(r))
     bad = served.loc[reasons.index].copy() if len(reasons) else served.iloc[0:0].copy()
     bad["reason"] = reasons
-    quarantine = bad.reindex(columns=QUARANTINE_COLUMNS).fillna("").astype("string")
+    quarantine = bad.reindex(columns=list(QUARANTINE.column_names)).fillna("").astype("string")
     valid = frame.drop(index=reasons.index)
     return valid, quarantine.reset_index(drop=True), cases
 
@@ -95,8 +94,7 @@ def core_jsna__indicator_values(
     indicator_values_schema().validate(valid, lazy=True)
     if publication_in_launch(context) and not quiet(context, settings):
         pub = stage(context, settings)  # published with everything else by out_jsna__publication
-        pub.write_parquet(layout.quarantine("parquet"), quarantine)
-        pub.write_csv(layout.quarantine("csv"), quarantine)
+        write_table(pub, QUARANTINE, quarantine, layout.quarantine)
     check = AssetCheckResult(
         check_name="rows_valid",
         passed=quarantine.empty,

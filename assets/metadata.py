@@ -5,19 +5,33 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from dagster import TableColumn, TableSchema
+from dagster import TableColumn, TableColumnConstraints, TableConstraints, TableSchema
 
 from assets.raw import data_fingerprint, raw_store
 from jsna.fingertips.client import redact
 from resources import FingertipsResource, JsnaSettings
-from schemas.columns import INDICATOR_VALUES, SOURCE_SYNTHETIC
+from schemas.indicator_values import INDICATOR_VALUES, SOURCE_SYNTHETIC
+from schemas.spec import TableSpec
 
 DATASET = "JSNA mental wellbeing indicators (Fingertips)"
 
 
-def table_schema() -> TableSchema:
-    """The column schema shown in the UI, from the one column description."""
-    return TableSchema(columns=[TableColumn(c.name, c.type, description=c.description) for c in INDICATOR_VALUES])
+def table_schema(spec: TableSpec = INDICATOR_VALUES) -> TableSchema:
+    """The column schema shown in the UI, from the table's spec."""
+    return TableSchema(
+        columns=[
+            TableColumn(
+                c.name,
+                c.type,
+                description=" ".join(filter(None, [c.description, f"Unit: {c.unit}." if c.unit else ""])),
+                constraints=TableColumnConstraints(nullable=c.nullable, other=[c.rules()] if c.rules() else []),
+            )
+            for c in spec.columns
+        ],
+        constraints=TableConstraints(other=[f"primary key: {', '.join(spec.primary_key)}"])
+        if spec.primary_key
+        else None,
+    )
 
 
 def latest_headlines(frame: pd.DataFrame) -> pd.DataFrame:

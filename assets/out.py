@@ -6,6 +6,7 @@ and ``manifest.json`` (kept by ``jsna.publish``). Every write goes through a
 publication, so readers never see half a file.
 """
 
+import functools
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -18,15 +19,15 @@ from dagster import (
 )
 
 from assets.core import CORE_KEY
+from assets.descriptions import FILES
 from assets.metadata import parquet_metadata, preview_markdown, provenance, table_schema
 from assets.published import borough_asset, out_asset
-from assets.publishing import stage
+from assets.publishing import stage, write_table
 from assets.raw import META_KEY, raw_store
 from jsna import layout, progress
 from jsna.changes import compare, summary
 from resources import FingertipsResource, JsnaSettings
-from schemas.columns import INDICATOR_VALUES
-from schemas.tables import TABLES
+from schemas import CHANGES, DATA_DICTIONARY, INDICATOR_VALUES, PUBLISHED
 
 BOROUGH_KEY = "out_jsna__borough_indicator_values"
 LONDON_KEY = "out_jsna__london_indicator_values"
@@ -35,6 +36,11 @@ SORT = ["domain", "indicator_id", "area_code", "sex", "age", "category_type", "c
 
 
 CHANGES_KEY = "out_jsna__changes"
+
+
+def area_rows(core: pd.DataFrame, area_code: str) -> pd.DataFrame:
+    """One area's rows of the core table, in the published order."""
+    return core[core["area_code"] == area_code].sort_values(SORT, kind="stable").reset_index(drop=True)
 
 
 @borough_asset(
@@ -55,10 +61,9 @@ def out_jsna__borough_indicator_values(
     slugs = context.partition_keys
     for n, slug in enumerate(slugs, start=1):
         area = region.area_for_slug(slug)
-        rows = core[core["area_code"] == area.code].sort_values(SORT, kind="stable").reset_index(drop=True)
-        files = layout.area(slug)
-        pub.write_parquet(files.table("parquet"), rows, parquet_metadata(fields))
-        pub.write_csv(files.table("csv"), rows)
+        rows = area_rows(core, area.code)
+        # Rows of the core table, validated whole before any of them reached here.
+        write_table(pub, INDICATOR_VALUES, rows, layout.area(slug).table, parquet_metadata(fields), validated=True)
         counts[slug] = len(rows)
         previews[slug] = preview_markdown(rows)
         context.log.info(f"boroughs written {n}/{len(slugs)}")
@@ -96,8 +101,7 @@ def out_jsna__london_indicator_values(
     pub = stage(context, settings)
     fields = provenance(core, settings, fingertips)
     rows = core.sort_values(SORT, kind="stable").reset_index(drop=True)
-    pub.write_parquet(layout.region_table("parquet"), rows, parquet_metadata(fields))
-    pub.write_csv(layout.region_table("csv"), rows)
+    write_table(pub, INDICATOR_VALUES, rows, layout.region_table, parquet_metadata(fields), validated=True)
     return MaterializeResult(
         metadata={
             "dagster/row_count": len(rows),
@@ -110,22 +114,15 @@ def out_jsna__london_indicator_values(
 def data_dictionary(
     core: pd.DataFrame, metadata: pd.DataFrame, settings: JsnaSettings, uploads: dict[int, str | None] | None = None
 ) -> pd.DataFrame:
-    """Every table, every column, then every catalogue indicator with its metadata and domain.
+    """Every published table and its columns (from the table specs), every other published
+    file, then every catalogue indicator with its metadata and domain.
 
     ``uploads`` are the upload times of the data actually held (a refused answer keeps
     the older data, so the metadata's newer upload time would not describe it)."""
-    tables = pd.DataFrame(
-        {"section": "table", "name": list(TABLES), "label": list(TABLES), "description": list(TABLES.values())}
-    )
-    columns = pd.DataFrame(
-        {
-            "section": "column",
-            "name": [c.name for c in INDICATOR_VALUES],
-            "label": [c.name for c in INDICATOR_VALUES],
-            "description": [c.description for c in INDICATOR_VALUES],
-            "type": [c.type for c in INDICATOR_VALUES],
-        }
-    )
+    specs = [row for spec in PUBLISHED.values() for row in spec.dictionary_rows()]
+    files = [
+        {"section": "file", "name": path, "label": key, "description": what} for key, (path, what) in FILES.items()
+    ]
     meta = metadata.assign(indicator_id=metadata["indicator_id"].astype("int64")).set_index("indicator_id")
     rows = []
     served = set(core["indicator_id"].unique())
@@ -151,30 +148,16 @@ def data_dictionary(
                 "has_data": "yes" if ind.id in served else "no",
             }
         )
-    table = pd.concat([tables, columns, pd.DataFrame(rows)], ignore_index=True)
-    order = [
-        "section",
-        "name",
-        "label",
-        "domain",
-        "why_it_matters",
-        "indicator_name",
-        "description",
-        "type",
-        "unit",
-        "value_type",
-        "year_type",
-        "polarity",
-        "data_source",
-        "frequency",
-        "last_uploaded_at",
-        "source",
-        "has_data",
-    ]
-    return table.reindex(columns=order).fillna("").astype("string")
+    table = pd.DataFrame([*specs, *files, *rows])
+    return table.reindex(columns=list(DATA_DICTIONARY.column_names)).fillna("").astype("string")
 
 
-@out_asset(DICTIONARY_KEY, kinds={"pandas", "csv"}, ins={"core": AssetIn(CORE_KEY), "raw_metadata": AssetIn(META_KEY)})
+@out_asset(
+    DICTIONARY_KEY,
+    kinds={"pandas", "csv"},
+    ins={"core": AssetIn(CORE_KEY), "raw_metadata": AssetIn(META_KEY)},
+    metadata={"dagster/column_schema": table_schema(DATA_DICTIONARY)},
+)
 def out_jsna__data_dictionary(
     context: AssetExecutionContext,
     settings: JsnaSettings,
@@ -185,14 +168,29 @@ def out_jsna__data_dictionary(
     pub = stage(context, settings)
     held = raw_store(settings, fingertips).state()["indicators"]
     uploads = {int(i): entry.get("last_uploaded_at") for i, entry in held.items()}
-    table = data_dictionary(core, raw_metadata, settings, uploads)
-    pub.write_csv(layout.DICTIONARY, table)
+    table = write_table(
+        pub,
+        DATA_DICTIONARY,
+        data_dictionary(core, raw_metadata, settings, uploads),
+        layout.dictionary,
+        suffixes=("csv",),
+    )
     return MaterializeResult(
-        metadata={"dagster/row_count": len(table), "preview": MetadataValue.md(table.head(40).to_markdown(index=False))}
+        value=table,  # the workbook's Dictionary sheet
+        metadata={
+            "dagster/row_count": len(table),
+            "preview": MetadataValue.md(table.head(40).to_markdown(index=False)),
+        },
     )
 
 
-@out_asset(CHANGES_KEY, kinds={"pandas", "parquet", "csv"}, fresh=False, ins={"core": AssetIn(CORE_KEY)})
+@out_asset(
+    CHANGES_KEY,
+    kinds={"pandas", "parquet", "csv"},
+    fresh=False,
+    ins={"core": AssetIn(CORE_KEY)},
+    metadata={"dagster/column_schema": table_schema(CHANGES)},
+)
 def out_jsna__changes(context: AssetExecutionContext, settings: JsnaSettings, core: pd.DataFrame) -> MaterializeResult:
     pub = stage(context, settings)
     root = settings.output_root()
@@ -206,8 +204,7 @@ def out_jsna__changes(context: AssetExecutionContext, settings: JsnaSettings, co
     earlier = root.root / layout.changes(day, "parquet")
     if earlier.exists():  # a second publication on the same day: keep the first one's changes too
         changes = pd.concat([pd.read_parquet(earlier), changes], ignore_index=True)
-    pub.write_parquet(layout.changes(day, "parquet"), changes)
-    pub.write_csv(layout.changes(day, "csv"), changes)
+    changes = write_table(pub, CHANGES, changes, functools.partial(layout.changes, day))
     return MaterializeResult(
         metadata={
             "changes": len(changes),

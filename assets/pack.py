@@ -1,23 +1,26 @@
-"""The commissioner pack, downstream of the borough tables and refreshed in the same run.
+"""The commissioner pack, refreshed in the same run as the tables it is built from.
 
-``boroughs/<slug>/summary.{parquet,csv}``, ``boroughs/<slug>/jsna_mental_wellbeing_<slug>.xlsx``,
-``boroughs/<slug>/report.html`` and the ``index.html`` of all boroughs.
+Each area's summary table, Excel workbook and HTML report, and the index of all areas
+(paths in ``jsna.layout``). The summary is passed to the workbook and the report as an
+asset input, as are the core table and the data dictionary: nothing is read back from
+the published files.
 """
 
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataValue
 
 from assets.core import CORE_KEY
-from assets.metadata import parquet_metadata, provenance
-from assets.out import BOROUGH_KEY, DICTIONARY_KEY
+from assets.metadata import parquet_metadata, provenance, table_schema
+from assets.out import DICTIONARY_KEY, area_rows
 from assets.published import borough_asset, out_asset
-from assets.publishing import stage
+from assets.publishing import stage, write_table
 from jsna import layout, progress
 from jsna.areas import ENGLAND_CODE
 from jsna.pack.report import borough_report, index_page, london_ranges
 from jsna.pack.summary import borough_summaries
 from jsna.pack.workbook import build_workbook
 from resources import FingertipsResource, JsnaSettings
+from schemas import SUMMARY
 
 SUMMARY_KEY = "out_jsna__borough_summary"
 WORKBOOK_KEY = "out_jsna__borough_workbook"
@@ -25,72 +28,85 @@ REPORT_KEY = "out_jsna__borough_report"
 INDEX_KEY = "out_jsna__index"
 
 
-def _summaries(core: pd.DataFrame, settings: JsnaSettings) -> pd.DataFrame:
+def summaries_of(core: pd.DataFrame, settings: JsnaSettings) -> pd.DataFrame:
+    """The summary rows of every area of the region, in the summary spec's types."""
     region = settings.region()
-    return borough_summaries(core, settings.catalogue(), [a.code for a in region.areas])
+    frame = borough_summaries(core, settings.catalogue(), [a.code for a in region.areas])
+    return frame.astype(SUMMARY.dtypes())
 
 
-@borough_asset(SUMMARY_KEY, kinds={"pandas", "parquet", "csv"}, ins={"core": AssetIn(CORE_KEY)}, deps=[BOROUGH_KEY])
+@borough_asset(
+    SUMMARY_KEY,
+    kinds={"pandas", "parquet", "csv"},
+    ins={"core": AssetIn(CORE_KEY)},
+    metadata={"dagster/column_schema": table_schema(SUMMARY)},
+)
 def out_jsna__borough_summary(
     context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: pd.DataFrame
 ) -> MaterializeResult:
     pub = stage(context, settings)
     region = settings.region()
-    summaries = _summaries(core, settings)
+    # Every area's summary at once (ranks need them all); each partition publishes its own rows.
+    summaries = summaries_of(core, settings)
     fields = provenance(core, settings, fingertips)
     counts = {}
     for slug in context.partition_keys:
-        area = region.area_for_slug(slug)
-        rows = summaries[summaries["area_code"] == area.code].drop(columns="area_code").reset_index(drop=True)
-        files = layout.area(slug)
-        pub.write_parquet(files.summary("parquet"), rows, parquet_metadata(fields))
-        pub.write_csv(files.summary("csv"), rows)
+        rows = summaries[summaries["area_code"] == region.area_for_slug(slug).code].drop(columns="area_code")
+        write_table(pub, SUMMARY, rows, layout.area(slug).summary, parquet_metadata(fields))
         counts[slug] = len(rows)
     return MaterializeResult(
+        value=summaries,  # passed to the workbook and the report
         # A borough's own count when one partition runs; a range gets each borough's count in rows_by_borough.
         metadata={"rows_by_borough": MetadataValue.json(counts)}
-        | ({"dagster/row_count": next(iter(counts.values()))} if len(counts) == 1 else {})
+        | ({"dagster/row_count": next(iter(counts.values()))} if len(counts) == 1 else {}),
     )
 
 
 @borough_asset(
-    WORKBOOK_KEY, kinds={"excel"}, ins={"core": AssetIn(CORE_KEY)}, deps=[BOROUGH_KEY, SUMMARY_KEY, DICTIONARY_KEY]
+    WORKBOOK_KEY,
+    kinds={"excel"},
+    ins={"core": AssetIn(CORE_KEY), "summaries": AssetIn(SUMMARY_KEY), "dictionary": AssetIn(DICTIONARY_KEY)},
 )
 def out_jsna__borough_workbook(
-    context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: pd.DataFrame
+    context: AssetExecutionContext,
+    settings: JsnaSettings,
+    fingertips: FingertipsResource,
+    core: pd.DataFrame,
+    summaries: pd.DataFrame,
+    dictionary: pd.DataFrame,
 ) -> MaterializeResult:
-    pub = stage(context, settings)  # this run's tables: staged by the steps before, not yet published
+    pub = stage(context, settings)
     region = settings.region()
     fields = provenance(core, settings, fingertips)
-    dictionary = pd.read_csv(pub.path(layout.DICTIONARY), encoding="utf-8-sig", dtype=str, keep_default_na=False)
     slugs = context.partition_keys
     for n, slug in enumerate(slugs, start=1):
         area = region.area_for_slug(slug)
-        data = pd.read_parquet(pub.path(layout.area(slug).table()))
-        summary = pd.read_parquet(pub.path(layout.area(slug).summary()))
         book = build_workbook(
             area.name,
-            summary,
-            data,
+            summaries[summaries["area_code"] == area.code].drop(columns="area_code").reset_index(drop=True),
+            area_rows(core, area.code),
             dictionary,
             api_base_url=str(fields["api_base_url"]),
             retrieved_at=fields["retrieved_at"],
             synthetic=bool(fields["synthetic"]),
         )
-        pub.write_bytes(layout.area(slug).workbook, book, rows=len(data))
+        pub.write_bytes(layout.area(slug).workbook, book, rows=int((core["area_code"] == area.code).sum()))
         progress.report("workbooks written", n, len(slugs))
     return MaterializeResult(metadata={"workbooks": len(slugs)})
 
 
-@borough_asset(REPORT_KEY, kinds={"html"}, ins={"core": AssetIn(CORE_KEY)}, deps=[WORKBOOK_KEY])
+@borough_asset(REPORT_KEY, kinds={"html"}, ins={"core": AssetIn(CORE_KEY), "summaries": AssetIn(SUMMARY_KEY)})
 def out_jsna__borough_report(
-    context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: pd.DataFrame
+    context: AssetExecutionContext,
+    settings: JsnaSettings,
+    fingertips: FingertipsResource,
+    core: pd.DataFrame,
+    summaries: pd.DataFrame,
 ) -> MaterializeResult:
     pub = stage(context, settings)
     region = settings.region()
     catalogue = settings.catalogue()
     fields = provenance(core, settings, fingertips)
-    summaries = _summaries(core, settings)
     ranges = london_ranges(summaries).sort_index()
     key_ids = [i.id for i in catalogue.indicators if i.key]
     history = core[(core["category"] == "") & core["indicator_id"].isin(key_ids)]

@@ -7,10 +7,10 @@ from typing import Any
 
 from dagster import BackfillPolicy, FreshnessPolicy, asset
 
+from assets.descriptions import describe
 from assets.errors import one_line_errors
 from assets.partitions import borough_partitions
 from assets.publishing import skip_when_quiet
-from schemas.tables import describe
 
 OWNERS = ["team:public-health-intelligence"]
 # Warn after 2 days and fail after 7 without a successful refresh (nightly runs at 02:00).

@@ -16,12 +16,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from dagster import AssetExecutionContext, AssetKey, DagsterRunStatus, Failure, MaterializeResult
 from dagster._core.execution.backfill import BulkActionStatus
 
 from jsna.lease import RefreshLease, process_alive
 from jsna.publish import Publication, RefreshLockedError
 from resources import JsnaSettings
+from schemas.spec import TableSpec
 
 PUBLICATION_KEY = "out_jsna__publication"
 NO_CHANGE = "no upstream change"
@@ -141,6 +143,36 @@ def skip_when_quiet(fn: Callable[..., MaterializeResult]) -> Callable[..., Mater
         bound = signature.bind(*args, **kwargs).arguments
         if quiet(bound["context"], bound["settings"]):
             return unchanged()
+        missing = [name for name, value in bound.items() if value is None]
+        if missing:  # an upstream step of this run passed nothing: never publish without it
+            raise Failure(description=f"nothing was published: no {', '.join(missing)} came from upstream")
         return fn(*args, **kwargs)
 
     return wrapper
+
+
+def write_table(
+    pub: Publication,
+    spec: TableSpec,
+    frame: pd.DataFrame,
+    path: Callable[[str], str],
+    metadata: dict[str, str] | None = None,
+    *,
+    suffixes: tuple[str, ...] = ("parquet", "csv"),
+    validated: bool = False,
+) -> pd.DataFrame:
+    """Stage one published table the one way every table is staged: conformed to its
+    spec (column order, types), validated against it (unless ``validated``: already
+    checked as part of a larger table), written as Parquet with the spec's Arrow schema
+    and as CSV, at ``path(suffix)`` from ``jsna.layout``."""
+    rows = spec.conform(frame)
+    if not validated:
+        spec.pandera_schema().validate(rows, lazy=True)
+    for suffix in suffixes:
+        if suffix == "parquet":
+            pub.write_parquet(path(suffix), rows, metadata, schema=spec.arrow_schema())
+        elif suffix == "csv":
+            pub.write_csv(path(suffix), rows)
+        else:
+            raise ValueError(f"{spec.name}: no writer for .{suffix}")
+    return rows

@@ -20,6 +20,7 @@ from dagster import (
     asset,
 )
 
+from assets.descriptions import describe
 from assets.errors import one_line_errors
 from assets.published import OWNERS
 from assets.publishing import NO_CHANGE, clear_quiet, hold_lease, mark_quiet
@@ -29,8 +30,7 @@ from jsna.fingertips.data_csv import CANONICAL
 from jsna.plausibility import check_answers
 from jsna.raw_store import RawStore
 from resources import FingertipsResource, JsnaSettings
-from schemas.columns import SOURCE_FINGERTIPS, SOURCE_SYNTHETIC
-from schemas.tables import describe
+from schemas.indicator_values import SOURCE_FINGERTIPS, SOURCE_SYNTHETIC
 
 META_KEY = "raw_fingertips__indicator_metadata"
 DATA_KEY = "raw_fingertips__indicator_data"

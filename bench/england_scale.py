@@ -147,8 +147,7 @@ def ours_streaming(csv_path: str, out_dir: str) -> dict:
     from jsna.catalogue import load_catalogue
     from jsna.fingertips.data_csv import iter_data_csv_file
     from jsna.tidy import tidy_areas
-    from schemas.columns import ROW_KEY
-    from schemas.indicator_values import row_failures
+    from schemas.indicator_values import ROW_KEY, row_failures
 
     catalogue = load_catalogue()
     ids = [str(i) for i in catalogue.ids]

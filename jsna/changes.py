@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from schemas.columns import ROW_KEY
+from schemas.indicator_values import ROW_KEY
 
 CHANGE_COLUMNS = [
     "change", "indicator_id", "indicator_name", "area_code", "area_name", "period", "sex", "age",

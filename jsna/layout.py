@@ -16,9 +16,8 @@ AREAS_DIR = "boroughs"
 REGION_DIR = "london"
 CHANGES_DIR = "changes"
 QUARANTINE_DIR = "quarantine"
-DICTIONARY = "data_dictionary.csv"
 INDEX = "index.html"
-__all__ = ["MANIFEST", "AreaFiles", "area", "changes", "link", "quarantine", "region_table"]
+__all__ = ["MANIFEST", "AreaFiles", "area", "changes", "dictionary", "link", "quarantine", "region_table"]
 
 
 @dataclass(frozen=True)
@@ -76,6 +75,14 @@ def changes(day: str, suffix: str) -> str:
 def quarantine(suffix: str) -> str:
     """The rows the contract refused, as served, with the reason."""
     return f"{QUARANTINE_DIR}/indicator_values_quarantine.{suffix}"
+
+
+def dictionary(suffix: str = "csv") -> str:
+    """Every published table, column, file and indicator, described."""
+    return f"data_dictionary.{suffix}"
+
+
+DICTIONARY = dictionary("csv")
 
 
 def region_files() -> tuple[str, ...]:

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from jsna.tidy import parse_numbers, unrepresentable
-from schemas.columns import SERVED_NUMBERS
+from schemas.indicator_values import SERVED_NUMBERS
 
 DEFAULT_MAX_SHRINK = 0.2  # a drop of more than 20% of an indicator's rows is refused
 

@@ -166,9 +166,16 @@ class Publication:
         failpoint("publish:staging")
         return self._record(relpath, path, rows)
 
-    def write_parquet(self, relpath: str, frame: pd.DataFrame, metadata: dict[str, str] | None = None) -> StagedFile:
-        """Parquet with file-level key/value metadata (e.g. the data's provenance)."""
-        table = pa.Table.from_pandas(frame, preserve_index=False)
+    def write_parquet(
+        self,
+        relpath: str,
+        frame: pd.DataFrame,
+        metadata: dict[str, str] | None = None,
+        schema: pa.Schema | None = None,
+    ) -> StagedFile:
+        """Parquet with the table's declared Arrow schema (``schema``, from its table spec)
+        and file-level key/value metadata (e.g. the data's provenance)."""
+        table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
         if metadata:
             merged = dict(table.schema.metadata or {})
             merged.update({k.encode(): v.encode() for k, v in metadata.items()})

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from jsna.areas import ENGLAND_CODE, RegionConfig
 from jsna.catalogue import Catalogue
-from schemas.columns import COLUMN_NAMES, FLOAT_COLUMNS, SERVED_NUMBERS, TEXT_COLUMNS
+from schemas.indicator_values import COLUMN_NAMES, FLOAT_COLUMNS, SERVED_NUMBERS, TEXT_COLUMNS
 
 COMPARATOR_KEY = ["indicator_id", "period", "sex", "age", "category_type", "category"]
 # Control characters no spreadsheet or XML file can hold (tab, newline and CR are fine).

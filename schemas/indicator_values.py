@@ -1,4 +1,5 @@
-"""The pandera contract of the core ``indicator_values`` table.
+"""The ``indicator_values`` table: every indicator value for the region's areas, the
+region and England, exactly as served, with comparators beside each row.
 
 Checked *before* anything is written. Row-level failures are turned into reasons per
 row, so the core asset can quarantine exactly the rows that break a rule and say why.
@@ -9,20 +10,13 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-from schemas.columns import (
-    FLOAT,
-    INDICATOR_VALUES,
-    INT,
-    ROW_KEY,
-    SOURCE_FINGERTIPS,
-    SOURCE_SYNTHETIC,
-    TEXT,
-    TIMESTAMP,
-)
+from schemas.spec import FLOAT, INT, TEXT, TIMESTAMP, Column, RowRule, TableSpec
 
+SOURCE_FINGERTIPS = "fingertips"
+SOURCE_SYNTHETIC = "synthetic sample"
 AREA_CODE = r"^E\d{8}$"
-SEXES = ["Persons", "Male", "Female"]
-TRENDS = [
+SEXES = ("Persons", "Male", "Female")
+TRENDS = (
     "",
     "Increasing and getting worse",
     "Increasing and getting better",
@@ -32,37 +26,22 @@ TRENDS = [
     "Decreasing",
     "No significant change",
     "Cannot be calculated",
-]
+)
 COMPARISON = (
     r"^(Better|Worse|Similar|Higher|Lower|Same|Not compared|Cannot be calculated|[A-Za-z ]*quintile[A-Za-z ]*|)$"
 )
-
-_DTYPES = {
-    TEXT: pd.StringDtype(),
-    INT: "int64",
-    FLOAT: "float64",
-    TIMESTAMP: pd.DatetimeTZDtype(unit="us", tz="UTC"),
-}
-_COLUMN_CHECKS: dict[str, list[pa.Check]] = {
-    "indicator_id": [pa.Check.gt(0)],
-    "area_code": [pa.Check.str_matches(AREA_CODE)],
-    "sex": [pa.Check.isin(SEXES)],
-    "period": [pa.Check.str_length(min_value=1)],
-    "period_sortable": [pa.Check.gt(0)],
-    "recent_trend": [pa.Check.isin(TRENDS)],
-    "compared_to_england": [pa.Check.str_matches(COMPARISON)],
-    "compared_to_region": [pa.Check.str_matches(COMPARISON)],
-    "count": [pa.Check.ge(0, ignore_na=True)],
-    "denominator": [pa.Check.ge(0, ignore_na=True)],
-    "source": [pa.Check.isin([SOURCE_FINGERTIPS, SOURCE_SYNTHETIC])],
-}
+IN_UNIT = "the indicator's unit (see unit)"
 
 
-def _ci_order(df: pd.DataFrame, lower: str, upper: str) -> pd.Series:
+def _ci_order(lower: str, upper: str):  # noqa: ANN202 - a row rule
     """``lower <= value <= upper`` wherever both the bound and the value exist."""
-    ok_lower = df[lower].isna() | df["value"].isna() | (df[lower] <= df["value"])
-    ok_upper = df[upper].isna() | df["value"].isna() | (df["value"] <= df[upper])
-    return ok_lower & ok_upper
+
+    def test(df: pd.DataFrame) -> pd.Series:
+        ok_lower = df[lower].isna() | df["value"].isna() | (df[lower] <= df["value"])
+        ok_upper = df[upper].isna() | df["value"].isna() | (df["value"] <= df[upper])
+        return ok_lower & ok_upper
+
+    return test
 
 
 def _proportion_in_range(df: pd.DataFrame) -> pd.Series:
@@ -71,38 +50,97 @@ def _proportion_in_range(df: pd.DataFrame) -> pd.Series:
     return ~is_pct | df["value"].isna() | df["value"].between(0, 100)
 
 
+INDICATOR_VALUES = TableSpec(
+    name="indicator_values",
+    description=(
+        "Every indicator value for an area (or every area of the region), with the region and England beside "
+        "each row: one row per indicator, area, period, sex, age and inequality category, exactly as served."
+    ),
+    columns=(
+        Column("indicator_id", INT, "Fingertips indicator id.", checks=(pa.Check.gt(0),)),
+        Column("indicator_name", TEXT, "Indicator name as served by Fingertips."),
+        Column("domain", TEXT, "JSNA domain from the project's indicator catalogue."),
+        Column(
+            "area_code", TEXT, "ONS area code (E09... borough, E12... region, E92000001 England).", pattern=AREA_CODE
+        ),
+        Column("area_name", TEXT, "Area name as served."),
+        Column("area_type", TEXT, "Area type as served (England, Region, Counties & UAs ...)."),
+        Column(
+            "period",
+            TEXT,
+            "Time period label exactly as served (2023/24, 2021 - 23, 2024 Q3 ...).",
+            checks=(pa.Check.str_length(min_value=1),),
+        ),
+        Column("period_sortable", INT, "Fingertips' sortable period number (e.g. 20230000).", checks=(pa.Check.gt(0),)),
+        Column("sex", TEXT, "Persons, Male or Female.", allowed=SEXES),
+        Column("age", TEXT, "Age band as served (All ages, 18+ yrs ...)."),
+        Column("category_type", TEXT, "Inequality breakdown type; empty for the headline value."),
+        Column("category", TEXT, "Inequality breakdown category; empty for the headline value."),
+        Column("value", FLOAT, "The indicator value, full precision; empty when suppressed or missing.", True, IN_UNIT),
+        Column("lower_ci_95", FLOAT, "Lower 95% confidence limit; empty when not given.", True, IN_UNIT),
+        Column("upper_ci_95", FLOAT, "Upper 95% confidence limit; empty when not given.", True, IN_UNIT),
+        Column("lower_ci_99_8", FLOAT, "Lower 99.8% confidence limit; empty when not given.", True, IN_UNIT),
+        Column("upper_ci_99_8", FLOAT, "Upper 99.8% confidence limit; empty when not given.", True, IN_UNIT),
+        Column(
+            "count", FLOAT, "Numerator count; empty when not given or suppressed.", True, "people or events", minimum=0
+        ),
+        Column("denominator", FLOAT, "Denominator; empty when not given or suppressed.", True, "people", minimum=0),
+        Column("value_note", TEXT, "Fingertips value note (e.g. why a value is suppressed)."),
+        Column("recent_trend", TEXT, "Fingertips recent trend, as served.", allowed=TRENDS),
+        Column(
+            "compared_to_england",
+            TEXT,
+            "Fingertips comparison with England (Better/Similar/Worse ...).",
+            pattern=COMPARISON,
+        ),
+        Column("compared_to_region", TEXT, "Fingertips comparison with the region (parent area).", pattern=COMPARISON),
+        Column(
+            "england_value",
+            FLOAT,
+            "England's value for the same indicator, period, sex, age, category.",
+            True,
+            IN_UNIT,
+        ),
+        Column(
+            "london_value",
+            FLOAT,
+            "The region's (London's) value for the same indicator, period, sex, age, category.",
+            True,
+            IN_UNIT,
+        ),
+        Column("unit", TEXT, "Unit from the indicator metadata (%, per 100,000 ...)."),
+        Column("value_type", TEXT, "Value type from the indicator metadata (Proportion, Crude rate ...)."),
+        Column("polarity", TEXT, "Polarity from the indicator metadata (RAG - Low is good ...)."),
+        Column(
+            "source",
+            TEXT,
+            "'fingertips' for live data, 'synthetic sample' for the offline sample API.",
+            allowed=(SOURCE_FINGERTIPS, SOURCE_SYNTHETIC),
+        ),
+        Column("retrieved_at", TIMESTAMP, "When the row was fetched from the API (UTC)."),
+    ),
+    primary_key=("indicator_id", "area_code", "period", "sex", "age", "category_type", "category"),
+    row_rules=(
+        RowRule("ci_95_order", "lower_ci_95 <= value <= upper_ci_95", _ci_order("lower_ci_95", "upper_ci_95")),
+        RowRule(
+            "ci_99_8_order", "lower_ci_99_8 <= value <= upper_ci_99_8", _ci_order("lower_ci_99_8", "upper_ci_99_8")
+        ),
+        RowRule("proportion_range", "a proportion (%) lies within 0-100", _proportion_in_range),
+    ),
+)
+
+COLUMN_NAMES: tuple[str, ...] = INDICATOR_VALUES.column_names
+TEXT_COLUMNS: tuple[str, ...] = INDICATOR_VALUES.names_of(TEXT)
+FLOAT_COLUMNS: tuple[str, ...] = INDICATOR_VALUES.names_of(FLOAT)
+ROW_KEY: tuple[str, ...] = INDICATOR_VALUES.primary_key
+# The numbers served by the API (england_value and london_value are derived from them).
+SERVED_NUMBERS: tuple[str, ...] = (
+    "value", "lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8", "count", "denominator",
+)  # fmt: skip
+
+
 def indicator_values_schema() -> pa.DataFrameSchema:
-    """Build the schema from ``schemas.columns`` (one description of every column)."""
-    columns = {
-        spec.name: pa.Column(
-            _DTYPES[spec.type],
-            nullable=spec.nullable,
-            checks=_COLUMN_CHECKS.get(spec.name, []),
-            description=spec.description,
-        )
-        for spec in INDICATOR_VALUES
-    }
-    return pa.DataFrameSchema(
-        columns,
-        checks=[
-            pa.Check(
-                lambda d: _ci_order(d, "lower_ci_95", "upper_ci_95"),
-                name="ci_95_order",
-                error="lower_ci_95 <= value <= upper_ci_95",
-            ),
-            pa.Check(
-                lambda d: _ci_order(d, "lower_ci_99_8", "upper_ci_99_8"),
-                name="ci_99_8_order",
-                error="lower_ci_99_8 <= value <= upper_ci_99_8",
-            ),
-            pa.Check(_proportion_in_range, name="proportion_range", error="a proportion (%) lies within 0-100"),
-        ],
-        unique=list(ROW_KEY),
-        report_duplicates="all",
-        strict=True,
-        ordered=True,
-        name="indicator_values",
-    )
+    return INDICATOR_VALUES.pandera_schema()
 
 
 def row_failures(frame: pd.DataFrame, schema: pa.DataFrameSchema | None = None) -> tuple[pd.Series, pd.DataFrame]:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from schemas.columns import COLUMN_NAMES, FLOAT_COLUMNS, TEXT_COLUMNS
-from schemas.indicator_values import indicator_values_schema, row_failures
+from schemas.indicator_values import COLUMN_NAMES, FLOAT_COLUMNS, TEXT_COLUMNS, indicator_values_schema, row_failures
 
 
 def good_rows(n: int = 3) -> pd.DataFrame:

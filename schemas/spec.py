@@ -1,0 +1,165 @@
+"""Table specs: every published table described once, everything else generated.
+
+A ``TableSpec`` names a table, says what it holds, lists its columns (type, unit,
+allowed values, checks, meaning) and its primary key. From it come the pandera schema
+that validates the table before it is written, the Arrow schema it is written with (no
+inferred types), the rows of ``data_dictionary.csv`` and, in ``assets/``, Dagster's
+column schema. They cannot disagree because there is nothing to disagree about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pandera.pandas as pa
+import pyarrow as pa_arrow
+
+TEXT, INT, NULLABLE_INT, FLOAT, TIMESTAMP = "string", "int64", "Int64", "float64", "timestamp[UTC]"
+
+_PANDAS = {
+    TEXT: pd.StringDtype(),
+    INT: "int64",
+    NULLABLE_INT: pd.Int64Dtype(),
+    FLOAT: "float64",
+    TIMESTAMP: pd.DatetimeTZDtype(unit="us", tz="UTC"),
+}
+# Arrow fields stay nullable at the Parquet level (the pandera schema enforces which may
+# be empty): the files keep the exact layout readers already rely on.
+_ARROW = {
+    TEXT: pa_arrow.large_string(),
+    INT: pa_arrow.int64(),
+    NULLABLE_INT: pa_arrow.int64(),
+    FLOAT: pa_arrow.float64(),
+    TIMESTAMP: pa_arrow.timestamp("us", tz="UTC"),
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One published column and the rules its values keep."""
+
+    name: str
+    type: str
+    description: str
+    nullable: bool = False
+    unit: str = ""
+    allowed: tuple[str, ...] = ()  # the only values it may hold
+    pattern: str = ""  # a regular expression every value matches
+    minimum: float | None = None  # values are >= this (missing values aside)
+    checks: tuple[pa.Check, ...] = ()  # any further rule
+
+    def pandera_checks(self) -> list[pa.Check]:
+        found = list(self.checks)
+        if self.allowed:
+            found.append(pa.Check.isin(list(self.allowed)))
+        if self.pattern:
+            found.append(pa.Check.str_matches(self.pattern))
+        if self.minimum is not None:
+            found.append(pa.Check.ge(self.minimum, ignore_na=True))
+        return found
+
+    def rules(self) -> str:
+        """The column's rules in words, for the data dictionary."""
+        words = []
+        if self.allowed:
+            words.append("one of: " + " | ".join(v if v else "(empty)" for v in self.allowed))
+        if self.pattern:
+            words.append(f"matches {self.pattern}")
+        if self.minimum is not None:
+            words.append(f">= {self.minimum:g}")
+        words += [c.error or c.name for c in self.checks if (c.error or c.name)]
+        return "; ".join(words)
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A rule across the columns of a row (e.g. lower CI <= value <= upper CI)."""
+
+    name: str
+    description: str
+    test: Callable[[pd.DataFrame], pd.Series]
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One published table."""
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...] = ()
+    row_rules: tuple[RowRule, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        names = [c.name for c in self.columns]
+        if len(set(names)) != len(names):
+            raise ValueError(f"{self.name}: a column is listed twice")
+        missing = set(self.primary_key) - set(names)
+        if missing:
+            raise ValueError(f"{self.name}: primary key column(s) {sorted(missing)} are not columns")
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def names_of(self, type_: str) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.type == type_)
+
+    def pandera_schema(self) -> pa.DataFrameSchema:
+        columns = {
+            c.name: pa.Column(
+                _PANDAS[c.type], nullable=c.nullable, checks=c.pandera_checks(), description=c.description
+            )
+            for c in self.columns
+        }
+        return pa.DataFrameSchema(
+            columns,
+            checks=[pa.Check(r.test, name=r.name, error=r.description) for r in self.row_rules],
+            unique=list(self.primary_key) or None,
+            report_duplicates="all",
+            strict=True,
+            ordered=True,
+            name=self.name,
+        )
+
+    def arrow_schema(self) -> pa_arrow.Schema:
+        return pa_arrow.schema([pa_arrow.field(c.name, _ARROW[c.type]) for c in self.columns])
+
+    def dtypes(self) -> dict[str, object]:
+        """The pandas type of every column."""
+        return {c.name: _PANDAS[c.type] for c in self.columns}
+
+    def conform(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The frame in the spec's column order and pandas types (values unchanged)."""
+        return frame[list(self.column_names)].astype(self.dtypes())
+
+    def dictionary_rows(self) -> list[dict[str, str]]:
+        """This table and its columns as rows of ``data_dictionary.csv``."""
+        rows = [
+            {
+                "section": "table",
+                "table": self.name,
+                "name": self.name,
+                "label": self.name,
+                "description": self.description,
+                "primary_key": ", ".join(self.primary_key),
+            }
+        ]
+        rows += [
+            {
+                "section": "column",
+                "table": self.name,
+                "name": c.name,
+                "label": c.name,
+                "description": c.description,
+                "type": c.type,
+                "unit": c.unit,
+                "nullable": "yes" if c.nullable else "no",
+                "rules": c.rules(),
+                "primary_key": "yes" if c.name in self.primary_key else "",
+            }
+            for c in self.columns
+        ]
+        return rows

@@ -1,0 +1,97 @@
+"""The borough ``summary`` table: each indicator's latest headline value at a glance."""
+
+from __future__ import annotations
+
+import pandera.pandas as pa
+
+from schemas.indicator_values import COMPARISON, INDICATOR_VALUES, TRENDS
+from schemas.spec import NULLABLE_INT, TEXT, Column, TableSpec
+
+FROM_FINGERTIPS = "fingertips"
+COMPUTED = "computed (95% CI vs comparator)"
+BEST_FIFTH = "1 = best fifth of the region's areas"
+LOWEST_FIFTH = "1 = lowest fifth (no better/worse for this indicator)"
+
+
+def _served(name: str) -> Column:
+    """A column carried unchanged from ``indicator_values``."""
+    return next(c for c in INDICATOR_VALUES.columns if c.name == name)
+
+
+SUMMARY = TableSpec(
+    name="summary",
+    description=(
+        "One row per catalogue indicator (per sex where it has no Persons value): the latest period's headline "
+        "value (Persons, the indicator's standard age, no inequality category) with its 95% CI, count, the region "
+        "and England, the comparisons, the recent trend, the rank among the region's areas and the quintile."
+    ),
+    columns=(
+        _served("domain"),
+        _served("indicator_id"),
+        Column("label", TEXT, "Short indicator name from the project's catalogue, as used in the pack."),
+        _served("indicator_name"),
+        _served("period"),
+        _served("sex"),
+        _served("age"),
+        _served("unit"),
+        _served("value"),
+        _served("lower_ci_95"),
+        _served("upper_ci_95"),
+        _served("count"),
+        _served("london_value"),
+        _served("england_value"),
+        Column(
+            "compared_to_england",
+            TEXT,
+            "Comparison with England: Fingertips' own, else computed (see comparison_source).",
+            pattern=COMPARISON,
+        ),
+        Column(
+            "compared_to_region",
+            TEXT,
+            "Comparison with the region: Fingertips' own, else computed (see comparison_source).",
+            pattern=COMPARISON,
+        ),
+        Column(
+            "comparison_source",
+            TEXT,
+            "Where the comparisons come from: 'fingertips' as served, or computed by this pipeline as Fingertips "
+            "does (the area's 95% CI against the comparator's value) where Fingertips gave none.",
+            allowed=(FROM_FINGERTIPS, COMPUTED),
+        ),
+        Column("recent_trend", TEXT, "Fingertips recent trend, as served.", allowed=TRENDS),
+        Column(
+            "rank",
+            NULLABLE_INT,
+            "Rank among the region's areas by polarity (1 = best); empty where the indicator has no better/worse "
+            "direction or the area has no value.",
+            True,
+            "rank (1 = best)",
+            minimum=1,
+        ),
+        Column(
+            "ranked_areas", NULLABLE_INT, "How many areas were ranked (those with a value).", True, "areas", minimum=1
+        ),
+        Column(
+            "london_quintile",
+            NULLABLE_INT,
+            "The area's fifth among the region's areas (see quintile_basis for which end is 1).",
+            True,
+            "quintile (1-5)",
+            checks=(pa.Check.in_range(1, 5),),
+        ),
+        Column(
+            "quintile_basis",
+            TEXT,
+            "What quintile 1 means for this indicator: the best fifth, or (without polarity) the lowest fifth.",
+            allowed=("", BEST_FIFTH, LOWEST_FIFTH),
+        ),
+        _served("polarity"),
+        _served("value_note"),
+        _served("source"),
+        _served("retrieved_at"),
+    ),
+    primary_key=("indicator_id", "sex"),
+)
+# The same columns for every area at once (ranks need them all), before each area's file is cut.
+ALL_AREAS = ("area_code", *SUMMARY.column_names)
