@@ -79,8 +79,9 @@ def publication_in_launch(context: AssetExecutionContext) -> bool:
         backfill = context.instance.get_backfill(tags[BACKFILL_TAG])
         selection = getattr(backfill, "asset_selection", None) if backfill else None
         return not selection or key in selection
-    selection = context.run.asset_selection  # empty or None: the whole job
-    return not selection or key in selection
+    # No selection on the run: the job's own selection (the whole of refresh_all).
+    selection = context.run.asset_selection or context.job_def.asset_layer.selected_asset_keys
+    return key in selection
 
 
 def stage(context: AssetExecutionContext, settings: JsnaSettings) -> Publication:

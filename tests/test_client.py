@@ -210,3 +210,12 @@ def test_one_log_line_per_request(client, caplog):
     lines = [r.getMessage() for r in caplog.records if r.name == "jsna.fingertips" and "GET" in r.getMessage()]
     assert len(lines) == 1
     assert "all_data/csv/by_indicator_id" in lines[0] and "-> 200" in lines[0] and "bytes" in lines[0]
+
+
+def test_areas_and_their_parents_come_from_the_api(client):
+    # What the next geographies stand on (areas from the API, not from code).
+    boroughs = client.fetch_areas(502)
+    assert {"Code", "Name"} <= set(boroughs[0])
+    children = client.fetch_parent_to_child(502, 6)
+    london = set(children["E12000007"])
+    assert len(london) == 33 and london <= {a["Code"] for a in boroughs}

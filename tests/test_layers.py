@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -42,3 +43,41 @@ def test_plain_python_does_not_import_dagster():
         names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         names |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
         assert not any(str(n).split(".")[0] == "dagster" for n in names), path
+
+
+PUBLISHED_PATH = re.compile(
+    r"(^|/)(boroughs|london|changes|quarantine)/|indicator_values(_quarantine)?\.|summary\.(parquet|csv)"
+    r"|report\.html|index\.html|data_dictionary\.|jsna_mental_wellbeing_\w*\.xlsx"
+)
+OWNS_LAYOUT = {"jsna/layout.py"}
+
+
+def path_literals(path: Path) -> list[str]:
+    """String literals (docstrings aside) that spell a published path."""
+    tree = ast.parse(path.read_text())
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in docstrings
+        and PUBLISHED_PATH.search(node.value)
+    ]
+
+
+@pytest.mark.parametrize("layer", ["jsna", "assets", "pipelines", "resources"])
+def test_published_paths_are_spelled_only_in_the_layout_module(layer):
+    for path in sorted((ROOT / layer).rglob("*.py")):
+        relpath = path.relative_to(ROOT).as_posix()
+        if relpath in OWNS_LAYOUT or relpath.startswith("jsna/sample_api/"):
+            continue
+        found = path_literals(path)
+        assert not found, f"{relpath} spells published paths {found}: build them with jsna.layout"

@@ -1,0 +1,128 @@
+"""Assets tested on their own, with ``materialize``: the raw and core layers against the
+sample API, and pack assets fed their inputs directly (no published file to read)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from dagster import materialize
+
+from assets.core import core_jsna__indicator_values
+from assets.out import out_jsna__data_dictionary
+from assets.pack import out_jsna__borough_summary, out_jsna__borough_workbook
+from assets.publishing import PUBLICATION_TAG
+from assets.raw import raw_fingertips__indicator_data, raw_fingertips__indicator_metadata
+from jsna import layout
+from jsna.sample_api.server import SampleApiState, running_sample_api
+from pipelines.environment import build_resources
+from resources.storage import ParquetIOManager
+from schemas import QUARANTINE, SUMMARY
+
+RAW_AND_CORE = [raw_fingertips__indicator_metadata, raw_fingertips__indicator_data, core_jsna__indicator_values]
+PUBLICATION = "asset-tests"
+
+
+@pytest.fixture(autouse=True)
+def _ephemeral_dagster(monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+
+
+@pytest.fixture(scope="module")
+def upstream(tmp_path_factory):
+    """The raw and core layers materialised on their own against the sample API."""
+    out = tmp_path_factory.mktemp("assets") / "out"
+    with running_sample_api(SampleApiState()) as server:
+        resources = build_resources(server.base_url, str(out))
+        result = materialize(RAW_AND_CORE, resources=resources, tags={PUBLICATION_TAG: PUBLICATION})
+    return out, resources, result
+
+
+def resources_with_io(resources: dict, base) -> dict:  # noqa: ANN001
+    return {**resources, "io_manager": ParquetIOManager(base_dir=str(base))}
+
+
+def alone(asset, upstream, resources: dict, io, **kwargs):  # noqa: ANN001, ANN201
+    """Materialise one asset; its upstream assets are only loaded (from ``io``), not run."""
+    return materialize([asset, *upstream], selection=[asset.key], resources=resources_with_io(resources, io), **kwargs)
+
+
+def test_core_alone_validates_and_stages_but_publishes_nothing(upstream):
+    out, _, result = upstream
+    assert result.success
+    core = result.output_for_node("core_jsna__indicator_values")
+    assert core["area_code"].nunique() == 35  # 33 boroughs, London, England
+    assert not core.duplicated(["indicator_id", "area_code", "period", "sex", "age", "category_type", "category"]).any()
+    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert checks["rows_valid"] is True
+    staged = out / ".staging" / PUBLICATION / layout.quarantine("parquet")
+    quarantine = pd.read_parquet(staged)
+    assert list(quarantine.columns) == list(QUARANTINE.column_names) and quarantine.empty
+    assert not (out / layout.MANIFEST).exists()  # staged only: the commit is another asset's
+
+
+def test_summary_for_one_partition_from_its_input(upstream, tmp_path):
+    out, resources, result = upstream
+    core = result.output_for_node("core_jsna__indicator_values")
+    (tmp_path / "io").mkdir()
+    core.to_parquet(tmp_path / "io" / "core_jsna__indicator_values.parquet")
+    run = alone(
+        out_jsna__borough_summary,
+        RAW_AND_CORE,
+        resources,
+        tmp_path / "io",
+        partition_key="southwark",
+        tags={PUBLICATION_TAG: "summary-alone"},
+    )
+    assert run.success
+    every_area = run.output_for_node("out_jsna__borough_summary")
+    assert every_area["area_code"].nunique() == 33  # ranks need every borough
+    staged = out / ".staging" / "summary-alone"
+    files = sorted(p.relative_to(staged).as_posix() for p in staged.rglob("summary.*"))
+    assert files == [layout.area("southwark").summary("csv"), layout.area("southwark").summary("parquet")]
+    southwark = pd.read_parquet(staged / layout.area("southwark").summary())
+    SUMMARY.pandera_schema().validate(southwark)
+    materialized = run.asset_materializations_for_node("out_jsna__borough_summary")[0]
+    assert materialized.metadata["dagster/row_count"].value == len(southwark)
+
+
+def test_workbook_is_built_from_its_inputs_alone(upstream, tmp_path):
+    """No published or staged file is read: core, summaries and dictionary are inputs."""
+    out, resources, result = upstream
+    core = result.output_for_node("core_jsna__indicator_values")
+    io = tmp_path / "io"
+    io.mkdir()
+    core.to_parquet(io / "core_jsna__indicator_values.parquet")
+    pd.DataFrame(result.output_for_node("raw_fingertips__indicator_metadata")).to_parquet(
+        io / "raw_fingertips__indicator_metadata.parquet"
+    )
+    tags = {PUBLICATION_TAG: "workbook-alone"}
+    raw = RAW_AND_CORE
+    assert alone(out_jsna__data_dictionary, raw, resources, io, tags=tags).success
+    assert alone(out_jsna__borough_summary, raw, resources, io, partition_key="lewisham", tags=tags).success
+    staged = out / ".staging" / "workbook-alone"
+    for path in staged.rglob("*"):  # nothing on disk for the workbook step to read
+        if path.is_file() and ".control" not in path.parts:
+            path.unlink()
+    upstream_assets = [*RAW_AND_CORE, out_jsna__borough_summary, out_jsna__data_dictionary]
+    run = alone(out_jsna__borough_workbook, upstream_assets, resources, io, partition_key="lewisham", tags=tags)
+    assert run.success
+    assert (staged / layout.area("lewisham").workbook).stat().st_size > 0
+
+
+def test_a_publishing_asset_alone_is_refused_in_one_line(upstream, tmp_path):
+    _, resources, result = upstream
+    io = tmp_path / "io"
+    io.mkdir()
+    result.output_for_node("core_jsna__indicator_values").to_parquet(io / "core_jsna__indicator_values.parquet")
+    run = alone(
+        out_jsna__borough_summary,
+        RAW_AND_CORE,
+        resources,
+        io,
+        partition_key="southwark",
+        raise_on_error=False,
+    )
+    assert not run.success
+    failure = next(e for e in run.all_events if e.is_step_failure)
+    message = failure.step_failure_data.error.message
+    assert "publishes only together with out_jsna__publication" in message
