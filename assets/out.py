@@ -22,7 +22,7 @@ from assets.core import CORE_KEY
 from assets.descriptions import FILES
 from assets.metadata import parquet_metadata, preview_markdown, provenance, table_schema
 from assets.published import borough_asset, out_asset
-from assets.publishing import stage, write_table
+from assets.publishing import Upstream, stage, write_table
 from assets.raw import META_KEY, raw_store
 from jsna import layout, progress
 from jsna.changes import compare, summary
@@ -50,7 +50,7 @@ def area_rows(core: pd.DataFrame, area_code: str) -> pd.DataFrame:
     metadata={"dagster/column_schema": table_schema()},
 )
 def out_jsna__borough_indicator_values(
-    context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: pd.DataFrame
+    context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: Upstream
 ) -> MaterializeResult:
     pub = stage(context, settings)
     region = settings.region()
@@ -96,7 +96,7 @@ def out_jsna__borough_indicator_values(
     metadata={"dagster/column_schema": table_schema()},
 )
 def out_jsna__london_indicator_values(
-    context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: pd.DataFrame
+    context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: Upstream
 ) -> MaterializeResult:
     pub = stage(context, settings)
     fields = provenance(core, settings, fingertips)
@@ -162,8 +162,8 @@ def out_jsna__data_dictionary(
     context: AssetExecutionContext,
     settings: JsnaSettings,
     fingertips: FingertipsResource,
-    core: pd.DataFrame,
-    raw_metadata: pd.DataFrame,
+    core: Upstream,
+    raw_metadata: Upstream,
 ) -> MaterializeResult:
     pub = stage(context, settings)
     held = raw_store(settings, fingertips).state()["indicators"]
@@ -191,7 +191,7 @@ def out_jsna__data_dictionary(
     ins={"core": AssetIn(CORE_KEY)},
     metadata={"dagster/column_schema": table_schema(CHANGES)},
 )
-def out_jsna__changes(context: AssetExecutionContext, settings: JsnaSettings, core: pd.DataFrame) -> MaterializeResult:
+def out_jsna__changes(context: AssetExecutionContext, settings: JsnaSettings, core: Upstream) -> MaterializeResult:
     pub = stage(context, settings)
     root = settings.output_root()
     previous_path = root.root / layout.region_table("parquet")

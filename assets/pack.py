@@ -13,7 +13,7 @@ from assets.core import CORE_KEY
 from assets.metadata import parquet_metadata, provenance, table_schema
 from assets.out import DICTIONARY_KEY, area_rows
 from assets.published import borough_asset, out_asset
-from assets.publishing import stage, write_table
+from assets.publishing import Upstream, stage, write_table
 from jsna import layout, progress
 from jsna.areas import ENGLAND_CODE
 from jsna.pack.report import borough_report, index_page, london_ranges
@@ -42,7 +42,7 @@ def summaries_of(core: pd.DataFrame, settings: JsnaSettings) -> pd.DataFrame:
     metadata={"dagster/column_schema": table_schema(SUMMARY)},
 )
 def out_jsna__borough_summary(
-    context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: pd.DataFrame
+    context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: Upstream
 ) -> MaterializeResult:
     pub = stage(context, settings)
     region = settings.region()
@@ -71,9 +71,9 @@ def out_jsna__borough_workbook(
     context: AssetExecutionContext,
     settings: JsnaSettings,
     fingertips: FingertipsResource,
-    core: pd.DataFrame,
-    summaries: pd.DataFrame,
-    dictionary: pd.DataFrame,
+    core: Upstream,
+    summaries: Upstream,
+    dictionary: Upstream,
 ) -> MaterializeResult:
     pub = stage(context, settings)
     region = settings.region()
@@ -100,8 +100,8 @@ def out_jsna__borough_report(
     context: AssetExecutionContext,
     settings: JsnaSettings,
     fingertips: FingertipsResource,
-    core: pd.DataFrame,
-    summaries: pd.DataFrame,
+    core: Upstream,
+    summaries: Upstream,
 ) -> MaterializeResult:
     pub = stage(context, settings)
     region = settings.region()
@@ -133,7 +133,7 @@ def out_jsna__borough_report(
 
 @out_asset(INDEX_KEY, kinds={"html"}, ins={"core": AssetIn(CORE_KEY)}, deps=[REPORT_KEY])
 def out_jsna__index(
-    context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: pd.DataFrame
+    context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: Upstream
 ) -> MaterializeResult:
     pub = stage(context, settings)
     fields = provenance(core, settings, fingertips)

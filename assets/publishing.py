@@ -23,12 +23,14 @@ from dagster._core.execution.backfill import BulkActionStatus
 from jsna.lease import RefreshLease, process_alive
 from jsna.publish import Publication, RefreshLockedError
 from resources import JsnaSettings
+from resources.storage import BACKFILL_TAG, LAUNCH, PUBLICATION_TAG, launch_id
 from schemas.spec import TableSpec
 
 PUBLICATION_KEY = "out_jsna__publication"
 NO_CHANGE = "no upstream change"
-BACKFILL_TAG = "dagster/backfill"
-PUBLICATION_TAG = "jsna/publication"  # runs that share one publication (the CLI's non-adjacent boroughs)
+# A publishing step's input: a table computed in this launch, or None on a quiet night
+# (nothing passed, and the step does no work; ``skip_when_quiet`` checks before the body).
+Upstream = pd.DataFrame | None
 _ACTIVE_BACKFILL = {BulkActionStatus.REQUESTED, BulkActionStatus.CANCELING, BulkActionStatus.FAILING}
 _ACTIVE_RUN = {
     DagsterRunStatus.QUEUED,
@@ -41,8 +43,7 @@ _ACTIVE_RUN = {
 
 def publication_id(context: AssetExecutionContext) -> str:
     """One publication per run, or per backfill when a backfill spans several runs."""
-    tags = context.run.tags
-    return tags.get(PUBLICATION_TAG) or tags.get(BACKFILL_TAG) or context.run.run_id
+    return launch_id(context.run.tags, context.run.run_id)
 
 
 def _alive(context: AssetExecutionContext):  # noqa: ANN202 - a closure over the instance
@@ -84,11 +85,8 @@ def publication_in_launch(context: AssetExecutionContext) -> bool:
     return key in selection
 
 
-def stage(context: AssetExecutionContext, settings: JsnaSettings) -> Publication:
-    """The run's publication, to stage files in (nothing is published until the commit).
-
-    A launch that does not end with ``out_jsna__publication`` (one asset picked in the
-    UI) would stage files nobody commits: it is refused at once, saying what to select."""
+def require_publication(context: AssetExecutionContext) -> None:
+    """Refuse at once a launch that would stage files nobody commits."""
     if not publication_in_launch(context):
         raise Failure(
             description=(
@@ -97,6 +95,33 @@ def stage(context: AssetExecutionContext, settings: JsnaSettings) -> Publication
                 "'Materialize all'"
             )
         )
+
+
+def require_current_inputs(context: AssetExecutionContext, inputs: dict[str, Any]) -> None:
+    """Every table a publishing step is given was computed in this launch: a table kept
+    from an earlier launch (an upstream asset left out of the selection) could be stale."""
+    launch = publication_id(context)
+    stale = sorted(
+        name
+        for name, value in inputs.items()
+        if value is None or (isinstance(value, pd.DataFrame) and value.attrs.get(LAUNCH) != launch)
+    )
+    if stale:
+        raise Failure(
+            description=(
+                f"nothing was published: {context.asset_key.to_user_string()} needs {', '.join(stale)} computed in "
+                "the same launch, not kept from an earlier one; select the upstream assets too or use "
+                "'Materialize all'"
+            )
+        )
+
+
+def stage(context: AssetExecutionContext, settings: JsnaSettings) -> Publication:
+    """The run's publication, to stage files in (nothing is published until the commit).
+
+    A launch that does not end with ``out_jsna__publication`` (one asset picked in the
+    UI) would stage files nobody commits: it is refused at once, saying what to select."""
+    require_publication(context)
     hold_lease(context, settings)
     return settings.output_root().stage(publication_id(context))
 
@@ -142,11 +167,12 @@ def skip_when_quiet(fn: Callable[..., MaterializeResult]) -> Callable[..., Mater
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> MaterializeResult:
         bound = signature.bind(*args, **kwargs).arguments
-        if quiet(bound["context"], bound["settings"]):
+        context = bound["context"]
+        if quiet(context, bound["settings"]):
             return unchanged()
-        missing = [name for name, value in bound.items() if value is None]
-        if missing:  # an upstream step of this run passed nothing: never publish without it
-            raise Failure(description=f"nothing was published: no {', '.join(missing)} came from upstream")
+        require_publication(context)
+        resources = {"context", "settings", "fingertips", "config"}
+        require_current_inputs(context, {k: v for k, v in bound.items() if k not in resources})
         return fn(*args, **kwargs)
 
     return wrapper

@@ -148,37 +148,12 @@ def raw_fingertips__indicator_data(
     catalogue = settings.catalogue()
     region = settings.region()
     hold_lease(context, settings)
-    client = fingertips.client()
     store = raw_store(settings, fingertips)
     known = [int(i) for i in metadata["indicator_id"]]
     uploads = metadata["last_uploaded_at"].fillna("")
     last_uploaded = {int(i): (u or None) for i, u in zip(metadata["indicator_id"], uploads, strict=True)}
     plan = store.plan(last_uploaded, [i for i in catalogue.ids if i in set(known)], full=config.full)
-    requests: list[dict] = []
-    refusals = []
-    if plan:
-        fetch = client.fetch_data(
-            plan,
-            progress=lambda done, total: _progress(context, "chunks fetched", done, total),
-            **store.params,
-        )
-        fetched = fetch.frame.copy()
-        fetched["source"] = source_label(fetch.synthetic)
-        names = dict(zip(metadata["indicator_id"].astype(int), metadata["indicator_name"].fillna(""), strict=True))
-        refusals = check_answers(
-            fetched,
-            plan,
-            {i: store.last_good(i) for i in plan},
-            names,
-            max_shrink=settings.max_shrink,
-            accepted=config.accept_shrink,
-        )
-        refused = {r.indicator_id for r in refusals}
-        for refusal in refusals:
-            context.log.error(f"refused: {refusal}; the last good data stays")
-        kept = fetched[~fetched["indicator_id"].astype(int).isin(refused)] if len(fetched) else fetched
-        store.save(kept, [i for i in plan if i not in refused], last_uploaded, fetch.synthetic)
-        requests = [r.__dict__ for r in fetch.requests]
+    refusals, requests = _fetch_checked(context, config, fingertips, settings, store, metadata, last_uploaded, plan)
     accepted = [i for i in plan if i not in {r.indicator_id for r in refusals}]
     change = f"{len(accepted)} indicator(s) fetched" if accepted else NO_CHANGE
     if refusals:
@@ -190,20 +165,6 @@ def raw_fingertips__indicator_data(
     empty = [{"id": i, "label": labels[i].label} for i in catalogue.ids if i not in served]
     if empty:
         context.log.warning(f"no data at area type {region.child_area_type_id} for {empty}")
-    check = AssetCheckResult(
-        check_name="catalogue_complete",
-        passed=not empty,
-        severity=AssetCheckSeverity.WARN,
-        metadata={"empty_indicators": MetadataValue.json(empty), "requested": len(catalogue.ids)},
-        description=None if not empty else f"{len(empty)} catalogue indicator(s) have no data",
-    )
-    plausible = AssetCheckResult(
-        check_name=PLAUSIBLE_CHECK,
-        passed=not refusals,
-        severity=AssetCheckSeverity.ERROR,
-        metadata={"refused": MetadataValue.json([{"id": r.indicator_id, "reason": r.reason} for r in refusals])},
-        description=refusal_summary(refusals) if refusals else None,
-    )
     current = not accepted and not config.full and outputs_current(context, settings, store)
     if not accepted and not current:
         change += "; rebuilding outputs that are out of date, damaged or unfinished"
@@ -229,8 +190,67 @@ def raw_fingertips__indicator_data(
             "requests": MetadataValue.json(requests),
             "bytes": sum(r["bytes"] for r in requests),
         },
-        check_results=[check, plausible],
+        check_results=_check_results(empty, refusals, len(catalogue.ids)),
     )
+
+
+def _fetch_checked(
+    context: AssetExecutionContext,
+    config: RawDataConfig,
+    fingertips: FingertipsResource,
+    settings: JsnaSettings,
+    store: RawStore,
+    metadata: pd.DataFrame,
+    last_uploaded: dict[int, str | None],
+    plan: list[int],
+) -> tuple[list, list[dict]]:
+    """Fetch the planned indicators and keep only plausible answers in the raw store.
+
+    Returns (refusals, request records). A refused indicator keeps its last good data and
+    its upload time is not recorded, so the next refresh asks again."""
+    if not plan:
+        return [], []
+    fetch = fingertips.client().fetch_data(
+        plan, progress=lambda done, total: _progress(context, "chunks fetched", done, total), **store.params
+    )
+    fetched = fetch.frame.copy()
+    fetched["source"] = source_label(fetch.synthetic)
+    names = dict(zip(metadata["indicator_id"].astype(int), metadata["indicator_name"].fillna(""), strict=True))
+    refusals = check_answers(
+        fetched,
+        plan,
+        {i: store.last_good(i) for i in plan},
+        names,
+        max_shrink=settings.max_shrink,
+        accepted=config.accept_shrink,
+    )
+    refused = {r.indicator_id for r in refusals}
+    for refusal in refusals:
+        context.log.error(f"refused: {refusal}; the last good data stays")
+    kept = fetched[~fetched["indicator_id"].astype(int).isin(refused)] if len(fetched) else fetched
+    store.save(kept, [i for i in plan if i not in refused], last_uploaded, fetch.synthetic)
+    return refusals, [r.__dict__ for r in fetch.requests]
+
+
+def _check_results(empty: list[dict], refusals: list, requested: int) -> list[AssetCheckResult]:
+    """``catalogue_complete`` (a warning: an indicator without data at this area type) and
+    ``answers_plausible`` (an error: an answer refused as implausible)."""
+    return [
+        AssetCheckResult(
+            check_name="catalogue_complete",
+            passed=not empty,
+            severity=AssetCheckSeverity.WARN,
+            metadata={"empty_indicators": MetadataValue.json(empty), "requested": requested},
+            description=None if not empty else f"{len(empty)} catalogue indicator(s) have no data",
+        ),
+        AssetCheckResult(
+            check_name=PLAUSIBLE_CHECK,
+            passed=not refusals,
+            severity=AssetCheckSeverity.ERROR,
+            metadata={"refused": MetadataValue.json([{"id": r.indicator_id, "reason": r.reason} for r in refusals])},
+            description=refusal_summary(refusals) if refusals else None,
+        ),
+    ]
 
 
 def refusal_summary(refusals: list) -> str:

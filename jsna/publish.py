@@ -175,6 +175,9 @@ class Publication:
     ) -> StagedFile:
         """Parquet with the table's declared Arrow schema (``schema``, from its table spec)
         and file-level key/value metadata (e.g. the data's provenance)."""
+        if frame.attrs:  # pandas would store attrs (internal bookkeeping) in the file
+            frame = frame.copy(deep=False)
+            frame.attrs = {}
         table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
         if metadata:
             merged = dict(table.schema.metadata or {})

@@ -3,6 +3,9 @@
 ``jsna refresh`` runs the Dagster graph in-process (the same assets the UI runs) and
 prints where the outputs are. On failure it exits non-zero with a one-line reason, no
 traceback: an analyst should be told what to do, not shown a stack.
+
+Dagster and the assets are imported inside the commands that run them, so ``jsna
+sample-api`` and ``jsna verify`` start without loading the whole graph.
 """
 
 from __future__ import annotations
@@ -13,13 +16,19 @@ import logging
 import os
 import re
 import sys
+import uuid
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from jsna import layout, progress
-from jsna.fingertips import FingertipsError, FingertipsUnavailable
+from jsna.fingertips import DEFAULT_BASE_URL, FingertipsError, FingertipsUnavailable
 from jsna.fingertips.client import redact
+from jsna.publish import ManifestDamagedError
+from jsna.remote import is_uri, open_output_root
+from jsna.sample_api.faults import SampleApiState
+from jsna.sample_api.server import SampleApiServer
 
 EXIT_FAILED = 1
 
@@ -73,7 +82,6 @@ def _upstream_change(result: object) -> str | None:
 
 def check_api_url(url: str) -> str | None:
     """What is wrong with an API base URL, before any request is made (None if nothing)."""
-    from urllib.parse import urlsplit
 
     try:
         parts = urlsplit(url)
@@ -89,8 +97,6 @@ def check_api_url(url: str) -> str | None:
 
 def _check_arguments(args: argparse.Namespace) -> str | None:
     """One line on what is wrong with the command line or environment, or None."""
-    from jsna.fingertips import DEFAULT_BASE_URL
-    from jsna.remote import is_uri
 
     url = args.api_url if args.api_url is not None else os.environ.get("FINGERTIPS_API_URL") or DEFAULT_BASE_URL
     problem = check_api_url(url)
@@ -168,7 +174,6 @@ def _run_ranges(job: object, ranges: list[tuple[str, str]], run_config: dict, in
     and only the last run commits (``out_jsna__publication``), so the refresh still
     publishes everything or nothing. Returns the first run's result.
     """
-    import uuid
 
     from dagster import AssetKey
 
@@ -212,8 +217,6 @@ def _refusals(result: object) -> str | None:
 
 def verify(args: argparse.Namespace) -> int:
     """Finish any interrupted publication, then check the manifest against the files."""
-    from jsna.publish import ManifestDamagedError
-    from jsna.remote import open_output_root
 
     root = open_output_root(args.output or os.environ.get("JSNA_OUTPUT_DIR") or "data/output")
     if root.pending():  # only then is anything written: verify runs on a read-only copy too
@@ -234,8 +237,6 @@ def verify(args: argparse.Namespace) -> int:
 
 
 def sample_api(args: argparse.Namespace) -> int:
-    from jsna.sample_api.faults import SampleApiState
-    from jsna.sample_api.server import SampleApiServer
 
     state = SampleApiState()
     if args.config:

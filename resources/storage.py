@@ -10,10 +10,22 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from dagster import ConfigurableIOManager, InputContext, OutputContext
+
+PUBLICATION_TAG = "jsna/publication"  # runs that share one publication (the CLI's non-adjacent boroughs)
+BACKFILL_TAG = "dagster/backfill"
+LAUNCH = "jsna:launch"  # which launch computed a stored table (Parquet metadata, DataFrame.attrs)
+
+
+def launch_id(tags: Mapping[str, str], run_id: str) -> str:
+    """One launch: a run, a backfill that spans runs, or the CLI's runs sharing a publication."""
+    return tags.get(PUBLICATION_TAG) or tags.get(BACKFILL_TAG) or run_id
 
 
 class ParquetIOManager(ConfigurableIOManager):
@@ -38,13 +50,20 @@ class ParquetIOManager(ConfigurableIOManager):
         if path.parent.is_symlink():
             raise OSError(f"{path.parent} is a symbolic link; refusing to write through it")
         tmp = path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-        obj.to_parquet(tmp, index=False)
+        run = context.step_context.dagster_run
+        table = pa.Table.from_pandas(obj, preserve_index=False)
+        metadata = {**(table.schema.metadata or {}), LAUNCH.encode(): launch_id(run.tags, run.run_id).encode()}
+        pq.write_table(table.replace_schema_metadata(metadata), tmp)
         os.replace(tmp, path)
 
     def load_input(self, context: InputContext) -> pd.DataFrame | None:
-        """The upstream table; None when the upstream step passed nothing (a quiet night,
-        when the downstream step does no work either: see ``assets.publishing``)."""
+        """The upstream table, marked with the launch that computed it; None when there is
+        none (a quiet night's steps pass nothing, and do no work either: see
+        ``assets.publishing``)."""
         path = self._path(context)
         if not path.exists():
             return None
-        return pd.read_parquet(path)
+        frame = pd.read_parquet(path)
+        # Which launch computed it: a publishing step refuses tables from an earlier launch.
+        frame.attrs[LAUNCH] = (pq.read_schema(path).metadata or {}).get(LAUNCH.encode(), b"").decode()
+        return frame

@@ -4,6 +4,8 @@ sample API, and pack assets fed their inputs directly (no published file to read
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from dagster import materialize
 
@@ -37,6 +39,15 @@ def upstream(tmp_path_factory):
     return out, resources, result
 
 
+def stored(frame: pd.DataFrame, io, key: str, launch: str) -> None:  # noqa: ANN001
+    """An upstream table as the IO manager keeps it, computed by ``launch``."""
+    io.mkdir(exist_ok=True)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    pq.write_table(
+        table.replace_schema_metadata({**table.schema.metadata, b"jsna:launch": launch.encode()}), io / f"{key}.parquet"
+    )
+
+
 def resources_with_io(resources: dict, base) -> dict:  # noqa: ANN001
     return {**resources, "io_manager": ParquetIOManager(base_dir=str(base))}
 
@@ -63,8 +74,7 @@ def test_core_alone_validates_and_stages_but_publishes_nothing(upstream):
 def test_summary_for_one_partition_from_its_input(upstream, tmp_path):
     out, resources, result = upstream
     core = result.output_for_node("core_jsna__indicator_values")
-    (tmp_path / "io").mkdir()
-    core.to_parquet(tmp_path / "io" / "core_jsna__indicator_values.parquet")
+    stored(core, tmp_path / "io", "core_jsna__indicator_values", "summary-alone")
     run = alone(
         out_jsna__borough_summary,
         RAW_AND_CORE,
@@ -90,11 +100,9 @@ def test_workbook_is_built_from_its_inputs_alone(upstream, tmp_path):
     out, resources, result = upstream
     core = result.output_for_node("core_jsna__indicator_values")
     io = tmp_path / "io"
-    io.mkdir()
-    core.to_parquet(io / "core_jsna__indicator_values.parquet")
-    pd.DataFrame(result.output_for_node("raw_fingertips__indicator_metadata")).to_parquet(
-        io / "raw_fingertips__indicator_metadata.parquet"
-    )
+    stored(core, io, "core_jsna__indicator_values", "workbook-alone")
+    metadata = result.output_for_node("raw_fingertips__indicator_metadata")
+    stored(metadata, io, "raw_fingertips__indicator_metadata", "workbook-alone")
     tags = {PUBLICATION_TAG: "workbook-alone"}
     raw = RAW_AND_CORE
     assert alone(out_jsna__data_dictionary, raw, resources, io, tags=tags).success
@@ -112,8 +120,7 @@ def test_workbook_is_built_from_its_inputs_alone(upstream, tmp_path):
 def test_a_publishing_asset_alone_is_refused_in_one_line(upstream, tmp_path):
     _, resources, result = upstream
     io = tmp_path / "io"
-    io.mkdir()
-    result.output_for_node("core_jsna__indicator_values").to_parquet(io / "core_jsna__indicator_values.parquet")
+    stored(result.output_for_node("core_jsna__indicator_values"), io, "core_jsna__indicator_values", "earlier")
     run = alone(
         out_jsna__borough_summary,
         RAW_AND_CORE,
@@ -126,3 +133,23 @@ def test_a_publishing_asset_alone_is_refused_in_one_line(upstream, tmp_path):
     failure = next(e for e in run.all_events if e.is_step_failure)
     message = failure.step_failure_data.error.message
     assert "publishes only together with out_jsna__publication" in message
+
+
+def test_a_table_kept_from_an_earlier_launch_is_refused(upstream, tmp_path):
+    """The commit is selected, but core was not: the stored core is an earlier launch's
+    and could be stale, so nothing is built from it."""
+    _, resources, result = upstream
+    io = tmp_path / "io"
+    stored(result.output_for_node("core_jsna__indicator_values"), io, "core_jsna__indicator_values", "last-night")
+    run = alone(
+        out_jsna__borough_summary,
+        RAW_AND_CORE,
+        resources,
+        io,
+        partition_key="southwark",
+        tags={PUBLICATION_TAG: "tonight"},
+        raise_on_error=False,
+    )
+    assert not run.success
+    failure = next(e for e in run.all_events if e.is_step_failure)
+    assert "needs core computed in the same launch" in failure.step_failure_data.error.message

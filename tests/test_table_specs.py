@@ -90,6 +90,7 @@ def test_every_published_parquet_file_is_its_spec(publication):
         spec = spec_of(relpath)
         schema = pq.read_schema(publication / relpath)
         assert schema.remove_metadata() == spec.arrow_schema(), relpath  # written with the spec, not inferred
+        assert b"jsna:launch" not in schema.metadata[b"pandas"], relpath  # no internal bookkeeping published
         spec.pandera_schema().validate(pd.read_parquet(publication / relpath), lazy=True)
 
 
