@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,23 @@ from resources import FingertipsResource
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 GENUINE_CSV = SHARED / "fingertips-samples" / "all_data_by_indicator_93356_county_ua_26col.csv"
+
+
+def _default_sigterm() -> None:
+    """After an in-process run Dagster maps SIGTERM to the SIGINT handler, which in a
+    pytest-xdist worker is "ignore"; child processes (the sample API, ``dagster dev``)
+    would inherit that and ignore ``terminate()``. Each test starts with the default."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _default_sigterm_for_module_fixtures() -> None:
+    _default_sigterm()
+
+
+@pytest.fixture(autouse=True)
+def _default_sigterm_for_each_test() -> None:
+    _default_sigterm()
 
 
 @pytest.fixture
