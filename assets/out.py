@@ -26,6 +26,7 @@ from assets.publishing import Upstream, stage, write_table
 from assets.raw import META_KEY, raw_store
 from jsna import layout, progress
 from jsna.changes import compare, summary
+from jsna.pack.display import decimals_from_rounding
 from resources import FingertipsResource, JsnaSettings
 from schemas import CHANGES, DATA_DICTIONARY, INDICATOR_VALUES, PUBLISHED
 
@@ -138,6 +139,7 @@ def data_dictionary(
                 "indicator_name": m.get("indicator_name", ""),
                 "description": m.get("definition", ""),
                 "unit": m.get("unit", ""),
+                "display_decimals": str(decimals_from_rounding(m.get("rounding", ""))),
                 "value_type": m.get("value_type", ""),
                 "year_type": m.get("year_type", ""),
                 "polarity": m.get("polarity", ""),

@@ -14,13 +14,16 @@ from assets.metadata import parquet_metadata, provenance, table_schema
 from assets.out import DICTIONARY_KEY, area_rows
 from assets.published import borough_asset, out_asset
 from assets.publishing import Upstream, stage, write_table
+from assets.raw import META_KEY
 from jsna import layout, progress
 from jsna.areas import ENGLAND_CODE
+from jsna.pack.display import decimals_from_rounding
 from jsna.pack.report import borough_report, index_page, london_ranges
 from jsna.pack.summary import borough_summaries
 from jsna.pack.workbook import build_workbook
 from resources import FingertipsResource, JsnaSettings
 from schemas import SUMMARY
+from schemas.summary import ALL_AREAS
 
 SUMMARY_KEY = "out_jsna__borough_summary"
 WORKBOOK_KEY = "out_jsna__borough_workbook"
@@ -28,31 +31,43 @@ REPORT_KEY = "out_jsna__borough_report"
 INDEX_KEY = "out_jsna__index"
 
 
-def summaries_of(core: pd.DataFrame, settings: JsnaSettings) -> pd.DataFrame:
+def display_decimals(metadata: pd.DataFrame) -> dict[int, int]:
+    """Each indicator's display precision, from the rounding its metadata states."""
+    rounding = metadata["rounding"] if "rounding" in metadata else pd.Series("", index=metadata.index)
+    return {int(i): decimals_from_rounding(r) for i, r in zip(metadata["indicator_id"], rounding, strict=True)}
+
+
+def summaries_of(core: pd.DataFrame, metadata: pd.DataFrame, settings: JsnaSettings) -> pd.DataFrame:
     """The summary rows of every area of the region, in the summary spec's types."""
     region = settings.region()
-    frame = borough_summaries(core, settings.catalogue(), [a.code for a in region.areas])
-    return frame.astype(SUMMARY.dtypes())
+    codes = [a.code for a in region.areas]
+    frame = ALL_AREAS.conform(borough_summaries(core, settings.catalogue(), codes, display_decimals(metadata)))
+    ALL_AREAS.pandera_schema().validate(frame, lazy=True)  # once for every area; each file is a cut of it
+    return frame
 
 
 @borough_asset(
     SUMMARY_KEY,
     kinds={"pandas", "parquet", "csv"},
-    ins={"core": AssetIn(CORE_KEY)},
+    ins={"core": AssetIn(CORE_KEY), "raw_metadata": AssetIn(META_KEY)},
     metadata={"dagster/column_schema": table_schema(SUMMARY)},
 )
 def out_jsna__borough_summary(
-    context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: Upstream
+    context: AssetExecutionContext,
+    settings: JsnaSettings,
+    fingertips: FingertipsResource,
+    core: Upstream,
+    raw_metadata: Upstream,
 ) -> MaterializeResult:
     pub = stage(context, settings)
     region = settings.region()
     # Every area's summary at once (ranks need them all); each partition publishes its own rows.
-    summaries = summaries_of(core, settings)
+    summaries = summaries_of(core, raw_metadata, settings)
     fields = provenance(core, settings, fingertips)
     counts = {}
     for slug in context.partition_keys:
         rows = summaries[summaries["area_code"] == region.area_for_slug(slug).code].drop(columns="area_code")
-        write_table(pub, SUMMARY, rows, layout.area(slug).summary, parquet_metadata(fields))
+        write_table(pub, SUMMARY, rows, layout.area(slug).summary, parquet_metadata(fields), validated=True)
         counts[slug] = len(rows)
     return MaterializeResult(
         value=summaries,  # passed to the workbook and the report
@@ -131,14 +146,21 @@ def out_jsna__borough_report(
     return MaterializeResult(metadata={"reports": len(slugs)})
 
 
-@out_asset(INDEX_KEY, kinds={"html"}, ins={"core": AssetIn(CORE_KEY)}, deps=[REPORT_KEY])
+@out_asset(
+    INDEX_KEY, kinds={"html"}, ins={"core": AssetIn(CORE_KEY), "summaries": AssetIn(SUMMARY_KEY)}, deps=[REPORT_KEY]
+)
 def out_jsna__index(
-    context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: Upstream
+    context: AssetExecutionContext,
+    settings: JsnaSettings,
+    fingertips: FingertipsResource,
+    core: Upstream,
+    summaries: Upstream,
 ) -> MaterializeResult:
     pub = stage(context, settings)
+    region = settings.region()
     fields = provenance(core, settings, fingertips)
-    published = [(a.slug, a.name) for a in settings.region().areas if pub.path(layout.area(a.slug).report).exists()]
+    published = [(a.slug, a.name, a.code) for a in region.areas if pub.path(layout.area(a.slug).report).exists()]
     # Only the data's retrieval time: a publication time here would change the page every run.
-    page = index_page(published, fields["retrieved_at"], bool(fields["synthetic"]))
+    page = index_page(published, fields["retrieved_at"], bool(fields["synthetic"]), summaries, region.region_name)
     pub.write_bytes(layout.INDEX, page.encode("utf-8"))
     return MaterializeResult(metadata={"boroughs_listed": len(published)})

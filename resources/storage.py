@@ -29,16 +29,17 @@ def launch_id(tags: Mapping[str, str], run_id: str) -> str:
 
 
 class ParquetIOManager(ConfigurableIOManager):
-    """DataFrames as Parquet files under ``base_dir`` (one per asset, and per partition)."""
+    """DataFrames as Parquet files under ``base_dir``, one per asset."""
 
     base_dir: str
 
     def _path(self, context: InputContext | OutputContext) -> Path:
+        """One file per asset, whatever the partitions: a partitioned step passes whole tables
+        (the summary step passes every area's rows, which ranks need), so a downstream step
+        loads the same table whichever partitions it runs for. The launch recorded in the file
+        tells whether it was computed in this launch."""
         parts = context.asset_key.path if context.has_asset_key else [context.step_key, context.name]
-        path = Path(self.base_dir, *parts)
-        if context.has_asset_partitions and len(context.asset_partition_keys) == 1:
-            path = path / context.asset_partition_keys[0]
-        return path.with_suffix(".parquet")
+        return Path(self.base_dir, *parts).with_suffix(".parquet")
 
     def handle_output(self, context: OutputContext, obj: object) -> None:
         if obj is None:

@@ -23,6 +23,12 @@ DATA_DICTIONARY = TableSpec(
         Column("description", TEXT, "What the table, column, file or indicator is (for an indicator, its definition)."),
         Column("type", TEXT, "Column: storage type (string, int64, Int64 = integer that may be empty, float64 ...)."),
         Column("unit", TEXT, "Column or indicator: unit of its values."),
+        Column(
+            "display_decimals",
+            TEXT,
+            "Indicator: decimal places the report and workbook show (Fingertips' stated rounding, else 1); the "
+            "data files keep every digit.",
+        ),
         Column("nullable", TEXT, "Column: whether it may be empty (yes/no).", allowed=("", "yes", "no")),
         Column("rules", TEXT, "Column: the rules every value keeps (allowed values, pattern, minimum)."),
         Column("primary_key", TEXT, "Table: its key columns; column: 'yes' when part of the key."),

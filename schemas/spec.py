@@ -127,6 +127,17 @@ class TableSpec:
     def arrow_schema(self) -> pa_arrow.Schema:
         return pa_arrow.schema([pa_arrow.field(c.name, _ARROW[c.type]) for c in self.columns])
 
+    def across(self, column: Column) -> TableSpec:
+        """The same table for many units at once (e.g. every area), keyed by ``column`` too:
+        validated once, then cut into one file per unit."""
+        return TableSpec(
+            name=f"{self.name} by {column.name}",
+            description=self.description,
+            columns=(column, *self.columns),
+            primary_key=(column.name, *self.primary_key),
+            row_rules=self.row_rules,
+        )
+
     def dtypes(self) -> dict[str, object]:
         """The pandas type of every column."""
         return {c.name: _PANDAS[c.type] for c in self.columns}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandera.pandas as pa
 
 from schemas.indicator_values import COMPARISON, INDICATOR_VALUES, TRENDS
-from schemas.spec import NULLABLE_INT, TEXT, Column, TableSpec
+from schemas.spec import INT, NULLABLE_INT, TEXT, Column, TableSpec
 
 FROM_FINGERTIPS = "fingertips"
 COMPUTED = "computed (95% CI vs comparator)"
@@ -34,6 +34,14 @@ SUMMARY = TableSpec(
         _served("sex"),
         _served("age"),
         _served("unit"),
+        Column(
+            "display_decimals",
+            INT,
+            "Decimal places the report and workbook show this indicator's values at: the rounding Fingertips "
+            "states in the indicator metadata, else 1. The values in this table keep every digit.",
+            unit="decimal places",
+            minimum=0,
+        ),
         _served("value"),
         _served("lower_ci_95"),
         _served("upper_ci_95"),
@@ -86,6 +94,12 @@ SUMMARY = TableSpec(
             "What quintile 1 means for this indicator: the best fifth, or (without polarity) the lowest fifth.",
             allowed=("", BEST_FIFTH, LOWEST_FIFTH),
         ),
+        Column(
+            "finding",
+            TEXT,
+            "The row in one plain sentence (value at display precision, the comparison with England in words, "
+            "a worsening or improving trend), as the report's key findings give it.",
+        ),
         _served("polarity"),
         _served("value_note"),
         _served("source"),
@@ -93,5 +107,5 @@ SUMMARY = TableSpec(
     ),
     primary_key=("indicator_id", "sex"),
 )
-# The same columns for every area at once (ranks need them all), before each area's file is cut.
-ALL_AREAS = ("area_code", *SUMMARY.column_names)
+# Every area's summary at once (ranks need them all), validated once before each area's file is cut.
+ALL_AREAS = SUMMARY.across(next(c for c in INDICATOR_VALUES.columns if c.name == "area_code"))

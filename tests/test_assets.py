@@ -75,6 +75,8 @@ def test_summary_for_one_partition_from_its_input(upstream, tmp_path):
     out, resources, result = upstream
     core = result.output_for_node("core_jsna__indicator_values")
     stored(core, tmp_path / "io", "core_jsna__indicator_values", "summary-alone")
+    metadata = result.output_for_node("raw_fingertips__indicator_metadata")
+    stored(metadata, tmp_path / "io", "raw_fingertips__indicator_metadata", "summary-alone")
     run = alone(
         out_jsna__borough_summary,
         RAW_AND_CORE,
@@ -141,6 +143,8 @@ def test_a_table_kept_from_an_earlier_launch_is_refused(upstream, tmp_path):
     _, resources, result = upstream
     io = tmp_path / "io"
     stored(result.output_for_node("core_jsna__indicator_values"), io, "core_jsna__indicator_values", "last-night")
+    metadata = result.output_for_node("raw_fingertips__indicator_metadata")
+    stored(metadata, io, "raw_fingertips__indicator_metadata", "tonight")
     run = alone(
         out_jsna__borough_summary,
         RAW_AND_CORE,

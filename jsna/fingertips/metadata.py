@@ -21,6 +21,7 @@ METADATA_COLUMNS: dict[str, str] = {
     "Rationale": "rationale",
     "Data source": "data_source",
     "Frequency": "frequency",
+    "Rounding": "rounding",
     "Unit": "unit",
     "Value type": "value_type",
     "Year type": "year_type",

@@ -15,7 +15,9 @@ from collections.abc import Iterable
 import pandas as pd
 
 from jsna import layout
-from jsna.pack import svg
+from jsna.pack import display, svg
+from jsna.pack.findings import KeyFindings, anchor, key_findings
+from schemas.summary import FROM_FINGERTIPS
 
 BANNER = "SYNTHETIC SAMPLE DATA - NOT REAL STATISTICS"
 CSS = """
@@ -24,42 +26,58 @@ h1{margin-bottom:4px} .meta{color:#555;margin-top:0}
 .banner{background:#c00000;color:#fff;padding:8px 12px;font-weight:bold;margin:12px 0}
 table{border-collapse:collapse;width:100%;margin:8px 0 24px;font-size:13px}
 th,td{border:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:top}
-th{background:#1f4e79;color:#fff} .num{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#1f4e79;color:#fff} tbody th{background:#f2f2f2;color:#222;font-weight:normal}
+.num{text-align:right;font-variant-numeric:tabular-nums}
 .cmp{display:inline-block;padding:1px 6px;border-radius:3px;border:1px solid #888}
 .Better{background:#1a9850;color:#fff}.Similar{background:#fdb827}.Worse{background:#d73027;color:#fff}
 .Higher{background:#4575b4;color:#fff}.Lower{background:#91bfdb}
 .charts{display:flex;flex-wrap:wrap;gap:12px}
+.findings li{margin:2px 0} .findings a{color:inherit}
+@media print{
+ @page{size:A4;margin:12mm}
+ body{margin:0;max-width:none;font-size:11px}
+ .chart,tr,li{break-inside:avoid} h2,h3{break-after:avoid}
+ a{color:inherit;text-decoration:none}
+ th{background:#ddd;color:#000} .banner{border:2px solid #c00000}
+}
 """
+FINGERTIPS = "OHID Fingertips"
+SYNTHETIC_SOURCE = "the offline sample API (synthetic sample data, not real statistics)"
 
 
-def _fmt(value: object) -> str:
-    """Numbers as served (shortest exact form), empty for missing."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return ""
-    if isinstance(value, float):
-        return repr(value) if not value.is_integer() else str(int(value))
-    return str(value)
+def source_name(synthetic: bool) -> str:
+    """Where the figures come from, as every title line says it."""
+    return SYNTHETIC_SOURCE if synthetic else FINGERTIPS
 
 
-def spine_chart(rows: pd.DataFrame, ranges: pd.DataFrame) -> str:
-    """The domain's spine chart: this borough against the London range and England."""
+def spine_chart(rows: pd.DataFrame, ranges: pd.DataFrame, title: str = "") -> str:
+    """The domain's spine chart: this borough against the London range, London and England.
+    Sex and age are named where the domain shows an indicator more than once."""
+    repeated = rows["indicator_id"].duplicated(keep=False)
     lines = []
-    for row in rows.itertuples():
+    for row, twice in zip(rows.itertuples(), repeated, strict=True):
         key = (row.indicator_id, row.sex)
         r = ranges.loc[key] if key in ranges.index else None
+        who = f", {row.sex}, {row.age}" if twice or row.sex != "Persons" else ""
         lines.append(
             {
-                "label": f"{row.label} ({row.period})",
+                "label": f"{row.label} ({row.period}{who})",
                 "comparison": row.compared_to_england,
                 "value": row.value,
                 "england": row.england_value,
+                "region": row.london_value,
+                "polarity": row.polarity,
+                "decimals": int(row.display_decimals),
+                "unit": row.unit,
                 **({k: r[k] for k in ("min", "q1", "q3", "max")} if r is not None else {}),
             }
         )
-    return svg.spine_chart(lines)
+    return svg.spine_chart(lines, title=f"Spine chart: {title}" if title else "Spine chart")
 
 
-def trend_chart(history: pd.DataFrame, borough_code: str, region_code: str, england_code: str, title: str) -> str:
+def trend_chart(
+    history: pd.DataFrame, borough_code: str, region_code: str, england_code: str, title: str, unit: str
+) -> str:
     """The borough, London and England over time for one indicator's headline value."""
     periods = history.drop_duplicates("period_sortable").sort_values("period_sortable")
     series = []
@@ -73,7 +91,7 @@ def trend_chart(history: pd.DataFrame, borough_code: str, region_code: str, engl
             continue
         label = name or history.loc[history["area_code"] == code, "area_name"].iloc[0]
         series.append((label, [line.get(p) for p in periods["period_sortable"]], dash))
-    return svg.trend_chart(title, list(periods["period"]), series)
+    return svg.trend_chart(title, list(periods["period"]), series, unit=unit)
 
 
 def london_ranges(summaries: pd.DataFrame) -> pd.DataFrame:
@@ -90,31 +108,59 @@ def _cmp(text: str) -> str:
 
 
 def summary_table(rows: pd.DataFrame) -> str:
-    head = ["Indicator", "Period", "Sex / age", "Value", "95% CI", "London", "England", "vs England", "vs London",
-            "Trend", "Rank", "Quintile"]  # fmt: skip
-    out = ["<table class='summary'><thead><tr>", *[f"<th>{h}</th>" for h in head], "</tr></thead><tbody>"]
+    """The domain's indicators at display precision; each row can be linked to (key findings)."""
+    head = ["Indicator", "Period", "Sex / age", "Value", "95% CI", "Count", "London", "England", "vs England",
+            "vs London", "Trend", "Rank", "Quintile"]  # fmt: skip
+    out = ["<table class='summary'><thead><tr>", *[f"<th scope='col'>{h}</th>" for h in head], "</tr></thead><tbody>"]
     for row in rows.itertuples():
-        ci = f"{_fmt(row.lower_ci_95)} – {_fmt(row.upper_ci_95)}" if pd.notna(row.lower_ci_95) else ""
+        d = int(row.display_decimals)
+        ci = (
+            f"{display.number(row.lower_ci_95, d)} – {display.number(row.upper_ci_95, d)}"
+            if pd.notna(row.lower_ci_95)
+            else ""
+        )
         rank = f"{int(row.rank)} of {int(row.ranked_areas)}" if pd.notna(row.rank) else "n/a"
         quintile = str(int(row.london_quintile)) if pd.notna(row.london_quintile) else ""
-        value = _fmt(row.value) or html.escape(row.value_note or "no value")
+        value = display.with_unit(display.number(row.value, d), row.unit) or html.escape(row.value_note or "no value")
+        computed = "*" if row.comparison_source != FROM_FINGERTIPS else ""
         cells = [
-            f"{html.escape(row.label)}<br><small>{html.escape(row.unit)}</small>",
+            f"<th scope='row'>{html.escape(row.label)}<br><small>{html.escape(row.unit)}</small></th>",
             html.escape(row.period),
             html.escape(f"{row.sex}, {row.age}"),
-            f"<span class='num'>{value}</span>",
+            f"<span class='num'>{html.escape(value)}</span>",
             ci,
-            _fmt(row.london_value),
-            _fmt(row.england_value),
-            _cmp(row.compared_to_england) + ("*" if row.comparison_source != "fingertips" else ""),
-            _cmp(row.compared_to_region) + ("*" if row.comparison_source != "fingertips" else ""),
+            display.whole(row.count),
+            display.number(row.london_value, d),
+            display.number(row.england_value, d),
+            _cmp(row.compared_to_england) + computed,
+            _cmp(row.compared_to_region) + computed,
             html.escape(row.recent_trend),
             rank,
             quintile,
         ]
-        out.append("<tr class='summary-row'>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        cells_html = "".join(c if c.startswith("<th") else f"<td>{c}</td>" for c in cells)
+        out.append(f"<tr class='summary-row' id='{anchor(row.indicator_id, row.sex)}'>{cells_html}</tr>")
     out.append("</tbody></table>")
     return "".join(out)
+
+
+def key_findings_section(findings: KeyFindings) -> str:
+    """The findings at the top of the report, each linking to its row."""
+    parts = [
+        "<section class='findings' id='key-findings'><h2>Key findings</h2>",
+        f"<p>{html.escape(findings.headline())}</p>",
+    ]
+    for title, rows in findings.sections():
+        if rows.empty:
+            continue
+        parts.append(f"<h3>{html.escape(title)} ({len(rows)})</h3><ul>")
+        parts += [
+            f"<li><a href='#{anchor(r.indicator_id, r.sex)}'>{html.escape(r.finding)}</a></li>"
+            for r in rows.itertuples()
+        ]
+        parts.append("</ul>")
+    parts.append("</section>")
+    return "".join(parts)
 
 
 def _page(title: str, body: Iterable[str], synthetic: bool) -> str:
@@ -148,12 +194,19 @@ def borough_report(
 
     body = [
         f"<h1>{html.escape(borough)}: mental health and wellbeing</h1>",
-        f"<p class='meta'>JSNA indicators from OHID Fingertips. Data retrieved {html.escape(retrieved_at or '')} "
-        "(UTC). Compared with England and London by Fingertips (95% confidence intervals); "
-        "* marks a comparison computed by this pipeline where Fingertips gave none.</p>",
-        "<p class='legend'>Spine charts: the dot is "
-        f"{html.escape(borough)} (its colour and the word beside it give the comparison with England); the black "
-        "line is England; the grey bar is the range of London boroughs (darker: the middle half).</p>",
+        f"<p class='meta'>JSNA indicators from {source_name(synthetic)}. Data retrieved "
+        f"{html.escape(retrieved_at or '')} (UTC). Compared with England and London by Fingertips (95% "
+        "confidence intervals); * marks a comparison computed by this pipeline where Fingertips gave none. "
+        "Values are shown at each indicator's display precision; the downloads keep every digit.</p>",
+        key_findings_section(key_findings(borough, summary)),
+        "<p class='legend'>Spine charts, as Fingertips draws them: England (the black line) at the centre of every "
+        "row, the worst London borough at the left end and the best at the right (by the indicator's polarity; "
+        f"lowest to highest where it has none); the circle is {html.escape(borough)} (its colour and the word "
+        "beside it give the comparison with England), the diamond is London, the grey bar the range of London "
+        "boroughs (darker: the 25th to 75th percentile). Where an indicator has no better or worse, Worst and Best "
+        "give the lowest and highest. Rank: 1 is the "
+        "best of the region's boroughs by the indicator's polarity. Quintile: 1 is the best fifth (or, for an "
+        "indicator with no better or worse, the lowest fifth).</p>",
         f"<p>Downloads: <a href='{here(files.table('csv'))}'>all values (CSV)</a> · "
         f"<a href='{here(files.table('parquet'))}'>all values (Parquet)</a> · "
         f"<a href='{here(files.summary('csv'))}'>summary (CSV)</a> · "
@@ -161,7 +214,7 @@ def borough_report(
     ]
     for domain, rows in summary.groupby("domain", sort=False):
         body.append(f"<h2>{html.escape(domain)}</h2>")
-        body.append(f"<div class='chart spine'>{spine_chart(rows, ranges)}</div>")
+        body.append(f"<div class='chart spine'>{spine_chart(rows, ranges, str(domain))}</div>")
         charts = []
         for iid in [i for i in rows["indicator_id"] if i in key_ids]:
             head = rows[rows["indicator_id"] == iid].iloc[0]
@@ -169,7 +222,16 @@ def borough_report(
                 (history["indicator_id"] == iid) & (history["sex"] == head["sex"]) & (history["age"] == head["age"])
             ]
             if not line.empty:
-                charts.append(trend_chart(line, borough_code, region_code, england_code, head["label"]))
+                charts.append(
+                    trend_chart(
+                        line,
+                        borough_code,
+                        region_code,
+                        england_code,
+                        head["label"],
+                        head["unit"],
+                    )
+                )
         if charts:
             body.append(
                 "<div class='charts'>" + "".join(f"<div class='chart trend'>{c}</div>" for c in charts) + "</div>"
@@ -178,23 +240,64 @@ def borough_report(
     return _page(f"{borough} - mental health and wellbeing JSNA", body, synthetic)
 
 
-def index_page(boroughs: list[tuple[str, str]], retrieved_at: str | None, synthetic: bool) -> str:
-    """The output root's index: every borough with its downloads and the data's freshness."""
-    rows = "".join(
-        f"<tr><td>{html.escape(name)}</td><td><a href='{f.report}'>report</a></td>"
-        f"<td><a href='{f.table('parquet')}'>Parquet</a></td>"
-        f"<td><a href='{f.table('csv')}'>CSV</a></td>"
-        f"<td><a href='{f.workbook}'>XLSX</a></td>"
-        f"<td><a href='{f.summary('csv')}'>summary</a></td></tr>"
-        for f, name in ((layout.area(slug), name) for slug, name in boroughs)
-    )
+SORT_SCRIPT = """
+document.querySelectorAll('table.sortable th').forEach(function (th, col) {
+  th.addEventListener('click', function () {
+    var body = th.closest('table').tBodies[0], rows = Array.from(body.rows);
+    var asc = th.getAttribute('aria-sort') !== 'ascending';
+    th.closest('tr').querySelectorAll('th').forEach(function (h) { h.removeAttribute('aria-sort'); });
+    th.setAttribute('aria-sort', asc ? 'ascending' : 'descending');
+    rows.sort(function (a, b) {
+      var x = a.cells[col].textContent, y = b.cells[col].textContent;
+      var nx = parseFloat(x), ny = parseFloat(y);
+      var c = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y);
+      return asc ? c : -c;
+    });
+    rows.forEach(function (r) { body.appendChild(r); });
+  });
+});
+"""
+
+
+def index_page(
+    boroughs: list[tuple[str, str, str]],
+    retrieved_at: str | None,
+    synthetic: bool,
+    summaries: pd.DataFrame | None = None,
+    region_name: str = "London",
+) -> str:
+    """The output root's index: every area (slug, name, code) with its region, its count of
+    indicators worse and better than England, its downloads and the data's freshness;
+    sortable by column."""
+    counts: dict[str, tuple[int, int, int]] = {}
+    if summaries is not None:
+        for code, group in summaries.groupby("area_code")["compared_to_england"]:
+            counts[code] = (int((group == "Worse").sum()), int((group == "Better").sum()), len(group))
+    rows = []
+    for slug, name, code in boroughs:
+        f = layout.area(slug)
+        worse, better, total = counts.get(code, (None, None, None))
+        rows.append(
+            f"<tr><th scope='row'>{html.escape(name)}</th><td>{html.escape(region_name)}</td>"
+            f"<td class='num'>{'' if worse is None else f'{worse} of {total}'}</td>"
+            f"<td class='num'>{'' if better is None else f'{better} of {total}'}</td>"
+            f"<td><a href='{f.report}'>report</a></td>"
+            f"<td><a href='{f.table('parquet')}'>Parquet</a> · <a href='{f.table('csv')}'>CSV</a></td>"
+            f"<td><a href='{f.workbook}'>XLSX</a></td>"
+            f"<td><a href='{f.summary('csv')}'>summary</a></td></tr>"
+        )
+    head = ["Area", "Region", "Worse than England", "Better than England", "Report", "All values", "Excel",
+            "Summary"]  # fmt: skip
     body = [
-        "<h1>Mental health and wellbeing JSNA: London boroughs</h1>",
-        f"<p class='meta'>Data retrieved from OHID Fingertips {html.escape(retrieved_at or 'unknown')} (UTC), "
-        "the newest retrieval of any figure; each row's retrieved_at gives its own. Region-wide table: "
+        f"<h1>Mental health and wellbeing JSNA: {html.escape(region_name)}</h1>",
+        f"<p class='meta'>Data from {source_name(synthetic)}, retrieved {html.escape(retrieved_at or 'unknown')} "
+        "(UTC): the newest retrieval of any figure; each row's retrieved_at gives its own. Click a column heading "
+        "to sort. Region-wide table: "
         f"<a href='{layout.region_table('parquet')}'>Parquet</a> · <a href='{layout.region_table('csv')}'>CSV</a> · "
         f"<a href='{layout.DICTIONARY}'>data dictionary</a> · <a href='{layout.MANIFEST}'>manifest</a>.</p>",
-        "<table><thead><tr><th>Borough</th><th>Report</th><th>Parquet</th><th>CSV</th><th>Excel</th>"
-        f"<th>Summary</th></tr></thead><tbody>{rows}</tbody></table>",
+        "<table class='sortable'><thead><tr>"
+        + "".join(f"<th scope='col'>{h}</th>" for h in head)
+        + f"</tr></thead><tbody>{''.join(rows)}</tbody></table>",
+        f"<script>{SORT_SCRIPT}</script>",
     ]
     return _page("Mental health and wellbeing JSNA", body, synthetic)

@@ -16,13 +16,11 @@ import numpy as np
 import pandas as pd
 
 from jsna.catalogue import Catalogue
+from jsna.pack.display import DEFAULT_DECIMALS
+from jsna.pack.findings import finding
+from schemas.summary import BEST_FIFTH, COMPUTED, FROM_FINGERTIPS, LOWEST_FIFTH, SUMMARY
 
-SUMMARY_COLUMNS = [
-    "domain", "indicator_id", "label", "indicator_name", "period", "sex", "age", "unit", "value",
-    "lower_ci_95", "upper_ci_95", "count", "london_value", "england_value", "compared_to_england",
-    "compared_to_region", "comparison_source", "recent_trend", "rank", "ranked_areas", "london_quintile",
-    "quintile_basis", "polarity", "value_note", "source", "retrieved_at",
-]  # fmt: skip
+SUMMARY_COLUMNS = list(SUMMARY.column_names)
 LOW_IS_GOOD, HIGH_IS_GOOD = "RAG - Low is good", "RAG - High is good"
 
 
@@ -92,18 +90,21 @@ def rank_boroughs(latest: pd.DataFrame) -> pd.DataFrame:
             ranks = values.rank(method="min", ascending=polarity == LOW_IS_GOOD)
             out.loc[ranks.index, "rank"] = ranks
             out.loc[ranks.index, "ranked_areas"] = len(values)
-            basis = "1 = best fifth of the region's areas"
+            basis = BEST_FIFTH
         else:
             ranks = values.rank(method="min", ascending=True)
-            basis = "1 = lowest fifth (no better/worse for this indicator)"
+            basis = LOWEST_FIFTH
         quintile = np.ceil(ranks / len(values) * 5).clip(1, 5)
         out.loc[ranks.index, "london_quintile"] = quintile
         out.loc[ranks.index, "quintile_basis"] = basis
     return out
 
 
-def borough_summaries(core: pd.DataFrame, catalogue: Catalogue, borough_codes: list[str]) -> pd.DataFrame:
-    """The summary rows of every borough at once (ranks need them all)."""
+def borough_summaries(
+    core: pd.DataFrame, catalogue: Catalogue, borough_codes: list[str], decimals: dict[int, int] | None = None
+) -> pd.DataFrame:
+    """The summary rows of every borough at once (ranks need them all). ``decimals``: each
+    indicator's display precision (from its metadata), for the finding sentences."""
     latest = rank_boroughs(headline_latest(core, catalogue, borough_codes))
     by_id = catalogue.by_id()
     latest["label"] = latest["indicator_id"].map(lambda i: by_id[i].label if i in by_id else "")
@@ -116,8 +117,10 @@ def borough_summaries(core: pd.DataFrame, catalogue: Catalogue, borough_codes: l
                     row.value, row.lower_ci_95, row.upper_ci_95, reference, row.polarity
                 )
                 computed = True
-        source.append("computed (95% CI vs comparator)" if computed else "fingertips")
+        source.append(COMPUTED if computed else FROM_FINGERTIPS)
     latest["comparison_source"] = source
+    latest["display_decimals"] = latest["indicator_id"].map(lambda i: (decimals or {}).get(i, DEFAULT_DECIMALS))
+    latest["finding"] = [finding(row) for _, row in latest.iterrows()] if len(latest) else []
     order = {iid: n for n, iid in enumerate(catalogue.ids)}
     latest = latest.sort_values(
         ["area_code", "indicator_id"], key=lambda s: s.map(order) if s.name == "indicator_id" else s

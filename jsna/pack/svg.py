@@ -28,60 +28,132 @@ def _t(x: float, y: float, text: str, anchor: str = "start", extra: str = "") ->
     return f"<text x='{x:.1f}' y='{y:.1f}' text-anchor='{anchor}' {FONT} {extra}>{html.escape(text)}</text>"
 
 
-def spine_chart(rows: list[dict], label_width: int = 330, bar_width: int = 420, row_height: int = 26) -> str:
-    """One line per indicator, each scaled to its own range (as Fingertips does).
+def _open(width: float, height: float, title: str, desc: str) -> str:
+    """An accessible SVG: screen readers announce its title and description."""
+    return (
+        f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' role='img'>"
+        f"<title>{html.escape(title)}</title><desc>{html.escape(desc)}</desc>"
+    )
 
-    Each row: ``label``, ``comparison``, ``value``, ``england``, ``min``, ``q1``, ``q3``, ``max``.
-    Light grey: lowest to highest London borough; darker grey: the middle half; black
-    line: England; dot: the borough, coloured and labelled by its comparison.
+
+HIGH_IS_GOOD, LOW_IS_GOOD = "RAG - High is good", "RAG - Low is good"
+NUMBER_COLUMNS = ("Value", "England", "Worst", "Best")
+
+
+def _wrap(text: str, width: int = 46, lines: int = 2) -> list[str]:
+    """A label over at most ``lines`` lines of about ``width`` characters (never cut mid-word
+    unless one word is longer than a line; the last line ends with ... if text is left)."""
+    words, out, line = text.split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            out.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    out.append(line)
+    if len(out) > lines:
+        out = out[: lines - 1] + [" ".join(out[lines - 1 :])[: width - 3] + "..."]
+    return out
+
+
+def spine_chart(
+    rows: list[dict], title: str = "Spine chart", label_width: int = 300, bar_width: int = 300, row_height: int = 34
+) -> str:
+    """One row per indicator, drawn as Fingertips draws spine charts.
+
+    England sits at the centre of every row; each row is scaled so that the area furthest
+    from England reaches the end of the bar, with the worst end on the left and the best on
+    the right by polarity (low-is-good rows are flipped; without polarity, lowest left).
+    Light grey: worst to best area; darker: the 25th-75th percentiles; black line: England;
+    diamond: the region; circle: the area, coloured and worded by its comparison. The
+    numbers (area, England, worst, best) stand beside the bar, at display precision.
+
+    Each row: ``label``, ``comparison``, ``value``, ``england``, ``region``, ``min``, ``q1``,
+    ``q3``, ``max``, ``polarity``, ``decimals``, ``unit``.
     """
-    width = label_width + bar_width + 110
-    height = row_height * len(rows) + 10
-    parts = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' role='img'>"]
+    numbers_width = 74 * len(NUMBER_COLUMNS)
+    left = label_width + numbers_width
+    width = left + bar_width + 110
+    height = row_height * len(rows) + 28
+    desc = "; ".join(f"{r['label']}: {r.get('comparison') or 'Not compared'} compared with England" for r in rows)
+    parts = [_open(width, height, title, desc)]
+    for n, name in enumerate(NUMBER_COLUMNS):
+        parts.append(_t(label_width + 74 * n + 68, 14, name, "end", "font-weight='bold'"))
+    parts.append(_t(left + 4, 14, "Worst", extra="font-weight='bold'"))
+    parts.append(_t(left + bar_width - 4, 14, "Best", "end", "font-weight='bold'"))
     for i, row in enumerate(rows):
-        y = 5 + i * row_height
+        y = 22 + i * row_height
         mid = y + row_height / 2
-        parts.append(_t(label_width - 8, mid + 4, row["label"][:55], "end"))
+        label = _wrap(str(row["label"]))
+        for k, line in enumerate(label):
+            parts.append(_t(label_width - 8, mid + 4 + (k - (len(label) - 1) / 2) * 13, line, "end"))
+        decimals = int(row.get("decimals", 1))
+        polarity = row.get("polarity", "")
+        low_is_good = polarity == LOW_IS_GOOD
+        lo, hi = row.get("min"), row.get("max")
+        worst, best = (hi, lo) if low_is_good else (lo, hi)
+        shown = [row.get("value"), row.get("england"), worst, best]
+        for n, v in enumerate(shown):
+            text = f"{v:,.{decimals}f}" if _ok(v) else ("-" if n else "no value")
+            parts.append(_t(label_width + 74 * n + 68, mid + 4, text, "end", "fill='#777'" if not _ok(v) else ""))
         comparison = row.get("comparison") or "Not compared"
-        parts.append(_t(label_width + bar_width + 12, mid + 4, comparison))
-        points = [row[k] for k in ("min", "max", "england", "value") if _ok(row.get(k))]
-        if not _ok(row.get("value")) or len(points) < 2:
-            parts.append(_t(label_width + bar_width / 2, mid + 4, "no value", "middle", "fill='#777'"))
-            continue
-        lo, hi = min(points), max(points)
-        span = (hi - lo) or 1.0
+        parts.append(_t(left + bar_width + 12, mid + 4, comparison))
+        centre = row.get("england")
+        points = [v for v in (lo, hi, row.get("value"), row.get("region")) if _ok(v)]
+        if not _ok(centre):
+            if not points:
+                continue
+            centre = (min(points) + max(points)) / 2  # no England value: centred on the range
+        half = max([abs(v - centre) for v in points] + [0.0]) or abs(centre) * 0.1 or 1.0
+        direction = -1 if low_is_good else 1  # worst on the left
 
-        def x(v: float, lo: float = lo, span: float = span) -> float:
-            return label_width + 6 + (v - lo) / span * (bar_width - 12)
+        def x(v: float, centre: float = centre, half: float = half, direction: int = direction) -> float:
+            return left + bar_width / 2 + direction * (v - centre) / half * (bar_width / 2 - 8)
 
-        if _ok(row.get("min")) and _ok(row.get("max")):
-            parts.append(_rect(x(row["min"]), y + 6, x(row["max"]) - x(row["min"]), row_height - 12, "#d9d9d9"))
+        if _ok(lo) and _ok(hi):
+            a, b = sorted((x(lo), x(hi)))
+            parts.append(_rect(a, y + 9, b - a, row_height - 18, "#d9d9d9"))
         if _ok(row.get("q1")) and _ok(row.get("q3")):
-            parts.append(_rect(x(row["q1"]), y + 6, x(row["q3"]) - x(row["q1"]), row_height - 12, "#a6a6a6"))
+            a, b = sorted((x(row["q1"]), x(row["q3"])))
+            parts.append(_rect(a, y + 9, b - a, row_height - 18, "#a6a6a6"))
         if _ok(row.get("england")):
             ex = x(row["england"])
             parts.append(
-                f"<line x1='{ex:.1f}' y1='{y + 3}' x2='{ex:.1f}' y2='{y + row_height - 3}' "
+                f"<line x1='{ex:.1f}' y1='{y + 4}' x2='{ex:.1f}' y2='{y + row_height - 4}' "
                 "stroke='black' stroke-width='3'/>"
             )
-        colour = COLOURS.get(comparison, "#ffffff")
-        parts.append(f"<circle cx='{x(row['value']):.1f}' cy='{mid:.1f}' r='6' fill='{colour}' stroke='black'/>")
+        if _ok(row.get("region")):
+            rx = x(row["region"])
+            parts.append(
+                f"<path d='M{rx:.1f},{mid - 6:.1f} l6,6 l-6,6 l-6,-6 z' fill='white' stroke='#333' stroke-width='1.5'/>"
+            )
+        if _ok(row.get("value")):
+            colour = COLOURS.get(comparison, "#ffffff")
+            parts.append(f"<circle cx='{x(row['value']):.1f}' cy='{mid:.1f}' r='6' fill='{colour}' stroke='black'/>")
     parts.append("</svg>")
     return "".join(parts)
 
 
-def trend_chart(title: str, periods: list[str], series: list[tuple[str, list[float | None], str]]) -> str:
-    """Lines over time: ``series`` is (name, values per period, dash pattern)."""
-    width, height, left, right, top, bottom = 440, 220, 48, 120, 22, 52
+def trend_chart(
+    title: str,
+    periods: list[str],
+    series: list[tuple[str, list[float | None], str]],
+    *,
+    unit: str = "",
+) -> str:
+    """Lines over time: ``series`` is (name, values per period, dash pattern). Round ticks
+    (as many decimals as their step needs), gridlines, the unit on the axis."""
+    width, height, left, right, top, bottom = 440, 220, 56, 120, 22, 52
     values = [v for _, vs, _ in series for v in vs if _ok(v)]
-    parts = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' role='img'>"]
+    desc = f"{title} ({unit}) from {periods[0]} to {periods[-1]}: " if periods else f"{title}: "
+    desc += "; ".join(name for name, _, _ in series)
+    parts = [_open(width, height, f"Trend: {title}", desc)]
     parts.append(_t(width / 2, 14, title[:50], "middle", "font-weight='bold'"))
     if not values or not periods:
         parts.append(_t(width / 2, height / 2, "no values", "middle"))
         return "".join(parts) + "</svg>"
-    lo, hi = min(values), max(values)
-    pad = (hi - lo) * 0.1 or abs(hi) * 0.1 or 1.0
-    lo, hi = lo - pad, hi + pad
+    ticks = _round_ticks(min(values), max(values))
+    lo, hi = ticks[0], ticks[-1]
     plot_w, plot_h = width - left - right, height - top - bottom
 
     def px(i: int) -> float:
@@ -92,8 +164,14 @@ def trend_chart(title: str, periods: list[str], series: list[tuple[str, list[flo
 
     parts.append(f"<line x1='{left}' y1='{top + plot_h}' x2='{left + plot_w}' y2='{top + plot_h}' stroke='#444'/>")
     parts.append(f"<line x1='{left}' y1='{top}' x2='{left}' y2='{top + plot_h}' stroke='#444'/>")
-    for tick in (lo + pad, (lo + hi) / 2, hi - pad):
-        parts.append(_t(left - 4, py(tick) + 4, _tick(tick), "end", "font-size='10'"))
+    step_decimals = max(0, -math.floor(math.log10(ticks[1] - ticks[0]))) if len(ticks) > 1 else 0
+    for tick in ticks:
+        y = py(tick)
+        parts.append(f"<line x1='{left}' y1='{y:.1f}' x2='{left + plot_w}' y2='{y:.1f}' stroke='#e0e0e0'/>")
+        text = f"{tick:,.{step_decimals}f}"
+        parts.append(_t(left - 4, y + 4, text, "end", "font-size='10'"))
+    if unit:
+        parts.append(_t(4, top - 8, unit[:24], extra="font-size='10' fill='#555'"))
     for i, label in enumerate(periods):
         parts.append(
             f"<text transform='translate({px(i):.1f},{top + plot_h + 12}) rotate(30)' {FONT} font-size='10'>"
@@ -127,5 +205,15 @@ def _ok(value: object) -> bool:
     return value is not None and not (isinstance(value, float) and math.isnan(value)) and not pd.isna(value)
 
 
-def _tick(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+def _round_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
+    """Round axis ticks (1, 2 or 5 times a power of ten) covering ``lo`` to ``hi``."""
+    span = (hi - lo) or abs(hi) or 1.0
+    raw = span / (count - 1)
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    first = math.floor(lo / step) * step
+    last = math.ceil(hi / step) * step
+    if first == last:
+        first, last = first - step, last + step
+    n = round((last - first) / step)
+    return [first + i * step for i in range(n + 1)]

@@ -25,6 +25,8 @@ from openpyxl.compat import safe_string as _openpyxl_safe_string
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from jsna.pack.display import DEFAULT_DECIMALS, excel_format
+from jsna.pack.findings import key_findings
 from jsna.publish import defuse_formulas
 
 HEADER_ROW = 4  # rows 1-3: title, source line, synthetic banner (or blank)
@@ -62,8 +64,20 @@ UNIT_HEADERS = {
 }
 
 
-def source_line(api_base_url: str, retrieved_at: str | None) -> str:
-    return f"Source: OHID Fingertips API ({api_base_url}); data retrieved {retrieved_at or 'unknown'} (UTC)."
+# Shown at the indicator's display precision (a number format: the cell keeps the exact value).
+PRECISION_COLUMNS = (
+    "value", "lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8", "london_value", "england_value",
+)  # fmt: skip
+
+
+def source_line(api_base_url: str, retrieved_at: str | None, synthetic: bool = False) -> str:
+    source = (
+        "synthetic sample data from the offline sample API, not real statistics" if synthetic else "OHID Fingertips"
+    )
+    return (
+        f"Source: {source} ({api_base_url}); data retrieved {retrieved_at or 'unknown'} (UTC). Values are shown at "
+        "each indicator's display precision; every cell holds the exact value."
+    )
 
 
 def _cell(sheet: object, value: object, **style: object) -> WriteOnlyCell:
@@ -86,8 +100,17 @@ def _value(value: object) -> object:
     return value
 
 
-def _sheet(book: Workbook, title: str, frame: pd.DataFrame, heading: str, source: str, synthetic: bool) -> None:
-    """One sheet, streamed (write-only mode: a 33-borough refresh writes 99 sheets)."""
+def _sheet(
+    book: Workbook,
+    title: str,
+    frame: pd.DataFrame,
+    heading: str,
+    source: str,
+    synthetic: bool,
+    row_decimals: list[int] | None = None,
+) -> None:
+    """One sheet, streamed (write-only mode: a 33-borough refresh writes 99 sheets).
+    ``row_decimals``: each row's display precision, for its value columns' number format."""
     sheet = book.create_sheet(title)
     frame = defuse_formulas(frame)
     for col, name in enumerate(frame.columns, start=1):
@@ -111,9 +134,12 @@ def _sheet(book: Workbook, title: str, frame: pd.DataFrame, heading: str, source
         ]
     )
     formats = [NUMBER_FORMATS.get(name) for name in frame.columns]
-    for row in frame.itertuples(index=False):
+    precise = [name in PRECISION_COLUMNS for name in frame.columns]
+    by_decimals = {d: [excel_format(d) if p else f for f, p in zip(formats, precise, strict=True)] for d in range(5)}
+    for n, row in enumerate(frame.itertuples(index=False)):
         cells = []
-        for fmt, raw in zip(formats, row, strict=True):
+        row_formats = by_decimals.get(row_decimals[n], formats) if row_decimals is not None else formats
+        for fmt, raw in zip(row_formats, row, strict=True):
             value = _value(raw)
             cells.append(_cell(sheet, value, number_format=fmt) if fmt and value is not None else value)
         sheet.append(cells)
@@ -150,24 +176,35 @@ def build_workbook(
     synthetic: bool,
 ) -> bytes:
     """The workbook as bytes (staged and published like every other file)."""
-    source = source_line(api_base_url, retrieved_at)
+    source = source_line(api_base_url, retrieved_at, synthetic)
     title = f"{borough}: mental health and wellbeing JSNA indicators"
+    summary = summary.drop(columns=["area_code"], errors="ignore")
+    decimals = dict(zip(summary["indicator_id"], summary["display_decimals"], strict=False))
     sheets = (
-        ("Summary", summary.drop(columns=["area_code"], errors="ignore"), f"{title} - summary"),
-        ("Data", data, f"{title} - all values"),
-        ("Dictionary", dictionary, "Data dictionary"),
+        ("Key findings", findings_table(borough, summary), f"{title} - key findings", None),
+        ("Summary", summary, f"{title} - summary", [int(d) for d in summary["display_decimals"]]),
+        ("Data", data, f"{title} - all values", [int(decimals.get(i, DEFAULT_DECIMALS)) for i in data["indicator_id"]]),
+        ("Dictionary", dictionary, "Data dictionary", None),
     )
     buffer = io.BytesIO()
     with _exact_numbers():  # write-only sheets are written as rows are appended
         book = Workbook(write_only=True)
-        for name, frame, heading in sheets:
-            _sheet(book, name, frame, heading, source, synthetic)
+        for name, frame, heading, row_decimals in sheets:
+            _sheet(book, name, frame, heading, source, synthetic, row_decimals)
         book.properties.title = title
         book.properties.creator = "jsna-mental-wellbeing"
         # Fixed timestamps: an unchanged dataset gives a byte-identical workbook.
         book.properties.created = book.properties.modified = datetime(2000, 1, 1)
         book.save(buffer)
     return _fixed_zip_times(buffer.getvalue())
+
+
+def findings_table(area: str, summary: pd.DataFrame) -> pd.DataFrame:
+    """The key findings as rows to paste into a JSNA chapter: the headline, then each group."""
+    found = key_findings(area, summary)
+    rows = [("Summary", found.headline())]
+    rows += [(title, text) for title, group in found.all_sections() for text in group["finding"]]
+    return pd.DataFrame(rows, columns=["section", "finding"])
 
 
 def _fixed_zip_times(data: bytes) -> bytes:

@@ -55,10 +55,21 @@ DECILES = (
     "Fourth less deprived decile (IMD2019)", "Third less deprived decile (IMD2019)",
     "Second least deprived decile (IMD2019)", "Least deprived decile (IMD2019)",
 )  # fmt: skip
-TRENDS = (
-    "Increasing and getting worse", "Increasing and getting better", "Decreasing and getting worse",
-    "Decreasing and getting better", "No significant change", "Cannot be calculated",
-)  # fmt: skip
+DIRECTIONS = ("Increasing", "Increasing", "Decreasing", "Decreasing", "No significant change", "Cannot be calculated")
+
+
+def _trend(direction: str, polarity: str) -> str:
+    """Fingertips' trend words: the direction, and whether that is better or worse by the
+    indicator's polarity (no better or worse where it has none)."""
+    if direction not in ("Increasing", "Decreasing"):
+        return direction
+    if polarity == "RAG - Low is good":
+        return f"{direction} and getting {'worse' if direction == 'Increasing' else 'better'}"
+    if polarity == "RAG - High is good":
+        return f"{direction} and getting {'better' if direction == 'Increasing' else 'worse'}"
+    return direction
+
+
 N_PERIODS = 5
 LATEST_YEAR = 2023
 
@@ -248,7 +259,8 @@ def indicator_rows(ind: SampleIndicator, region_code: str | None, revision: int 
                     cell = _cell(ind, area.code, period, sex, age, "", revision)
                     trend = ""
                     if period.sortable == latest:
-                        trend = TRENDS[_rng(ind.id, area.code, "trend", revision).randrange(len(TRENDS))]
+                        direction = _rng(ind.id, area.code, "trend", revision).choice(DIRECTIONS)
+                        trend = _trend(direction, ind.polarity)
                     if area.code in SUPPRESSED_AREAS and ind.unit not in ("score",):
                         cell = Cell(None, None, None, None, None, None, None, SUPPRESSION_NOTE)
                         vs_england = vs_region = "Not compared"
@@ -278,6 +290,10 @@ METADATA_HEADER: tuple[str, ...] = (
 )  # fmt: skip
 
 
+# Fingertips states its rounding in free text; these are the shapes it takes.
+ROUNDING = {"score": "Rounded to 2 d.p.", "days": "Whole numbers"}
+
+
 def metadata_row(ind: SampleIndicator) -> tuple[str, ...]:
     """The text metadata of one indicator, labelled synthetic in its data source."""
     values = {
@@ -292,6 +308,7 @@ def metadata_row(ind: SampleIndicator) -> tuple[str, ...]:
         "Disclosure control": "Small counts suppressed, as in the live service.",
         "Copyright": "Synthetic",
         "Frequency": "Annual" if ind.periods != "quarterly" else "Quarterly",
+        "Rounding": ROUNDING.get(ind.unit, "Values are rounded to 1 decimal place."),
         "Unit": ind.unit,
         "Value type": ind.value_type,
         "Year type": ind.year_type,

@@ -1,0 +1,111 @@
+"""Key findings in plain words, generated from an area's summary.
+
+What a JSNA author or a mental health champion needs first: where the area is
+significantly worse than England, what is getting worse, where it is better. Every
+sentence says only what the data supports: "Similar" is never called worse, a comparison
+computed here (from the 95% CI, where Fingertips gives none) is marked as computed, and
+an indicator that could not be compared is said to be not compared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from jsna.pack import display
+from schemas.summary import COMPUTED
+
+WORSE, BETTER, SIMILAR = "Worse", "Better", "Similar"
+HIGHER, LOWER = "Higher", "Lower"
+NOT_COMPARED = ("", "Not compared", "Cannot be calculated")
+GETTING_WORSE = ("Increasing and getting worse", "Decreasing and getting worse")
+GETTING_BETTER = ("Increasing and getting better", "Decreasing and getting better")
+
+
+def anchor(indicator_id: int, sex: str) -> str:
+    """The id of an indicator's row in the report, for links from the findings."""
+    return f"ind-{int(indicator_id)}-{str(sex).lower()}"
+
+
+def _shown(row: pd.Series, column: str) -> str:
+    return display.with_unit(display.number(row[column], int(row["display_decimals"])), str(row["unit"]))
+
+
+def _comparison(row: pd.Series) -> str:
+    word = str(row["compared_to_england"] or "")
+    england = _shown(row, "england_value")
+    computed = " (computed from the 95% confidence interval)" if row["comparison_source"] == COMPUTED else ""
+    if word == WORSE:
+        return f"significantly worse than England ({england}){computed}"
+    if word == BETTER:
+        return f"significantly better than England ({england}){computed}"
+    if word == SIMILAR:
+        return f"similar to England ({england}){computed}"
+    if word in (HIGHER, LOWER):
+        neutral = "with no better or worse for this indicator"
+        return f"significantly {word.lower()} than England ({england}), {neutral}{computed}"
+    if word in NOT_COMPARED:
+        return "not compared with England (no value or confidence interval to compare)"
+    return f"compared with England: {word}{computed}"
+
+
+def finding(row: pd.Series) -> str:
+    """One sentence for one summary row."""
+    who = f"{row['label']} ({row['period']}, {row['sex']}, {row['age']})"
+    if pd.isna(row["value"]):
+        note = f": {row['value_note']}" if row["value_note"] else ""
+        return f"{who}: no value published{note}."
+    sentence = f"{who}: {_shown(row, 'value')}, {_comparison(row)}"
+    trend = str(row["recent_trend"] or "")
+    if trend in GETTING_WORSE or trend in GETTING_BETTER:
+        sentence += f"; recent trend: {trend.lower()}"
+    return sentence + "."
+
+
+@dataclass(frozen=True)
+class KeyFindings:
+    """An area's findings, grouped as the report, the workbook and the summary give them."""
+
+    area: str
+    total: int
+    worse: pd.DataFrame
+    better: pd.DataFrame
+    getting_worse: pd.DataFrame
+    not_compared: pd.DataFrame
+    others: pd.DataFrame  # similar to England, or higher/lower with no better or worse
+
+    def headline(self) -> str:
+        return (
+            f"{self.area} is significantly worse than England on {len(self.worse)} of {self.total} indicators "
+            f"and significantly better on {len(self.better)}; {len(self.getting_worse)} are getting worse "
+            f"(Fingertips' recent trend); {len(self.not_compared)} could not be compared."
+        )
+
+    def sections(self) -> list[tuple[str, pd.DataFrame]]:
+        return [
+            ("Significantly worse than England", self.worse),
+            ("Getting worse", self.getting_worse),
+            ("Significantly better than England", self.better),
+            ("Not compared with England", self.not_compared),
+        ]
+
+    def all_sections(self) -> list[tuple[str, pd.DataFrame]]:
+        """The sections, then every other indicator (for the workbook: nothing left out)."""
+        return [*self.sections(), ("Similar to England, or no better or worse", self.others)]
+
+
+def key_findings(area: str, summary: pd.DataFrame) -> KeyFindings:
+    """Group an area's summary rows (with their ``finding``) into the key findings."""
+    compared = summary["compared_to_england"].fillna("")
+    worse, better = compared == WORSE, compared == BETTER
+    not_compared = compared.isin(NOT_COMPARED) | summary["value"].isna()
+    return KeyFindings(
+        area=area,
+        total=len(summary),
+        worse=summary[worse],
+        better=summary[better],
+        getting_worse=summary[summary["recent_trend"].isin(GETTING_WORSE)],
+        not_compared=summary[not_compared],
+        others=summary[~(worse | better | not_compared)],
+    )
