@@ -16,7 +16,7 @@ import pytest
 from jsna import layout
 from jsna.pack import display
 from jsna.pack.findings import anchor, finding, key_findings
-from jsna.pack.workbook import HEADER_ROW
+from jsna.pack.workbook import HEADER_ROW, header
 
 NUMBER = re.compile(r"-?\d[\d,]*(?:\.(\d+))?")
 
@@ -172,7 +172,7 @@ def test_workbook_shows_display_precision_over_exact_values(published):
     summary = pd.read_parquet(out / files.summary())
     sheet = book["Summary"]
     headers = [c.value for c in sheet[HEADER_ROW]]
-    column = headers.index("value (in unit)") + 1
+    column = headers.index(header("value")) + 1
     for n, item in enumerate(summary.itertuples(), start=HEADER_ROW + 1):
         cell = sheet.cell(row=n, column=column)
         if pd.isna(item.value):

@@ -14,7 +14,7 @@ import pytest
 from jsna.areas import LONDON_BOROUGHS, slugify
 from jsna.catalogue import load_catalogue
 from jsna.pack.summary import compare_ci, standard_age
-from jsna.pack.workbook import BANNER, HEADER_ROW, read_sheet
+from jsna.pack.workbook import BANNER, COMPARISON_FILLS, HEADER_ROW, read_sheet
 
 SLUGS = sorted(slugify(n) for n in LONDON_BOROUGHS.values())
 
@@ -114,8 +114,12 @@ def test_workbook_layout_for_excel_users(published):
         assert sheet.freeze_panes == f"A{HEADER_ROW + 1}"
         assert sheet.auto_filter.ref.startswith(f"A{HEADER_ROW}:")
     headers = [c.value for c in book["Data"][HEADER_ROW]]
-    assert "value (in unit)" in headers and "unit" in headers
-    value_col = headers.index("value (in unit)") + 1
+    assert "Value (in the row's unit)" in headers and "Unit" in headers
+    value_col = headers.index("Value (in the row's unit)") + 1
+    england = headers.index("Compared with England") + 1
+    cell = book["Data"].cell(row=HEADER_ROW + 1, column=england)
+    if cell.value in COMPARISON_FILLS:  # coloured, and the word kept
+        assert cell.fill.fgColor.rgb.endswith(COMPARISON_FILLS[cell.value].fgColor.rgb[-6:])
     first = book["Data"].cell(row=HEADER_ROW + 1, column=value_col)
     assert first.number_format in ("#,##0", "#,##0.0", "#,##0.00")  # the indicator's display precision
 

@@ -49,19 +49,36 @@ NUMBER_FORMATS = {
     "indicator_id": "0",
     "period_sortable": "0",
 }
-# Header text shown in Excel: the column name with its unit where it has one.
-UNIT_HEADERS = {
-    "value": "value (in unit)",
-    "lower_ci_95": "lower_ci_95 (in unit)",
-    "upper_ci_95": "upper_ci_95 (in unit)",
-    "lower_ci_99_8": "lower_ci_99_8 (in unit)",
-    "upper_ci_99_8": "upper_ci_99_8 (in unit)",
-    "london_value": "london_value (in unit)",
-    "england_value": "england_value (in unit)",
-    "count": "count (people/events)",
-    "denominator": "denominator (people)",
-    "retrieved_at": "retrieved_at (UTC)",
+# Header text shown in Excel: what a reader calls the column, then its unit.
+IN_UNIT = "(in the row's unit)"
+HEADERS = {
+    "section": "Section", "finding": "Finding", "domain": "JSNA domain", "indicator_id": "Indicator ID",
+    "label": "Indicator", "indicator_name": "Indicator name (Fingertips)", "area_code": "Area code",
+    "area_name": "Area", "area_type": "Area type", "period": "Period", "period_sortable": "Period (sortable)",
+    "sex": "Sex", "age": "Age", "category_type": "Breakdown", "category": "Breakdown category",
+    "unit": "Unit", "display_decimals": "Decimal places shown", "value": f"Value {IN_UNIT}",
+    "lower_ci_95": f"Lower 95% CI {IN_UNIT}", "upper_ci_95": f"Upper 95% CI {IN_UNIT}",
+    "lower_ci_99_8": f"Lower 99.8% CI {IN_UNIT}", "upper_ci_99_8": f"Upper 99.8% CI {IN_UNIT}",
+    "count": "Count (people or events)", "denominator": "Denominator (people)",
+    "london_value": f"London {IN_UNIT}", "england_value": f"England {IN_UNIT}",
+    "compared_to_england": "Compared with England", "compared_to_region": "Compared with London",
+    "comparison_source": "Comparison from", "value_note": "Value note", "recent_trend": "Recent trend",
+    "rank": "Rank (1 = best)", "ranked_areas": "Areas ranked", "london_quintile": "London quintile (1-5)",
+    "quintile_basis": "Quintile 1 means", "value_type": "Value type", "polarity": "Polarity",
+    "source": "Source", "retrieved_at": "Retrieved (UTC)",
+}  # fmt: skip
+COMPARISON_COLUMNS = ("compared_to_england", "compared_to_region")
+COMPARISON_FILLS = {
+    "Better": PatternFill("solid", fgColor="92D050"),
+    "Similar": PatternFill("solid", fgColor="FFC000"),
+    "Worse": PatternFill("solid", fgColor="FF7C80"),
+    "Higher": PatternFill("solid", fgColor="9DC3E6"),
+    "Lower": PatternFill("solid", fgColor="DEEBF7"),
 }
+
+
+def header(name: str) -> str:
+    return HEADERS.get(name, name)
 
 
 # Shown at the indicator's display precision (a number format: the cell keeps the exact value).
@@ -114,7 +131,7 @@ def _sheet(
     sheet = book.create_sheet(title)
     frame = defuse_formulas(frame)
     for col, name in enumerate(frame.columns, start=1):
-        width = max([len(str(UNIT_HEADERS.get(name, name)))] + [len(str(v)) for v in frame[name].head(50)])
+        width = max([len(header(name)) // 2] + [len(str(v)) for v in frame[name].head(50)])
         sheet.column_dimensions[get_column_letter(col)].width = min(max(10, width + 2), 60)
     sheet.freeze_panes = f"A{HEADER_ROW + 1}"
     last = get_column_letter(max(1, len(frame.columns)))
@@ -127,21 +144,20 @@ def _sheet(
         sheet.append([])
     header_font = Font(bold=True, color="FFFFFF")
     wrap = Alignment(wrap_text=True, vertical="top")
-    sheet.append(
-        [
-            _cell(sheet, UNIT_HEADERS.get(n, n), font=header_font, fill=HEADER_FILL, alignment=wrap)
-            for n in frame.columns
-        ]
-    )
+    sheet.append([_cell(sheet, header(n), font=header_font, fill=HEADER_FILL, alignment=wrap) for n in frame.columns])
     formats = [NUMBER_FORMATS.get(name) for name in frame.columns]
     precise = [name in PRECISION_COLUMNS for name in frame.columns]
+    comparisons = [name in COMPARISON_COLUMNS for name in frame.columns]
     by_decimals = {d: [excel_format(d) if p else f for f, p in zip(formats, precise, strict=True)] for d in range(5)}
     for n, row in enumerate(frame.itertuples(index=False)):
         cells = []
         row_formats = by_decimals.get(row_decimals[n], formats) if row_decimals is not None else formats
-        for fmt, raw in zip(row_formats, row, strict=True):
+        for fmt, raw, coloured in zip(row_formats, row, comparisons, strict=True):
             value = _value(raw)
-            cells.append(_cell(sheet, value, number_format=fmt) if fmt and value is not None else value)
+            if coloured and value in COMPARISON_FILLS:  # the word stays: colour is never the only signal
+                cells.append(_cell(sheet, value, fill=COMPARISON_FILLS[value]))
+            else:
+                cells.append(_cell(sheet, value, number_format=fmt) if fmt and value is not None else value)
         sheet.append(cells)
 
 
@@ -225,5 +241,5 @@ def _fixed_zip_times(data: bytes) -> bytes:
 def read_sheet(path: str, sheet: str) -> pd.DataFrame:
     """Read a sheet back into a frame (the tests use it to compare with the Parquet)."""
     frame = pd.read_excel(path, sheet_name=sheet, header=HEADER_ROW - 1, engine="openpyxl")
-    reverse = {v: k for k, v in UNIT_HEADERS.items()}
+    reverse = {v: k for k, v in HEADERS.items()}
     return frame.rename(columns=lambda c: reverse.get(c, c))
