@@ -6,6 +6,8 @@ inequality category) the run fails, because a borough table without its headline
 figure would mislead.
 """
 
+from functools import partial
+
 import pandas as pd
 from dagster import (
     AssetCheckResult,
@@ -21,7 +23,7 @@ from dagster import (
 
 from assets.descriptions import describe
 from assets.errors import one_line_errors
-from assets.metadata import table_schema
+from assets.metadata import is_synthetic, table_schema
 from assets.published import OWNERS
 from assets.publishing import publication_in_launch, quiet, stage, write_table
 from assets.raw import DATA_KEY, META_KEY
@@ -94,7 +96,8 @@ def core_jsna__indicator_values(
     indicator_values_schema().validate(valid, lazy=True)
     if publication_in_launch(context) and not quiet(context, settings):
         pub = stage(context, settings)  # published with everything else by out_jsna__publication
-        write_table(pub, QUARANTINE, quarantine, layout.quarantine)
+        synthetic = is_synthetic(valid)
+        write_table(pub, QUARANTINE, quarantine, partial(layout.quarantine, synthetic=synthetic), synthetic=synthetic)
     check = AssetCheckResult(
         check_name="rows_valid",
         passed=quarantine.empty,

@@ -20,7 +20,7 @@ from dagster import (
 
 from assets.core import CORE_KEY
 from assets.descriptions import FILES
-from assets.metadata import parquet_metadata, preview_markdown, provenance, table_schema
+from assets.metadata import is_synthetic, parquet_metadata, preview_markdown, provenance, table_schema
 from assets.published import borough_asset, out_asset
 from assets.publishing import Upstream, stage, write_table
 from assets.raw import META_KEY, raw_store
@@ -64,7 +64,16 @@ def out_jsna__borough_indicator_values(
         area = region.area_for_slug(slug)
         rows = area_rows(core, area.code)
         # Rows of the core table, validated whole before any of them reached here.
-        write_table(pub, INDICATOR_VALUES, rows, layout.area(slug).table, parquet_metadata(fields), validated=True)
+        files = layout.area(slug, fields["synthetic"])
+        write_table(
+            pub,
+            INDICATOR_VALUES,
+            rows,
+            files.table,
+            parquet_metadata(fields),
+            validated=True,
+            synthetic=files.synthetic,
+        )
         counts[slug] = len(rows)
         previews[slug] = preview_markdown(rows)
         context.log.info(f"boroughs written {n}/{len(slugs)}")
@@ -102,7 +111,9 @@ def out_jsna__london_indicator_values(
     pub = stage(context, settings)
     fields = provenance(core, settings, fingertips)
     rows = core.sort_values(SORT, kind="stable").reset_index(drop=True)
-    write_table(pub, INDICATOR_VALUES, rows, layout.region_table, parquet_metadata(fields), validated=True)
+    synthetic = bool(fields["synthetic"])
+    path = functools.partial(layout.region_table, synthetic=synthetic)
+    write_table(pub, INDICATOR_VALUES, rows, path, parquet_metadata(fields), validated=True, synthetic=synthetic)
     return MaterializeResult(
         metadata={
             "dagster/row_count": len(rows),
@@ -168,13 +179,14 @@ def out_jsna__data_dictionary(
     raw_metadata: Upstream,
 ) -> MaterializeResult:
     pub = stage(context, settings)
-    held = raw_store(settings, fingertips).state()["indicators"]
-    uploads = {int(i): entry.get("last_uploaded_at") for i, entry in held.items()}
+    state = raw_store(settings, fingertips).state()
+    uploads = {int(i): entry.get("last_uploaded_at") for i, entry in state["indicators"].items()}
+    synthetic = bool(state.get("synthetic")) or is_synthetic(core)
     table = write_table(
         pub,
         DATA_DICTIONARY,
         data_dictionary(core, raw_metadata, settings, uploads),
-        layout.dictionary,
+        functools.partial(layout.dictionary, synthetic=synthetic),
         suffixes=("csv",),
     )
     return MaterializeResult(
@@ -206,12 +218,13 @@ def out_jsna__changes(context: AssetExecutionContext, settings: JsnaSettings, co
     earlier = root.root / layout.changes(day, "parquet")
     if earlier.exists():  # a second publication on the same day: keep the first one's changes too
         changes = pd.concat([pd.read_parquet(earlier), changes], ignore_index=True)
-    changes = write_table(pub, CHANGES, changes, functools.partial(layout.changes, day))
+    synthetic = is_synthetic(core)
+    changes = write_table(pub, CHANGES, changes, functools.partial(layout.changes, day, synthetic=synthetic))
     return MaterializeResult(
         metadata={
             "changes": len(changes),
             "by_kind": MetadataValue.json(changes["change"].value_counts().to_dict()),
             "summary": MetadataValue.md(summary(changes).to_markdown(index=False)),
-            "file": MetadataValue.path(str(root.root / layout.changes(day, "csv"))),
+            "file": MetadataValue.path(str(root.root / layout.changes(day, "csv", synthetic))),
         }
     )

@@ -67,7 +67,10 @@ def out_jsna__borough_summary(
     counts = {}
     for slug in context.partition_keys:
         rows = summaries[summaries["area_code"] == region.area_for_slug(slug).code].drop(columns="area_code")
-        write_table(pub, SUMMARY, rows, layout.area(slug).summary, parquet_metadata(fields), validated=True)
+        files = layout.area(slug, fields["synthetic"])
+        write_table(
+            pub, SUMMARY, rows, files.summary, parquet_metadata(fields), validated=True, synthetic=files.synthetic
+        )
         counts[slug] = len(rows)
     return MaterializeResult(
         value=summaries,  # passed to the workbook and the report

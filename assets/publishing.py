@@ -187,11 +187,14 @@ def write_table(
     *,
     suffixes: tuple[str, ...] = ("parquet", "csv"),
     validated: bool = False,
+    synthetic: bool = False,
 ) -> pd.DataFrame:
     """Stage one published table the one way every table is staged: conformed to its
     spec (column order, types), validated against it (unless ``validated``: already
     checked as part of a larger table), written as Parquet with the spec's Arrow schema
-    and as CSV, at ``path(suffix)`` from ``jsna.layout``."""
+    and as CSV, at ``path(suffix)`` from ``jsna.layout``. A CSV of ``synthetic`` data has its
+    ``source`` column first (and ``_SYNTHETIC`` in its name, from the layout): the first thing
+    Excel shows says what the data is."""
     rows = spec.conform(frame)
     if not validated:
         spec.pandera_schema().validate(rows, lazy=True)
@@ -199,7 +202,8 @@ def write_table(
         if suffix == "parquet":
             pub.write_parquet(path(suffix), rows, metadata, schema=spec.arrow_schema())
         elif suffix == "csv":
-            pub.write_csv(path(suffix), rows)
+            first = ["source"] if synthetic and "source" in rows else []
+            pub.write_csv(path(suffix), rows[[*first, *(c for c in rows.columns if c not in first)]])
         else:
             raise ValueError(f"{spec.name}: no writer for .{suffix}")
     return rows

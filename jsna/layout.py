@@ -17,14 +17,23 @@ REGION_DIR = "london"
 CHANGES_DIR = "changes"
 QUARANTINE_DIR = "quarantine"
 INDEX = "index.html"
+SYNTHETIC_MARK = "_SYNTHETIC"  # in the name of every CSV of synthetic data
 __all__ = ["MANIFEST", "AreaFiles", "area", "changes", "dictionary", "link", "quarantine", "region_table"]
+
+
+def _name(stem: str, suffix: str, synthetic: bool) -> str:
+    """A file name; a CSV of synthetic data says so in its name (a CSV opened in Excel shows
+    no provenance otherwise)."""
+    mark = SYNTHETIC_MARK if synthetic and suffix == "csv" else ""
+    return f"{stem}{mark}.{suffix}"
 
 
 @dataclass(frozen=True)
 class AreaFiles:
-    """The files one area (a borough) publishes."""
+    """The files one area (a borough) publishes (CSV names marked when ``synthetic``)."""
 
     slug: str
+    synthetic: bool = False
 
     @property
     def folder(self) -> str:
@@ -32,11 +41,11 @@ class AreaFiles:
 
     def table(self, suffix: str = "parquet") -> str:
         """Every indicator value for the area, with its region and England beside it."""
-        return f"{self.folder}/indicator_values.{suffix}"
+        return f"{self.folder}/{_name('indicator_values', suffix, self.synthetic)}"
 
     def summary(self, suffix: str = "parquet") -> str:
         """Each indicator's latest headline value with comparisons, trend and rank."""
-        return f"{self.folder}/summary.{suffix}"
+        return f"{self.folder}/{_name('summary', suffix, self.synthetic)}"
 
     @property
     def workbook(self) -> str:
@@ -58,36 +67,41 @@ class AreaFiles:
         )
 
 
-def area(slug: str) -> AreaFiles:
-    return AreaFiles(slug)
+def area(slug: str, synthetic: bool = False) -> AreaFiles:
+    return AreaFiles(slug, synthetic)
 
 
-def region_table(suffix: str = "parquet") -> str:
+def region_table(suffix: str = "parquet", synthetic: bool = False) -> str:
     """Every area of the region, the region and England in one table."""
-    return f"{REGION_DIR}/indicator_values.{suffix}"
+    return f"{REGION_DIR}/{_name('indicator_values', suffix, synthetic)}"
 
 
-def changes(day: str, suffix: str) -> str:
+def changes(day: str, suffix: str, synthetic: bool = False) -> str:
     """What one day's publications changed (``day`` as YYYY-MM-DD)."""
-    return f"{CHANGES_DIR}/{day}.{suffix}"
+    return f"{CHANGES_DIR}/{_name(day, suffix, synthetic)}"
 
 
-def quarantine(suffix: str) -> str:
+def quarantine(suffix: str, synthetic: bool = False) -> str:
     """The rows the contract refused, as served, with the reason."""
-    return f"{QUARANTINE_DIR}/indicator_values_quarantine.{suffix}"
+    return f"{QUARANTINE_DIR}/{_name('indicator_values_quarantine', suffix, synthetic)}"
 
 
-def dictionary(suffix: str = "csv") -> str:
+def dictionary(suffix: str = "csv", synthetic: bool = False) -> str:
     """Every published table, column, file and indicator, described."""
-    return f"data_dictionary.{suffix}"
+    return _name("data_dictionary", suffix, synthetic)
 
 
 DICTIONARY = dictionary("csv")
 
 
-def region_files() -> tuple[str, ...]:
+def region_files(synthetic: bool = False) -> tuple[str, ...]:
     """The region-wide files every complete publication holds."""
-    return (region_table("parquet"), region_table("csv"), DICTIONARY, INDEX)
+    return (
+        region_table("parquet"),
+        region_table("csv", synthetic),
+        dictionary("csv", synthetic),
+        INDEX,
+    )
 
 
 def link(from_file: str, to_file: str) -> str:

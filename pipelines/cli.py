@@ -161,7 +161,7 @@ def refresh(args: argparse.Namespace) -> int:
     label = "SYNTHETIC SAMPLE DATA" if manifest.get("synthetic") else "Fingertips data"
     print(f"Done ({label}). Outputs in {output}")
     print(f"  {layout.AREAS_DIR}/<slug>/: indicator values, summary, workbook, report  ({len(selected)} borough(s))")
-    print(f"  {', '.join([*layout.region_files(), layout.MANIFEST])}")
+    print(f"  {', '.join([*layout.region_files(bool(manifest.get('synthetic'))), layout.MANIFEST])}")
     return 0
 
 

@@ -87,7 +87,9 @@ def test_summary_carries_the_finding_and_the_precision(published):
     summary = pd.read_parquet(out / layout.area("southwark").summary())
     assert summary["finding"].str.len().gt(0).all()
     assert set(summary["display_decimals"]) <= {0, 1, 2}
-    dictionary = pd.read_csv(out / layout.DICTIONARY, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    dictionary = pd.read_csv(
+        out / layout.dictionary("csv", synthetic=True), dtype=str, keep_default_na=False, encoding="utf-8-sig"
+    )
     scores = dictionary[(dictionary["section"] == "indicator") & (dictionary["unit"] == "score")]
     assert len(scores) and (scores["display_decimals"] == "2").all()  # "Rounded to 2 d.p." in the metadata
 

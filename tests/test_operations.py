@@ -99,8 +99,8 @@ def test_a_changed_indicator_is_fetched_alone_and_reported(tmp_path):
         requested = [r["query"] for r in data_requests(server)]
     assert len(requested) == 1 and "indicator_ids=41001&" in requested[0]
     files = sorted((tmp_path / "changes").glob("*.csv"))
-    assert len(files) == 1
-    changes = pd.read_parquet(files[0].with_suffix(".parquet"))
+    assert len(files) == 1 and files[0].name.endswith("_SYNTHETIC.csv")
+    changes = pd.read_parquet(next((tmp_path / "changes").glob("*.parquet")))
     assert set(changes["indicator_id"]) == {41001}
     assert set(changes["change"]) == {"revised"}
     old = before.set_index(["indicator_id", "area_code", "period", "sex", "age", "category_type", "category"])
@@ -152,7 +152,7 @@ def test_output_root_on_an_object_store(tmp_path, monkeypatch):
     for relpath, entry in manifest["files"].items():
         data = fs.cat_file(f"/jsna-bucket/outputs/{relpath}")
         assert len(data) == entry["bytes"], relpath
-    assert "boroughs/southwark/indicator_values.csv" in manifest["files"]
+    assert "boroughs/southwark/indicator_values_SYNTHETIC.csv" in manifest["files"]
 
 
 def test_one_borough_partition_carries_its_own_row_count_and_preview(tmp_path):

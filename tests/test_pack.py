@@ -27,7 +27,7 @@ def test_every_borough_has_the_whole_pack_and_the_index(published):
     out, _ = published
     for slug in SLUGS:
         folder = out / "boroughs" / slug
-        for name in ("summary.parquet", "summary.csv", f"jsna_mental_wellbeing_{slug}.xlsx", "report.html"):
+        for name in ("summary.parquet", "summary_SYNTHETIC.csv", f"jsna_mental_wellbeing_{slug}.xlsx", "report.html"):
             assert (folder / name).stat().st_size > 0, f"{slug}/{name}"
     index = (out / "index.html").read_text()
     assert len(re.findall(r"href='boroughs/[a-z-]+/report.html'", index)) == 33

@@ -44,9 +44,11 @@ def test_all_33_borough_folders_and_root_files(published):
     assert len(slugs) == 33
     for slug in slugs:
         assert (out / "boroughs" / slug / "indicator_values.parquet").stat().st_size > 0
-        assert (out / "boroughs" / slug / "indicator_values.csv").read_bytes().startswith(b"\xef\xbb\xbf")
-    for name in ("london/indicator_values.parquet", "data_dictionary.csv", "manifest.json"):
+        csv = (out / "boroughs" / slug / "indicator_values_SYNTHETIC.csv").read_bytes()
+        assert csv.startswith("\ufeffsource,".encode())  # BOM for Excel; synthetic: the source column first
+    for name in ("london/indicator_values.parquet", "data_dictionary_SYNTHETIC.csv", "manifest.json"):
         assert (out / name).exists()
+    assert not list(out.rglob("indicator_values.csv"))  # no CSV of synthetic data without the mark
 
 
 def test_every_published_value_equals_the_served_value(published):
@@ -74,7 +76,7 @@ def test_csv_numbers_match_parquet_to_the_last_digit(published):
     folder = out / "boroughs" / "southwark"
     parquet = pd.read_parquet(folder / "indicator_values.parquet")
     csv = pd.read_csv(
-        folder / "indicator_values.csv",
+        folder / "indicator_values_SYNTHETIC.csv",
         encoding="utf-8-sig",
         keep_default_na=False,
         na_values=[""],
@@ -122,7 +124,9 @@ def test_manifest_describes_files_on_disk_and_says_synthetic(published):
 
 def test_data_dictionary_lists_every_column_and_indicator(published):
     out, _ = published
-    dictionary = pd.read_csv(out / "data_dictionary.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    dictionary = pd.read_csv(
+        out / "data_dictionary_SYNTHETIC.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False
+    )
     columns = dictionary[(dictionary["section"] == "column") & (dictionary["table"] == "indicator_values")]
     assert list(columns["name"]) == list(COLUMN_NAMES)
     indicators = dictionary[dictionary["section"] == "indicator"]
@@ -156,7 +160,7 @@ def test_bad_breakdown_row_is_quarantined_and_not_published(tmp_path):
         )
         assert refresh(server.base_url, tmp_path) == 0
     quarantine = pd.read_csv(
-        tmp_path / "quarantine" / "indicator_values_quarantine.csv", encoding="utf-8-sig", dtype=str
+        tmp_path / "quarantine" / "indicator_values_quarantine_SYNTHETIC.csv", encoding="utf-8-sig", dtype=str
     )
     assert len(quarantine) == 5  # one per period
     assert quarantine["reason"].str.contains("proportion").all()

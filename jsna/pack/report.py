@@ -187,7 +187,7 @@ def borough_report(
     synthetic: bool,
 ) -> str:
     """The whole report page for one borough."""
-    files = layout.area(slug)
+    files = layout.area(slug, synthetic)
 
     def here(target: str) -> str:
         return layout.link(files.report, target)
@@ -275,7 +275,7 @@ def index_page(
             counts[code] = (int((group == "Worse").sum()), int((group == "Better").sum()), len(group))
     rows = []
     for slug, name, code in boroughs:
-        f = layout.area(slug)
+        f = layout.area(slug, synthetic)
         worse, better, total = counts.get(code, (None, None, None))
         rows.append(
             f"<tr><th scope='row'>{html.escape(name)}</th><td>{html.escape(region_name)}</td>"
@@ -293,8 +293,10 @@ def index_page(
         f"<p class='meta'>Data from {source_name(synthetic)}, retrieved {html.escape(retrieved_at or 'unknown')} "
         "(UTC): the newest retrieval of any figure; each row's retrieved_at gives its own. Click a column heading "
         "to sort. Region-wide table: "
-        f"<a href='{layout.region_table('parquet')}'>Parquet</a> · <a href='{layout.region_table('csv')}'>CSV</a> · "
-        f"<a href='{layout.DICTIONARY}'>data dictionary</a> · <a href='{layout.MANIFEST}'>manifest</a>.</p>",
+        f"<a href='{layout.region_table('parquet')}'>Parquet</a> · "
+        f"<a href='{layout.region_table('csv', synthetic)}'>CSV</a> · "
+        f"<a href='{layout.dictionary('csv', synthetic)}'>data dictionary</a> · "
+        f"<a href='{layout.MANIFEST}'>manifest</a>.</p>",
         "<table class='sortable'><thead><tr>"
         + "".join(f"<th scope='col'>{h}</th>" for h in head)
         + f"</tr></thead><tbody>{''.join(rows)}</tbody></table>",

@@ -43,7 +43,7 @@ def test_unknown_indicator_id_is_listed_not_fatal(tmp_path, monkeypatch):
     assert not checks["catalogue_ids_known"].passed
     assert checks["catalogue_ids_known"].metadata["unknown_ids"].value == [987654]
     assert not checks["catalogue_complete"].passed
-    dictionary = pd.read_csv(tmp_path / "out" / "data_dictionary.csv", encoding="utf-8-sig", dtype=str)
+    dictionary = pd.read_csv(tmp_path / "out" / "data_dictionary_SYNTHETIC.csv", encoding="utf-8-sig", dtype=str)
     assert dictionary.loc[dictionary["name"] == "987654", "has_data"].item() == "no"
 
 

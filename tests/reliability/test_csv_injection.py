@@ -30,7 +30,7 @@ def test_pipeline_csv_defused_parquet_exact(payload, tmp_path):
         assert refresh(server.base_url, tmp_path, "--borough", "southwark") == 0
     folder = tmp_path / "boroughs" / "southwark"
     parquet = pd.read_parquet(folder / "indicator_values.parquet")
-    csv = pd.read_csv(folder / "indicator_values.csv", encoding="utf-8-sig", dtype={"value_note": str},
+    csv = pd.read_csv(folder / "indicator_values_SYNTHETIC.csv", encoding="utf-8-sig", dtype={"value_note": str},
                       keep_default_na=False)  # fmt: skip
     rows = parquet["indicator_id"] == 848
     assert (parquet.loc[rows, "value_note"] == payload).all()
