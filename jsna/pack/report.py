@@ -81,17 +81,20 @@ def trend_chart(
     """The borough, London and England over time for one indicator's headline value."""
     periods = history.drop_duplicates("period_sortable").sort_values("period_sortable")
     series = []
+    whiskers: list[tuple[float | None, float | None]] = []
     for code, name, dash in (
         (borough_code, None, "0"),
         (region_code, "London", "6,3"),
         (england_code, "England", "2,3"),
     ):
-        line = history[history["area_code"] == code].set_index("period_sortable")["value"]
-        if line.empty:
+        rows = history[history["area_code"] == code].set_index("period_sortable")
+        if rows.empty:
             continue
         label = name or history.loc[history["area_code"] == code, "area_name"].iloc[0]
-        series.append((label, [line.get(p) for p in periods["period_sortable"]], dash))
-    return svg.trend_chart(title, list(periods["period"]), series, unit=unit)
+        series.append((label, [rows["value"].get(p) for p in periods["period_sortable"]], dash))
+        if code == borough_code:  # the borough's 95% confidence interval, as whiskers
+            whiskers = [(rows["lower_ci_95"].get(p), rows["upper_ci_95"].get(p)) for p in periods["period_sortable"]]
+    return svg.trend_chart(title, list(periods["period"]), series, unit=unit, whiskers=whiskers)
 
 
 def london_ranges(summaries: pd.DataFrame) -> pd.DataFrame:
@@ -270,9 +273,13 @@ def index_page(
     indicators worse and better than England, its downloads and the data's freshness;
     sortable by column."""
     counts: dict[str, tuple[int, int, int]] = {}
+    fresh: dict[str, str] = {}
     if summaries is not None:
-        for code, group in summaries.groupby("area_code")["compared_to_england"]:
-            counts[code] = (int((group == "Worse").sum()), int((group == "Better").sum()), len(group))
+        for code, group in summaries.groupby("area_code"):
+            compared = group["compared_to_england"]
+            counts[code] = (int((compared == "Worse").sum()), int((compared == "Better").sum()), len(group))
+            newest = group["retrieved_at"].max()
+            fresh[code] = "" if pd.isna(newest) else pd.Timestamp(newest).strftime("%Y-%m-%d %H:%M")
     rows = []
     for slug, name, code in boroughs:
         f = layout.area(slug, synthetic)
@@ -284,10 +291,10 @@ def index_page(
             f"<td><a href='{f.report}'>report</a></td>"
             f"<td><a href='{f.table('parquet')}'>Parquet</a> · <a href='{f.table('csv')}'>CSV</a></td>"
             f"<td><a href='{f.workbook}'>XLSX</a></td>"
-            f"<td><a href='{f.summary('csv')}'>summary</a></td></tr>"
+            f"<td><a href='{f.summary('csv')}'>summary</a></td><td>{fresh.get(code, '')}</td></tr>"
         )
     head = ["Area", "Region", "Worse than England", "Better than England", "Report", "All values", "Excel",
-            "Summary"]  # fmt: skip
+            "Summary", "Data retrieved (UTC)"]  # fmt: skip
     body = [
         f"<h1>Mental health and wellbeing JSNA: {html.escape(region_name)}</h1>",
         f"<p class='meta'>Data from {source_name(synthetic)}, retrieved {html.escape(retrieved_at or 'unknown')} "

@@ -22,10 +22,12 @@ COLOURS = {
     "Not compared": "#ffffff",
 }
 FONT = "font-family='Arial,Helvetica,sans-serif' font-size='12'"
+FONT_SMALL = "font-family='Arial,Helvetica,sans-serif' font-size='10'"
 
 
 def _t(x: float, y: float, text: str, anchor: str = "start", extra: str = "") -> str:
-    return f"<text x='{x:.1f}' y='{y:.1f}' text-anchor='{anchor}' {FONT} {extra}>{html.escape(text)}</text>"
+    font = FONT if "font-size" not in extra else "font-family='Arial,Helvetica,sans-serif'"  # one size only
+    return f"<text x='{x:.1f}' y='{y:.1f}' text-anchor='{anchor}' {font} {extra}>{html.escape(text)}</text>"
 
 
 def _open(width: float, height: float, title: str, desc: str) -> str:
@@ -140,9 +142,11 @@ def trend_chart(
     series: list[tuple[str, list[float | None], str]],
     *,
     unit: str = "",
+    whiskers: list[tuple[float | None, float | None]] | None = None,
 ) -> str:
-    """Lines over time: ``series`` is (name, values per period, dash pattern). Round ticks
-    (as many decimals as their step needs), gridlines, the unit on the axis."""
+    """Lines over time: ``series`` is (name, values per period, dash pattern); ``whiskers``
+    the first series' 95% confidence interval per period. Round ticks (as many decimals as
+    their step needs), gridlines, the unit on the axis."""
     width, height, left, right, top, bottom = 440, 220, 56, 120, 22, 52
     values = [v for _, vs, _ in series for v in vs if _ok(v)]
     desc = f"{title} ({unit}) from {periods[0]} to {periods[-1]}: " if periods else f"{title}: "
@@ -152,7 +156,8 @@ def trend_chart(
     if not values or not periods:
         parts.append(_t(width / 2, height / 2, "no values", "middle"))
         return "".join(parts) + "</svg>"
-    ticks = _round_ticks(min(values), max(values))
+    bounds = [v for pair in whiskers or [] for v in pair if _ok(v)]
+    ticks = _round_ticks(min(values + bounds), max(values + bounds))
     lo, hi = ticks[0], ticks[-1]
     plot_w, plot_h = width - left - right, height - top - bottom
 
@@ -174,9 +179,16 @@ def trend_chart(
         parts.append(_t(4, top - 8, unit[:24], extra="font-size='10' fill='#555'"))
     for i, label in enumerate(periods):
         parts.append(
-            f"<text transform='translate({px(i):.1f},{top + plot_h + 12}) rotate(30)' {FONT} font-size='10'>"
+            f"<text transform='translate({px(i):.1f},{top + plot_h + 12}) rotate(30)' {FONT_SMALL}>"
             f"{html.escape(label)}</text>"
         )
+    for i, (low, high) in enumerate(whiskers or []):
+        if _ok(low) and _ok(high):
+            x, y1, y2 = px(i), py(low), py(high)
+            parts.append(
+                f"<path d='M{x:.1f},{y1:.1f} V{y2:.1f} M{x - 4:.1f},{y1:.1f} h8 M{x - 4:.1f},{y2:.1f} h8' "
+                "stroke='#777' stroke-width='1.2' fill='none'/>"
+            )
     for n, (name, vals, dash) in enumerate(series):
         points = [(px(i), py(v)) for i, v in enumerate(vals) if _ok(v)]
         if points:
