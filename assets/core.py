@@ -23,13 +23,13 @@ from dagster import (
 
 from assets.descriptions import describe
 from assets.errors import one_line_errors
-from assets.metadata import is_synthetic, table_schema
+from assets.metadata import synthetic_data, table_schema
 from assets.published import OWNERS
 from assets.publishing import publication_in_launch, quiet, stage, write_table
 from assets.raw import DATA_KEY, META_KEY
 from jsna import layout
 from jsna.tidy import add_comparators, tidy
-from resources import JsnaSettings
+from resources import FingertipsResource, JsnaSettings
 from schemas import QUARANTINE
 from schemas.indicator_values import COLUMN_NAMES, indicator_values_schema, row_failures
 
@@ -68,7 +68,11 @@ def split_valid(
 )
 @one_line_errors
 def core_jsna__indicator_values(
-    context: AssetExecutionContext, settings: JsnaSettings, raw_data: pd.DataFrame, raw_metadata: pd.DataFrame
+    context: AssetExecutionContext,
+    settings: JsnaSettings,
+    fingertips: FingertipsResource,
+    raw_data: pd.DataFrame,
+    raw_metadata: pd.DataFrame,
 ):  # returns MaterializeResult(value=DataFrame); Dagster infers the type
     region = settings.region()
     result = tidy(raw_data, raw_metadata, settings.catalogue(), region)
@@ -96,8 +100,8 @@ def core_jsna__indicator_values(
     indicator_values_schema().validate(valid, lazy=True)
     if publication_in_launch(context) and not quiet(context, settings):
         pub = stage(context, settings)  # published with everything else by out_jsna__publication
-        synthetic = is_synthetic(valid)
-        write_table(pub, QUARANTINE, quarantine, partial(layout.quarantine, synthetic=synthetic), synthetic=synthetic)
+        synthetic = synthetic_data(valid, settings, fingertips)
+        write_table(pub, QUARANTINE, quarantine, partial(layout.quarantine, synthetic=synthetic))
     check = AssetCheckResult(
         check_name="rows_valid",
         passed=quarantine.empty,

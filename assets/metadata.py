@@ -73,12 +73,17 @@ def is_synthetic(frame: pd.DataFrame) -> bool:
     return bool(len(frame)) and bool((frame["source"] == SOURCE_SYNTHETIC).any())
 
 
+def synthetic_data(frame: pd.DataFrame, settings: JsnaSettings, fingertips: FingertipsResource) -> bool:
+    """Whether outputs built from ``frame`` are synthetic: a row says so, or the API declared
+    it (kept in the raw store), so an empty answer cannot make outputs look real."""
+    return is_synthetic(frame) or bool(raw_store(settings, fingertips).state().get("synthetic"))
+
+
 def provenance(frame: pd.DataFrame, settings: JsnaSettings, fingertips: FingertipsResource) -> dict[str, Any]:
     """Top-level manifest fields: what the data is and where and when it came from."""
     catalogue = settings.catalogue()
     store = raw_store(settings, fingertips)
-    # The API's own declaration counts too: an empty answer must not make outputs "real".
-    synthetic = is_synthetic(frame) or bool(store.state().get("synthetic"))
+    synthetic = synthetic_data(frame, settings, fingertips)
     retrieved = frame["retrieved_at"].max() if len(frame) else None
     return {
         "dataset": DATASET + (" - SYNTHETIC SAMPLE DATA, NOT REAL STATISTICS" if synthetic else ""),

@@ -20,13 +20,13 @@ from dagster import (
 
 from assets.core import CORE_KEY
 from assets.descriptions import FILES
-from assets.metadata import is_synthetic, parquet_metadata, preview_markdown, provenance, table_schema
+from assets.metadata import parquet_metadata, preview_markdown, provenance, synthetic_data, table_schema
 from assets.published import borough_asset, out_asset
 from assets.publishing import Upstream, stage, write_table
 from assets.raw import META_KEY, raw_store
 from jsna import layout, progress
 from jsna.changes import compare, summary
-from jsna.pack.display import decimals_from_rounding
+from jsna.pack.display import DEFAULT_DECIMALS, decimals_by_indicator
 from resources import FingertipsResource, JsnaSettings
 from schemas import CHANGES, DATA_DICTIONARY, INDICATOR_VALUES, PUBLISHED
 
@@ -72,7 +72,6 @@ def out_jsna__borough_indicator_values(
             files.table,
             parquet_metadata(fields),
             validated=True,
-            synthetic=files.synthetic,
         )
         counts[slug] = len(rows)
         previews[slug] = preview_markdown(rows)
@@ -111,9 +110,8 @@ def out_jsna__london_indicator_values(
     pub = stage(context, settings)
     fields = provenance(core, settings, fingertips)
     rows = core.sort_values(SORT, kind="stable").reset_index(drop=True)
-    synthetic = bool(fields["synthetic"])
-    path = functools.partial(layout.region_table, synthetic=synthetic)
-    write_table(pub, INDICATOR_VALUES, rows, path, parquet_metadata(fields), validated=True, synthetic=synthetic)
+    path = functools.partial(layout.region_table, synthetic=bool(fields["synthetic"]))
+    write_table(pub, INDICATOR_VALUES, rows, path, parquet_metadata(fields), validated=True)
     return MaterializeResult(
         metadata={
             "dagster/row_count": len(rows),
@@ -136,6 +134,7 @@ def data_dictionary(
         {"section": "file", "name": path, "label": key, "description": what} for key, (path, what) in FILES.items()
     ]
     meta = metadata.assign(indicator_id=metadata["indicator_id"].astype("int64")).set_index("indicator_id")
+    decimals = decimals_by_indicator(metadata)
     rows = []
     served = set(core["indicator_id"].unique())
     for ind in settings.catalogue().indicators:
@@ -150,7 +149,7 @@ def data_dictionary(
                 "indicator_name": m.get("indicator_name", ""),
                 "description": m.get("definition", ""),
                 "unit": m.get("unit", ""),
-                "display_decimals": str(decimals_from_rounding(m.get("rounding", ""))),
+                "display_decimals": str(decimals.get(ind.id, DEFAULT_DECIMALS)),
                 "value_type": m.get("value_type", ""),
                 "year_type": m.get("year_type", ""),
                 "polarity": m.get("polarity", ""),
@@ -179,9 +178,9 @@ def out_jsna__data_dictionary(
     raw_metadata: Upstream,
 ) -> MaterializeResult:
     pub = stage(context, settings)
-    state = raw_store(settings, fingertips).state()
-    uploads = {int(i): entry.get("last_uploaded_at") for i, entry in state["indicators"].items()}
-    synthetic = bool(state.get("synthetic")) or is_synthetic(core)
+    held = raw_store(settings, fingertips).state()["indicators"]
+    uploads = {int(i): entry.get("last_uploaded_at") for i, entry in held.items()}
+    synthetic = synthetic_data(core, settings, fingertips)
     table = write_table(
         pub,
         DATA_DICTIONARY,
@@ -205,7 +204,9 @@ def out_jsna__data_dictionary(
     ins={"core": AssetIn(CORE_KEY)},
     metadata={"dagster/column_schema": table_schema(CHANGES)},
 )
-def out_jsna__changes(context: AssetExecutionContext, settings: JsnaSettings, core: Upstream) -> MaterializeResult:
+def out_jsna__changes(
+    context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: Upstream
+) -> MaterializeResult:
     pub = stage(context, settings)
     root = settings.output_root()
     previous_path = root.root / layout.region_table("parquet")
@@ -218,7 +219,7 @@ def out_jsna__changes(context: AssetExecutionContext, settings: JsnaSettings, co
     earlier = root.root / layout.changes(day, "parquet")
     if earlier.exists():  # a second publication on the same day: keep the first one's changes too
         changes = pd.concat([pd.read_parquet(earlier), changes], ignore_index=True)
-    synthetic = is_synthetic(core)
+    synthetic = synthetic_data(core, settings, fingertips)
     changes = write_table(pub, CHANGES, changes, functools.partial(layout.changes, day, synthetic=synthetic))
     return MaterializeResult(
         metadata={

@@ -17,7 +17,7 @@ from assets.publishing import Upstream, stage, write_table
 from assets.raw import META_KEY
 from jsna import layout, progress
 from jsna.areas import ENGLAND_CODE
-from jsna.pack.display import decimals_from_rounding
+from jsna.pack.display import decimals_by_indicator
 from jsna.pack.report import borough_report, index_page, london_ranges
 from jsna.pack.summary import borough_summaries
 from jsna.pack.workbook import build_workbook
@@ -31,17 +31,11 @@ REPORT_KEY = "out_jsna__borough_report"
 INDEX_KEY = "out_jsna__index"
 
 
-def display_decimals(metadata: pd.DataFrame) -> dict[int, int]:
-    """Each indicator's display precision, from the rounding its metadata states."""
-    rounding = metadata["rounding"] if "rounding" in metadata else pd.Series("", index=metadata.index)
-    return {int(i): decimals_from_rounding(r) for i, r in zip(metadata["indicator_id"], rounding, strict=True)}
-
-
 def summaries_of(core: pd.DataFrame, metadata: pd.DataFrame, settings: JsnaSettings) -> pd.DataFrame:
     """The summary rows of every area of the region, in the summary spec's types."""
     region = settings.region()
     codes = [a.code for a in region.areas]
-    frame = ALL_AREAS.conform(borough_summaries(core, settings.catalogue(), codes, display_decimals(metadata)))
+    frame = ALL_AREAS.conform(borough_summaries(core, settings.catalogue(), codes, decimals_by_indicator(metadata)))
     ALL_AREAS.pandera_schema().validate(frame, lazy=True)  # once for every area; each file is a cut of it
     return frame
 
@@ -68,9 +62,7 @@ def out_jsna__borough_summary(
     for slug in context.partition_keys:
         rows = summaries[summaries["area_code"] == region.area_for_slug(slug).code].drop(columns="area_code")
         files = layout.area(slug, fields["synthetic"])
-        write_table(
-            pub, SUMMARY, rows, files.summary, parquet_metadata(fields), validated=True, synthetic=files.synthetic
-        )
+        write_table(pub, SUMMARY, rows, files.summary, parquet_metadata(fields), validated=True)
         counts[slug] = len(rows)
     return MaterializeResult(
         value=summaries,  # passed to the workbook and the report

@@ -24,6 +24,7 @@ from jsna.lease import RefreshLease, process_alive
 from jsna.publish import Publication, RefreshLockedError
 from resources import JsnaSettings
 from resources.storage import BACKFILL_TAG, LAUNCH, PUBLICATION_TAG, launch_id
+from schemas.indicator_values import INDICATOR_VALUES, SOURCE_SYNTHETIC
 from schemas.spec import TableSpec
 
 PUBLICATION_KEY = "out_jsna__publication"
@@ -31,6 +32,7 @@ NO_CHANGE = "no upstream change"
 # A publishing step's input: a table computed in this launch, or None on a quiet night
 # (nothing passed, and the step does no work; ``skip_when_quiet`` checks before the body).
 Upstream = pd.DataFrame | None
+PROVENANCE = INDICATOR_VALUES.column("source")  # each indicator row's source, carried by the summary too
 _ACTIVE_BACKFILL = {BulkActionStatus.REQUESTED, BulkActionStatus.CANCELING, BulkActionStatus.FAILING}
 _ACTIVE_RUN = {
     DagsterRunStatus.QUEUED,
@@ -171,8 +173,8 @@ def skip_when_quiet(fn: Callable[..., MaterializeResult]) -> Callable[..., Mater
         if quiet(context, bound["settings"]):
             return unchanged()
         require_publication(context)
-        resources = {"context", "settings", "fingertips", "config"}
-        require_current_inputs(context, {k: v for k, v in bound.items() if k not in resources})
+        inputs = {d.name for d in context.op_def.input_defs}
+        require_current_inputs(context, {k: v for k, v in bound.items() if k in inputs})
         return fn(*args, **kwargs)
 
     return wrapper
@@ -187,14 +189,13 @@ def write_table(
     *,
     suffixes: tuple[str, ...] = ("parquet", "csv"),
     validated: bool = False,
-    synthetic: bool = False,
 ) -> pd.DataFrame:
     """Stage one published table the one way every table is staged: conformed to its
     spec (column order, types), validated against it (unless ``validated``: already
     checked as part of a larger table), written as Parquet with the spec's Arrow schema
-    and as CSV, at ``path(suffix)`` from ``jsna.layout``. A CSV of ``synthetic`` data has its
-    ``source`` column first (and ``_SYNTHETIC`` in its name, from the layout): the first thing
-    Excel shows says what the data is."""
+    and as CSV, at ``path(suffix)`` from ``jsna.layout`` (which marks the names of synthetic
+    CSVs). A CSV of indicator rows that are synthetic has their ``source`` column first: the
+    first thing Excel shows says what the data is."""
     rows = spec.conform(frame)
     if not validated:
         spec.pandera_schema().validate(rows, lazy=True)
@@ -202,7 +203,8 @@ def write_table(
         if suffix == "parquet":
             pub.write_parquet(path(suffix), rows, metadata, schema=spec.arrow_schema())
         elif suffix == "csv":
-            first = ["source"] if synthetic and "source" in rows else []
+            synthetic = PROVENANCE in spec.columns and (rows[PROVENANCE.name] == SOURCE_SYNTHETIC).any()
+            first = [PROVENANCE.name] if synthetic else []
             pub.write_csv(path(suffix), rows[[*first, *(c for c in rows.columns if c not in first)]])
         else:
             raise ValueError(f"{spec.name}: no writer for .{suffix}")

@@ -8,8 +8,6 @@ the published tree, written atomically.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -17,6 +15,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from dagster import ConfigurableIOManager, InputContext, OutputContext
+
+from jsna.publish import write_atomic
 
 PUBLICATION_TAG = "jsna/publication"  # runs that share one publication (the CLI's non-adjacent boroughs)
 BACKFILL_TAG = "dagster/backfill"
@@ -50,12 +50,12 @@ class ParquetIOManager(ConfigurableIOManager):
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.parent.is_symlink():
             raise OSError(f"{path.parent} is a symbolic link; refusing to write through it")
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
         run = context.step_context.dagster_run
         table = pa.Table.from_pandas(obj, preserve_index=False)
         metadata = {**(table.schema.metadata or {}), LAUNCH.encode(): launch_id(run.tags, run.run_id).encode()}
-        pq.write_table(table.replace_schema_metadata(metadata), tmp)
-        os.replace(tmp, path)
+        sink = pa.BufferOutputStream()
+        pq.write_table(table.replace_schema_metadata(metadata), sink)
+        write_atomic(path, sink.getvalue().to_pybytes())
 
     def load_input(self, context: InputContext) -> pd.DataFrame | None:
         """The upstream table, marked with the launch that computed it; None when there is

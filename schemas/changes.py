@@ -8,9 +8,7 @@ from schemas.spec import FLOAT, TEXT, Column, TableSpec
 KINDS = ("new period", "added", "revised", "removed")
 
 
-def _key(name: str) -> Column:
-    return next(c for c in INDICATOR_VALUES.columns if c.name == name)
-
+_key = INDICATOR_VALUES.column  # columns carried unchanged from indicator_values
 
 CHANGES = TableSpec(
     name="changes",

@@ -100,6 +100,10 @@ class TableSpec:
         if missing:
             raise ValueError(f"{self.name}: primary key column(s) {sorted(missing)} are not columns")
 
+    def column(self, name: str) -> Column:
+        """One of the table's columns (for another table that carries it unchanged)."""
+        return next(c for c in self.columns if c.name == name)
+
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)

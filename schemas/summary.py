@@ -13,10 +13,8 @@ BEST_FIFTH = "1 = best fifth of the region's areas"
 LOWEST_FIFTH = "1 = lowest fifth (no better/worse for this indicator)"
 
 
-def _served(name: str) -> Column:
-    """A column carried unchanged from ``indicator_values``."""
-    return next(c for c in INDICATOR_VALUES.columns if c.name == name)
-
+# Columns carried unchanged from ``indicator_values``.
+_served = INDICATOR_VALUES.column
 
 SUMMARY = TableSpec(
     name="summary",
@@ -108,4 +106,4 @@ SUMMARY = TableSpec(
     primary_key=("indicator_id", "sex"),
 )
 # Every area's summary at once (ranks need them all), validated once before each area's file is cut.
-ALL_AREAS = SUMMARY.across(next(c for c in INDICATOR_VALUES.columns if c.name == "area_code"))
+ALL_AREAS = SUMMARY.across(INDICATOR_VALUES.column("area_code"))

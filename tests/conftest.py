@@ -36,6 +36,12 @@ def _default_sigterm_for_each_test() -> None:
 
 
 @pytest.fixture
+def ephemeral_dagster(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs in a throw-away Dagster instance, whatever DAGSTER_HOME the shell has."""
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+
+
+@pytest.fixture
 def sample_api() -> Iterator[SampleApiServer]:
     with running_sample_api(SampleApiState()) as server:
         yield server

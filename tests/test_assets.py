@@ -24,9 +24,7 @@ RAW_AND_CORE = [raw_fingertips__indicator_metadata, raw_fingertips__indicator_da
 PUBLICATION = "asset-tests"
 
 
-@pytest.fixture(autouse=True)
-def _ephemeral_dagster(monkeypatch):
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+pytestmark = pytest.mark.usefixtures("ephemeral_dagster")
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +53,12 @@ def resources_with_io(resources: dict, base) -> dict:  # noqa: ANN001
 def alone(asset, upstream, resources: dict, io, **kwargs):  # noqa: ANN001, ANN201
     """Materialise one asset; its upstream assets are only loaded (from ``io``), not run."""
     return materialize([asset, *upstream], selection=[asset.key], resources=resources_with_io(resources, io), **kwargs)
+
+
+def refusal(run) -> str:  # noqa: ANN001
+    """The one-line reason a run failed with (it must have failed)."""
+    assert not run.success
+    return next(e for e in run.all_events if e.is_step_failure).step_failure_data.error.message
 
 
 def test_core_alone_validates_and_stages_but_publishes_nothing(upstream):
@@ -132,10 +136,7 @@ def test_a_publishing_asset_alone_is_refused_in_one_line(upstream, tmp_path):
         partition_key="southwark",
         raise_on_error=False,
     )
-    assert not run.success
-    failure = next(e for e in run.all_events if e.is_step_failure)
-    message = failure.step_failure_data.error.message
-    assert "publishes only together with out_jsna__publication" in message
+    assert "publishes only together with out_jsna__publication" in refusal(run)
 
 
 def test_a_table_kept_from_an_earlier_launch_is_refused(upstream, tmp_path):
@@ -155,6 +156,4 @@ def test_a_table_kept_from_an_earlier_launch_is_refused(upstream, tmp_path):
         tags={PUBLICATION_TAG: "tonight"},
         raise_on_error=False,
     )
-    assert not run.success
-    failure = next(e for e in run.all_events if e.is_step_failure)
-    assert "needs core computed in the same launch" in failure.step_failure_data.error.message
+    assert "needs core computed in the same launch" in refusal(run)

@@ -4,9 +4,6 @@ that say only what the data supports, and a report that renders and prints in a 
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-import tempfile
 from html.parser import HTMLParser
 
 import openpyxl
@@ -17,22 +14,9 @@ from jsna import layout
 from jsna.pack import display
 from jsna.pack.findings import anchor, finding, key_findings
 from jsna.pack.workbook import HEADER_ROW, header
+from tests.browser import headless, needs_chromium
 
 NUMBER = re.compile(r"-?\d[\d,]*(?:\.(\d+))?")
-
-
-def chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-
-
-def headless(*args: str) -> subprocess.CompletedProcess:
-    with tempfile.TemporaryDirectory() as profile:
-        return subprocess.run(
-            [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={profile}", *args],
-            capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -127,7 +111,7 @@ class _Text(HTMLParser):
             self.findings[-1] = (href, text + data)
 
 
-@pytest.mark.skipif(chromium() is None, reason="Chromium is not installed (apt-get install chromium)")
+@needs_chromium
 def test_report_in_chromium_shows_display_precision_and_true_findings(published, tmp_path):
     out, _ = published
     files = layout.area("southwark")

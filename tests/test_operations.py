@@ -29,9 +29,7 @@ LONDON = ZoneInfo("Europe/London")
 FEW = ("--borough", "southwark", "lewisham", "lambeth")  # the whole graph runs; fewer boroughs keep tests quick
 
 
-@pytest.fixture(autouse=True)
-def _ephemeral_dagster(monkeypatch):
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+pytestmark = pytest.mark.usefixtures("ephemeral_dagster")
 
 
 @pytest.mark.parametrize(

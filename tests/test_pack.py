@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-import tempfile
 
 import openpyxl
 import pandas as pd
-import pytest
 
 from jsna.areas import LONDON_BOROUGHS, slugify
 from jsna.catalogue import load_catalogue
 from jsna.pack.summary import compare_ci, standard_age
 from jsna.pack.workbook import BANNER, COMPARISON_FILLS, HEADER_ROW, read_sheet
+from tests.browser import headless, needs_chromium
 
 SLUGS = sorted(slugify(n) for n in LONDON_BOROUGHS.values())
 
@@ -136,22 +133,11 @@ def test_report_is_offline_and_pairs_colour_with_text(published):
         assert f'class="cmp {word}">{word}</span>' in page or f'class="cmp {word}"' not in page
 
 
-def _chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-
-
-@pytest.mark.skipif(_chromium() is None, reason="Chromium is not installed (apt-get install chromium)")
+@needs_chromium
 def test_report_opens_in_headless_chromium(published):
     out, _ = published
     report = out / "boroughs" / "hackney" / "report.html"
     summary = pd.read_parquet(out / "boroughs" / "hackney" / "summary.parquet")
-    with tempfile.TemporaryDirectory() as profile:
-        done = subprocess.run(
-            [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={profile}", "--dump-dom", report.as_uri()],
-            capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
-    dom = done.stdout
+    dom = headless("--dump-dom", report.as_uri()).stdout
     assert "<h1>Hackney: mental health and wellbeing</h1>" in dom
     assert dom.count('class="summary-row"') == len(summary)

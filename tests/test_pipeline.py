@@ -20,9 +20,7 @@ from tests.pipeline_helpers import refresh, snapshot
 KEY = ["indicator_id", "area_code", "period", "sex", "age", "category_type", "category"]
 
 
-@pytest.fixture(autouse=True)
-def _ephemeral_dagster(monkeypatch):
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+pytestmark = pytest.mark.usefixtures("ephemeral_dagster")
 
 
 def test_definitions_load():

@@ -18,9 +18,7 @@ SPECS = list(PUBLISHED.values())
 TYPES = {"string", "int64", "Int64", "float64", "timestamp[UTC]"}
 
 
-@pytest.fixture(autouse=True)
-def _ephemeral_dagster(monkeypatch):
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+pytestmark = pytest.mark.usefixtures("ephemeral_dagster")
 
 
 @pytest.fixture(scope="module")

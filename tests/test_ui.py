@@ -5,8 +5,6 @@ its buttons send), and the asset graph page opened in headless Chromium."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,13 +12,12 @@ import pytest
 from jsna.publish import OutputRoot
 from jsna.sample_api.faults import SampleApiState
 from jsna.sample_api.server import running_sample_api
+from tests.browser import headless, needs_chromium
 from tests.pipeline_helpers import snapshot
 from tests.reliability.conftest import run_cli
 from tests.ui_helpers import running_dagster_ui
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--window-size=1600,1000", "--virtual-time-budget=20000"]  # fmt: skip
+PAGE_FLAGS = ("--window-size=1600,1000", "--virtual-time-budget=20000")  # the UI renders with JavaScript
 
 
 @pytest.fixture(scope="module")
@@ -84,17 +81,13 @@ def test_refresh_all_launched_without_partition_tags_covers_every_borough(ui):
     assert not OutputRoot(out).pending()
 
 
+@needs_chromium
 def test_the_asset_graph_page_renders_the_assets(ui, tmp_path):
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not chromium:
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
     dagster, _ = ui
     page = f"{dagster.url}/assets?view=lineage"
-    dom = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'a'}", "--dump-dom", page],
-                         capture_output=True, text=True, timeout=180)  # fmt: skip
+    dom = headless(*PAGE_FLAGS, "--dump-dom", page, timeout=180)
     for name in ("raw_fingertips__indicator_data", "core_jsna__indicator_values", "out_jsna__publication"):
         assert name in dom.stdout
     shot = tmp_path / "asset-graph.png"
-    subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'b'}", f"--screenshot={shot}", page],
-                   capture_output=True, timeout=180)  # fmt: skip
+    headless(*PAGE_FLAGS, f"--screenshot={shot}", page, timeout=180)
     assert shot.exists() and shot.stat().st_size > 10_000

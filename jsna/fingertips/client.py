@@ -19,7 +19,6 @@ import email.utils
 import json
 import logging
 import math
-import os
 import re
 import threading
 import time
@@ -119,7 +118,7 @@ class FingertipsClient:
 
     def __init__(
         self,
-        base_url: str | None = None,
+        base_url: str,
         *,
         connect_timeout: float,
         read_timeout: float,
@@ -132,11 +131,10 @@ class FingertipsClient:
         chunk_size: int = MAX_IDS_PER_REQUEST,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        """The bounds have no defaults here: they are declared once, with their defaults,
-        environment variables and meaning, on ``resources.FingertipsResource`` (whose
-        ``client()`` builds this object, in a notebook as in a run)."""
-        url = base_url or os.environ.get("FINGERTIPS_API_URL") or DEFAULT_BASE_URL
-        self.base_url = url.rstrip("/")
+        """No defaults here, the URL included: every setting is declared once, with its
+        default, environment variable and meaning, on ``resources.FingertipsResource``
+        (whose ``client()`` builds this object, in a notebook as in a run)."""
+        self.base_url = base_url.rstrip("/")
         self.timeout = (connect_timeout, read_timeout)
         self.max_attempts = max(1, max_attempts)
         self.retry_budget_seconds = retry_budget_seconds

@@ -8,8 +8,9 @@ Counts and denominators are whole numbers with thousands separators.
 
 from __future__ import annotations
 
-import math
 import re
+
+import pandas as pd
 
 DEFAULT_DECIMALS = 1
 MAX_DECIMALS = 4
@@ -36,20 +37,28 @@ def decimals_from_rounding(text: str | None) -> int:
     return DEFAULT_DECIMALS
 
 
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or str(value) in ("<NA>", "nan")
+def decimals_by_indicator(metadata: pd.DataFrame) -> dict[int, int]:
+    """Each indicator's display precision, from the rounding its metadata states (metadata
+    stored before ``rounding`` was read has none: one decimal place)."""
+    rounding = metadata["rounding"] if "rounding" in metadata else pd.Series("", index=metadata.index)
+    return {int(i): decimals_from_rounding(r) for i, r in zip(metadata["indicator_id"], rounding, strict=True)}
+
+
+def missing(value: object) -> bool:
+    """None, NaN or pandas' NA: nothing to show."""
+    return value is None or bool(pd.isna(value))
 
 
 def number(value: object, decimals: int) -> str:
     """A value at display precision with thousands separators ("" when missing)."""
-    if _missing(value):
+    if missing(value):
         return ""
     return f"{float(value):,.{int(decimals)}f}"
 
 
 def whole(value: object) -> str:
     """A count or denominator: a whole number with thousands separators."""
-    if _missing(value):
+    if missing(value):
         return ""
     return f"{float(value):,.0f}"
 

@@ -276,8 +276,8 @@ def index_page(
     fresh: dict[str, str] = {}
     if summaries is not None:
         for code, group in summaries.groupby("area_code"):
-            compared = group["compared_to_england"]
-            counts[code] = (int((compared == "Worse").sum()), int((compared == "Better").sum()), len(group))
+            found = key_findings(str(code), group)
+            counts[code] = (len(found.worse), len(found.better), found.total)
             newest = group["retrieved_at"].max()
             fresh[code] = "" if pd.isna(newest) else pd.Timestamp(newest).strftime("%Y-%m-%d %H:%M")
     rows = []

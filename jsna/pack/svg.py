@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import math
 
-import pandas as pd
+from jsna.pack import display
 
 COLOURS = {
     "Better": "#1a9850",
@@ -96,7 +96,7 @@ def spine_chart(
         worst, best = (hi, lo) if low_is_good else (lo, hi)
         shown = [row.get("value"), row.get("england"), worst, best]
         for n, v in enumerate(shown):
-            text = f"{v:,.{decimals}f}" if _ok(v) else ("-" if n else "no value")
+            text = display.number(v, decimals) or ("-" if n else "no value")
             parts.append(_t(label_width + 74 * n + 68, mid + 4, text, "end", "fill='#777'" if not _ok(v) else ""))
         comparison = row.get("comparison") or "Not compared"
         parts.append(_t(left + bar_width + 12, mid + 4, comparison))
@@ -214,7 +214,7 @@ def _rect(x: float, y: float, w: float, h: float, fill: str) -> str:
 
 
 def _ok(value: object) -> bool:
-    return value is not None and not (isinstance(value, float) and math.isnan(value)) and not pd.isna(value)
+    return not display.missing(value)
 
 
 def _round_ticks(lo: float, hi: float, count: int = 5) -> list[float]:

@@ -25,7 +25,7 @@ from openpyxl.compat import safe_string as _openpyxl_safe_string
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from jsna.pack.display import DEFAULT_DECIMALS, excel_format
+from jsna.pack.display import DEFAULT_DECIMALS, MAX_DECIMALS, excel_format
 from jsna.pack.findings import key_findings
 from jsna.publish import defuse_formulas
 
@@ -148,7 +148,9 @@ def _sheet(
     formats = [NUMBER_FORMATS.get(name) for name in frame.columns]
     precise = [name in PRECISION_COLUMNS for name in frame.columns]
     comparisons = [name in COMPARISON_COLUMNS for name in frame.columns]
-    by_decimals = {d: [excel_format(d) if p else f for f, p in zip(formats, precise, strict=True)] for d in range(5)}
+    by_decimals = {
+        d: [excel_format(d) if p else f for f, p in zip(formats, precise, strict=True)] for d in range(MAX_DECIMALS + 1)
+    }
     for n, row in enumerate(frame.itertuples(index=False)):
         cells = []
         row_formats = by_decimals.get(row_decimals[n], formats) if row_decimals is not None else formats
