@@ -28,7 +28,7 @@ from assets.published import OWNERS
 from assets.publishing import publication_in_launch, quiet, stage, write_table
 from assets.raw import DATA_KEY, META_KEY
 from jsna import layout
-from jsna.tidy import add_comparators, tidy
+from jsna.tidy import add_comparators, region_of, tidy
 from resources import FingertipsResource, JsnaSettings
 from schemas import QUARANTINE
 from schemas.indicator_values import COLUMN_NAMES, indicator_values_schema, row_failures
@@ -74,8 +74,8 @@ def core_jsna__indicator_values(
     raw_data: pd.DataFrame,
     raw_metadata: pd.DataFrame,
 ):  # returns MaterializeResult(value=DataFrame); Dagster infers the type
-    region = settings.region()
-    result = tidy(raw_data, raw_metadata, settings.catalogue(), region)
+    scope = settings.scope()
+    result = tidy(raw_data, raw_metadata, settings.catalogue(), scope)
     valid, quarantine, cases = split_valid(result.frame, result.problems, result.served)
     headline_bad = quarantine[quarantine["category"] == ""]
     sample = quarantine.head(20)
@@ -96,7 +96,7 @@ def core_jsna__indicator_values(
         )
     # Comparators are recomputed from valid rows only: a quarantined England value must
     # not leak into a borough's row as its comparator.
-    valid = add_comparators(valid, region.region_code)[list(COLUMN_NAMES)]
+    valid = add_comparators(valid, region_of(scope))[list(COLUMN_NAMES)]
     indicator_values_schema().validate(valid, lazy=True)
     if publication_in_launch(context) and not quiet(context, settings):
         pub = stage(context, settings)  # published with everything else by out_jsna__publication

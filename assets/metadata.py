@@ -95,7 +95,7 @@ def provenance(frame: pd.DataFrame, settings: JsnaSettings, fingertips: Fingerti
         "catalogue_sha256": catalogue.sha256,
         "raw_digest": store.digest(),
         "data_fingerprint": data_fingerprint(settings, store),
-        "region_code": settings.region_code,
+        "region_code": settings.scope().region_code or settings.scope().slug,
     }
 
 

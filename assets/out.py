@@ -54,7 +54,7 @@ def out_jsna__borough_indicator_values(
     context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: Upstream
 ) -> MaterializeResult:
     pub = stage(context, settings)
-    region = settings.region()
+    region = settings.scope()
     root = settings.output_root()
     fields = provenance(core, settings, fingertips)
     counts: dict[str, int] = {}
@@ -116,7 +116,9 @@ def out_jsna__london_indicator_values(
         metadata={
             "dagster/row_count": len(rows),
             "source": fields["source"],
-            "preview": MetadataValue.md(preview_markdown(rows[rows["area_code"] == settings.region_code])),
+            "preview": MetadataValue.md(
+                preview_markdown(rows[rows["area_code"].isin([r.code for r in settings.scope().regions])])
+            ),
         }
     )
 

@@ -33,7 +33,7 @@ INDEX_KEY = "out_jsna__index"
 
 def summaries_of(core: pd.DataFrame, metadata: pd.DataFrame, settings: JsnaSettings) -> pd.DataFrame:
     """The summary rows of every area of the region, in the summary spec's types."""
-    region = settings.region()
+    region = settings.scope()
     codes = [a.code for a in region.areas]
     frame = ALL_AREAS.conform(borough_summaries(core, settings.catalogue(), codes, decimals_by_indicator(metadata)))
     ALL_AREAS.pandera_schema().validate(frame, lazy=True)  # once for every area; each file is a cut of it
@@ -54,7 +54,7 @@ def out_jsna__borough_summary(
     raw_metadata: Upstream,
 ) -> MaterializeResult:
     pub = stage(context, settings)
-    region = settings.region()
+    region = settings.scope()
     # Every area's summary at once (ranks need them all); each partition publishes its own rows.
     summaries = summaries_of(core, raw_metadata, settings)
     fields = provenance(core, settings, fingertips)
@@ -86,7 +86,7 @@ def out_jsna__borough_workbook(
     dictionary: Upstream,
 ) -> MaterializeResult:
     pub = stage(context, settings)
-    region = settings.region()
+    region = settings.scope()
     fields = provenance(core, settings, fingertips)
     slugs = context.partition_keys
     for n, slug in enumerate(slugs, start=1):
@@ -114,7 +114,7 @@ def out_jsna__borough_report(
     summaries: Upstream,
 ) -> MaterializeResult:
     pub = stage(context, settings)
-    region = settings.region()
+    region = settings.scope()
     catalogue = settings.catalogue()
     fields = provenance(core, settings, fingertips)
     ranges = london_ranges(summaries).sort_index()
@@ -128,10 +128,10 @@ def out_jsna__borough_report(
             slug,
             summaries[summaries["area_code"] == area.code],
             ranges,
-            history[history["area_code"].isin([area.code, region.region_code, ENGLAND_CODE])],
+            history[history["area_code"].isin([area.code, area.region_code, ENGLAND_CODE])],
             key_ids,
             borough_code=area.code,
-            region_code=region.region_code,
+            region_code=area.region_code,
             england_code=ENGLAND_CODE,
             retrieved_at=fields["retrieved_at"],
             synthetic=fields["synthetic"],
@@ -152,7 +152,7 @@ def out_jsna__index(
     summaries: Upstream,
 ) -> MaterializeResult:
     pub = stage(context, settings)
-    region = settings.region()
+    region = settings.scope()
     fields = provenance(core, settings, fingertips)
     published = [(a.slug, a.name, a.code) for a in region.areas if pub.path(layout.area(a.slug).report).exists()]
     # Only the data's retrieval time: a publication time here would change the page every run.

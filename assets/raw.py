@@ -25,6 +25,7 @@ from assets.errors import one_line_errors
 from assets.published import OWNERS
 from assets.publishing import NO_CHANGE, clear_quiet, hold_lease, mark_quiet
 from jsna import layout, progress
+from jsna.areas import AreaList, area_changes, load_area_list, resolve_scope, save_area_list
 from jsna.fingertips.client import redact
 from jsna.fingertips.data_csv import CANONICAL
 from jsna.plausibility import check_answers
@@ -66,6 +67,8 @@ def raw_fingertips__indicator_metadata(
     dates = client.fetch_change_dates(catalogue.ids)
     # Before anything is written: never mix synthetic and real data in one output root.
     settings.output_root().check_provenance(dates.synthetic, settings.real_output_dir)
+    areas = ensure_area_list(client, settings, fingertips)
+    scope = resolve_scope(settings.region, areas)  # an unknown region fails here, naming the valid ones
     store = raw_store(settings, fingertips)
     store.mark_synthetic(dates.synthetic)
     frame = store.load_metadata(dates.last_uploaded)
@@ -91,6 +94,8 @@ def raw_fingertips__indicator_metadata(
             "source": source_label(fetch.synthetic),
             "unknown_ids": MetadataValue.json(fetch.unknown_ids),
             "requests": requests,
+            "scope": scope.name,
+            "areas": len(scope.areas),
         },
         check_results=[
             AssetCheckResult(
@@ -146,7 +151,6 @@ def raw_fingertips__indicator_data(
     metadata: pd.DataFrame,
 ):  # yields the checks and MaterializeResult(value=DataFrame)
     catalogue = settings.catalogue()
-    region = settings.region()
     hold_lease(context, settings)
     store = raw_store(settings, fingertips)
     known = [int(i) for i in metadata["indicator_id"]]
@@ -154,6 +158,11 @@ def raw_fingertips__indicator_data(
     last_uploaded = {int(i): (u or None) for i, u in zip(metadata["indicator_id"], uploads, strict=True)}
     plan = store.plan(last_uploaded, [i for i in catalogue.ids if i in set(known)], full=config.full)
     refusals, requests = _fetch_checked(context, config, fingertips, settings, store, metadata, last_uploaded, plan)
+    # The area list is refreshed with the data (never on a quiet night: one request then).
+    moved = refresh_area_list(fingertips, settings) if plan or config.full else {"added": [], "removed": []}
+    for what, listed in moved.items():
+        if listed:
+            context.log.warning(f"areas {what} upstream: {', '.join(a['name'] for a in listed)}")
     accepted = [i for i in plan if i not in {r.indicator_id for r in refusals}]
     change = f"{len(accepted)} indicator(s) fetched" if accepted else NO_CHANGE
     if refusals:
@@ -164,7 +173,7 @@ def raw_fingertips__indicator_data(
     labels = catalogue.by_id()
     empty = [{"id": i, "label": labels[i].label} for i in catalogue.ids if i not in served]
     if empty:
-        context.log.warning(f"no data at area type {region.child_area_type_id} for {empty}")
+        context.log.warning(f"no data at area type {settings.area_type_id} for {empty}")
     current = not accepted and not config.full and outputs_current(context, settings, store)
     if not accepted and not current:
         change += "; rebuilding outputs that are out of date, damaged or unfinished"
@@ -173,6 +182,8 @@ def raw_fingertips__indicator_data(
         "fetched_indicators": MetadataValue.json(plan),
         "data_requests": len(requests),
         "empty_indicators": MetadataValue.json(empty),
+        "areas_added": MetadataValue.json(moved["added"]),
+        "areas_removed": MetadataValue.json(moved["removed"]),
         "raw_store": MetadataValue.path(str(store.dir)),
     }
     if current:
@@ -270,20 +281,48 @@ def refusal_summary(refusals: list) -> str:
     return f"refused an implausible answer: {first}{more}; the last good data stays published{hint}"
 
 
+def ensure_area_list(client: object, settings: JsnaSettings, fingertips: FingertipsResource) -> AreaList:
+    """The cached area list of this output root, fetched first when there is none (or it
+    came from another API)."""
+    state_dir = settings.output_root().state_dir
+    found = load_area_list(state_dir, settings.area_type_id)
+    url = redact(fingertips.base_url)
+    if found is not None and found.api_base_url == url:
+        return found
+    fetched = AreaList.fetch(client, settings.area_type_id, api_base_url=url)  # type: ignore[arg-type]
+    save_area_list(state_dir, fetched)
+    return fetched
+
+
+def refresh_area_list(fingertips: FingertipsResource, settings: JsnaSettings) -> dict[str, list]:
+    """Fetch the area list again (with the data) and say which areas came or went."""
+    state_dir = settings.output_root().state_dir
+    old = load_area_list(state_dir, settings.area_type_id)
+    new = AreaList.fetch(fingertips.client(), settings.area_type_id, api_base_url=redact(fingertips.base_url))
+    resolve_scope(settings.region, new)  # the region still exists upstream
+    if old is None or old.areas != new.areas or old.regions != new.regions:
+        save_area_list(state_dir, new)
+    return area_changes(old, new)
+
+
 def raw_store(settings: JsnaSettings, fingertips: FingertipsResource) -> RawStore:
-    """The raw store of this output root, API and region."""
-    region = settings.region()
-    params = {
-        "child_area_type_id": region.child_area_type_id,
-        "parent_area_type_id": region.parent_area_type_id,
-        "parent_area_code": region.region_code,
+    """The raw store of this output root, API and scope (a region's rows, or England's)."""
+    scope = settings.scope()
+    params: dict[str, object] = {
+        "child_area_type_id": scope.child_area_type_id,
+        "parent_area_type_id": scope.parent_area_type_id,
     }
+    if scope.region_code:
+        params["parent_area_code"] = scope.region_code
     return RawStore(settings.output_root().state_dir, fingertips.base_url, params)
 
 
 def data_fingerprint(settings: JsnaSettings, store: RawStore) -> str:
-    """What a publication is built from: the raw data, the catalogue and the region."""
-    text = f"{store.digest()}|{settings.catalogue().sha256}|{settings.region_code}"
+    """What a publication is built from: the raw data, the catalogue, the scope and its areas."""
+    scope = settings.scope()
+    key = scope.region_code or scope.slug
+    areas = hashlib.sha256(",".join(a.code + a.name for a in scope.areas).encode()).hexdigest()[:16]
+    text = f"{store.digest()}|{settings.catalogue().sha256}|{key}|{scope.child_area_type_id}|{areas}"
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -297,7 +336,7 @@ def outputs_current(context: AssetExecutionContext, settings: JsnaSettings, stor
     if manifest.get("raw_digest") != store.digest() or manifest.get("catalogue_sha256") != settings.catalogue().sha256:
         return False
     files = manifest.get("files", {})
-    slugs = settings.region().slugs
+    slugs = settings.scope().slugs
     first, last = context.run.tags.get(RANGE_START), context.run.tags.get(RANGE_END)
     if first in slugs and last in slugs:
         slugs = slugs[slugs.index(first) : slugs.index(last) + 1]

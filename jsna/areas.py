@@ -1,74 +1,37 @@
-"""Area codes and slugs: England, the nine regions and London's 33 boroughs.
+"""Areas and scopes: which councils a refresh publishes, learnt from the API.
 
-Borough slugs become Dagster partition keys, folder names and URLs, so they are
-derived once here from the official names (lower case, ``&`` spelt out, hyphens) and
-never from free text at run time.
+The areas of an area type (upper tier, 502, by default), their regions and which region
+each belongs to come from the API (``areas/by_area_type`` and ``parent_to_child_areas``)
+and are cached in the state folder beside the raw data, so a new unitary authority
+appears without a code change. A *scope* is one region's areas or all of England's.
+
+Area slugs become Dagster partition keys, folder names and URLs, so they are derived
+once here from the official names (lower case, ``&`` spelt out, hyphens).
 """
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from jsna.publish import write_atomic
 
 ENGLAND_CODE = "E92000001"
 LONDON_CODE = "E12000007"
+ENGLAND_SCOPE = "england"
+DEFAULT_SCOPE = "london"
 UPPER_TIER_AREA_TYPE = 502
 REGION_AREA_TYPE = 6
-
-REGIONS: dict[str, str] = {
-    "E12000001": "North East region",
-    "E12000002": "North West region",
-    "E12000003": "Yorkshire and the Humber region",
-    "E12000004": "East Midlands region",
-    "E12000005": "West Midlands region",
-    "E12000006": "East of England region",
-    "E12000007": "London region",
-    "E12000008": "South East region",
-    "E12000009": "South West region",
+# The area types whose parents are regions (type 6): councils, as published from April 2023.
+AREA_TYPES: dict[int, str] = {
+    502: "upper tier local authorities (counties and unitary authorities)",
+    501: "lower tier local authorities (districts and unitary authorities)",
 }
-
-LONDON_BOROUGHS: dict[str, str] = {
-    "E09000001": "City of London",
-    "E09000002": "Barking and Dagenham",
-    "E09000003": "Barnet",
-    "E09000004": "Bexley",
-    "E09000005": "Brent",
-    "E09000006": "Bromley",
-    "E09000007": "Camden",
-    "E09000008": "Croydon",
-    "E09000009": "Ealing",
-    "E09000010": "Enfield",
-    "E09000011": "Greenwich",
-    "E09000012": "Hackney",
-    "E09000013": "Hammersmith and Fulham",
-    "E09000014": "Haringey",
-    "E09000015": "Harrow",
-    "E09000016": "Havering",
-    "E09000017": "Hillingdon",
-    "E09000018": "Hounslow",
-    "E09000019": "Islington",
-    "E09000020": "Kensington and Chelsea",
-    "E09000021": "Kingston upon Thames",
-    "E09000022": "Lambeth",
-    "E09000023": "Lewisham",
-    "E09000024": "Merton",
-    "E09000025": "Newham",
-    "E09000026": "Redbridge",
-    "E09000027": "Richmond upon Thames",
-    "E09000028": "Southwark",
-    "E09000029": "Sutton",
-    "E09000030": "Tower Hamlets",
-    "E09000031": "Waltham Forest",
-    "E09000032": "Wandsworth",
-    "E09000033": "Westminster",
-}
-
-# Child areas of each region known to this project by name, for partitioning. Only
-# London ships today; another region's list is added here (codes from
-# ``parent_to_child_areas``) and everything else follows from configuration.
-REGION_CHILDREN: dict[str, dict[str, str]] = {LONDON_CODE: LONDON_BOROUGHS}
-
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+AREA_LIST_VERSION = 1
 
 
 def slugify(name: str) -> str:
@@ -80,42 +43,113 @@ def slugify(name: str) -> str:
     return slug
 
 
+def region_slug(name: str) -> str:
+    """``North West region`` -> ``north-west``."""
+    return slugify(re.sub(r"\s+region$", "", name.strip(), flags=re.IGNORECASE))
+
+
 @dataclass(frozen=True)
 class Area:
-    """One child area of the region: code, official name and its slug."""
+    """One area: code, official name, and (for a council) the region it belongs to."""
 
     code: str
     name: str
+    region_code: str = ""
+    region_name: str = ""
 
     @property
     def slug(self) -> str:
         return slugify(self.name)
 
 
-@dataclass(frozen=True)
-class RegionConfig:
-    """Which region's areas to publish, and the comparators beside them."""
+class AreaSource(Protocol):
+    """What fetching an area list needs from a client (``FingertipsClient``)."""
 
-    region_code: str = LONDON_CODE
+    def fetch_areas(self, area_type_id: int) -> list[dict[str, object]]: ...
+
+    def fetch_parent_to_child(self, child_area_type_id: int, parent_area_type_id: int) -> dict[str, list[str]]: ...
+
+
+@dataclass(frozen=True)
+class AreaList:
+    """Every area of one type in England with its region, as the API lists them."""
+
+    area_type_id: int
+    regions: tuple[Area, ...]
+    areas: tuple[Area, ...]
+    api_base_url: str = ""
+    retrieved_at: str = ""
+
+    @classmethod
+    def fetch(
+        cls, client: AreaSource, area_type_id: int, *, api_base_url: str = "", retrieved_at: str = ""
+    ) -> AreaList:
+        """Three small JSON requests: the regions, the areas of the type, and which region holds which."""
+        regions = [_area(r, "region") for r in client.fetch_areas(REGION_AREA_TYPE)]
+        names = {a.code: a.name for a in (_area(r, "area") for r in client.fetch_areas(area_type_id))}
+        children = client.fetch_parent_to_child(area_type_id, REGION_AREA_TYPE)
+        region_names = {r.code: r.name for r in regions}
+        areas: list[Area] = []
+        for region in regions:
+            for code in children.get(region.code, []):
+                if code in names:  # an area without a name in the list is not one of the type
+                    areas.append(Area(str(code), names[str(code)], region.code, region_names[region.code]))
+        if not areas:
+            raise ValueError(f"the API lists no areas of type {area_type_id} under any region")
+        return cls(area_type_id, tuple(regions), tuple(areas), api_base_url, retrieved_at)
+
+    def to_json(self) -> str:
+        body = {"version": AREA_LIST_VERSION, **asdict(self)}
+        return json.dumps(body, indent=1, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> AreaList:
+        body = json.loads(text)
+        if body.get("version") != AREA_LIST_VERSION:
+            raise ValueError("area list of another version")
+        return cls(
+            int(body["area_type_id"]),
+            tuple(Area(**a) for a in body["regions"]),
+            tuple(Area(**a) for a in body["areas"]),
+            str(body.get("api_base_url", "")),
+            str(body.get("retrieved_at", "")),
+        )
+
+    def codes(self) -> list[str]:
+        return [a.code for a in self.areas]
+
+
+def _area(row: dict[str, object], what: str) -> Area:
+    code, name = row.get("Code"), row.get("Name")
+    if not isinstance(code, str) or not isinstance(name, str) or not code.strip() or not name.strip():
+        raise ValueError(f"the API listed a {what} without a code or name: {row!r}")
+    return Area(code.strip(), name.strip())
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The areas a refresh publishes (one region's, or England's) and their comparators."""
+
+    slug: str  # "london", "north-west", "england"
+    name: str  # "London region", "England"
+    areas: tuple[Area, ...]
+    regions: tuple[Area, ...]  # the regions the areas belong to
     child_area_type_id: int = UPPER_TIER_AREA_TYPE
     parent_area_type_id: int = REGION_AREA_TYPE
+    all_areas: tuple[Area, ...] = field(default=(), repr=False)  # every area of the type in England
 
-    def __post_init__(self) -> None:
-        if self.region_code not in REGIONS:
-            raise ValueError(f"unknown region code {self.region_code!r}; expected one of {', '.join(REGIONS)}")
-        if self.region_code not in REGION_CHILDREN:
-            raise ValueError(
-                f"no list of child areas for {REGIONS[self.region_code]} ({self.region_code}) "
-                "in jsna/areas.py REGION_CHILDREN: add it to publish that region"
-            )
+    @property
+    def is_england(self) -> bool:
+        return self.slug == ENGLAND_SCOPE
+
+    @property
+    def region_code(self) -> str | None:
+        """The one region of a regional scope (None for England): sent as ``parent_area_code``."""
+        return None if self.is_england else self.regions[0].code
 
     @property
     def region_name(self) -> str:
-        return REGIONS[self.region_code]
-
-    @property
-    def areas(self) -> list[Area]:
-        return [Area(code, name) for code, name in REGION_CHILDREN[self.region_code].items()]
+        return self.name
 
     @property
     def slugs(self) -> list[str]:
@@ -125,4 +159,70 @@ class RegionConfig:
         for area in self.areas:
             if area.slug == slug:
                 return area
-        raise ValueError(f"unknown area slug {slug!r} for {self.region_name}; expected one of: {', '.join(self.slugs)}")
+        raise ValueError(f"unknown area slug {slug!r} for {self.name}; expected one of: {', '.join(self.slugs)}")
+
+
+def check_area_type(area_type_id: int) -> None:
+    if area_type_id not in AREA_TYPES:
+        valid = "; ".join(f"{k} ({v})" for k, v in AREA_TYPES.items())
+        raise ValueError(f"unknown area type {area_type_id}; expected one of: {valid}")
+
+
+def resolve_scope(value: str, area_list: AreaList) -> Scope:
+    """``london``, ``North West``, ``E12000002`` or ``england`` -> the scope's areas.
+
+    Raises ValueError naming every valid value when ``value`` is none of them."""
+    check_area_type(area_list.area_type_id)
+    wanted = value.strip()
+    common = {"child_area_type_id": area_list.area_type_id, "all_areas": area_list.areas}
+    if wanted.lower() == ENGLAND_SCOPE:
+        scope = Scope(ENGLAND_SCOPE, "England", area_list.areas, area_list.regions, **common)  # type: ignore[arg-type]
+    else:
+        try:
+            key = region_slug(wanted)
+        except ValueError:  # nothing a slug can be made of: no region matches by name
+            key = ""
+        found = [r for r in area_list.regions if r.code.upper() == wanted.upper() or region_slug(r.name) == key]
+        if not found:
+            valid = ", ".join(f"{region_slug(r.name)} ({r.code})" for r in area_list.regions)
+            raise ValueError(f"unknown region {value!r}; expected england or one of: {valid}")
+        region = found[0]
+        mine = tuple(a for a in area_list.areas if a.region_code == region.code)
+        scope = Scope(region_slug(region.name), region.name, mine, (region,), **common)  # type: ignore[arg-type]
+    seen: dict[str, str] = {}
+    for area in scope.areas:
+        if area.slug in seen:
+            raise ValueError(f"two areas make the slug {area.slug!r}: {seen[area.slug]} and {area.code}")
+        seen[area.slug] = area.code
+    return scope
+
+
+def area_list_path(state_dir: Path, area_type_id: int) -> Path:
+    """Where the cached area list of one type lives (beside the raw store)."""
+    return Path(state_dir) / "areas" / f"areas-{area_type_id}.json"
+
+
+def load_area_list(state_dir: Path, area_type_id: int) -> AreaList | None:
+    """The cached list, or None when there is none (or it is damaged: fetch it again)."""
+    path = area_list_path(state_dir, area_type_id)
+    try:
+        return AreaList.from_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def save_area_list(state_dir: Path, area_list: AreaList) -> Path:
+    path = area_list_path(state_dir, area_list.area_type_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, area_list.to_json().encode("utf-8"))
+    return path
+
+
+def area_changes(old: AreaList | None, new: AreaList) -> dict[str, list[dict[str, Any]]]:
+    """Areas that appeared or disappeared upstream between two lists."""
+    before = {a.code: a for a in old.areas} if old else {}
+    after = {a.code: a for a in new.areas}
+    return {
+        "added": [asdict(after[c]) for c in after if c not in before] if old else [],
+        "removed": [asdict(before[c]) for c in before if c not in after],
+    }

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from jsna.areas import ENGLAND_CODE, RegionConfig
+from jsna.areas import ENGLAND_CODE, Scope
 from jsna.catalogue import Catalogue
 from schemas.indicator_values import COLUMN_NAMES, FLOAT_COLUMNS, SERVED_NUMBERS, TEXT_COLUMNS
 
@@ -34,9 +34,18 @@ class TidyResult:
     served: pd.DataFrame  # the raw text rows, same index as frame
 
 
-def tidy(raw: pd.DataFrame, metadata: pd.DataFrame, catalogue: Catalogue, region: RegionConfig) -> TidyResult:
-    """Select the region's areas and comparators, type the columns, join metadata."""
-    return tidy_areas(raw, metadata, catalogue, {a.code for a in region.areas}, region.region_code)
+def tidy(raw: pd.DataFrame, metadata: pd.DataFrame, catalogue: Catalogue, scope: Scope) -> TidyResult:
+    """Select the scope's areas and comparators, type the columns, join metadata."""
+    return tidy_areas(raw, metadata, catalogue, {a.code for a in scope.areas}, region_of(scope))
+
+
+def region_of(scope: Scope) -> dict[str, str]:
+    """Area code -> the code of its region, for the region comparator: each council's own
+    region, each region itself, and England's rows the scope's one region (none for England)."""
+    mapping = {a.code: a.region_code for a in scope.areas} | {r.code: r.code for r in scope.regions}
+    if scope.region_code:
+        mapping[ENGLAND_CODE] = scope.region_code
+    return mapping
 
 
 def tidy_areas(
@@ -44,14 +53,15 @@ def tidy_areas(
     metadata: pd.DataFrame,
     catalogue: Catalogue,
     area_codes: set[str],
-    region_code: str,
+    regions: str | dict[str, str],
     comparators: pd.DataFrame | None = None,
 ) -> TidyResult:
     """``tidy`` for any set of areas (e.g. all of England's, in the England-scale benchmark).
 
     ``comparators`` (England's and the region's typed rows) is given when ``raw`` is one
     batch of a larger extract, whose comparator rows may sit in another batch."""
-    wanted = set(area_codes) | {region_code, ENGLAND_CODE}
+    regions = _region_map(area_codes, regions)
+    wanted = set(area_codes) | set(regions.values()) | {ENGLAND_CODE}
     keep = raw["area_code"].isin(wanted)
     # pandas copies on write: no defensive copy of a table that may hold millions of rows.
     served = (raw if bool(keep.all()) else raw[keep]).reset_index(drop=True)
@@ -90,7 +100,7 @@ def tidy_areas(
     frame["source"] = served["source"]
     frame["retrieved_at"] = pd.to_datetime(served["retrieved_at"], utc=True).astype("datetime64[us, UTC]")
 
-    frame = add_comparators(frame, region_code, comparators)
+    frame = add_comparators(frame, regions, comparators)
     frame = frame[list(COLUMN_NAMES)]
     frame = frame.astype({c: "string" for c in TEXT_COLUMNS} | {c: "float64" for c in FLOAT_COLUMNS})
     reasons = pd.Series({i: "; ".join(r) for i, r in problems.items()}, dtype="string")
@@ -133,16 +143,30 @@ def unrepresentable(text: pd.Series, numbers: pd.Series) -> np.ndarray:
     return bad
 
 
-def add_comparators(frame: pd.DataFrame, region_code: str, reference: pd.DataFrame | None = None) -> pd.DataFrame:
-    """``england_value`` and ``london_value``: the comparator's value for the same key
-    (looked up in ``reference`` when given, else in ``frame`` itself)."""
-    out = frame.copy()
+def _region_map(area_codes: set[str], regions: str | dict[str, str]) -> dict[str, str]:
+    """A region code for every area (one region for all of them when given as a code)."""
+    if isinstance(regions, str):
+        return {code: regions for code in area_codes} | {regions: regions, ENGLAND_CODE: regions}
+    return regions
+
+
+def add_comparators(
+    frame: pd.DataFrame, regions: str | dict[str, str], reference: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """``england_value`` and ``london_value`` (the row's region's value): the comparator's
+    value for the same key, looked up in ``reference`` when given, else in ``frame`` itself.
+    ``regions`` maps each area code to its region's code (or is one region's code)."""
     source = frame if reference is None else reference
-    for code, column in ((ENGLAND_CODE, "england_value"), (region_code, "london_value")):
-        ref = source.loc[source["area_code"] == code, [*COMPARATOR_KEY, "value"]]
-        ref = ref.drop_duplicates(COMPARATOR_KEY, keep=False).rename(columns={"value": column})
-        out = out.drop(columns=[column], errors="ignore").merge(
-            ref, on=COMPARATOR_KEY, how="left", validate="many_to_one"
-        )
+    mapping = _region_map(set(frame["area_code"].unique()), regions)
+    out = frame.drop(columns=["england_value", "london_value"], errors="ignore")
+    ref = source.loc[source["area_code"] == ENGLAND_CODE, [*COMPARATOR_KEY, "value"]]
+    ref = ref.drop_duplicates(COMPARATOR_KEY, keep=False).rename(columns={"value": "england_value"})
+    out = out.merge(ref, on=COMPARATOR_KEY, how="left", validate="many_to_one")
+    region_codes = set(mapping.values())
+    ref = source.loc[source["area_code"].isin(region_codes), ["area_code", *COMPARATOR_KEY, "value"]]
+    ref = ref.drop_duplicates(["area_code", *COMPARATOR_KEY], keep=False)
+    ref = ref.rename(columns={"area_code": "_region", "value": "london_value"})
+    out["_region"] = out["area_code"].map(mapping).fillna("")
+    out = out.merge(ref, on=["_region", *COMPARATOR_KEY], how="left", validate="many_to_one").drop(columns="_region")
     out.index = frame.index
     return out

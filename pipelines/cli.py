@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import re
+import subprocess
 import sys
 import uuid
 import warnings
@@ -23,6 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from jsna import layout, progress
+from jsna.areas import AreaList, Scope, check_area_type, load_area_list, resolve_scope, save_area_list
 from jsna.fingertips import DEFAULT_BASE_URL, FingertipsError, FingertipsUnavailable
 from jsna.fingertips.client import redact
 from jsna.publish import ManifestDamagedError
@@ -110,21 +112,61 @@ def _check_arguments(args: argparse.Namespace) -> str | None:
     return None
 
 
-def refresh(args: argparse.Namespace) -> int:
-    """Run the whole graph (or the named boroughs) in-process and say where the outputs are."""
-    from assets.raw import DATA_KEY
-    from pipelines.definitions import build_definitions
+def _scope(args: argparse.Namespace) -> Scope:
+    """The areas to publish, from the cached area list of the output root (fetched from the
+    API first when there is none): before the definitions load, so their partitions are
+    the scope's areas. Raises ValueError (unknown region or area type) or FingertipsError."""
+    from resources import FingertipsResource, scope_from_env
 
+    env_region, env_type = scope_from_env()
+    region, area_type = args.region or env_region, args.area_type or env_type
+    check_area_type(area_type)
+    fingertips = FingertipsResource.from_env(base_url=args.api_url)
+    url = redact(str(fingertips.value_of("base_url")))
+    output = args.output or os.environ.get("JSNA_OUTPUT_DIR") or "data/output"
+    state_dir = open_output_root(output if is_uri(output) else str(Path(output).resolve())).state_dir
+    found = load_area_list(state_dir, area_type)
+    if found is None or found.api_base_url != url:
+        found = AreaList.fetch(fingertips.client(), area_type, api_base_url=url)
+        save_area_list(state_dir, found)
+    args.region, args.area_type = region, area_type
+    return resolve_scope(region, found)
+
+
+def refresh(args: argparse.Namespace) -> int:
+    """Run the whole graph (or the named areas) in-process and say where the outputs are."""
     problem = _check_arguments(args)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_FAILED
-    defs = build_definitions(api_url=args.api_url, output_dir=args.output)
+    from assets.errors import one_line
+
+    try:
+        scope = _scope(args)
+    except FingertipsError as exc:
+        return _fail(exc)
+    except ValueError as exc:
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
+        return EXIT_FAILED
+    from resources import use_scope_for_partitions
+
+    use_scope_for_partitions(scope)
+    from assets.partitions import borough_partitions
+
+    if borough_partitions.get_partition_keys() != scope.slugs:
+        # This process loaded the definitions for other areas (a second refresh in one
+        # process): run this one in a fresh process, whose partitions are the scope's.
+        return subprocess.run([sys.executable, "-m", "pipelines.cli", *args.argv], check=False).returncode
+    from assets.raw import DATA_KEY
+    from pipelines.definitions import build_definitions
+
+    defs = build_definitions(
+        api_url=args.api_url, output_dir=args.output, region=args.region, area_type_id=args.area_type
+    )
     settings = defs.resources["settings"]
     root = settings.output_root()  # type: ignore[attr-defined]
     output = settings.output_dir  # type: ignore[attr-defined]
-    region = settings.region()  # type: ignore[attr-defined]
-    slugs = region.slugs
+    slugs = scope.slugs
     selected = args.borough or slugs
     unknown = [s for s in selected if s not in slugs]
     if unknown:
@@ -140,7 +182,7 @@ def refresh(args: argparse.Namespace) -> int:
     run_config["ops"] = {DATA_KEY: {"config": data_config}}
     ranges = _contiguous_ranges(selected, slugs)
     api = redact(str(defs.resources["fingertips"].value_of("base_url")))  # type: ignore[attr-defined]
-    print(f"Refreshing {len(selected)} borough(s) from {api}")
+    print(f"Refreshing {len(selected)} area(s) of {scope.name} from {api}")
     handler = progress.attach_terminal()
     try:
         result = _run_ranges(job, ranges, run_config, instance)
@@ -261,7 +303,24 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("refresh", help="fetch, validate and publish the JSNA dataset")
     r.add_argument("--api-url", help="Fingertips API base URL (default: $FINGERTIPS_API_URL or the live API)")
     r.add_argument("--output", help="output folder (default: $JSNA_OUTPUT_DIR or data/output)")
-    r.add_argument("--borough", nargs="+", metavar="SLUG", help="only these boroughs (e.g. southwark lewisham)")
+    r.add_argument(
+        "--region",
+        help="which areas: a region's slug, name or code (north-west, E12000002) or england "
+        "(default: $JSNA_REGION or london)",
+    )
+    r.add_argument(
+        "--area-type",
+        type=int,
+        help="502 upper tier (counties and unitary authorities) or 501 lower tier (default: $JSNA_AREA_TYPE or 502)",
+    )
+    r.add_argument(
+        "--borough",
+        "--area",
+        nargs="+",
+        metavar="SLUG",
+        dest="borough",
+        help="only these areas (e.g. southwark lewisham)",
+    )
     r.add_argument("--full", action="store_true", help="fetch every indicator, even those unchanged upstream")
     r.add_argument(
         "--accept-shrink",
@@ -287,6 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     # Dagster flags beta parameters (backfill_policy) on every import: noise for an analyst.
     warnings.filterwarnings("ignore", message=".*is currently in beta.*")
     level = logging.INFO if args.verbose else logging.WARNING

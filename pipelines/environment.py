@@ -13,7 +13,7 @@ from resources import (
     REAL_OUTPUT_DIR,
     FingertipsResource,
     JsnaSettings,
-    region_from_env,
+    scope_from_env,
 )
 from resources.storage import ParquetIOManager
 
@@ -23,17 +23,23 @@ def build_resources(
     output_dir: str | None = None,
     *,
     catalogue_path: str | None = None,
+    region: str | None = None,
+    area_type_id: int | None = None,
     **client_settings: float | int,
 ) -> dict[str, object]:
     """Resources from arguments, falling back to the environment, then to defaults."""
     out = output_dir or os.environ.get("JSNA_OUTPUT_DIR") or DEFAULT_OUTPUT_DIR
+    env_region, env_area_type = scope_from_env()
+    region = region or env_region
+    area_type = area_type_id or env_area_type
     if not is_uri(out):
         out = str(Path(out).resolve())
     return {
         "fingertips": FingertipsResource.from_env(base_url=api_url, **client_settings),
         "settings": JsnaSettings(
             output_dir=out,
-            region_code=region_from_env().region_code,
+            region=region,
+            area_type_id=area_type,
             catalogue_path=catalogue_path or os.environ.get("JSNA_CATALOGUE", ""),
             real_output_dir=os.environ.get("JSNA_REAL_OUTPUT_DIR") or str(REAL_OUTPUT_DIR),
             max_shrink=float(os.environ.get("JSNA_MAX_SHRINK") or DEFAULT_MAX_SHRINK),

@@ -7,13 +7,22 @@ so the same definitions run against the live API, a mirror or the offline sample
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
 from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
 
-from jsna.areas import LONDON_CODE, RegionConfig
+from jsna.areas import (
+    DEFAULT_SCOPE,
+    UPPER_TIER_AREA_TYPE,
+    AreaList,
+    Scope,
+    load_area_list,
+    resolve_scope,
+    save_area_list,
+)
 from jsna.catalogue import Catalogue, load_catalogue
 from jsna.fingertips import DEFAULT_BASE_URL, FingertipsClient
 from jsna.plausibility import DEFAULT_MAX_SHRINK
@@ -88,10 +97,11 @@ class FingertipsResource(ConfigurableResource):
 
 
 class JsnaSettings(ConfigurableResource):
-    """Where outputs go, which region, which catalogue."""
+    """Where outputs go, which areas (a region, or England), which catalogue."""
 
     output_dir: str = DEFAULT_OUTPUT_DIR
-    region_code: str = LONDON_CODE
+    region: str = DEFAULT_SCOPE  # a region's slug, name or code, or "england" (JSNA_REGION)
+    area_type_id: int = UPPER_TIER_AREA_TYPE  # 502 upper tier, 501 lower tier (JSNA_AREA_TYPE)
     catalogue_path: str = ""  # empty: the catalogue shipped with the package
     real_output_dir: str = str(REAL_OUTPUT_DIR)
     max_shrink: float = DEFAULT_MAX_SHRINK  # refuse an indicator losing more than this share of its rows
@@ -99,13 +109,61 @@ class JsnaSettings(ConfigurableResource):
     def catalogue(self) -> Catalogue:
         return load_catalogue(self.catalogue_path or None)
 
-    def region(self) -> RegionConfig:
-        return RegionConfig(self.region_code)
+    def area_list(self) -> AreaList:
+        """The areas the API listed, as the raw layer cached them in the state folder."""
+        found = load_area_list(self.output_root().state_dir, self.area_type_id)
+        if found is None:
+            raise ValueError(
+                f"no list of areas of type {self.area_type_id} in {self.output_root().state_dir}: "
+                "the raw metadata step fetches it (select the raw assets too, or use 'Materialize all')"
+            )
+        return found
+
+    def scope(self) -> Scope:
+        """The areas this refresh publishes, resolved against the cached area list."""
+        return resolve_scope(self.region, self.area_list())
 
     def output_root(self) -> OutputRoot:
         return open_output_root(self.output_dir)
 
 
-def region_from_env() -> RegionConfig:
-    """The region whose areas become partitions (``JSNA_REGION_CODE``, default London)."""
-    return RegionConfig(os.environ.get("JSNA_REGION_CODE", LONDON_CODE))
+def scope_from_env() -> tuple[str, int]:
+    """The scope named in the environment: ``JSNA_REGION`` (default london) and
+    ``JSNA_AREA_TYPE`` (default 502)."""
+    return os.environ.get("JSNA_REGION") or DEFAULT_SCOPE, int(os.environ.get("JSNA_AREA_TYPE") or UPPER_TIER_AREA_TYPE)
+
+
+_chosen_scope: Scope | None = None
+
+
+def use_scope_for_partitions(scope: Scope) -> None:
+    """Name the scope whose areas become the partitions, before the assets are imported
+    (the CLI does, for its ``--output`` and ``--region``)."""
+    global _chosen_scope
+    _chosen_scope = scope
+
+
+def partition_scope() -> Scope | None:
+    """The scope whose areas are the partitions when the definitions load.
+
+    The one the CLI chose, else the environment's (``JSNA_REGION``, ``JSNA_AREA_TYPE``)
+    resolved against the area list cached in the output root's state folder, fetched
+    from the API once when there is none. None when the API cannot be reached and
+    nothing is cached: the definitions load without areas and the first refresh fetches
+    them (an unknown region is an error here, naming the valid ones)."""
+    if _chosen_scope is not None:
+        return _chosen_scope
+    region, area_type = scope_from_env()
+    output = os.environ.get("JSNA_OUTPUT_DIR") or DEFAULT_OUTPUT_DIR
+    state_dir = open_output_root(output).state_dir
+    area_list = load_area_list(state_dir, area_type)
+    if area_list is None:
+        fingertips = FingertipsResource.from_env()
+        try:
+            client = fingertips.client(max_attempts=2, retry_budget_seconds=20.0)
+            area_list = AreaList.fetch(client, area_type, api_base_url=str(fingertips.value_of("base_url")))
+        except Exception as exc:  # noqa: BLE001 - offline: load without areas, say why
+            logging.getLogger("jsna").warning(f"no areas yet (the API could not list them: {exc})")
+            return None
+        save_area_list(state_dir, area_list)
+    return resolve_scope(region, area_list)

@@ -15,7 +15,7 @@ import random
 from dataclasses import dataclass
 from functools import lru_cache
 
-from jsna.areas import ENGLAND_CODE, LONDON_BOROUGHS, REGIONS
+from jsna.sample_api.areas import ENGLAND_CODE, REGIONS, SampleArea, upper_tier_areas
 from jsna.sample_api.indicators import SampleIndicator
 
 CHILD_AREA_TYPE_NAME = "Counties & UAs (from Apr 2023)"
@@ -28,22 +28,6 @@ SERVED_HEADER: tuple[str, ...] = (
     "Compared to goal", "Time period range",
 )  # fmt: skip
 
-# Some upper-tier areas outside London, so that a request without a parent code
-# returns more than the region asked for (as the live API does).
-OTHER_UPPER_TIER: dict[str, tuple[str, str]] = {
-    "E06000001": ("Hartlepool", "E12000001"),
-    "E08000021": ("Newcastle upon Tyne", "E12000001"),
-    "E08000003": ("Manchester", "E12000002"),
-    "E08000012": ("Liverpool", "E12000002"),
-    "E08000035": ("Leeds", "E12000003"),
-    "E06000018": ("Nottingham", "E12000004"),
-    "E08000025": ("Birmingham", "E12000005"),
-    "E10000015": ("Hertfordshire", "E12000006"),
-    "E10000016": ("Kent", "E12000008"),
-    "E06000045": ("Southampton", "E12000008"),
-    "E06000023": ("Bristol", "E12000009"),
-    "E06000053": ("Isles of Scilly", "E12000009"),
-}
 SUPPRESSED_AREAS = {"E09000001", "E06000053"}  # City of London, Isles of Scilly
 SUPPRESSION_NOTE = "Value suppressed for disclosure control due to small count"
 AGGREGATED_NOTE = "Aggregated from all known lower geography values"
@@ -90,20 +74,20 @@ class PlaceArea:
     parent_name: str
 
 
-def children_of(region_code: str | None) -> list[PlaceArea]:
-    """Upper-tier areas, all of England or one region's."""
-    out: list[PlaceArea] = []
-    for code, name in LONDON_BOROUGHS.items():
-        out.append(PlaceArea(code, name, CHILD_AREA_TYPE_NAME, "E12000007", REGIONS["E12000007"]))
-    for code, (name, parent) in OTHER_UPPER_TIER.items():
-        out.append(PlaceArea(code, name, CHILD_AREA_TYPE_NAME, parent, REGIONS[parent]))
-    return [a for a in out if region_code is None or a.parent_code == region_code]
+def children_of(region_code: str | None, areas: tuple[SampleArea, ...] | None = None) -> list[PlaceArea]:
+    """Upper-tier areas, all of England or one region's (``areas``: what upstream serves)."""
+    served = upper_tier_areas() if areas is None else areas
+    return [
+        PlaceArea(a.code, a.name, CHILD_AREA_TYPE_NAME, a.region_code, REGIONS[a.region_code])
+        for a in served
+        if region_code is None or a.region_code == region_code
+    ]
 
 
-def parent_to_child() -> dict[str, list[str]]:
+def parent_to_child(areas: tuple[SampleArea, ...] | None = None) -> dict[str, list[str]]:
     """Region code -> child codes, as ``parent_to_child_areas`` serves it."""
     out: dict[str, list[str]] = {code: [] for code in REGIONS}
-    for area in children_of(None):
+    for area in children_of(None, areas):
         out[area.parent_code].append(area.code)
     return out
 
@@ -213,11 +197,13 @@ def _cell(ind: SampleIndicator, area: str, period: Period, sex: str, age: str, c
 
 
 @lru_cache(maxsize=512)
-def indicator_rows(ind: SampleIndicator, region_code: str | None, revision: int = 0) -> tuple[tuple[str, ...], ...]:
+def indicator_rows(
+    ind: SampleIndicator, region_code: str | None, revision: int = 0, areas: tuple[SampleArea, ...] | None = None
+) -> tuple[tuple[str, ...], ...]:
     """All served rows of one indicator at area type 502 under parent type 6."""
     if not ind.at_502:
         return ()
-    children = children_of(region_code)
+    children = children_of(region_code, areas)
     england_place = PlaceArea(ENGLAND_CODE, "England", "England", "", "")
     regions = [
         PlaceArea(code, REGIONS[code], "Region", ENGLAND_CODE, "England")

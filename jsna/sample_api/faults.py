@@ -11,6 +11,8 @@ import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from jsna.sample_api.areas import SampleArea, upper_tier_areas
+
 FAULT_KINDS = (
     "status",  # answer with `status` (and Retry-After if given)
     "html",  # an HTML error page with status 200, as proxies serve
@@ -68,6 +70,9 @@ class SampleApiState:
     seconds_per_indicator: float = 0.0  # added per indicator id in a data request
     revisions: dict[int, int] = field(default_factory=dict)  # simulated upstream updates
     bom: bool = False
+    # Areas upstream gained or lost (a new unitary authority, a merger): code -> (name, region code).
+    added_areas: dict[str, tuple[str, str]] = field(default_factory=dict)
+    removed_areas: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     requests: list[dict[str, Any]] = field(default_factory=list)
 
@@ -102,8 +107,17 @@ class SampleApiState:
                 self.revisions = {int(k): int(v) for k, v in config["revisions"].items()}
             if "bom" in config:
                 self.bom = bool(config["bom"])
+            if "added_areas" in config:
+                self.added_areas = {str(c): (str(n), str(r)) for c, (n, r) in config["added_areas"].items()}
+            if "removed_areas" in config:
+                self.removed_areas = {str(c) for c in config["removed_areas"]}
             if config.get("reset_requests"):
                 self.requests.clear()
+
+    def areas(self) -> tuple[SampleArea, ...]:
+        """The upper-tier areas served now, with the areas added and removed upstream."""
+        added = tuple(SampleArea(c, n, r) for c, (n, r) in sorted(self.added_areas.items()))
+        return upper_tier_areas(added, frozenset(self.removed_areas))
 
     def snapshot(self) -> dict[str, Any]:
         with self.lock:
@@ -113,5 +127,7 @@ class SampleApiState:
                 "seconds_per_indicator": self.seconds_per_indicator,
                 "revisions": {str(k): v for k, v in self.revisions.items()},
                 "bom": self.bom,
+                "added_areas": {c: list(v) for c, v in self.added_areas.items()},
+                "removed_areas": sorted(self.removed_areas),
                 "requests": list(self.requests),
             }

@@ -22,8 +22,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from jsna.areas import ENGLAND_CODE, LONDON_BOROUGHS, REGIONS
 from jsna.sample_api import data
+from jsna.sample_api.areas import ENGLAND_CODE, LONDON_BOROUGHS, REGIONS, SampleArea
 from jsna.sample_api.faults import Fault, SampleApiState
 from jsna.sample_api.indicators import known_indicators
 
@@ -150,7 +150,7 @@ class SampleApiHandler(BaseHTTPRequestHandler):
                 if ind is None or child != 502 or parent_type != 6:
                     continue
                 revision = state.revisions.get(iid, 0)
-                rows.extend(list(r) for r in data.indicator_rows(ind, parent_code, revision))
+                rows.extend(list(r) for r in data.indicator_rows(ind, parent_code, revision, state.areas()))
             header, rows = _apply_column_faults(header, rows, faults)
             body = _csv(header, rows)
             return (b"\xef\xbb\xbf" + body if state.bom else body), "text/csv; charset=utf-8"
@@ -167,9 +167,13 @@ class SampleApiHandler(BaseHTTPRequestHandler):
             when = data.last_uploaded(known[iid], state.revisions.get(iid, 0))
             return json.dumps({"LastUploadedAt": when, "LastDeletedAt": None}).encode(), "application/json"
         if endpoint == "areas/by_area_type":
-            return json.dumps(_areas(int(query.get("area_type_id", ["502"])[0]))).encode(), "application/json"
+            area_type = int(query.get("area_type_id", ["502"])[0])
+            return json.dumps(_areas(area_type, state.areas())).encode(), "application/json"
         if endpoint == "parent_to_child_areas":
-            return json.dumps(data.parent_to_child()).encode(), "application/json"
+            child = int(query.get("child_area_type_id", ["502"])[0])
+            parent_type = int(query.get("parent_area_type_id", ["6"])[0])
+            served = data.parent_to_child(state.areas()) if (child, parent_type) == (502, 6) else {}
+            return json.dumps(served).encode(), "application/json"
         if endpoint == "profiles":
             return json.dumps(PROFILES).encode(), "application/json"
         raise KeyError(endpoint)
@@ -328,13 +332,13 @@ def _metadata_json(ind: Any, revision: int) -> dict[str, Any]:
     }
 
 
-def _areas(area_type_id: int) -> list[dict[str, Any]]:
+def _areas(area_type_id: int, served: tuple[SampleArea, ...]) -> list[dict[str, Any]]:
     if area_type_id == 15:
         return [{"Code": ENGLAND_CODE, "Name": "England", "Short": "England", "AreaTypeId": 15}]
     if area_type_id == 6:
         return [{"Code": c, "Name": n, "Short": n.removesuffix(" region"), "AreaTypeId": 6} for c, n in REGIONS.items()]
     if area_type_id == 502:
-        return [{"Code": a.code, "Name": a.name, "Short": a.name, "AreaTypeId": 502} for a in data.children_of(None)]
+        return [{"Code": a.code, "Name": a.name, "Short": a.name, "AreaTypeId": 502} for a in served]
     return []
 
 
