@@ -60,7 +60,7 @@ def preview_markdown(frame: pd.DataFrame, limit: int = 60) -> str:
             "age",
             "value",
             "unit",
-            "london_value",
+            "region_value",
             "england_value",
             "compared_to_england",
         ]

@@ -117,7 +117,8 @@ def out_jsna__borough_report(
     region = settings.scope()
     catalogue = settings.catalogue()
     fields = provenance(core, settings, fingertips)
-    ranges = london_ranges(summaries).sort_index()
+    # Each area's spine shows the range of its own region's areas.
+    ranges = {code: london_ranges(rows).sort_index() for code, rows in summaries.groupby("region_code")}
     key_ids = [i.id for i in catalogue.indicators if i.key]
     history = core[(core["category"] == "") & core["indicator_id"].isin(key_ids)]
     slugs = context.partition_keys
@@ -127,7 +128,7 @@ def out_jsna__borough_report(
             area.name,
             slug,
             summaries[summaries["area_code"] == area.code],
-            ranges,
+            ranges[area.region_code],
             history[history["area_code"].isin([area.code, area.region_code, ENGLAND_CODE])],
             key_ids,
             borough_code=area.code,
@@ -135,6 +136,7 @@ def out_jsna__borough_report(
             england_code=ENGLAND_CODE,
             retrieved_at=fields["retrieved_at"],
             synthetic=fields["synthetic"],
+            region_name=area.region_name,
         )
         pub.write_bytes(layout.area(slug).report, page.encode("utf-8"))
         progress.report("reports written", n, len(slugs))

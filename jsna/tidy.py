@@ -36,7 +36,8 @@ class TidyResult:
 
 def tidy(raw: pd.DataFrame, metadata: pd.DataFrame, catalogue: Catalogue, scope: Scope) -> TidyResult:
     """Select the scope's areas and comparators, type the columns, join metadata."""
-    return tidy_areas(raw, metadata, catalogue, {a.code for a in scope.areas}, region_of(scope))
+    names = {r.code: r.name for r in scope.regions}
+    return tidy_areas(raw, metadata, catalogue, {a.code for a in scope.areas}, region_of(scope), region_names=names)
 
 
 def region_of(scope: Scope) -> dict[str, str]:
@@ -55,6 +56,7 @@ def tidy_areas(
     area_codes: set[str],
     regions: str | dict[str, str],
     comparators: pd.DataFrame | None = None,
+    region_names: dict[str, str] | None = None,
 ) -> TidyResult:
     """``tidy`` for any set of areas (e.g. all of England's, in the England-scale benchmark).
 
@@ -100,7 +102,7 @@ def tidy_areas(
     frame["source"] = served["source"]
     frame["retrieved_at"] = pd.to_datetime(served["retrieved_at"], utc=True).astype("datetime64[us, UTC]")
 
-    frame = add_comparators(frame, regions, comparators)
+    frame = add_comparators(frame, regions, comparators, region_names)
     frame = frame[list(COLUMN_NAMES)]
     frame = frame.astype({c: "string" for c in TEXT_COLUMNS} | {c: "float64" for c in FLOAT_COLUMNS})
     reasons = pd.Series({i: "; ".join(r) for i, r in problems.items()}, dtype="string")
@@ -151,22 +153,28 @@ def _region_map(area_codes: set[str], regions: str | dict[str, str]) -> dict[str
 
 
 def add_comparators(
-    frame: pd.DataFrame, regions: str | dict[str, str], reference: pd.DataFrame | None = None
+    frame: pd.DataFrame,
+    regions: str | dict[str, str],
+    reference: pd.DataFrame | None = None,
+    region_names: dict[str, str] | None = None,
 ) -> pd.DataFrame:
-    """``england_value`` and ``london_value`` (the row's region's value): the comparator's
-    value for the same key, looked up in ``reference`` when given, else in ``frame`` itself.
-    ``regions`` maps each area code to its region's code (or is one region's code)."""
+    """``england_value``, and the row's region (``region_code``, ``region_name``) with its
+    ``region_value``: the comparator's value for the same key, looked up in ``reference``
+    when given, else in ``frame`` itself. ``regions`` maps each area code to its region's
+    code (or is one region's code); ``region_names`` names the regions."""
     source = frame if reference is None else reference
     mapping = _region_map(set(frame["area_code"].unique()), regions)
-    out = frame.drop(columns=["england_value", "london_value"], errors="ignore")
+    out = frame.drop(columns=["england_value", "region_code", "region_name", "region_value"], errors="ignore")
     ref = source.loc[source["area_code"] == ENGLAND_CODE, [*COMPARATOR_KEY, "value"]]
     ref = ref.drop_duplicates(COMPARATOR_KEY, keep=False).rename(columns={"value": "england_value"})
     out = out.merge(ref, on=COMPARATOR_KEY, how="left", validate="many_to_one")
     region_codes = set(mapping.values())
     ref = source.loc[source["area_code"].isin(region_codes), ["area_code", *COMPARATOR_KEY, "value"]]
     ref = ref.drop_duplicates(["area_code", *COMPARATOR_KEY], keep=False)
-    ref = ref.rename(columns={"area_code": "_region", "value": "london_value"})
-    out["_region"] = out["area_code"].map(mapping).fillna("")
-    out = out.merge(ref, on=["_region", *COMPARATOR_KEY], how="left", validate="many_to_one").drop(columns="_region")
+    ref = ref.rename(columns={"area_code": "region_code", "value": "region_value"})
+    out["region_code"] = out["area_code"].map(mapping).fillna("")
+    names = region_names or {}
+    out["region_name"] = [names.get(code, "") for code in out["region_code"]]
+    out = out.merge(ref, on=["region_code", *COMPARATOR_KEY], how="left", validate="many_to_one")
     out.index = frame.index
     return out

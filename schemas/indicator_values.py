@@ -102,9 +102,17 @@ INDICATOR_VALUES = TableSpec(
             IN_UNIT,
         ),
         Column(
-            "london_value",
+            "region_code",
+            TEXT,
+            "The area's region (E12...), whose value is region_value; a region's own code on its rows; on England's "
+            "rows the one region of a regional table, empty in an England-wide one.",
+            pattern=r"^(E12\d{6})?$",
+        ),
+        Column("region_name", TEXT, "The region's name (London region, North West region ...)."),
+        Column(
+            "region_value",
             FLOAT,
-            "The region's (London's) value for the same indicator, period, sex, age, category.",
+            "The region's value for the same indicator, period, sex, age, category (replaces london_value).",
             True,
             IN_UNIT,
         ),
@@ -133,7 +141,7 @@ COLUMN_NAMES: tuple[str, ...] = INDICATOR_VALUES.column_names
 TEXT_COLUMNS: tuple[str, ...] = INDICATOR_VALUES.names_of(TEXT)
 FLOAT_COLUMNS: tuple[str, ...] = INDICATOR_VALUES.names_of(FLOAT)
 ROW_KEY: tuple[str, ...] = INDICATOR_VALUES.primary_key
-# The numbers served by the API (england_value and london_value are derived from them).
+# The numbers served by the API (england_value and region_value are derived from them).
 SERVED_NUMBERS: tuple[str, ...] = (
     "value", "lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8", "count", "denominator",
 )  # fmt: skip

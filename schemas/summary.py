@@ -44,7 +44,9 @@ SUMMARY = TableSpec(
         _served("lower_ci_95"),
         _served("upper_ci_95"),
         _served("count"),
-        _served("london_value"),
+        _served("region_code"),
+        _served("region_name"),
+        _served("region_value"),
         _served("england_value"),
         Column(
             "compared_to_england",
@@ -79,7 +81,7 @@ SUMMARY = TableSpec(
             "ranked_areas", NULLABLE_INT, "How many areas were ranked (those with a value).", True, "areas", minimum=1
         ),
         Column(
-            "london_quintile",
+            "region_quintile",
             NULLABLE_INT,
             "The area's fifth among the region's areas (see quintile_basis for which end is 1).",
             True,

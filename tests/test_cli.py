@@ -94,7 +94,7 @@ def test_the_readme_duckdb_example_runs_in_the_runtime_environment(published):
 
     out, _ = published
     rows = duckdb.sql(
-        f"""select area_name, period, value, london_value, england_value
+        f"""select area_name, period, value, region_value, england_value
         from read_parquet('{out}/boroughs/*/indicator_values.parquet')
         where indicator_id = 41001 and sex = 'Persons' and category = ''
         order by period_sortable desc, value desc"""

@@ -7,10 +7,11 @@ import re
 import openpyxl
 import pandas as pd
 
-from jsna.areas import LONDON_BOROUGHS, slugify
+from jsna.areas import slugify
 from jsna.catalogue import load_catalogue
 from jsna.pack.summary import compare_ci, standard_age
 from jsna.pack.workbook import BANNER, COMPARISON_FILLS, HEADER_ROW, read_sheet
+from jsna.sample_api.areas import LONDON_BOROUGHS
 from tests.browser import headless, needs_chromium
 
 SLUGS = sorted(slugify(n) for n in LONDON_BOROUGHS.values())
@@ -55,10 +56,10 @@ def test_ranks_follow_polarity_and_cover_the_boroughs(published):
     all_rows = pd.concat(frames, ignore_index=True)
     suicide = all_rows[(all_rows["indicator_id"] == 41001) & all_rows["value"].notna()]  # RAG - Low is good
     best = suicide.sort_values("value").iloc[0]
-    assert best["rank"] == 1 and best["london_quintile"] == 1
+    assert best["rank"] == 1 and best["region_quintile"] == 1
     assert suicide["rank"].max() <= suicide["ranked_areas"].iloc[0] == len(suicide)
     depression = all_rows[all_rows["indicator_id"] == 848]  # Not applicable: no rank
-    assert depression["rank"].isna().all() and depression["london_quintile"].notna().any()
+    assert depression["rank"].isna().all() and depression["region_quintile"].notna().any()
 
 
 def test_missing_comparisons_are_computed_and_marked(published):
@@ -96,7 +97,7 @@ def test_workbook_read_back_equals_the_parquet(published):
             assert (sheet[column].astype("string").fillna("") == data[column].astype("string")).all(), column
     summary = pd.read_parquet(folder / "summary.parquet")
     back = read_sheet(str(book), "Summary")
-    for column in ("value", "lower_ci_95", "upper_ci_95", "london_value", "england_value", "rank"):
+    for column in ("value", "lower_ci_95", "upper_ci_95", "region_value", "england_value", "rank"):
         assert equal(back[column], summary[column]), column
 
 

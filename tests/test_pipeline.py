@@ -8,9 +8,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from jsna.areas import LONDON_BOROUGHS, slugify
+from jsna.areas import slugify
 from jsna.catalogue import load_catalogue
 from jsna.publish import OutputRoot
+from jsna.sample_api.areas import LONDON_BOROUGHS
 from jsna.sample_api.faults import Fault, SampleApiState
 from jsna.sample_api.server import running_sample_api
 from pipelines.definitions import build_definitions

@@ -20,7 +20,8 @@ def good_rows(n: int = 3) -> pd.DataFrame:
                 "value": 11.352357123456789, "lower_ci_95": 11.2, "upper_ci_95": 11.5, "lower_ci_99_8": 11.1,
                 "upper_ci_99_8": 11.6, "count": 31000.0, "denominator": 273000.0, "value_note": "",
                 "recent_trend": "Increasing and getting worse", "compared_to_england": "Worse",
-                "compared_to_region": "Similar", "england_value": 13.2, "london_value": 10.1, "unit": "%",
+                "compared_to_region": "Similar", "england_value": 13.2, "region_code": "E12000007",
+                "region_name": "London region", "region_value": 10.1, "unit": "%",
                 "value_type": "Proportion", "polarity": "RAG - Low is good", "source": "synthetic sample",
                 "retrieved_at": pd.Timestamp("2026-11-22T02:00:00Z"),
             }

@@ -102,7 +102,7 @@ def test_every_published_column_is_in_the_dictionary(publication):
         spec = spec_of(path.relative_to(publication).as_posix())
         missing = {n for n in pq.read_schema(path).names if (spec.name, n) not in described}
         assert not missing, f"{path.name}: {sorted(missing)} not in {layout.DICTIONARY}"
-    for name in ("label", "london_quintile", "quintile_basis", "comparison_source"):
+    for name in ("label", "region_quintile", "quintile_basis", "comparison_source"):
         assert ("summary", name) in described
     assert set(dictionary.loc[dictionary["section"] == "table", "name"]) == set(PUBLISHED)
     # The dictionary describes itself too.

@@ -65,7 +65,7 @@ def spine_chart(rows: pd.DataFrame, ranges: pd.DataFrame, title: str = "") -> st
                 "comparison": row.compared_to_england,
                 "value": row.value,
                 "england": row.england_value,
-                "region": row.london_value,
+                "region": row.region_value,
                 "polarity": row.polarity,
                 "decimals": int(row.display_decimals),
                 "unit": row.unit,
@@ -76,15 +76,21 @@ def spine_chart(rows: pd.DataFrame, ranges: pd.DataFrame, title: str = "") -> st
 
 
 def trend_chart(
-    history: pd.DataFrame, borough_code: str, region_code: str, england_code: str, title: str, unit: str
+    history: pd.DataFrame,
+    borough_code: str,
+    region_code: str,
+    england_code: str,
+    title: str,
+    unit: str,
+    region: str = "London",
 ) -> str:
-    """The borough, London and England over time for one indicator's headline value."""
+    """The area, its region and England over time for one indicator's headline value."""
     periods = history.drop_duplicates("period_sortable").sort_values("period_sortable")
     series = []
     whiskers: list[tuple[float | None, float | None]] = []
     for code, name, dash in (
         (borough_code, None, "0"),
-        (region_code, "London", "6,3"),
+        (region_code, region, "6,3"),
         (england_code, "England", "2,3"),
     ):
         rows = history[history["area_code"] == code].set_index("period_sortable")
@@ -110,10 +116,11 @@ def _cmp(text: str) -> str:
     return f'<span class="cmp {html.escape(text.split()[0])}">{html.escape(text)}</span>'
 
 
-def summary_table(rows: pd.DataFrame) -> str:
+def summary_table(rows: pd.DataFrame, region: str = "London") -> str:
     """The domain's indicators at display precision; each row can be linked to (key findings)."""
-    head = ["Indicator", "Period", "Sex / age", "Value", "95% CI", "Count", "London", "England", "vs England",
-            "vs London", "Trend", "Rank", "Quintile"]  # fmt: skip
+    region = html.escape(region)
+    head = ["Indicator", "Period", "Sex / age", "Value", "95% CI", "Count", region, "England", "vs England",
+            f"vs {region}", "Trend", "Rank", "Quintile"]  # fmt: skip
     out = ["<table class='summary'><thead><tr>", *[f"<th scope='col'>{h}</th>" for h in head], "</tr></thead><tbody>"]
     for row in rows.itertuples():
         d = int(row.display_decimals)
@@ -123,7 +130,7 @@ def summary_table(rows: pd.DataFrame) -> str:
             else ""
         )
         rank = f"{int(row.rank)} of {int(row.ranked_areas)}" if pd.notna(row.rank) else "n/a"
-        quintile = str(int(row.london_quintile)) if pd.notna(row.london_quintile) else ""
+        quintile = str(int(row.region_quintile)) if pd.notna(row.region_quintile) else ""
         value = display.with_unit(display.number(row.value, d), row.unit) or html.escape(row.value_note or "no value")
         computed = "*" if row.comparison_source != FROM_FINGERTIPS else ""
         cells = [
@@ -133,7 +140,7 @@ def summary_table(rows: pd.DataFrame) -> str:
             f"<span class='num'>{html.escape(value)}</span>",
             ci,
             display.whole(row.count),
-            display.number(row.london_value, d),
+            display.number(row.region_value, d),
             display.number(row.england_value, d),
             _cmp(row.compared_to_england) + computed,
             _cmp(row.compared_to_region) + computed,
@@ -188,9 +195,11 @@ def borough_report(
     england_code: str,
     retrieved_at: str | None,
     synthetic: bool,
+    region_name: str = "London region",
 ) -> str:
-    """The whole report page for one borough."""
+    """The whole report page for one area."""
     files = layout.area(slug, synthetic)
+    region = html.escape(region_name.removesuffix(" region"))
 
     def here(target: str) -> str:
         return layout.link(files.report, target)
@@ -198,15 +207,15 @@ def borough_report(
     body = [
         f"<h1>{html.escape(borough)}: mental health and wellbeing</h1>",
         f"<p class='meta'>JSNA indicators from {source_name(synthetic)}. Data retrieved "
-        f"{html.escape(retrieved_at or '')} (UTC). Compared with England and London by Fingertips (95% "
+        f"{html.escape(retrieved_at or '')} (UTC). Compared with England and {region} by Fingertips (95% "
         "confidence intervals); * marks a comparison computed by this pipeline where Fingertips gave none. "
         "Values are shown at each indicator's display precision; the downloads keep every digit.</p>",
         key_findings_section(key_findings(borough, summary)),
         "<p class='legend'>Spine charts, as Fingertips draws them: England (the black line) at the centre of every "
-        "row, the worst London borough at the left end and the best at the right (by the indicator's polarity; "
+        f"row, the worst area of {region} at the left end and the best at the right (by the indicator's polarity; "
         f"lowest to highest where it has none); the circle is {html.escape(borough)} (its colour and the word "
-        "beside it give the comparison with England), the diamond is London, the grey bar the range of London "
-        "boroughs (darker: the 25th to 75th percentile). Where an indicator has no better or worse, Worst and Best "
+        f"beside it give the comparison with England), the diamond is {region}, the grey bar the range of its "
+        "areas (darker: the 25th to 75th percentile). Where an indicator has no better or worse, Worst and Best "
         "give the lowest and highest. Rank: 1 is the "
         "best of the region's boroughs by the indicator's polarity. Quintile: 1 is the best fifth (or, for an "
         "indicator with no better or worse, the lowest fifth).</p>",
@@ -233,13 +242,14 @@ def borough_report(
                         england_code,
                         head["label"],
                         head["unit"],
+                        region,
                     )
                 )
         if charts:
             body.append(
                 "<div class='charts'>" + "".join(f"<div class='chart trend'>{c}</div>" for c in charts) + "</div>"
             )
-        body.append(summary_table(rows))
+        body.append(summary_table(rows, region))
     return _page(f"{borough} - mental health and wellbeing JSNA", body, synthetic)
 
 

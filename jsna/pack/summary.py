@@ -2,9 +2,9 @@
 
 One row per catalogue indicator (per sex where an indicator has no Persons value): the
 latest period's headline value (Persons; the indicator's standard age), its 95% CI,
-count, London and England values, the API's comparisons with England and the region,
-the recent trend, the rank among the region's boroughs (1 = best by polarity) and the
-London quintile. Where the API gives no comparison it is computed as Fingertips does
+count, region and England values, the API's comparisons with England and the region,
+the recent trend, the rank among the region's areas (1 = best by polarity) and the
+region quintile. Where the API gives no comparison it is computed as Fingertips does
 (the 95% CI against the comparator's value) and marked as computed.
 """
 
@@ -75,13 +75,13 @@ def headline_latest(core: pd.DataFrame, catalogue: Catalogue, area_codes: list[s
 
 
 def rank_boroughs(latest: pd.DataFrame) -> pd.DataFrame:
-    """Rank (1 = best by polarity) and London quintile for every borough row."""
+    """Rank among the areas of the same region (1 = best by polarity) and region quintile."""
     out = latest.copy()
     out["rank"] = np.nan
     out["ranked_areas"] = np.nan
-    out["london_quintile"] = np.nan
+    out["region_quintile"] = np.nan
     out["quintile_basis"] = ""
-    for _, group in out.groupby(["indicator_id", "sex"], sort=False):
+    for _, group in out.groupby(["indicator_id", "sex", "region_code"], sort=False):
         values = group["value"].dropna()
         if values.empty:
             continue
@@ -95,7 +95,7 @@ def rank_boroughs(latest: pd.DataFrame) -> pd.DataFrame:
             ranks = values.rank(method="min", ascending=True)
             basis = LOWEST_FIFTH
         quintile = np.ceil(ranks / len(values) * 5).clip(1, 5)
-        out.loc[ranks.index, "london_quintile"] = quintile
+        out.loc[ranks.index, "region_quintile"] = quintile
         out.loc[ranks.index, "quintile_basis"] = basis
     return out
 
@@ -111,7 +111,7 @@ def borough_summaries(
     source = []
     for row in latest.itertuples():
         computed = False
-        for column, reference in (("compared_to_england", row.england_value), ("compared_to_region", row.london_value)):
+        for column, reference in (("compared_to_england", row.england_value), ("compared_to_region", row.region_value)):
             if getattr(row, column) == "":
                 latest.at[row.Index, column] = compare_ci(
                     row.value, row.lower_ci_95, row.upper_ci_95, reference, row.polarity

@@ -39,13 +39,13 @@ NUMBER_FORMATS = {
     "upper_ci_95": "#,##0.0##",
     "lower_ci_99_8": "#,##0.0##",
     "upper_ci_99_8": "#,##0.0##",
-    "london_value": "#,##0.0##",
+    "region_value": "#,##0.0##",
     "england_value": "#,##0.0##",
     "count": "#,##0",
     "denominator": "#,##0",
     "rank": "0",
     "ranked_areas": "0",
-    "london_quintile": "0",
+    "region_quintile": "0",
     "indicator_id": "0",
     "period_sortable": "0",
 }
@@ -60,10 +60,11 @@ HEADERS = {
     "lower_ci_95": f"Lower 95% CI {IN_UNIT}", "upper_ci_95": f"Upper 95% CI {IN_UNIT}",
     "lower_ci_99_8": f"Lower 99.8% CI {IN_UNIT}", "upper_ci_99_8": f"Upper 99.8% CI {IN_UNIT}",
     "count": "Count (people or events)", "denominator": "Denominator (people)",
-    "london_value": f"London {IN_UNIT}", "england_value": f"England {IN_UNIT}",
-    "compared_to_england": "Compared with England", "compared_to_region": "Compared with London",
+    "region_code": "Region code", "region_name": "Region",
+    "region_value": f"Region {IN_UNIT}", "england_value": f"England {IN_UNIT}",
+    "compared_to_england": "Compared with England", "compared_to_region": "Compared with the region",
     "comparison_source": "Comparison from", "value_note": "Value note", "recent_trend": "Recent trend",
-    "rank": "Rank (1 = best)", "ranked_areas": "Areas ranked", "london_quintile": "London quintile (1-5)",
+    "rank": "Rank (1 = best)", "ranked_areas": "Areas ranked", "region_quintile": "Region quintile (1-5)",
     "quintile_basis": "Quintile 1 means", "value_type": "Value type", "polarity": "Polarity",
     "source": "Source", "retrieved_at": "Retrieved (UTC)",
 }  # fmt: skip
@@ -83,7 +84,7 @@ def header(name: str) -> str:
 
 # Shown at the indicator's display precision (a number format: the cell keeps the exact value).
 PRECISION_COLUMNS = (
-    "value", "lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8", "london_value", "england_value",
+    "value", "lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8", "region_value", "england_value",
 )  # fmt: skip
 
 

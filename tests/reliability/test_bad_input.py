@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from jsna.areas import RegionConfig
 from jsna.publish import OutputRoot, UnsafePathError
 from jsna.sample_api.faults import SampleApiState
 from jsna.sample_api.server import running_sample_api
 from pipelines.definitions import build_definitions
 from pipelines.jobs import RANGE_END, RANGE_START
+from resources import partition_scope
 from tests.pipeline_helpers import refresh
 from tests.reliability.conftest import run_cli
 
@@ -48,15 +48,27 @@ def test_unknown_indicator_id_is_listed_not_fatal(tmp_path, monkeypatch):
 
 
 def test_unknown_borough_slug(tmp_path):
-    done = run_cli("refresh", "--api-url", "http://127.0.0.1:9/api", "--output", str(tmp_path), "--borough", "gotham")
+    with running_sample_api(SampleApiState()) as server:
+        done = run_cli("refresh", "--api-url", server.base_url, "--output", str(tmp_path), "--borough", "gotham")
     assert done.returncode == 1 and "unknown borough slug(s): gotham" in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unknown_region_and_area_type_name_the_valid_ones(tmp_path):
+    with running_sample_api(SampleApiState()) as server:
+        region = run_cli("refresh", "--api-url", server.base_url, "--output", str(tmp_path), "--region", "narnia")
+        area_type = run_cli("refresh", "--api-url", server.base_url, "--output", str(tmp_path), "--area-type", "7")
+    assert region.returncode == 1 and len(region.stderr.strip().splitlines()) == 1
+    assert "unknown region 'narnia'; expected england or one of: north-east (E12000001)" in region.stderr
+    assert "north-west (E12000002)" in region.stderr and "london (E12000007)" in region.stderr
+    assert area_type.returncode == 1 and "unknown area type 7; expected one of: 502" in area_type.stderr
     assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("key", ["../../etc", "southwark/../../x", "/tmp/evil", "Southwark "])
 def test_partition_key_leaving_the_root_is_refused(key, tmp_path):
     with pytest.raises(ValueError, match="unknown area slug"):
-        RegionConfig().area_for_slug(key)
+        partition_scope().area_for_slug(key)
     with running_sample_api(SampleApiState()) as server:
         defs = build_definitions(api_url=server.base_url, output_dir=str(tmp_path / "out"))
         # Dagster itself refuses a key that is not one of the 33 slugs, before any step runs.
