@@ -96,7 +96,8 @@ def core_jsna__indicator_values(
         )
     # Comparators are recomputed from valid rows only: a quarantined England value must
     # not leak into a borough's row as its comparator.
-    valid = add_comparators(valid, region_of(scope))[list(COLUMN_NAMES)]
+    names = {r.code: r.name for r in scope.regions}
+    valid = add_comparators(valid, region_of(scope), region_names=names)[list(COLUMN_NAMES)]
     indicator_values_schema().validate(valid, lazy=True)
     if publication_in_launch(context) and not quiet(context, settings):
         pub = stage(context, settings)  # published with everything else by out_jsna__publication

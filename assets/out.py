@@ -22,7 +22,7 @@ from assets.core import CORE_KEY
 from assets.descriptions import FILES
 from assets.metadata import parquet_metadata, preview_markdown, provenance, synthetic_data, table_schema
 from assets.published import borough_asset, out_asset
-from assets.publishing import Upstream, stage, write_table
+from assets.publishing import Upstream, in_scope, stage, write_table
 from assets.raw import META_KEY, raw_store
 from jsna import layout, progress
 from jsna.changes import compare, summary
@@ -59,7 +59,7 @@ def out_jsna__borough_indicator_values(
     fields = provenance(core, settings, fingertips)
     counts: dict[str, int] = {}
     previews: dict[str, str] = {}
-    slugs = context.partition_keys
+    slugs = in_scope(context, region)
     for n, slug in enumerate(slugs, start=1):
         area = region.area_for_slug(slug)
         rows = area_rows(core, area.code)
@@ -110,7 +110,7 @@ def out_jsna__london_indicator_values(
     pub = stage(context, settings)
     fields = provenance(core, settings, fingertips)
     rows = core.sort_values(SORT, kind="stable").reset_index(drop=True)
-    path = functools.partial(layout.region_table, synthetic=bool(fields["synthetic"]))
+    path = functools.partial(layout.region_table, synthetic=bool(fields["synthetic"]), scope=settings.scope().slug)
     write_table(pub, INDICATOR_VALUES, rows, path, parquet_metadata(fields), validated=True)
     return MaterializeResult(
         metadata={
@@ -211,7 +211,7 @@ def out_jsna__changes(
 ) -> MaterializeResult:
     pub = stage(context, settings)
     root = settings.output_root()
-    previous_path = root.root / layout.region_table("parquet")
+    previous_path = root.root / layout.region_table("parquet", scope=settings.scope().slug)
     if not previous_path.exists():
         return MaterializeResult(metadata={"changes": 0, "note": "first publication: nothing to compare with"})
     changes = compare(pd.read_parquet(previous_path), core)

@@ -13,7 +13,7 @@ from assets.core import CORE_KEY
 from assets.metadata import parquet_metadata, provenance, table_schema
 from assets.out import DICTIONARY_KEY, area_rows
 from assets.published import borough_asset, out_asset
-from assets.publishing import Upstream, stage, write_table
+from assets.publishing import Upstream, in_scope, stage, write_table
 from assets.raw import META_KEY
 from jsna import layout, progress
 from jsna.areas import ENGLAND_CODE
@@ -59,7 +59,7 @@ def out_jsna__borough_summary(
     summaries = summaries_of(core, raw_metadata, settings)
     fields = provenance(core, settings, fingertips)
     counts = {}
-    for slug in context.partition_keys:
+    for slug in in_scope(context, region):
         rows = summaries[summaries["area_code"] == region.area_for_slug(slug).code].drop(columns="area_code")
         files = layout.area(slug, fields["synthetic"])
         write_table(pub, SUMMARY, rows, files.summary, parquet_metadata(fields), validated=True)
@@ -88,7 +88,7 @@ def out_jsna__borough_workbook(
     pub = stage(context, settings)
     region = settings.scope()
     fields = provenance(core, settings, fingertips)
-    slugs = context.partition_keys
+    slugs = in_scope(context, region)
     for n, slug in enumerate(slugs, start=1):
         area = region.area_for_slug(slug)
         book = build_workbook(
@@ -121,7 +121,7 @@ def out_jsna__borough_report(
     ranges = {code: london_ranges(rows).sort_index() for code, rows in summaries.groupby("region_code")}
     key_ids = [i.id for i in catalogue.indicators if i.key]
     history = core[(core["category"] == "") & core["indicator_id"].isin(key_ids)]
-    slugs = context.partition_keys
+    slugs = in_scope(context, region)
     for n, slug in enumerate(slugs, start=1):
         area = region.area_for_slug(slug)
         page = borough_report(
@@ -158,6 +158,8 @@ def out_jsna__index(
     fields = provenance(core, settings, fingertips)
     published = [(a.slug, a.name, a.code) for a in region.areas if pub.path(layout.area(a.slug).report).exists()]
     # Only the data's retrieval time: a publication time here would change the page every run.
-    page = index_page(published, fields["retrieved_at"], bool(fields["synthetic"]), summaries, region.region_name)
+    page = index_page(
+        published, fields["retrieved_at"], bool(fields["synthetic"]), summaries, region.region_name, region.slug
+    )
     pub.write_bytes(layout.INDEX, page.encode("utf-8"))
     return MaterializeResult(metadata={"boroughs_listed": len(published)})

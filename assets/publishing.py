@@ -20,6 +20,7 @@ import pandas as pd
 from dagster import AssetExecutionContext, AssetKey, DagsterRunStatus, Failure, MaterializeResult
 from dagster._core.execution.backfill import BulkActionStatus
 
+from jsna.areas import Scope
 from jsna.lease import RefreshLease, process_alive
 from jsna.publish import Publication, RefreshLockedError
 from resources import JsnaSettings
@@ -209,3 +210,14 @@ def write_table(
         else:
             raise ValueError(f"{spec.name}: no writer for .{suffix}")
     return rows
+
+
+def in_scope(context: AssetExecutionContext, scope: Scope) -> list[str]:
+    """The run's area partitions that are still areas of the scope. An area that went
+    upstream during this run (the raw step refreshed the list) publishes nothing; the CLI's
+    next run, with the new list as its partitions, publishes the areas as they are."""
+    current = set(scope.slugs)
+    gone = [s for s in context.partition_keys if s not in current]
+    if gone:
+        context.log.warning(f"no longer areas of {scope.name} upstream, not published: {', '.join(gone)}")
+    return [s for s in context.partition_keys if s in current]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from jsna.publish import MANIFEST
 
 AREAS_DIR = "boroughs"
-REGION_DIR = "london"
+REGION_DIR = "london"  # the default scope's table folder; every scope's is its slug
 CHANGES_DIR = "changes"
 QUARANTINE_DIR = "quarantine"
 INDEX = "index.html"
@@ -71,9 +71,10 @@ def area(slug: str, synthetic: bool = False) -> AreaFiles:
     return AreaFiles(slug, synthetic)
 
 
-def region_table(suffix: str = "parquet", synthetic: bool = False) -> str:
-    """Every area of the region, the region and England in one table."""
-    return f"{REGION_DIR}/{_name('indicator_values', suffix, synthetic)}"
+def region_table(suffix: str = "parquet", synthetic: bool = False, scope: str = REGION_DIR) -> str:
+    """Every area of the scope (``london``, ``north-west``, ``england``), its regions and
+    England in one table."""
+    return f"{scope}/{_name('indicator_values', suffix, synthetic)}"
 
 
 def changes(day: str, suffix: str, synthetic: bool = False) -> str:
@@ -94,11 +95,11 @@ def dictionary(suffix: str = "csv", synthetic: bool = False) -> str:
 DICTIONARY = dictionary("csv")
 
 
-def region_files(synthetic: bool = False) -> tuple[str, ...]:
-    """The region-wide files every complete publication holds."""
+def region_files(synthetic: bool = False, scope: str = REGION_DIR) -> tuple[str, ...]:
+    """The scope-wide files every complete publication holds."""
     return (
-        region_table("parquet"),
-        region_table("csv", synthetic),
+        region_table("parquet", scope=scope),
+        region_table("csv", synthetic, scope),
         dictionary("csv", synthetic),
         INDEX,
     )

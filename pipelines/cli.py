@@ -82,6 +82,20 @@ def _upstream_change(result: object) -> str | None:
     return None
 
 
+def _areas_moved(result: object) -> str:
+    """Which areas the raw data step saw appear or disappear upstream ("" if none)."""
+    from assets.raw import DATA_KEY
+
+    for event in result.asset_materializations_for_node(DATA_KEY):  # type: ignore[attr-defined]
+        parts = []
+        for what in ("added", "removed"):
+            listed = getattr(event.metadata.get(f"areas_{what}"), "value", None) or []
+            if listed:
+                parts.append(f"{what}: {', '.join(str(a.get('name')) for a in listed)}")
+        return "; ".join(parts)
+    return ""
+
+
 def check_api_url(url: str) -> str | None:
     """What is wrong with an API base URL, before any request is made (None if nothing)."""
 
@@ -121,8 +135,10 @@ def _scope(args: argparse.Namespace) -> Scope:
     env_region, env_type = scope_from_env()
     region, area_type = args.region or env_region, args.area_type or env_type
     check_area_type(area_type)
+    # Resolved now (the environment's URL is an EnvVar until a run starts).
     fingertips = FingertipsResource.from_env(base_url=args.api_url)
-    url = redact(str(fingertips.value_of("base_url")))
+    fingertips = FingertipsResource.from_env(base_url=str(fingertips.value_of("base_url")))
+    url = redact(fingertips.base_url)
     output = args.output or os.environ.get("JSNA_OUTPUT_DIR") or "data/output"
     state_dir = open_output_root(output if is_uri(output) else str(Path(output).resolve())).state_dir
     found = load_area_list(state_dir, area_type)
@@ -195,6 +211,12 @@ def refresh(args: argparse.Namespace) -> int:
     change = _upstream_change(result)
     if change:
         print(f"Upstream: {change}")
+    moved = _areas_moved(result)
+    if moved:
+        # The run published the areas it started with; the next one, in a fresh process
+        # (its partitions are the new list), publishes the areas as they are now.
+        print(f"Areas changed upstream ({moved}): publishing the new list of areas")
+        return refresh(args)
     refused = _refusals(result)
     if refused:
         print(f"error: {refused}", file=sys.stderr)
@@ -203,7 +225,7 @@ def refresh(args: argparse.Namespace) -> int:
     label = "SYNTHETIC SAMPLE DATA" if manifest.get("synthetic") else "Fingertips data"
     print(f"Done ({label}). Outputs in {output}")
     print(f"  {layout.AREAS_DIR}/<slug>/: indicator values, summary, workbook, report  ({len(selected)} borough(s))")
-    print(f"  {', '.join([*layout.region_files(bool(manifest.get('synthetic'))), layout.MANIFEST])}")
+    print(f"  {', '.join([*layout.region_files(bool(manifest.get('synthetic')), scope.slug), layout.MANIFEST])}")
     return 0
 
 
@@ -373,7 +395,8 @@ def _fail(exc: BaseException) -> int:
     # The ids are listed once, compactly, after the URL: keep the line short.
     message = re.sub(r"indicator_ids=[0-9,]{40,}", "indicator_ids=...", one_line(message))
     print(f"error: refresh failed: {message}", file=sys.stderr)
-    cause = reason.__cause__ if reason.__cause__ is not None else reason  # a Failure made from our error
+    # A Failure made from our error carries it as its cause; our own errors come as they are.
+    cause = reason if isinstance(reason, FingertipsError) or reason.__cause__ is None else reason.__cause__
     if isinstance(cause, FingertipsUnavailable):
         print(
             "hint: check your internet connection or proxy settings (HTTPS_PROXY); "

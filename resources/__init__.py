@@ -25,6 +25,7 @@ from jsna.areas import (
 )
 from jsna.catalogue import Catalogue, load_catalogue
 from jsna.fingertips import DEFAULT_BASE_URL, FingertipsClient
+from jsna.fingertips.client import redact
 from jsna.plausibility import DEFAULT_MAX_SHRINK
 from jsna.publish import OutputRoot
 from jsna.remote import open_output_root
@@ -159,9 +160,10 @@ def partition_scope() -> Scope | None:
     area_list = load_area_list(state_dir, area_type)
     if area_list is None:
         fingertips = FingertipsResource.from_env()
+        fingertips = FingertipsResource.from_env(base_url=str(fingertips.value_of("base_url")))
         try:
             client = fingertips.client(max_attempts=2, retry_budget_seconds=20.0)
-            area_list = AreaList.fetch(client, area_type, api_base_url=str(fingertips.value_of("base_url")))
+            area_list = AreaList.fetch(client, area_type, api_base_url=redact(fingertips.base_url))
         except Exception as exc:  # noqa: BLE001 - offline: load without areas, say why
             logging.getLogger("jsna").warning(f"no areas yet (the API could not list them: {exc})")
             return None

@@ -208,7 +208,8 @@ def test_selected_boroughs_only(tmp_path):
 
 
 def test_unknown_borough_slug_is_a_clear_error(tmp_path, capsys):
-    assert refresh("http://127.0.0.1:9/api", tmp_path, "--borough", "../etc") == 1
+    with running_sample_api(SampleApiState()) as server:
+        assert refresh(server.base_url, tmp_path, "--borough", "../etc") == 1
     assert "unknown borough slug" in capsys.readouterr().err
     assert not (tmp_path / "boroughs").exists()
 

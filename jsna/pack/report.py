@@ -278,6 +278,7 @@ def index_page(
     synthetic: bool,
     summaries: pd.DataFrame | None = None,
     region_name: str = "London",
+    scope: str = "london",
 ) -> str:
     """The output root's index: every area (slug, name, code) with its region, its count of
     indicators worse and better than England, its downloads and the data's freshness;
@@ -290,12 +291,13 @@ def index_page(
             counts[code] = (len(found.worse), len(found.better), found.total)
             newest = group["retrieved_at"].max()
             fresh[code] = "" if pd.isna(newest) else pd.Timestamp(newest).strftime("%Y-%m-%d %H:%M")
+    regions = dict(zip(summaries["area_code"], summaries["region_name"], strict=True)) if summaries is not None else {}
     rows = []
     for slug, name, code in boroughs:
         f = layout.area(slug, synthetic)
         worse, better, total = counts.get(code, (None, None, None))
         rows.append(
-            f"<tr><th scope='row'>{html.escape(name)}</th><td>{html.escape(region_name)}</td>"
+            f"<tr><th scope='row'>{html.escape(name)}</th><td>{html.escape(regions.get(code) or region_name)}</td>"
             f"<td class='num'>{'' if worse is None else f'{worse} of {total}'}</td>"
             f"<td class='num'>{'' if better is None else f'{better} of {total}'}</td>"
             f"<td><a href='{f.report}'>report</a></td>"
@@ -310,8 +312,8 @@ def index_page(
         f"<p class='meta'>Data from {source_name(synthetic)}, retrieved {html.escape(retrieved_at or 'unknown')} "
         "(UTC): the newest retrieval of any figure; each row's retrieved_at gives its own. Click a column heading "
         "to sort. Region-wide table: "
-        f"<a href='{layout.region_table('parquet')}'>Parquet</a> · "
-        f"<a href='{layout.region_table('csv', synthetic)}'>CSV</a> · "
+        f"<a href='{layout.region_table('parquet', scope=scope)}'>Parquet</a> · "
+        f"<a href='{layout.region_table('csv', synthetic, scope)}'>CSV</a> · "
         f"<a href='{layout.dictionary('csv', synthetic)}'>data dictionary</a> · "
         f"<a href='{layout.MANIFEST}'>manifest</a>.</p>",
         "<table class='sortable'><thead><tr>"

@@ -1,0 +1,94 @@
+"""Every council in England: another region, all of England, and areas that come and go
+upstream, against the sample API's nine regions (areas learnt from the API, not code)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import requests
+
+from jsna.areas import slugify
+from jsna.catalogue import load_catalogue
+from jsna.fingertips.data_csv import parse_data_csv
+from jsna.sample_api.areas import REGIONS, upper_tier_areas
+from jsna.sample_api.faults import SampleApiState
+from jsna.sample_api.server import running_sample_api
+from tests.pipeline_helpers import refresh
+
+NORTH_WEST = "E12000002"
+pytestmark = pytest.mark.usefixtures("ephemeral_dagster")
+
+
+def served(server, region: str | None) -> pd.DataFrame:  # noqa: ANN001
+    ids = ",".join(str(i) for i in load_catalogue().ids)
+    params = {"indicator_ids": ids, "child_area_type_id": 502, "parent_area_type_id": 6}
+    if region:
+        params["parent_area_code"] = region
+    body = requests.get(f"{server.base_url}/all_data/csv/by_indicator_id", params=params, timeout=60).content
+    return parse_data_csv(body).frame
+
+
+def test_another_region_publishes_its_areas_only_with_its_region_beside_them(tmp_path):
+    out = tmp_path / "out"
+    with running_sample_api(SampleApiState()) as server:
+        assert refresh(server.base_url, out, "--region", "North West") == 0
+        text = served(server, NORTH_WEST)
+    mine = {slugify(a.name): a.code for a in upper_tier_areas() if a.region_code == NORTH_WEST}
+    assert {p.name for p in (out / "boroughs").iterdir()} == set(mine)
+    assert not (out / "london").exists()
+    table = pd.read_parquet(out / "north-west" / "indicator_values.parquet")
+    areas = table[table["area_code"].isin(mine.values())]
+    assert set(areas["region_code"]) == {NORTH_WEST} and set(areas["region_name"]) == {REGIONS[NORTH_WEST]}
+    region_rows = table[table["area_code"] == NORTH_WEST].set_index(["indicator_id", "period", "sex", "age"])
+    headline = areas[areas["category"] == ""].set_index(["indicator_id", "period", "sex", "age"])
+    expected = region_rows.loc[headline.index, "value"].to_numpy()
+    assert pd.Series(headline["region_value"].to_numpy()).equals(pd.Series(expected))
+    # Every value exactly as served (text -> float, nothing rounded).
+    manchester = pd.read_parquet(out / "boroughs" / "manchester" / "indicator_values.parquet")
+    served_rows = text[text["area_code"] == mine["manchester"]]
+    by_key = dict(
+        zip(
+            zip(served_rows["indicator_id"].astype(int), served_rows["period"], served_rows["sex"],
+                served_rows["age"], served_rows["category"], strict=True),
+            served_rows["value"],
+            strict=True,
+        )
+    )  # fmt: skip
+    assert len(manchester) == len(by_key)
+    for row in manchester.itertuples():
+        cell = by_key[(row.indicator_id, row.period, row.sex, row.age, row.category)]
+        assert (pd.isna(row.value) and cell == "") or row.value == float(cell)
+
+
+def test_all_of_england_every_area_with_its_own_region(tmp_path):
+    out = tmp_path / "out"
+    with running_sample_api(SampleApiState()) as server:
+        assert refresh(server.base_url, out, "--region", "england") == 0
+    everyone = upper_tier_areas()
+    assert len({p.name for p in (out / "boroughs").iterdir()}) == len(everyone) > 150
+    table = pd.read_parquet(out / "england" / "indicator_values.parquet")
+    regions = dict(zip(table["area_code"], table["region_code"], strict=True))
+    assert all(regions[a.code] == a.region_code for a in everyone)
+    summary = pd.read_parquet(out / "boroughs" / "southwark" / "summary.parquet")
+    ranked = summary["ranked_areas"].dropna()
+    assert len(ranked) and (ranked <= 33).all()  # ranks among London's boroughs, not England's
+
+
+def test_an_area_that_appears_upstream_is_published_and_one_that_goes_is_removed_from_the_table(tmp_path):
+    out = tmp_path / "out"
+    state = SampleApiState()
+    with running_sample_api(state) as server:
+        assert refresh(server.base_url, out, "--region", "north-west") == 0
+        gone = next(a for a in upper_tier_areas() if a.region_code == NORTH_WEST and a.name == "Liverpool")
+        state.configure({
+            "added_areas": {"E06999901": ["Northshire", NORTH_WEST]},
+            "removed_areas": [gone.code],
+            "revisions": {str(i): 1 for i in load_catalogue().ids[:1]},  # an upstream update brings the list
+        })  # fmt: skip
+        assert refresh(server.base_url, out, "--region", "north-west") == 0
+    table = pd.read_parquet(out / "north-west" / "indicator_values.parquet")
+    assert "E06999901" in set(table["area_code"]) and gone.code not in set(table["area_code"])
+    assert (out / "boroughs" / "northshire" / "indicator_values.parquet").exists()
+    changes = pd.concat(pd.read_parquet(p) for p in sorted((out / "changes").glob("*.parquet")))
+    assert set(changes.loc[changes["area_code"] == "E06999901", "change"]) <= {"added", "new period"}
+    assert set(changes.loc[changes["area_code"] == gone.code, "change"]) == {"removed"}
