@@ -28,12 +28,14 @@ from assets.published import OWNERS
 from assets.publishing import publication_in_launch, quiet, stage, write_table
 from assets.raw import DATA_KEY, META_KEY
 from jsna import layout
+from jsna.ranks import england_headline
 from jsna.tidy import add_comparators, region_of, tidy
 from resources import FingertipsResource, JsnaSettings
 from schemas import QUARANTINE
 from schemas.indicator_values import COLUMN_NAMES, indicator_values_schema, row_failures
 
 CORE_KEY = "core_jsna__indicator_values"
+ENGLAND_KEY = "core_jsna__england_headline"
 
 
 def split_valid(
@@ -123,4 +125,24 @@ def core_jsna__indicator_values(
             "quarantine_sample": MetadataValue.md(sample.to_markdown(index=False)) if len(sample) else "none",
         },
         check_results=[check],
+    )
+
+
+@asset(
+    key=ENGLAND_KEY,
+    group_name="core",
+    kinds={"pandas"},
+    owners=OWNERS,
+    ins={"raw_data": AssetIn(DATA_KEY), "raw_metadata": AssetIn(META_KEY)},
+    description=describe(ENGLAND_KEY),
+)
+@one_line_errors
+def core_jsna__england_headline(
+    context: AssetExecutionContext, settings: JsnaSettings, raw_data: pd.DataFrame, raw_metadata: pd.DataFrame
+):  # returns MaterializeResult(value=DataFrame)
+    areas = settings.area_list()
+    frame = england_headline(raw_data, raw_metadata, set(areas.codes()))
+    return MaterializeResult(
+        value=frame,
+        metadata={"dagster/row_count": len(frame), "areas": int(frame["area_code"].nunique())},
     )

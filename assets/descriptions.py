@@ -51,6 +51,11 @@ DESCRIPTIONS: dict[str, str] = {
         f"(`{layout.quarantine('parquet')}` and `.csv`: "
         f"the `{QUARANTINE.name}` table)."
     ),
+    "core_jsna__england_headline": (
+        "The latest headline values of every area of the type in England, from the same answer as the area "
+        "tables (the data request asks for all of England): what each area's rank and quintile in England are "
+        "computed against. Not published."
+    ),
     "out_jsna__borough_indicator_values": _table(
         INDICATOR_VALUES, f"`{_AREA.table('parquet')}` and `.csv`, one partition per borough"
     ),

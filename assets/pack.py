@@ -9,7 +9,7 @@ the published files.
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataValue
 
-from assets.core import CORE_KEY
+from assets.core import CORE_KEY, ENGLAND_KEY
 from assets.metadata import parquet_metadata, provenance, table_schema
 from assets.out import DICTIONARY_KEY, area_rows
 from assets.published import borough_asset, out_asset
@@ -31,11 +31,14 @@ REPORT_KEY = "out_jsna__borough_report"
 INDEX_KEY = "out_jsna__index"
 
 
-def summaries_of(core: pd.DataFrame, metadata: pd.DataFrame, settings: JsnaSettings) -> pd.DataFrame:
-    """The summary rows of every area of the region, in the summary spec's types."""
+def summaries_of(
+    core: pd.DataFrame, metadata: pd.DataFrame, settings: JsnaSettings, england: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The summary rows of every area of the scope, in the summary spec's types."""
     region = settings.scope()
     codes = [a.code for a in region.areas]
-    frame = ALL_AREAS.conform(borough_summaries(core, settings.catalogue(), codes, decimals_by_indicator(metadata)))
+    decimals = decimals_by_indicator(metadata)
+    frame = ALL_AREAS.conform(borough_summaries(core, settings.catalogue(), codes, decimals, england))
     ALL_AREAS.pandera_schema().validate(frame, lazy=True)  # once for every area; each file is a cut of it
     return frame
 
@@ -43,7 +46,7 @@ def summaries_of(core: pd.DataFrame, metadata: pd.DataFrame, settings: JsnaSetti
 @borough_asset(
     SUMMARY_KEY,
     kinds={"pandas", "parquet", "csv"},
-    ins={"core": AssetIn(CORE_KEY), "raw_metadata": AssetIn(META_KEY)},
+    ins={"core": AssetIn(CORE_KEY), "raw_metadata": AssetIn(META_KEY), "england": AssetIn(ENGLAND_KEY)},
     metadata={"dagster/column_schema": table_schema(SUMMARY)},
 )
 def out_jsna__borough_summary(
@@ -52,11 +55,12 @@ def out_jsna__borough_summary(
     fingertips: FingertipsResource,
     core: Upstream,
     raw_metadata: Upstream,
+    england: Upstream,
 ) -> MaterializeResult:
     pub = stage(context, settings)
     region = settings.scope()
     # Every area's summary at once (ranks need them all); each partition publishes its own rows.
-    summaries = summaries_of(core, raw_metadata, settings)
+    summaries = summaries_of(core, raw_metadata, settings, england)
     fields = provenance(core, settings, fingertips)
     counts = {}
     for slug in in_scope(context, region):

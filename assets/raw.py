@@ -25,7 +25,7 @@ from assets.errors import one_line_errors
 from assets.published import OWNERS
 from assets.publishing import NO_CHANGE, clear_quiet, hold_lease, mark_quiet
 from jsna import layout, progress
-from jsna.areas import AreaList, area_changes, load_area_list, resolve_scope, save_area_list
+from jsna.areas import REGION_AREA_TYPE, AreaList, area_changes, load_area_list, resolve_scope, save_area_list
 from jsna.fingertips.client import redact
 from jsna.fingertips.data_csv import CANONICAL
 from jsna.plausibility import check_answers
@@ -306,14 +306,10 @@ def refresh_area_list(fingertips: FingertipsResource, settings: JsnaSettings) ->
 
 
 def raw_store(settings: JsnaSettings, fingertips: FingertipsResource) -> RawStore:
-    """The raw store of this output root, API and scope (a region's rows, or England's)."""
-    scope = settings.scope()
-    params: dict[str, object] = {
-        "child_area_type_id": scope.child_area_type_id,
-        "parent_area_type_id": scope.parent_area_type_id,
-    }
-    if scope.region_code:
-        params["parent_area_code"] = scope.region_code
+    """The raw store of this output root, API and area type. Every scope asks for every
+    area in England (no ``parent_area_code``): one answer holds the region's areas and all
+    those an area is ranked against in England."""
+    params = {"child_area_type_id": settings.area_type_id, "parent_area_type_id": REGION_AREA_TYPE}
     return RawStore(settings.output_root().state_dir, fingertips.base_url, params)
 
 

@@ -6,7 +6,7 @@ import os
 
 from dagster import AssetsDefinition, Definitions
 
-from assets.core import core_jsna__indicator_values
+from assets.core import core_jsna__england_headline, core_jsna__indicator_values
 from assets.out import (
     out_jsna__borough_indicator_values,
     out_jsna__changes,
@@ -29,6 +29,7 @@ ALL_ASSETS = [
     raw_fingertips__indicator_metadata,
     raw_fingertips__indicator_data,
     core_jsna__indicator_values,
+    core_jsna__england_headline,
     out_jsna__borough_indicator_values,
     out_jsna__london_indicator_values,
     out_jsna__data_dictionary,

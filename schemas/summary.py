@@ -95,6 +95,32 @@ SUMMARY = TableSpec(
             allowed=("", BEST_FIFTH, LOWEST_FIFTH),
         ),
         Column(
+            "england_rank",
+            NULLABLE_INT,
+            "Rank among every area of the type in England by polarity (1 = best); empty where the indicator has "
+            "no better/worse direction or the area has no value.",
+            True,
+            "rank (1 = best)",
+            minimum=1,
+        ),
+        Column(
+            "england_ranked_areas",
+            NULLABLE_INT,
+            "How many areas in England were ranked (those with a value).",
+            True,
+            "areas",
+            minimum=1,
+        ),
+        Column(
+            "england_quintile",
+            NULLABLE_INT,
+            "The area's fifth among England's areas by polarity (1 = the best fifth); empty where polarity does "
+            "not apply.",
+            True,
+            "quintile (1-5)",
+            checks=(pa.Check.in_range(1, 5),),
+        ),
+        Column(
             "finding",
             TEXT,
             "The row in one plain sentence (value at display precision, the comparison with England in words, "

@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 from dagster import materialize
 
-from assets.core import core_jsna__indicator_values
+from assets.core import core_jsna__england_headline, core_jsna__indicator_values
 from assets.out import out_jsna__data_dictionary
 from assets.pack import out_jsna__borough_summary, out_jsna__borough_workbook
 from assets.publishing import PUBLICATION_TAG
@@ -20,7 +20,12 @@ from pipelines.environment import build_resources
 from resources.storage import ParquetIOManager
 from schemas import QUARANTINE, SUMMARY
 
-RAW_AND_CORE = [raw_fingertips__indicator_metadata, raw_fingertips__indicator_data, core_jsna__indicator_values]
+RAW_AND_CORE = [
+    raw_fingertips__indicator_metadata,
+    raw_fingertips__indicator_data,
+    core_jsna__indicator_values,
+    core_jsna__england_headline,
+]
 PUBLICATION = "asset-tests"
 
 
@@ -81,6 +86,8 @@ def test_summary_for_one_partition_from_its_input(upstream, tmp_path):
     stored(core, tmp_path / "io", "core_jsna__indicator_values", "summary-alone")
     metadata = result.output_for_node("raw_fingertips__indicator_metadata")
     stored(metadata, tmp_path / "io", "raw_fingertips__indicator_metadata", "summary-alone")
+    england = result.output_for_node("core_jsna__england_headline")
+    stored(england, tmp_path / "io", "core_jsna__england_headline", "summary-alone")
     run = alone(
         out_jsna__borough_summary,
         RAW_AND_CORE,
@@ -92,6 +99,8 @@ def test_summary_for_one_partition_from_its_input(upstream, tmp_path):
     assert run.success
     every_area = run.output_for_node("out_jsna__borough_summary")
     assert every_area["area_code"].nunique() == 33  # ranks need every borough
+    # Ranked in England too, from the same answer (every area of the type in England).
+    assert england["area_code"].nunique() > 150 and every_area["england_ranked_areas"].max() > 33
     staged = out / ".staging" / "summary-alone"
     files = {p.relative_to(staged).as_posix() for p in staged.rglob("summary*")}
     synthetic = layout.area("southwark", synthetic=True)  # the sample API's data: CSV names say so
@@ -110,6 +119,7 @@ def test_workbook_is_built_from_its_inputs_alone(upstream, tmp_path):
     stored(core, io, "core_jsna__indicator_values", "workbook-alone")
     metadata = result.output_for_node("raw_fingertips__indicator_metadata")
     stored(metadata, io, "raw_fingertips__indicator_metadata", "workbook-alone")
+    stored(result.output_for_node("core_jsna__england_headline"), io, "core_jsna__england_headline", "workbook-alone")
     tags = {PUBLICATION_TAG: "workbook-alone"}
     raw = RAW_AND_CORE
     assert alone(out_jsna__data_dictionary, raw, resources, io, tags=tags).success
@@ -147,6 +157,7 @@ def test_a_table_kept_from_an_earlier_launch_is_refused(upstream, tmp_path):
     stored(result.output_for_node("core_jsna__indicator_values"), io, "core_jsna__indicator_values", "last-night")
     metadata = result.output_for_node("raw_fingertips__indicator_metadata")
     stored(metadata, io, "raw_fingertips__indicator_metadata", "tonight")
+    stored(result.output_for_node("core_jsna__england_headline"), io, "core_jsna__england_headline", "tonight")
     run = alone(
         out_jsna__borough_summary,
         RAW_AND_CORE,

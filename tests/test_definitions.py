@@ -9,6 +9,7 @@ ASSETS = {
     "raw_fingertips__indicator_metadata": ("raw", None),
     "raw_fingertips__indicator_data": ("raw", None),
     "core_jsna__indicator_values": ("core", None),
+    "core_jsna__england_headline": ("core", None),
     "out_jsna__borough_indicator_values": ("out", "boroughs"),
     "out_jsna__london_indicator_values": ("out", None),
     "out_jsna__data_dictionary": ("out", None),

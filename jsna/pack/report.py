@@ -130,6 +130,8 @@ def summary_table(rows: pd.DataFrame, region: str = "London") -> str:
             else ""
         )
         rank = f"{int(row.rank)} of {int(row.ranked_areas)}" if pd.notna(row.rank) else "n/a"
+        if pd.notna(row.england_rank):
+            rank += f"<br><small>England: {int(row.england_rank)} of {int(row.england_ranked_areas)}</small>"
         quintile = str(int(row.region_quintile)) if pd.notna(row.region_quintile) else ""
         value = display.with_unit(display.number(row.value, d), row.unit) or html.escape(row.value_note or "no value")
         computed = "*" if row.comparison_source != FROM_FINGERTIPS else ""

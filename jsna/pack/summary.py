@@ -18,6 +18,7 @@ import pandas as pd
 from jsna.catalogue import Catalogue
 from jsna.pack.display import DEFAULT_DECIMALS
 from jsna.pack.findings import finding
+from jsna.ranks import add_england_ranks
 from schemas.summary import BEST_FIFTH, COMPUTED, FROM_FINGERTIPS, LOWEST_FIFTH, SUMMARY
 
 SUMMARY_COLUMNS = list(SUMMARY.column_names)
@@ -101,11 +102,16 @@ def rank_boroughs(latest: pd.DataFrame) -> pd.DataFrame:
 
 
 def borough_summaries(
-    core: pd.DataFrame, catalogue: Catalogue, borough_codes: list[str], decimals: dict[int, int] | None = None
+    core: pd.DataFrame,
+    catalogue: Catalogue,
+    borough_codes: list[str],
+    decimals: dict[int, int] | None = None,
+    england: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """The summary rows of every borough at once (ranks need them all). ``decimals``: each
-    indicator's display precision (from its metadata), for the finding sentences."""
-    latest = rank_boroughs(headline_latest(core, catalogue, borough_codes))
+    """The summary rows of every area at once (ranks need them all). ``decimals``: each
+    indicator's display precision (from its metadata), for the finding sentences;
+    ``england``: every area's headline values in England, for the England rank."""
+    latest = add_england_ranks(rank_boroughs(headline_latest(core, catalogue, borough_codes)), england)
     by_id = catalogue.by_id()
     latest["label"] = latest["indicator_id"].map(lambda i: by_id[i].label if i in by_id else "")
     source = []

@@ -46,6 +46,9 @@ NUMBER_FORMATS = {
     "rank": "0",
     "ranked_areas": "0",
     "region_quintile": "0",
+    "england_rank": "0",
+    "england_ranked_areas": "0",
+    "england_quintile": "0",
     "indicator_id": "0",
     "period_sortable": "0",
 }
@@ -65,6 +68,8 @@ HEADERS = {
     "compared_to_england": "Compared with England", "compared_to_region": "Compared with the region",
     "comparison_source": "Comparison from", "value_note": "Value note", "recent_trend": "Recent trend",
     "rank": "Rank (1 = best)", "ranked_areas": "Areas ranked", "region_quintile": "Region quintile (1-5)",
+    "england_rank": "Rank in England (1 = best)", "england_ranked_areas": "Areas ranked in England",
+    "england_quintile": "England quintile (1-5, 1 = best)",
     "quintile_basis": "Quintile 1 means", "value_type": "Value type", "polarity": "Polarity",
     "source": "Source", "retrieved_at": "Retrieved (UTC)",
 }  # fmt: skip
