@@ -9,7 +9,10 @@ SAMPLE_PORT ?= 8765
 SAMPLE_UI_PORT ?= 3001
 # The sample (synthetic) pipeline has its own Dagster instance, so its runs never show as real ones.
 SAMPLE_HOME := $(CURDIR)/.dagster_home_sample
-SAMPLE_ENV := DAGSTER_HOME=$(SAMPLE_HOME) FINGERTIPS_API_URL=http://127.0.0.1:$(SAMPLE_PORT)/api JSNA_OUTPUT_DIR=data/sample
+# Which areas: REGION=north-west, REGION=england ... (default: $$JSNA_REGION, else London).
+REGION ?= $(JSNA_REGION)
+SAMPLE_ENV := DAGSTER_HOME=$(SAMPLE_HOME) FINGERTIPS_API_URL=http://127.0.0.1:$(SAMPLE_PORT)/api JSNA_OUTPUT_DIR=data/sample \
+  JSNA_REGION=$(REGION)
 
 .PHONY: run test sample ui ui-sample bench lint clean
 
@@ -34,7 +37,7 @@ $(SAMPLE_HOME)/dagster.yaml: pipelines/instance/dagster.yaml
 	cp $< $@
 
 run: $(VENV)/.installed-run $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/jsna refresh
+	JSNA_REGION=$(REGION) $(BIN)/jsna refresh
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -59,7 +59,7 @@ DESCRIPTIONS: dict[str, str] = {
     "out_jsna__borough_indicator_values": _table(
         INDICATOR_VALUES, f"`{_AREA.table('parquet')}` and `.csv`, one partition per borough"
     ),
-    "out_jsna__london_indicator_values": _table(
+    "out_jsna__region_indicator_values": _table(
         INDICATOR_VALUES, f"`{layout.region_table('parquet')}` and `.csv`, every area of the region in one file"
     ),
     "out_jsna__data_dictionary": _table(DATA_DICTIONARY, f"`{layout.DICTIONARY}`"),

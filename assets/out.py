@@ -25,13 +25,14 @@ from assets.published import borough_asset, out_asset
 from assets.publishing import Upstream, in_scope, stage, write_table
 from assets.raw import META_KEY, raw_store
 from jsna import layout, progress
+from jsna.areas import ENGLAND_CODE, region_slug
 from jsna.changes import compare, summary
 from jsna.pack.display import DEFAULT_DECIMALS, decimals_by_indicator
 from resources import FingertipsResource, JsnaSettings
 from schemas import CHANGES, DATA_DICTIONARY, INDICATOR_VALUES, PUBLISHED
 
 BOROUGH_KEY = "out_jsna__borough_indicator_values"
-LONDON_KEY = "out_jsna__london_indicator_values"
+REGION_KEY = "out_jsna__region_indicator_values"
 DICTIONARY_KEY = "out_jsna__data_dictionary"
 SORT = ["domain", "indicator_id", "area_code", "sex", "age", "category_type", "category", "period_sortable"]
 
@@ -98,22 +99,40 @@ def out_jsna__borough_indicator_values(
 
 
 @out_asset(
-    LONDON_KEY,
+    REGION_KEY,
     kinds={"pandas", "parquet", "csv"},
     ins={"core": AssetIn(CORE_KEY)},
     deps=[CHANGES_KEY],  # the change table reads the previous publication before it is replaced
     metadata={"dagster/column_schema": table_schema()},
 )
-def out_jsna__london_indicator_values(
+def out_jsna__region_indicator_values(
     context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: Upstream
 ) -> MaterializeResult:
     pub = stage(context, settings)
     fields = provenance(core, settings, fingertips)
+    scope = settings.scope()
     rows = core.sort_values(SORT, kind="stable").reset_index(drop=True)
-    path = functools.partial(layout.region_table, synthetic=bool(fields["synthetic"]), scope=settings.scope().slug)
-    write_table(pub, INDICATOR_VALUES, rows, path, parquet_metadata(fields), validated=True)
+    synthetic = bool(fields["synthetic"])
+    write_table(
+        pub,
+        INDICATOR_VALUES,
+        rows,
+        functools.partial(layout.region_table, synthetic=synthetic, scope=scope.slug),
+        parquet_metadata(fields),
+        validated=True,
+    )
+    counts = {scope.slug: len(rows)}
+    if scope.is_england:  # and one table per region: its areas, the region and England
+        for region in scope.regions:
+            slug = region_slug(region.name)
+            mine = rows["area_code"].isin({a.code for a in scope.areas if a.region_code == region.code})
+            keep = mine | rows["area_code"].isin([region.code, ENGLAND_CODE])
+            path = functools.partial(layout.region_table, synthetic=synthetic, scope=slug)
+            write_table(pub, INDICATOR_VALUES, rows[keep], path, parquet_metadata(fields), validated=True)
+            counts[slug] = int(keep.sum())
     return MaterializeResult(
         metadata={
+            "rows_by_table": MetadataValue.json(counts),
             "dagster/row_count": len(rows),
             "source": fields["source"],
             "preview": MetadataValue.md(

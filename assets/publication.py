@@ -10,10 +10,11 @@ from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataV
 
 from assets.core import CORE_KEY
 from assets.metadata import provenance
-from assets.out import BOROUGH_KEY, CHANGES_KEY, DICTIONARY_KEY, LONDON_KEY
+from assets.out import BOROUGH_KEY, CHANGES_KEY, DICTIONARY_KEY, REGION_KEY
 from assets.pack import INDEX_KEY, REPORT_KEY, SUMMARY_KEY, WORKBOOK_KEY
 from assets.published import out_asset
 from assets.publishing import PUBLICATION_KEY, clear_quiet, hold_lease, publication_id, quiet, release, unchanged
+from jsna import layout
 from resources import FingertipsResource, JsnaSettings
 
 __all__ = ["PUBLICATION_KEY", "out_jsna__publication"]
@@ -24,7 +25,7 @@ __all__ = ["PUBLICATION_KEY", "out_jsna__publication"]
     kinds={"json"},
     quiet_skip=False,
     ins={"core": AssetIn(CORE_KEY)},
-    deps=[BOROUGH_KEY, LONDON_KEY, DICTIONARY_KEY, CHANGES_KEY, SUMMARY_KEY, WORKBOOK_KEY, REPORT_KEY, INDEX_KEY],
+    deps=[BOROUGH_KEY, REGION_KEY, DICTIONARY_KEY, CHANGES_KEY, SUMMARY_KEY, WORKBOOK_KEY, REPORT_KEY, INDEX_KEY],
 )
 def out_jsna__publication(
     context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: pd.DataFrame
@@ -37,14 +38,23 @@ def out_jsna__publication(
         release(context, settings)
         return unchanged(files=len(root.read_manifest().get("files", {})))
     fields = provenance(core, settings, fingertips)
-    manifest = root.commit(publication_id(context), fields, data_fingerprint=fields["data_fingerprint"])
+    scope = settings.scope()
+    manifest = root.commit(
+        publication_id(context),
+        fields,
+        data_fingerprint=fields["data_fingerprint"],
+        retire=lambda relpath: layout.retired(relpath, scope.slugs, layout.table_dirs(scope)),
+    )
     release(context, settings)
     changed = list(root.last_committed)
+    removed = list(root.last_removed)
     return MaterializeResult(
         metadata={
             "files": len(manifest.get("files", {})),
             "files_replaced": len(changed),
             "replaced": MetadataValue.json(changed[:200]),
+            "files_removed": len(removed),
+            "removed": MetadataValue.json(removed[:200]),
             "synthetic": bool(fields["synthetic"]),
             "manifest": MetadataValue.path(str(root.manifest_path)),
         }

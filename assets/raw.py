@@ -337,9 +337,9 @@ def outputs_current(context: AssetExecutionContext, settings: JsnaSettings, stor
     if first in slugs and last in slugs:
         slugs = slugs[slugs.index(first) : slugs.index(last) + 1]
     synthetic = bool(store.state().get("synthetic"))
-    wanted = [f for s in slugs for f in layout.area(s, synthetic).files()] + list(
-        layout.region_files(synthetic, settings.scope().slug)
-    )
+    tables = layout.table_dirs(settings.scope())
+    wanted = [f for s in slugs for f in layout.area(s, synthetic).files()]
+    wanted += [f for table in tables for f in layout.region_files(synthetic, table)]
     fingerprint = data_fingerprint(settings, store)
     if not all(w in files and files[w].get("data") == fingerprint for w in wanted):
         return False  # a borough published from older data (e.g. by a partial refresh)

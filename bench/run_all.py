@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench import end_to_end, england_scale, fetch, no_change
+from bench import end_to_end, england_scale, fetch, no_change, scopes
 from bench.common import machine
 
 HERE = Path(__file__).resolve().parent
@@ -25,6 +25,8 @@ def main() -> None:
     e = england_scale.run()
     print("end to end ...", flush=True)
     x = end_to_end.run()
+    print("London and England ...", flush=True)
+    s = scopes.run()
     lost = f["jsna"]["ids_lost"]
     m = e["jsna_in_memory"]
     lines = [
@@ -60,11 +62,18 @@ def main() -> None:
         f"| 4. end to end, 33 boroughs, no latency | total {x['total_seconds']:.1f} s: start-up "
         f"{x['startup_seconds']:.1f} s, fetch {x['fetch_seconds']:.1f} s, validate {x['validate_seconds']:.1f} s, "
         f"write {x['write_seconds']:.1f} s | < 60 s on 2 cores | {verdict(x['total_seconds'] < 60)} |",
+        f"| 5. `jsna refresh --full`, London ({s['london']['areas']} areas) and all of England "
+        f"({s['england']['areas']} areas), no latency | London {s['london']['seconds']:.1f} s, peak RSS "
+        f"{s['london']['peak_rss_mb']:,.0f} MB; England {s['england']['seconds']:.1f} s, peak RSS "
+        f"{s['england']['peak_rss_mb']:,.0f} MB ({s['england_to_london']:.1f}x London) | England in one run on "
+        f"2 cores, peak RSS < 1.5 GB | {verdict(s['england']['exit'] == 0 and s['england']['peak_rss_mb'] < 1536)} |",
         "",
         "Raw figures:",
         "",
         "```json",
-        json.dumps({"fetch": f, "no_change": n, "england_scale": e, "end_to_end": x}, indent=2, default=str),
+        json.dumps(
+            {"fetch": f, "no_change": n, "england_scale": e, "end_to_end": x, "scopes": s}, indent=2, default=str
+        ),
         "```",
         "",
     ]

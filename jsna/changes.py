@@ -17,8 +17,31 @@ CHANGE_COLUMNS = [
 ]  # fmt: skip
 
 
+# Columns renamed in an upgrade: old name -> (new name, what to tell readers).
+RENAMED = {
+    "london_value": (
+        "region_value",
+        "london_value is now region_value (each area's own region's value), with region_code and region_name "
+        "beside it; the values are unchanged",
+    ),
+}
+
+
+def renamed_columns(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """One 'renamed column' row per column an upgrade renamed (the first publication after it)."""
+    said = [text for name, (now, text) in RENAMED.items() if name in old.columns and now in new.columns]
+    rows = pd.DataFrame({c: [""] * len(said) for c in CHANGE_COLUMNS})
+    rows["change"] = "renamed column"
+    rows["indicator_name"] = said
+    rows["indicator_id"] = pd.array([pd.NA] * len(said), dtype="Int64")
+    for column in ("old_value", "new_value"):
+        rows[column] = float("nan")
+    return rows
+
+
 def compare(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
-    """Changes from ``old`` to ``new`` (both ``indicator_values`` tables)."""
+    """Changes from ``old`` to ``new`` (both ``indicator_values`` tables). Rows are matched
+    by their key and only values are compared, so a renamed column revises nothing."""
     key = list(ROW_KEY)
     left = old[[*key, "indicator_name", "area_name", "value"]].rename(columns={"value": "old_value"})
     right = new[[*key, "indicator_name", "area_name", "value"]].rename(columns={"value": "new_value"})
@@ -43,7 +66,12 @@ def compare(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     merged.loc[removed, "change"] = "removed"
     merged.loc[revised.fillna(False), "change"] = "revised"
     changes = merged[merged["change"] != ""][CHANGE_COLUMNS]
-    return changes.sort_values(["change", "indicator_id", "area_code", "period"], kind="stable").reset_index(drop=True)
+    changes = changes.sort_values(["change", "indicator_id", "area_code", "period"], kind="stable")
+    renamed = renamed_columns(old, new)
+    if renamed.empty:
+        return changes.reset_index(drop=True)
+    changes = changes.astype({"indicator_id": "Int64"})
+    return pd.concat([renamed, changes], ignore_index=True)
 
 
 def summary(changes: pd.DataFrame) -> pd.DataFrame:

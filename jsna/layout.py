@@ -10,9 +10,11 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 
+from jsna.areas import Scope, region_slug
 from jsna.publish import MANIFEST
 
-AREAS_DIR = "boroughs"
+AREAS_DIR = "areas"
+LEGACY_AREAS_DIR = "boroughs"  # the area folders before every council in England (retired on upgrade)
 REGION_DIR = "london"  # the default scope's table folder; every scope's is its slug
 CHANGES_DIR = "changes"
 QUARANTINE_DIR = "quarantine"
@@ -108,3 +110,24 @@ def region_files(synthetic: bool = False, scope: str = REGION_DIR) -> tuple[str,
 def link(from_file: str, to_file: str) -> str:
     """A relative link from one published file (a page) to another."""
     return posixpath.relpath(to_file, posixpath.dirname(from_file) or ".")
+
+
+def table_dirs(scope: Scope) -> tuple[str, ...]:
+    """The folders of a scope's tables: its own (``london``, ``england``) and, for
+    England, one per region (each region's areas, the region and England)."""
+    regions = tuple(region_slug(r.name) for r in scope.regions) if scope.is_england else ()
+    return (scope.slug, *(r for r in regions if r != scope.slug))
+
+
+def retired(relpath: str, area_slugs: list[str], tables: tuple[str, ...]) -> bool:
+    """Whether a published file belongs to nothing the scope publishes now: an area gone
+    upstream (``areas/<slug>/`` of a slug no longer listed), the old ``boroughs/`` layout,
+    or the table of a scope no longer published here. The commit removes it."""
+    parts = relpath.split("/")
+    if parts[0] == LEGACY_AREAS_DIR:
+        return True
+    if parts[0] == AREAS_DIR and len(parts) >= 3:
+        return parts[1] not in set(area_slugs)
+    if len(parts) == 2 and parts[1].startswith("indicator_values") and parts[0] not in (CHANGES_DIR, QUARANTINE_DIR):
+        return parts[0] not in tables
+    return False

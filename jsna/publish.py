@@ -28,7 +28,7 @@ import shutil
 import signal
 import stat
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -215,6 +215,7 @@ class OutputRoot:
         self.root = Path(root).resolve()
         self.state_dir = Path(state_dir).resolve() if state_dir else default_state_dir(self.root)
         self.last_committed: list[str] = []  # the files the last commit replaced
+        self.last_removed: list[str] = []  # and those it removed
 
     @property
     def manifest_path(self) -> Path:
@@ -328,11 +329,15 @@ class OutputRoot:
         manifest_fields: dict[str, Any],
         *,
         data_fingerprint: str | None = None,
+        retire: Callable[[str], bool] | None = None,
     ) -> dict[str, Any]:
         """Publish everything staged under ``publication_id`` in one atomic step.
 
         Files whose bytes equal the published (and intact) file are left untouched; their
-        manifest entry only learns the data fingerprint they were rebuilt from.
+        manifest entry only learns the data fingerprint they were rebuilt from. Published
+        files this publication did not stage and ``retire`` names (an area gone upstream,
+        an old layout) are removed in the same step: the journal lists them, so a commit
+        interrupted half way removes them when it is rolled forward.
         """
         staging = self.root / STAGING / publication_id.replace("/", "_")
         publication = Publication(self.root, staging)
@@ -357,6 +362,10 @@ class OutputRoot:
                     "written_at": now,
                     "data": data_fingerprint,
                 }
+            staged_paths = {f.relpath for f in publication.files()}
+            removed = sorted(r for r in files if retire is not None and r not in staged_paths and retire(r))
+            for relpath in removed:
+                del files[relpath]
             top = {k: v for k, v in manifest.items() if k not in ("updated_at", "files", "rebuilt_from_files")}
             unchanged = (
                 not changed
@@ -374,8 +383,11 @@ class OutputRoot:
             _write_durable(control / MANIFEST, (json.dumps(new_manifest, indent=2) + "\n").encode("utf-8"))
             for staged in changed:  # refuse before the commit point, not half way through it
                 refuse_links(self.root, staged.relpath)
-            journal = {"files": [f.relpath for f in changed]}
+            for relpath in removed:
+                refuse_links(self.root, safe_relpath(relpath))
+            journal = {"files": [f.relpath for f in changed], "removed": removed}
             self.last_committed = list(journal["files"])
+            self.last_removed = list(removed)
             failpoint("publish:before-journal")
             write_atomic(control / JOURNAL, json.dumps(journal).encode())
             failpoint("publish:after-journal")
@@ -413,6 +425,13 @@ class OutputRoot:
                 refuse_links(self.root, relpath)
                 os.replace(source, target)
                 failpoint("publish:mid-rename")
+        for relpath in journal.get("removed", []):
+            target = refuse_links(self.root, safe_relpath(relpath))
+            target.unlink(missing_ok=True)
+            folder = target.parent
+            while folder != self.root and folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()  # the folder of an area that went, once empty
+                folder = folder.parent
         for relpath in {PurePosixPath(r).parent.as_posix() for r in journal["files"]} | {"."}:
             _fsync_dir(self.root / relpath)
         manifest = control / MANIFEST

@@ -45,13 +45,16 @@ class MirroredOutputRoot(OutputRoot):
             self.fs.get_file(remote_manifest, str(self.manifest_path))
 
     def commit(self, publication_id: str, manifest_fields: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        self.last_committed = []
+        self.last_committed, self.last_removed = [], []
         manifest = super().commit(publication_id, manifest_fields, **kwargs)
         for relpath in self.last_committed:
             target = f"{self.remote}/{relpath}"
             self.fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
             self.fs.put_file(str(self.root / relpath), target)
         self.fs.put_file(str(self.manifest_path), f"{self.remote}/{MANIFEST}")
+        for relpath in self.last_removed:  # after the manifest: it never names a missing file
+            if self.fs.exists(f"{self.remote}/{relpath}"):
+                self.fs.rm(f"{self.remote}/{relpath}")
         return manifest
 
 

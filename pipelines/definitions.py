@@ -11,7 +11,7 @@ from assets.out import (
     out_jsna__borough_indicator_values,
     out_jsna__changes,
     out_jsna__data_dictionary,
-    out_jsna__london_indicator_values,
+    out_jsna__region_indicator_values,
 )
 from assets.pack import (
     out_jsna__borough_report,
@@ -31,7 +31,7 @@ ALL_ASSETS = [
     core_jsna__indicator_values,
     core_jsna__england_headline,
     out_jsna__borough_indicator_values,
-    out_jsna__london_indicator_values,
+    out_jsna__region_indicator_values,
     out_jsna__data_dictionary,
     out_jsna__changes,
     out_jsna__borough_summary,

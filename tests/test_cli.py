@@ -54,7 +54,7 @@ def test_unreachable_api_fails_with_a_short_message_and_a_hint(tmp_path):
     assert len(done.stderr.strip().splitlines()) == 2, done.stderr  # the reason and the hint
     # The first request is the area list (before the run); a long id list would be shortened.
     assert "/api/areas/by_area_type?area_type_id=6" in done.stderr
-    assert not (tmp_path / "out" / "boroughs").exists()
+    assert not (tmp_path / "out" / "areas").exists()
 
 
 def test_a_malformed_api_url_is_refused_before_any_request(tmp_path):
@@ -96,7 +96,7 @@ def test_the_readme_duckdb_example_runs_in_the_runtime_environment(published):
     out, _ = published
     rows = duckdb.sql(
         f"""select area_name, period, value, region_value, england_value
-        from read_parquet('{out}/boroughs/*/indicator_values.parquet')
+        from read_parquet('{out}/areas/*/indicator_values.parquet')
         where indicator_id = 41001 and sex = 'Persons' and category = ''
         order by period_sortable desc, value desc"""
     ).fetchall()
@@ -121,7 +121,7 @@ def test_the_sample_ui_banner_leads_every_asset_description(monkeypatch):
     assert not any("SYNTHETIC" in graph.get(k).description for k in graph.get_all_asset_keys())
     # The paths in descriptions are code, so Markdown keeps <slug> instead of eating it as HTML.
     assert (
-        "`boroughs/<slug>/indicator_values.parquet`"
+        "`areas/<slug>/indicator_values.parquet`"
         in graph.get(
             next(k for k in graph.get_all_asset_keys() if k.path == ["out_jsna__borough_indicator_values"])
         ).description

@@ -11,7 +11,7 @@ ASSETS = {
     "core_jsna__indicator_values": ("core", None),
     "core_jsna__england_headline": ("core", None),
     "out_jsna__borough_indicator_values": ("out", "boroughs"),
-    "out_jsna__london_indicator_values": ("out", None),
+    "out_jsna__region_indicator_values": ("out", None),
     "out_jsna__data_dictionary": ("out", None),
     "out_jsna__changes": ("out", None),
     "out_jsna__borough_summary": ("out", "boroughs"),

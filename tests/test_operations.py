@@ -58,7 +58,7 @@ def test_schedule_runs_by_default_and_definitions_hold_freshness_policies():
     schedule = defs.resolve_schedule_def("nightly_refresh")
     assert schedule.default_status.value == "RUNNING"
     graph = defs.resolve_asset_graph()
-    for key in ("out_jsna__borough_indicator_values", "out_jsna__london_indicator_values"):
+    for key in ("out_jsna__borough_indicator_values", "out_jsna__region_indicator_values"):
         node = graph.get(next(k for k in graph.get_all_asset_keys() if k.to_user_string() == key))
         assert node.freshness_policy is not None
     groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
@@ -136,7 +136,7 @@ def test_output_root_as_a_file_uri(tmp_path):
     with running_sample_api(SampleApiState()) as server:
         uri = (tmp_path / "viauri").as_uri()
         assert refresh(server.base_url, uri, *FEW) == 0
-    assert (tmp_path / "viauri" / "boroughs" / "southwark" / "indicator_values.parquet").exists()
+    assert (tmp_path / "viauri" / "areas" / "southwark" / "indicator_values.parquet").exists()
     assert json.loads((tmp_path / "viauri" / "manifest.json").read_text())["synthetic"] is True
 
 
@@ -150,7 +150,7 @@ def test_output_root_on_an_object_store(tmp_path, monkeypatch):
     for relpath, entry in manifest["files"].items():
         data = fs.cat_file(f"/jsna-bucket/outputs/{relpath}")
         assert len(data) == entry["bytes"], relpath
-    assert "boroughs/southwark/indicator_values_SYNTHETIC.csv" in manifest["files"]
+    assert "areas/southwark/indicator_values_SYNTHETIC.csv" in manifest["files"]
 
 
 def test_one_borough_partition_carries_its_own_row_count_and_preview(tmp_path):
@@ -159,11 +159,11 @@ def test_one_borough_partition_carries_its_own_row_count_and_preview(tmp_path):
     with running_sample_api(SampleApiState()) as server:
         defs = build_definitions(api_url=server.base_url, output_dir=str(tmp_path))
         result = defs.resolve_job_def("refresh_all").execute_in_process(partition_key="southwark")
-    rows = len(pd.read_parquet(tmp_path / "boroughs" / "southwark" / "indicator_values.parquet"))
+    rows = len(pd.read_parquet(tmp_path / "areas" / "southwark" / "indicator_values.parquet"))
     (event,) = result.asset_materializations_for_node("out_jsna__borough_indicator_values")
     assert event.partition == "southwark"
     assert event.metadata["dagster/row_count"].value == rows
-    table = pd.read_parquet(tmp_path / "boroughs" / "southwark" / "indicator_values.parquet")
+    table = pd.read_parquet(tmp_path / "areas" / "southwark" / "indicator_values.parquet")
     preview = event.metadata["preview"].value
     assert "indicator_name" in preview and table["indicator_name"].iloc[0][:40] in preview
-    assert sorted(p.name for p in (tmp_path / "boroughs").iterdir()) == ["southwark"]
+    assert sorted(p.name for p in (tmp_path / "areas").iterdir()) == ["southwark"]

@@ -24,11 +24,11 @@ def equal(a: pd.Series, b: pd.Series) -> bool:
 def test_every_borough_has_the_whole_pack_and_the_index(published):
     out, _ = published
     for slug in SLUGS:
-        folder = out / "boroughs" / slug
+        folder = out / "areas" / slug
         for name in ("summary.parquet", "summary_SYNTHETIC.csv", f"jsna_mental_wellbeing_{slug}.xlsx", "report.html"):
             assert (folder / name).stat().st_size > 0, f"{slug}/{name}"
     index = (out / "index.html").read_text()
-    assert len(re.findall(r"href='boroughs/[a-z-]+/report.html'", index)) == 33
+    assert len(re.findall(r"href='areas/[a-z-]+/report.html'", index)) == 33
     for link in re.findall(r"href='([^']+)'", index):
         assert (out / link).exists(), link
     assert "SYNTHETIC SAMPLE DATA" in index
@@ -36,8 +36,8 @@ def test_every_borough_has_the_whole_pack_and_the_index(published):
 
 def test_summary_has_one_latest_headline_row_per_indicator(published):
     out, _ = published
-    summary = pd.read_parquet(out / "boroughs" / "southwark" / "summary.parquet")
-    data = pd.read_parquet(out / "boroughs" / "southwark" / "indicator_values.parquet")
+    summary = pd.read_parquet(out / "areas" / "southwark" / "summary.parquet")
+    data = pd.read_parquet(out / "areas" / "southwark" / "indicator_values.parquet")
     catalogue = load_catalogue()
     served = set(data["indicator_id"])
     assert set(summary["indicator_id"]) == {i for i in catalogue.ids if i in served}
@@ -52,7 +52,7 @@ def test_summary_has_one_latest_headline_row_per_indicator(published):
 
 def test_ranks_follow_polarity_and_cover_the_boroughs(published):
     out, _ = published
-    frames = [pd.read_parquet(out / "boroughs" / s / "summary.parquet").assign(slug=s) for s in SLUGS]
+    frames = [pd.read_parquet(out / "areas" / s / "summary.parquet").assign(slug=s) for s in SLUGS]
     all_rows = pd.concat(frames, ignore_index=True)
     suicide = all_rows[(all_rows["indicator_id"] == 41001) & all_rows["value"].notna()]  # RAG - Low is good
     best = suicide.sort_values("value").iloc[0]
@@ -64,7 +64,7 @@ def test_ranks_follow_polarity_and_cover_the_boroughs(published):
 
 def test_missing_comparisons_are_computed_and_marked(published):
     out, _ = published
-    summary = pd.read_parquet(out / "boroughs" / "southwark" / "summary.parquet")
+    summary = pd.read_parquet(out / "areas" / "southwark" / "summary.parquet")
     computed = summary[summary["indicator_id"].isin([93014, 91280])]
     assert (computed["comparison_source"].str.startswith("computed")).all()
     assert computed["compared_to_england"].isin(["Better", "Similar", "Worse"]).all()
@@ -83,7 +83,7 @@ def test_compare_ci_and_standard_age():
 
 def test_workbook_read_back_equals_the_parquet(published):
     out, _ = published
-    folder = out / "boroughs" / "lewisham"
+    folder = out / "areas" / "lewisham"
     book = folder / "jsna_mental_wellbeing_lewisham.xlsx"
     data = pd.read_parquet(folder / "indicator_values.parquet")
     sheet = read_sheet(str(book), "Data")
@@ -103,7 +103,7 @@ def test_workbook_read_back_equals_the_parquet(published):
 
 def test_workbook_layout_for_excel_users(published):
     out, _ = published
-    book = openpyxl.load_workbook(out / "boroughs" / "southwark" / "jsna_mental_wellbeing_southwark.xlsx")
+    book = openpyxl.load_workbook(out / "areas" / "southwark" / "jsna_mental_wellbeing_southwark.xlsx")
     assert book.sheetnames == ["Key findings", "Summary", "Data", "Dictionary"]
     for sheet in book.worksheets:
         assert sheet["A2"].value.startswith("Source: synthetic sample data from the offline sample API")
@@ -124,8 +124,8 @@ def test_workbook_layout_for_excel_users(published):
 
 def test_report_is_offline_and_pairs_colour_with_text(published):
     out, _ = published
-    page = (out / "boroughs" / "southwark" / "report.html").read_text()
-    summary = pd.read_parquet(out / "boroughs" / "southwark" / "summary.parquet")
+    page = (out / "areas" / "southwark" / "report.html").read_text()
+    summary = pd.read_parquet(out / "areas" / "southwark" / "summary.parquet")
     assert "Southwark" in page and "SYNTHETIC SAMPLE DATA" in page
     assert page.count("class='summary-row'") == len(summary)
     assert not re.search(r"(src|href)=['\"]?(https?:)?//", page), "no external URL"
@@ -137,8 +137,8 @@ def test_report_is_offline_and_pairs_colour_with_text(published):
 @needs_chromium
 def test_report_opens_in_headless_chromium(published):
     out, _ = published
-    report = out / "boroughs" / "hackney" / "report.html"
-    summary = pd.read_parquet(out / "boroughs" / "hackney" / "summary.parquet")
+    report = out / "areas" / "hackney" / "report.html"
+    summary = pd.read_parquet(out / "areas" / "hackney" / "summary.parquet")
     dom = headless("--dump-dom", report.as_uri()).stdout
     assert "<h1>Hackney: mental health and wellbeing</h1>" in dom
     assert dom.count('class="summary-row"') == len(summary)

@@ -38,12 +38,12 @@ def test_definitions_load():
 
 def test_all_33_borough_folders_and_root_files(published):
     out, _ = published
-    slugs = sorted(p.name for p in (out / "boroughs").iterdir())
+    slugs = sorted(p.name for p in (out / "areas").iterdir())
     assert slugs == sorted(slugify(n) for n in LONDON_BOROUGHS.values())
     assert len(slugs) == 33
     for slug in slugs:
-        assert (out / "boroughs" / slug / "indicator_values.parquet").stat().st_size > 0
-        csv = (out / "boroughs" / slug / "indicator_values_SYNTHETIC.csv").read_bytes()
+        assert (out / "areas" / slug / "indicator_values.parquet").stat().st_size > 0
+        csv = (out / "areas" / slug / "indicator_values_SYNTHETIC.csv").read_bytes()
         assert csv.startswith("\ufeffsource,".encode())  # BOM for Excel; synthetic: the source column first
     for name in ("london/indicator_values.parquet", "data_dictionary_SYNTHETIC.csv", "manifest.json"):
         assert (out / name).exists()
@@ -54,7 +54,7 @@ def test_every_published_value_equals_the_served_value(published):
     out, served = published
     served = served.astype({"indicator_id": "int64"}).set_index(KEY)
     checked = 0
-    for path in sorted((out / "boroughs").glob("*/indicator_values.parquet")):
+    for path in sorted((out / "areas").glob("*/indicator_values.parquet")):
         table = pd.read_parquet(path)
         assert list(table.columns) == list(COLUMN_NAMES)
         joined = table.set_index(KEY).join(served[list(SERVED_NUMBERS)].add_suffix("_served"), how="left")
@@ -72,7 +72,7 @@ def test_every_published_value_equals_the_served_value(published):
 
 def test_csv_numbers_match_parquet_to_the_last_digit(published):
     out, _ = published
-    folder = out / "boroughs" / "southwark"
+    folder = out / "areas" / "southwark"
     parquet = pd.read_parquet(folder / "indicator_values.parquet")
     csv = pd.read_csv(
         folder / "indicator_values_SYNTHETIC.csv",
@@ -86,7 +86,7 @@ def test_csv_numbers_match_parquet_to_the_last_digit(published):
 
 def test_suppressed_values_stay_empty_with_their_note(published):
     out, _ = published
-    city = pd.read_parquet(out / "boroughs" / "city-of-london" / "indicator_values.parquet")
+    city = pd.read_parquet(out / "areas" / "city-of-london" / "indicator_values.parquet")
     suppressed = city[city["value_note"].str.contains("suppressed")]
     assert len(suppressed) > 0
     assert suppressed["value"].isna().all()
@@ -116,8 +116,8 @@ def test_manifest_describes_files_on_disk_and_says_synthetic(published):
     assert manifest["catalogue_version"] == load_catalogue().version
     assert manifest["api_base_url"].startswith("http://127.0.0.1:")
     assert OutputRoot(out).verify() == []
-    assert manifest["files"]["boroughs/southwark/indicator_values.parquet"]["rows"] > 0
-    meta = pq.read_schema(out / "boroughs" / "southwark" / "indicator_values.parquet").metadata
+    assert manifest["files"]["areas/southwark/indicator_values.parquet"]["rows"] > 0
+    meta = pq.read_schema(out / "areas" / "southwark" / "indicator_values.parquet").metadata
     assert meta[b"jsna:synthetic"] == b"True"
 
 
@@ -138,7 +138,7 @@ def test_outputs_read_with_duckdb(published):
     duckdb = pytest.importorskip("duckdb")
     out, _ = published
     n = duckdb.sql(
-        f"select count(*) from read_parquet('{out}/boroughs/*/indicator_values.parquet') where indicator_id = 848"
+        f"select count(*) from read_parquet('{out}/areas/*/indicator_values.parquet') where indicator_id = 848"
     ).fetchall()[0][0]
     assert n > 0
 
@@ -203,7 +203,7 @@ def test_api_failure_keeps_previous_outputs(tmp_path, capsys):
 def test_selected_boroughs_only(tmp_path):
     with running_sample_api(SampleApiState()) as server:
         assert refresh(server.base_url, tmp_path, "--borough", "southwark", "lewisham", "lambeth") == 0
-    written = sorted(p.name for p in (tmp_path / "boroughs").iterdir())
+    written = sorted(p.name for p in (tmp_path / "areas").iterdir())
     assert written == ["lambeth", "lewisham", "southwark"]
 
 
@@ -211,7 +211,7 @@ def test_unknown_borough_slug_is_a_clear_error(tmp_path, capsys):
     with running_sample_api(SampleApiState()) as server:
         assert refresh(server.base_url, tmp_path, "--borough", "../etc") == 1
     assert "unknown borough slug" in capsys.readouterr().err
-    assert not (tmp_path / "boroughs").exists()
+    assert not (tmp_path / "areas").exists()
 
 
 def test_synthetic_data_is_never_written_where_real_outputs_live(tmp_path, monkeypatch, capsys):
@@ -220,7 +220,7 @@ def test_synthetic_data_is_never_written_where_real_outputs_live(tmp_path, monke
     with running_sample_api(SampleApiState()) as server:
         assert refresh(server.base_url, real) == 1
     assert "where real outputs live" in capsys.readouterr().err
-    assert not (real / "boroughs").exists()
+    assert not (real / "areas").exists()
     assert not (real / "manifest.json").exists()
 
 
@@ -229,7 +229,7 @@ def test_mixing_real_and_synthetic_in_one_root_is_refused(tmp_path, capsys):
     with running_sample_api(SampleApiState()) as server:
         assert refresh(server.base_url, tmp_path) == 1
     assert "holds real Fingertips outputs" in capsys.readouterr().err
-    assert not (tmp_path / "boroughs").exists()
+    assert not (tmp_path / "areas").exists()
 
 
 def test_row_key_is_unique_in_published_tables(published):

@@ -101,5 +101,5 @@ def test_one_refresh_on_postgres_run_storage(postgres, tmp_path):
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert int(count.stdout.strip()) == 1
-    assert (tmp_path / "out" / "boroughs" / "southwark" / "indicator_values.parquet").exists()
+    assert (tmp_path / "out" / "areas" / "southwark" / "indicator_values.parquet").exists()
     assert not (home / "history").exists()  # nothing fell back to SQLite

@@ -3,6 +3,9 @@ upstream, against the sample API's nine regions (areas learnt from the API, not 
 
 from __future__ import annotations
 
+import json
+import shutil
+
 import pandas as pd
 import pytest
 import requests
@@ -34,7 +37,7 @@ def test_another_region_publishes_its_areas_only_with_its_region_beside_them(tmp
         assert refresh(server.base_url, out, "--region", "North West") == 0
         text = served(server, NORTH_WEST)
     mine = {slugify(a.name): a.code for a in upper_tier_areas() if a.region_code == NORTH_WEST}
-    assert {p.name for p in (out / "boroughs").iterdir()} == set(mine)
+    assert {p.name for p in (out / "areas").iterdir()} == set(mine)
     assert not (out / "london").exists()
     table = pd.read_parquet(out / "north-west" / "indicator_values.parquet")
     areas = table[table["area_code"].isin(mine.values())]
@@ -44,7 +47,7 @@ def test_another_region_publishes_its_areas_only_with_its_region_beside_them(tmp
     expected = region_rows.loc[headline.index, "value"].to_numpy()
     assert pd.Series(headline["region_value"].to_numpy()).equals(pd.Series(expected))
     # Every value exactly as served (text -> float, nothing rounded).
-    manchester = pd.read_parquet(out / "boroughs" / "manchester" / "indicator_values.parquet")
+    manchester = pd.read_parquet(out / "areas" / "manchester" / "indicator_values.parquet")
     served_rows = text[text["area_code"] == mine["manchester"]]
     by_key = dict(
         zip(
@@ -65,13 +68,20 @@ def test_all_of_england_every_area_with_its_own_region(tmp_path):
     with running_sample_api(SampleApiState()) as server:
         assert refresh(server.base_url, out, "--region", "england") == 0
     everyone = upper_tier_areas()
-    assert len({p.name for p in (out / "boroughs").iterdir()}) == len(everyone) > 150
+    assert len({p.name for p in (out / "areas").iterdir()}) == len(everyone) > 150
     table = pd.read_parquet(out / "england" / "indicator_values.parquet")
     regions = dict(zip(table["area_code"], table["region_code"], strict=True))
     assert all(regions[a.code] == a.region_code for a in everyone)
-    summary = pd.read_parquet(out / "boroughs" / "southwark" / "summary.parquet")
+    summary = pd.read_parquet(out / "areas" / "southwark" / "summary.parquet")
     ranked = summary["ranked_areas"].dropna()
-    assert len(ranked) and (ranked <= 33).all()  # ranks among London's boroughs, not England's
+    assert len(ranked) and (ranked <= 33).all()  # ranks among London's boroughs ...
+    assert (summary["england_ranked_areas"].dropna() > 100).all()  # ... and among England's
+    # One table per region beside England's: its areas, the region and England.
+    north_west = pd.read_parquet(out / "north-west" / "indicator_values.parquet")
+    expected = {a.code for a in everyone if a.region_code == NORTH_WEST} | {NORTH_WEST, "E92000001"}
+    assert set(north_west["area_code"]) == expected
+    index = (out / "index.html").read_text()
+    assert index.count("<h2 id=") == 9 and "North West region (24 areas)" in index
 
 
 def test_an_area_that_appears_upstream_is_published_and_one_that_goes_is_removed_from_the_table(tmp_path):
@@ -88,7 +98,39 @@ def test_an_area_that_appears_upstream_is_published_and_one_that_goes_is_removed
         assert refresh(server.base_url, out, "--region", "north-west") == 0
     table = pd.read_parquet(out / "north-west" / "indicator_values.parquet")
     assert "E06999901" in set(table["area_code"]) and gone.code not in set(table["area_code"])
-    assert (out / "boroughs" / "northshire" / "indicator_values.parquet").exists()
+    assert (out / "areas" / "northshire" / "indicator_values.parquet").exists()
     changes = pd.concat(pd.read_parquet(p) for p in sorted((out / "changes").glob("*.parquet")))
     assert set(changes.loc[changes["area_code"] == "E06999901", "change"]) <= {"added", "new period"}
     assert set(changes.loc[changes["area_code"] == gone.code, "change"]) == {"removed"}
+    # The folder of the area that went is removed in the same publication, and from the manifest.
+    assert not (out / "areas" / "liverpool").exists()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert not [f for f in manifest["files"] if f.startswith("areas/liverpool/")]
+
+
+def test_an_upgraded_publication_drops_the_old_layout_and_says_what_was_renamed(tmp_path):
+    """A publication made before every council in England: area folders under boroughs/
+    and london_value in the London table. The next refresh moves to areas/, removes the
+    old folders in the same commit, and its changes table says the column was renamed
+    without showing any value as revised."""
+    out = tmp_path / "out"
+    with running_sample_api(SampleApiState()) as server:
+        assert refresh(server.base_url, out, "--borough", "southwark", "lewisham") == 0
+        manifest = json.loads((out / "manifest.json").read_text())
+        for slug in ("southwark", "lewisham"):
+            shutil.copytree(out / "areas" / slug, out / "boroughs" / slug)
+            for name, entry in list(manifest["files"].items()):
+                if name.startswith(f"areas/{slug}/"):
+                    manifest["files"]["boroughs/" + name.removeprefix("areas/")] = entry
+        (out / "manifest.json").write_text(json.dumps(manifest))
+        table = out / "london" / "indicator_values.parquet"
+        old = pd.read_parquet(table).drop(columns=["region_code", "region_name"])
+        old.rename(columns={"region_value": "london_value"}).to_parquet(table, index=False)
+        assert refresh(server.base_url, out, "--borough", "southwark", "lewisham") == 0
+    assert not (out / "boroughs").exists()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert not [f for f in manifest["files"] if f.startswith("boroughs/")]
+    assert (out / "areas" / "southwark" / "indicator_values.parquet").exists()
+    changes = pd.concat(pd.read_parquet(p) for p in sorted((out / "changes").glob("*.parquet")))
+    assert list(changes["change"]) == ["renamed column"]
+    assert changes.iloc[0]["indicator_name"].startswith("london_value is now region_value")

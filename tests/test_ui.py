@@ -35,7 +35,7 @@ def ui(tmp_path_factory):
 
 def one_publication(out: Path) -> dict:
     manifest = json.loads((out / "manifest.json").read_text())
-    boroughs = {k.split("/")[1] for k in manifest["files"] if k.startswith("boroughs/")}
+    boroughs = {k.split("/")[1] for k in manifest["files"] if k.startswith("areas/")}
     assert len(boroughs) == 33
     assert {v["data"] for k, v in manifest["files"].items() if not k.startswith("changes/")} == {
         manifest["data_fingerprint"]

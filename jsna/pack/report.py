@@ -15,6 +15,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from jsna import layout
+from jsna.areas import region_slug
 from jsna.pack import display, svg
 from jsna.pack.findings import KeyFindings, anchor, key_findings
 from schemas.summary import FROM_FINGERTIPS
@@ -256,8 +257,9 @@ def borough_report(
 
 
 SORT_SCRIPT = """
-document.querySelectorAll('table.sortable th').forEach(function (th, col) {
+document.querySelectorAll('table.sortable thead th').forEach(function (th) {
   th.addEventListener('click', function () {
+    var col = th.cellIndex;
     var body = th.closest('table').tBodies[0], rows = Array.from(body.rows);
     var asc = th.getAttribute('aria-sort') !== 'ascending';
     th.closest('tr').querySelectorAll('th').forEach(function (h) { h.removeAttribute('aria-sort'); });
@@ -294,12 +296,13 @@ def index_page(
             newest = group["retrieved_at"].max()
             fresh[code] = "" if pd.isna(newest) else pd.Timestamp(newest).strftime("%Y-%m-%d %H:%M")
     regions = dict(zip(summaries["area_code"], summaries["region_name"], strict=True)) if summaries is not None else {}
-    rows = []
+    rows: dict[str, list[str]] = {}  # by region, in the order the API lists them
     for slug, name, code in boroughs:
         f = layout.area(slug, synthetic)
         worse, better, total = counts.get(code, (None, None, None))
-        rows.append(
-            f"<tr><th scope='row'>{html.escape(name)}</th><td>{html.escape(regions.get(code) or region_name)}</td>"
+        region = regions.get(code) or region_name
+        rows.setdefault(region, []).append(
+            f"<tr><th scope='row'>{html.escape(name)}</th><td>{html.escape(region)}</td>"
             f"<td class='num'>{'' if worse is None else f'{worse} of {total}'}</td>"
             f"<td class='num'>{'' if better is None else f'{better} of {total}'}</td>"
             f"<td><a href='{f.report}'>report</a></td>"
@@ -309,6 +312,18 @@ def index_page(
         )
     head = ["Area", "Region", "Worse than England", "Better than England", "Report", "All values", "Excel",
             "Summary", "Data retrieved (UTC)"]  # fmt: skip
+    head_row = "<thead><tr>" + "".join(f"<th scope='col'>{h}</th>" for h in head) + "</tr></thead>"
+    if len(rows) > 1:  # grouped by region: a heading and a table each, with a list of them first
+        jump = " · ".join(f"<a href='#{region_slug(r)}'>{html.escape(r)}</a>" for r in rows)
+        tables = [f"<p>Regions: {jump}</p>"] + [
+            f"<h2 id='{region_slug(r)}'>{html.escape(r)} ({len(found)} areas)</h2>"
+            f"<table class='sortable'>{head_row}<tbody>{''.join(found)}</tbody></table>"
+            for r, found in rows.items()
+        ]
+    else:
+        tables = [
+            f"<table class='sortable'>{head_row}<tbody>{''.join(r for v in rows.values() for r in v)}</tbody></table>"
+        ]
     body = [
         f"<h1>Mental health and wellbeing JSNA: {html.escape(region_name)}</h1>",
         f"<p class='meta'>Data from {source_name(synthetic)}, retrieved {html.escape(retrieved_at or 'unknown')} "
@@ -318,9 +333,7 @@ def index_page(
         f"<a href='{layout.region_table('csv', synthetic, scope)}'>CSV</a> · "
         f"<a href='{layout.dictionary('csv', synthetic)}'>data dictionary</a> · "
         f"<a href='{layout.MANIFEST}'>manifest</a>.</p>",
-        "<table class='sortable'><thead><tr>"
-        + "".join(f"<th scope='col'>{h}</th>" for h in head)
-        + f"</tr></thead><tbody>{''.join(rows)}</tbody></table>",
+        *tables,
         f"<script>{SORT_SCRIPT}</script>",
     ]
     return _page("Mental health and wellbeing JSNA", body, synthetic)

@@ -23,7 +23,7 @@ def test_malformed_catalogue_yaml(tmp_path, capsys, monkeypatch):
         assert refresh(server.base_url, tmp_path / "out") == 1
     err = capsys.readouterr().err
     assert "catalogue.yaml: not valid YAML" in err and "Traceback" not in err
-    assert not (tmp_path / "out" / "boroughs").exists()
+    assert not (tmp_path / "out" / "areas").exists()
 
 
 def test_unknown_indicator_id_is_listed_not_fatal(tmp_path, monkeypatch):
@@ -74,7 +74,7 @@ def test_partition_key_leaving_the_root_is_refused(key, tmp_path):
         # Dagster itself refuses a key that is not one of the 33 slugs, before any step runs.
         with pytest.raises(Exception, match="Nonexistent partition keys"):
             defs.resolve_job_def("refresh_all").execute_in_process(tags={RANGE_START: key, RANGE_END: key})
-    assert not (tmp_path / "out" / "boroughs").exists()
+    assert not (tmp_path / "out" / "areas").exists()
     assert not (tmp_path / "etc").exists() and not (tmp_path / "x").exists()
 
 

@@ -28,4 +28,4 @@ def test_two_refreshes_at_once(tmp_path):
         if code == 1:
             assert "another refresh (pid" in err and "is running on" in err
     assert OutputRoot(tmp_path).verify() == []
-    assert (tmp_path / "boroughs" / "southwark" / "indicator_values.parquet").exists()
+    assert (tmp_path / "areas" / "southwark" / "indicator_values.parquet").exists()

@@ -28,7 +28,7 @@ def test_pipeline_csv_defused_parquet_exact(payload, tmp_path):
                   times=None)  # fmt: skip
     with running_sample_api(SampleApiState(faults=[fault])) as server:
         assert refresh(server.base_url, tmp_path, "--borough", "southwark") == 0
-    folder = tmp_path / "boroughs" / "southwark"
+    folder = tmp_path / "areas" / "southwark"
     parquet = pd.read_parquet(folder / "indicator_values.parquet")
     csv = pd.read_csv(folder / "indicator_values_SYNTHETIC.csv", encoding="utf-8-sig", dtype={"value_note": str},
                       keep_default_na=False)  # fmt: skip

@@ -42,6 +42,4 @@ def test_a_cli_refresh_is_refused_while_a_dagster_run_holds_the_root(tmp_path):
     assert root.verify() == []
     assert lease.holder() is None  # released by the commit
     manifest = root.read_manifest()
-    assert {v["data"] for k, v in manifest["files"].items() if k.startswith("boroughs/")} == {
-        manifest["data_fingerprint"]
-    }
+    assert {v["data"] for k, v in manifest["files"].items() if k.startswith("areas/")} == {manifest["data_fingerprint"]}

@@ -38,7 +38,7 @@ def published(tmp_path):
 def test_a_damaged_published_file_is_repaired_by_a_normal_refresh(damage, published):
     server, root = published
     before = snapshot(root)
-    target = root / "boroughs" / "southwark" / "summary.parquet"
+    target = root / "areas" / "southwark" / "summary.parquet"
     if damage == "delete":
         target.unlink()
     elif damage == "overwrite":  # same size, other bytes
@@ -112,7 +112,7 @@ def test_a_planted_pickle_in_the_output_root_never_runs(published, tmp_path_fact
 def test_a_symlinked_borough_folder_is_refused(published, tmp_path_factory):
     server, root = published
     elsewhere = tmp_path_factory.mktemp("elsewhere")
-    folder = root / "boroughs" / "southwark"
+    folder = root / "areas" / "southwark"
     for child in folder.iterdir():
         child.unlink()
     folder.rmdir()

@@ -91,15 +91,11 @@ def test_a_shrink_beyond_the_allowed_share_is_refused(keep, refused, tmp_path, c
 
 
 def server_rows(server, iid: int) -> int:
-    """How many rows the sample API serves for one indicator (London and its comparators)."""
+    """How many rows the sample API serves for one indicator, to the pipeline's request
+    (every area in England: the areas are ranked in England from the same answer)."""
     import requests
 
-    params = {
-        "indicator_ids": iid,
-        "child_area_type_id": 502,
-        "parent_area_type_id": 6,
-        "parent_area_code": "E12000007",
-    }
+    params = {"indicator_ids": iid, "child_area_type_id": 502, "parent_area_type_id": 6}
     body = requests.get(f"{server.base_url}/all_data/csv/by_indicator_id", params=params, timeout=30).text
     return len(body.strip().splitlines()) - 1
 

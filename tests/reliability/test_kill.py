@@ -22,7 +22,7 @@ from jsna.sample_api.server import running_sample_api
 from tests.pipeline_helpers import refresh, snapshot
 from tests.reliability.conftest import BOROUGHS, run_cli
 
-REBUILT_EVERY_RUN = ("boroughs/", "london/", "data_dictionary_SYNTHETIC.csv", "index.html", "quarantine/")
+REBUILT_EVERY_RUN = ("areas/", "london/", "data_dictionary_SYNTHETIC.csv", "index.html", "quarantine/")
 
 
 def assert_one_publication(root: Path) -> None:

@@ -32,13 +32,13 @@ def test_non_adjacent_boroughs_are_one_consistent_publication(tmp_path):
             f"jsna_mental_wellbeing_{slug}.xlsx",
             "report.html",
         ):
-            assert manifest["files"][f"boroughs/{slug}/{name}"]["data"] == manifest["data_fingerprint"]
-        summary = pq.read_table(tmp_path / "boroughs" / slug / "summary.parquet").to_pandas()
-        table = pd.read_parquet(tmp_path / "boroughs" / slug / "indicator_values.parquet")
+            assert manifest["files"][f"areas/{slug}/{name}"]["data"] == manifest["data_fingerprint"]
+        summary = pq.read_table(tmp_path / "areas" / slug / "summary.parquet").to_pandas()
+        table = pd.read_parquet(tmp_path / "areas" / slug / "indicator_values.parquet")
         latest = table[(table["indicator_id"] == 848) & (table["category"] == "") & (table["sex"] == "Persons")]
         latest = latest.sort_values("period_sortable").iloc[-1]
         assert summary.loc[summary["indicator_id"] == 848, "value"].iloc[0] == latest["value"]
-    assert not (tmp_path / "boroughs" / "lambeth").exists()
+    assert not (tmp_path / "areas" / "lambeth").exists()
 
 
 def test_a_control_character_fails_the_run_whole_and_publishes_nothing(tmp_path, capsys):

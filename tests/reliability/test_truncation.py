@@ -28,5 +28,5 @@ def test_150_catalogue_ids_all_arrive(tmp_path, monkeypatch):
     assert all(len(c) <= 100 for c in chunks) and sorted(sum(chunks, [])) == sorted(ids)
     london = pd.read_parquet(tmp_path / "out" / "london" / "indicator_values.parquet")
     assert set(london["indicator_id"]) == set(ids)
-    southwark = pd.read_parquet(tmp_path / "out" / "boroughs" / "southwark" / "indicator_values.parquet")
+    southwark = pd.read_parquet(tmp_path / "out" / "areas" / "southwark" / "indicator_values.parquet")
     assert set(southwark["indicator_id"]) == set(ids)
