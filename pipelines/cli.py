@@ -224,7 +224,7 @@ def refresh(args: argparse.Namespace) -> int:
     manifest = root.read_manifest()
     label = "SYNTHETIC SAMPLE DATA" if manifest.get("synthetic") else "Fingertips data"
     print(f"Done ({label}). Outputs in {output}")
-    print(f"  {layout.AREAS_DIR}/<slug>/: indicator values, summary, workbook, report  ({len(selected)} borough(s))")
+    print(f"  {layout.AREAS_DIR}/<slug>/: indicator values, summary, workbook, report  ({len(selected)} area(s))")
     print(f"  {', '.join([*layout.region_files(bool(manifest.get('synthetic')), scope.slug), layout.MANIFEST])}")
     return 0
 

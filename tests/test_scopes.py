@@ -134,3 +134,12 @@ def test_an_upgraded_publication_drops_the_old_layout_and_says_what_was_renamed(
     changes = pd.concat(pd.read_parquet(p) for p in sorted((out / "changes").glob("*.parquet")))
     assert list(changes["change"]) == ["renamed column"]
     assert changes.iloc[0]["indicator_name"].startswith("london_value is now region_value")
+
+
+def test_the_lower_tier_works_the_same_way(tmp_path):
+    out = tmp_path / "out"
+    with running_sample_api(SampleApiState()) as server:
+        assert refresh(server.base_url, out, "--area-type", "501", "--borough", "southwark") == 0
+    table = pd.read_parquet(out / "areas" / "southwark" / "indicator_values.parquet")
+    assert set(table["area_type"]) == {"Districts & UAs (from Apr 2023)"}
+    assert set(table["region_code"]) == {"E12000007"}

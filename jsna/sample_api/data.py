@@ -19,6 +19,9 @@ from jsna.sample_api.areas import ENGLAND_CODE, REGIONS, SampleArea, upper_tier_
 from jsna.sample_api.indicators import SampleIndicator
 
 CHILD_AREA_TYPE_NAME = "Counties & UAs (from Apr 2023)"
+# The area types served under regions, with their Area Type text. The sample's lower tier
+# (501) serves the same synthetic areas as its upper tier: the shape, not the geography.
+AREA_TYPE_NAMES = {502: CHILD_AREA_TYPE_NAME, 501: "Districts & UAs (from Apr 2023)"}
 SERVED_HEADER: tuple[str, ...] = (
     "Indicator ID", "Indicator Name", "Parent Code", "Parent Name", "Area Code", "Area Name",
     "Area Type", "Sex", "Age", "Category Type", "Category", "Time period", "Value",
@@ -74,11 +77,13 @@ class PlaceArea:
     parent_name: str
 
 
-def children_of(region_code: str | None, areas: tuple[SampleArea, ...] | None = None) -> list[PlaceArea]:
-    """Upper-tier areas, all of England or one region's (``areas``: what upstream serves)."""
+def children_of(
+    region_code: str | None, areas: tuple[SampleArea, ...] | None = None, area_type: int = 502
+) -> list[PlaceArea]:
+    """Areas of the type, all of England or one region's (``areas``: what upstream serves)."""
     served = upper_tier_areas() if areas is None else areas
     return [
-        PlaceArea(a.code, a.name, CHILD_AREA_TYPE_NAME, a.region_code, REGIONS[a.region_code])
+        PlaceArea(a.code, a.name, AREA_TYPE_NAMES[area_type], a.region_code, REGIONS[a.region_code])
         for a in served
         if region_code is None or a.region_code == region_code
     ]
@@ -198,12 +203,16 @@ def _cell(ind: SampleIndicator, area: str, period: Period, sex: str, age: str, c
 
 @lru_cache(maxsize=512)
 def indicator_rows(
-    ind: SampleIndicator, region_code: str | None, revision: int = 0, areas: tuple[SampleArea, ...] | None = None
+    ind: SampleIndicator,
+    region_code: str | None,
+    revision: int = 0,
+    areas: tuple[SampleArea, ...] | None = None,
+    area_type: int = 502,
 ) -> tuple[tuple[str, ...], ...]:
-    """All served rows of one indicator at area type 502 under parent type 6."""
+    """All served rows of one indicator at an area type (502, 501) under parent type 6."""
     if not ind.at_502:
         return ()
-    children = children_of(region_code, areas)
+    children = children_of(region_code, areas, area_type)
     england_place = PlaceArea(ENGLAND_CODE, "England", "England", "", "")
     regions = [
         PlaceArea(code, REGIONS[code], "Region", ENGLAND_CODE, "England")

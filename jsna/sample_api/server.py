@@ -147,10 +147,10 @@ class SampleApiHandler(BaseHTTPRequestHandler):
             rows: list[list[str]] = []
             for iid in _ids(query):
                 ind = known.get(iid)
-                if ind is None or child != 502 or parent_type != 6:
+                if ind is None or child not in data.AREA_TYPE_NAMES or parent_type != 6:
                     continue
                 revision = state.revisions.get(iid, 0)
-                rows.extend(list(r) for r in data.indicator_rows(ind, parent_code, revision, state.areas()))
+                rows.extend(list(r) for r in data.indicator_rows(ind, parent_code, revision, state.areas(), child))
             header, rows = _apply_column_faults(header, rows, faults)
             body = _csv(header, rows)
             return (b"\xef\xbb\xbf" + body if state.bom else body), "text/csv; charset=utf-8"
@@ -172,7 +172,7 @@ class SampleApiHandler(BaseHTTPRequestHandler):
         if endpoint == "parent_to_child_areas":
             child = int(query.get("child_area_type_id", ["502"])[0])
             parent_type = int(query.get("parent_area_type_id", ["6"])[0])
-            served = data.parent_to_child(state.areas()) if (child, parent_type) == (502, 6) else {}
+            served = data.parent_to_child(state.areas()) if child in data.AREA_TYPE_NAMES and parent_type == 6 else {}
             return json.dumps(served).encode(), "application/json"
         if endpoint == "profiles":
             return json.dumps(PROFILES).encode(), "application/json"
@@ -337,8 +337,8 @@ def _areas(area_type_id: int, served: tuple[SampleArea, ...]) -> list[dict[str, 
         return [{"Code": ENGLAND_CODE, "Name": "England", "Short": "England", "AreaTypeId": 15}]
     if area_type_id == 6:
         return [{"Code": c, "Name": n, "Short": n.removesuffix(" region"), "AreaTypeId": 6} for c, n in REGIONS.items()]
-    if area_type_id == 502:
-        return [{"Code": a.code, "Name": a.name, "Short": a.name, "AreaTypeId": 502} for a in served]
+    if area_type_id in data.AREA_TYPE_NAMES:
+        return [{"Code": a.code, "Name": a.name, "Short": a.name, "AreaTypeId": area_type_id} for a in served]
     return []
 
 
