@@ -220,7 +220,8 @@ def borough_report(
         f"beside it give the comparison with England), the diamond is {region}, the grey bar the range of its "
         "areas (darker: the 25th to 75th percentile). Where an indicator has no better or worse, Worst and Best "
         "give the lowest and highest. Rank: 1 is the "
-        "best of the region's boroughs by the indicator's polarity. Quintile: 1 is the best fifth (or, for an "
+        "best of the region's areas by the indicator's polarity, and below it the rank among every area of the "
+        "type in England. Quintile: 1 is the best fifth of the region (or, for an "
         "indicator with no better or worse, the lowest fifth).</p>",
         f"<p>Downloads: <a href='{here(files.table('csv'))}'>all values (CSV)</a> · "
         f"<a href='{here(files.table('parquet'))}'>all values (Parquet)</a> · "
@@ -317,6 +318,8 @@ def index_page(
         jump = " · ".join(f"<a href='#{region_slug(r)}'>{html.escape(r)}</a>" for r in rows)
         tables = [f"<p>Regions: {jump}</p>"] + [
             f"<h2 id='{region_slug(r)}'>{html.escape(r)} ({len(found)} areas)</h2>"
+            f"<p>The region's table: <a href='{layout.region_table('parquet', scope=region_slug(r))}'>Parquet</a> · "
+            f"<a href='{layout.region_table('csv', synthetic, region_slug(r))}'>CSV</a></p>"
             f"<table class='sortable'>{head_row}<tbody>{''.join(found)}</tbody></table>"
             for r, found in rows.items()
         ]
