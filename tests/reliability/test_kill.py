@@ -94,3 +94,31 @@ def test_sigkill_at_a_random_moment_of_writing(tmp_path):
     assert_every_file_whole(tmp_path)
     assert run_cli("verify", "--output", str(tmp_path)).returncode == 0
     assert OutputRoot(tmp_path).verify() == []
+
+
+def test_sigkill_after_the_journal_still_removes_what_the_publication_retires(tmp_path):
+    """Files a publication removes (here the old ``boroughs/`` layout) are listed in its
+    journal: killed after the commit point, the roll-forward removes them, and the
+    manifest never names a file that is gone."""
+    with running_sample_api(SampleApiState()) as server:
+        assert refresh(server.base_url, tmp_path, "--borough", *BOROUGHS) == 0
+        manifest = json.loads((tmp_path / "manifest.json").read_text())
+        old = tmp_path / "boroughs" / BOROUGHS[0]
+        old.mkdir(parents=True)
+        (old / "indicator_values.parquet").write_bytes(
+            (tmp_path / "areas" / BOROUGHS[0] / "indicator_values.parquet").read_bytes()
+        )
+        manifest["files"][f"boroughs/{BOROUGHS[0]}/indicator_values.parquet"] = manifest["files"][
+            f"areas/{BOROUGHS[0]}/indicator_values.parquet"
+        ]
+        (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+        server.state.revisions = {848: 1}
+        killed = run_cli("refresh", "--api-url", server.base_url, "--output", str(tmp_path), "--borough", *BOROUGHS,
+                         env={"JSNA_FAILPOINT": "publish:after-journal"})  # fmt: skip
+        assert killed.returncode == -signal.SIGKILL
+        assert (old / "indicator_values.parquet").exists()  # the renames and removals had not run
+        done = run_cli("verify", "--output", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "boroughs").exists()
+    assert not [f for f in json.loads((tmp_path / "manifest.json").read_text())["files"] if f.startswith("boroughs/")]
+    assert OutputRoot(tmp_path).verify() == []
