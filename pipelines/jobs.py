@@ -11,9 +11,10 @@ __all__ = ["RANGE_END", "RANGE_START", "all_boroughs_tags", "refresh_all"]
 
 
 def all_boroughs_tags() -> dict[str, str]:
-    """Tags for a single run covering every borough partition (single-run backfill)."""
+    """Tags for a single run covering every area partition (single-run backfill); none
+    while the definitions have no areas yet (loaded offline with nothing cached)."""
     keys = borough_partitions.get_partition_keys()
-    return {RANGE_START: keys[0], RANGE_END: keys[-1]}
+    return {RANGE_START: keys[0], RANGE_END: keys[-1]} if keys else {}
 
 
 refresh_all = define_asset_job(
