@@ -28,7 +28,7 @@ from jsna.fingertips import DEFAULT_BASE_URL, FingertipsClient
 from jsna.fingertips.client import redact
 from jsna.plausibility import DEFAULT_MAX_SHRINK
 from jsna.publish import OutputRoot
-from jsna.remote import open_output_root
+from jsna.remote import is_uri, open_output_root
 
 DEFAULT_OUTPUT_DIR = "data/output"
 # Where real outputs live: synthetic data is never written here.
@@ -156,7 +156,7 @@ def partition_scope() -> Scope | None:
         return _chosen_scope
     region, area_type = scope_from_env()
     output = os.environ.get("JSNA_OUTPUT_DIR") or DEFAULT_OUTPUT_DIR
-    state_dir = open_output_root(output).state_dir
+    state_dir = open_output_root(output if is_uri(output) else str(Path(output).resolve())).state_dir
     area_list = load_area_list(state_dir, area_type)
     if area_list is None:
         fingertips = FingertipsResource.from_env()
