@@ -6,7 +6,9 @@ inequality category) the run fails, because a borough table without its headline
 figure would mislead.
 """
 
+from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 import pandas as pd
 from dagster import (
@@ -29,7 +31,7 @@ from assets.publishing import publication_in_launch, quiet, stage, write_table
 from assets.raw import DATA_KEY, META_KEY
 from jsna import layout
 from jsna.ranks import england_headline
-from jsna.tidy import add_comparators, region_of, tidy
+from jsna.tidy import scope_comparators, tidy
 from resources import FingertipsResource, JsnaSettings
 from schemas import QUARANTINE
 from schemas.indicator_values import COLUMN_NAMES, indicator_values_schema, row_failures
@@ -56,19 +58,27 @@ def split_valid(
     return valid, quarantine.reset_index(drop=True), cases
 
 
-@asset(
-    key=CORE_KEY,
-    group_name="core",
-    kinds={"pandas"},
-    owners=OWNERS,
-    ins={"raw_data": AssetIn(DATA_KEY), "raw_metadata": AssetIn(META_KEY)},
-    description=describe(CORE_KEY),
+def core_asset(key: str, **kwargs: Any) -> Callable:
+    """A core-layer asset: typed from the raw data and metadata, errors in one line."""
+    decorate = asset(
+        key=key,
+        group_name="core",
+        kinds={"pandas"},
+        owners=OWNERS,
+        ins={"raw_data": AssetIn(DATA_KEY), "raw_metadata": AssetIn(META_KEY)},
+        description=describe(key),
+        **kwargs,
+    )
+    return lambda fn: decorate(one_line_errors(fn))
+
+
+@core_asset(
+    CORE_KEY,
     metadata={"dagster/column_schema": table_schema()},
     check_specs=[
         AssetCheckSpec("rows_valid", asset=CORE_KEY, description="No row breaks the indicator_values contract.")
     ],
 )
-@one_line_errors
 def core_jsna__indicator_values(
     context: AssetExecutionContext,
     settings: JsnaSettings,
@@ -98,8 +108,7 @@ def core_jsna__indicator_values(
         )
     # Comparators are recomputed from valid rows only: a quarantined England value must
     # not leak into a borough's row as its comparator.
-    names = {r.code: r.name for r in scope.regions}
-    valid = add_comparators(valid, region_of(scope), region_names=names)[list(COLUMN_NAMES)]
+    valid = scope_comparators(valid, scope)[list(COLUMN_NAMES)]
     indicator_values_schema().validate(valid, lazy=True)
     if publication_in_launch(context) and not quiet(context, settings):
         pub = stage(context, settings)  # published with everything else by out_jsna__publication
@@ -128,15 +137,7 @@ def core_jsna__indicator_values(
     )
 
 
-@asset(
-    key=ENGLAND_KEY,
-    group_name="core",
-    kinds={"pandas"},
-    owners=OWNERS,
-    ins={"raw_data": AssetIn(DATA_KEY), "raw_metadata": AssetIn(META_KEY)},
-    description=describe(ENGLAND_KEY),
-)
-@one_line_errors
+@core_asset(ENGLAND_KEY)
 def core_jsna__england_headline(
     context: AssetExecutionContext, settings: JsnaSettings, raw_data: pd.DataFrame, raw_metadata: pd.DataFrame
 ):  # returns MaterializeResult(value=DataFrame)

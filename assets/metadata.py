@@ -85,6 +85,7 @@ def provenance(frame: pd.DataFrame, settings: JsnaSettings, fingertips: Fingerti
     store = raw_store(settings, fingertips)
     synthetic = synthetic_data(frame, settings, fingertips)
     retrieved = frame["retrieved_at"].max() if len(frame) else None
+    scope = settings.scope()
     return {
         "dataset": DATASET + (" - SYNTHETIC SAMPLE DATA, NOT REAL STATISTICS" if synthetic else ""),
         "synthetic": synthetic,
@@ -95,7 +96,7 @@ def provenance(frame: pd.DataFrame, settings: JsnaSettings, fingertips: Fingerti
         "catalogue_sha256": catalogue.sha256,
         "raw_digest": store.digest(),
         "data_fingerprint": data_fingerprint(settings, store),
-        "region_code": settings.scope().region_code or settings.scope().slug,
+        "region_code": scope.region_code or scope.slug,
     }
 
 

@@ -136,7 +136,7 @@ def out_jsna__region_indicator_values(
             "dagster/row_count": len(rows),
             "source": fields["source"],
             "preview": MetadataValue.md(
-                preview_markdown(rows[rows["area_code"].isin([r.code for r in settings.scope().regions])])
+                preview_markdown(rows[rows["area_code"].isin([r.code for r in scope.regions])])
             ),
         }
     )

@@ -25,7 +25,15 @@ from assets.errors import one_line_errors
 from assets.published import OWNERS
 from assets.publishing import NO_CHANGE, clear_quiet, hold_lease, mark_quiet
 from jsna import layout, progress
-from jsna.areas import REGION_AREA_TYPE, AreaList, area_changes, load_area_list, resolve_scope, save_area_list
+from jsna.areas import (
+    REGION_AREA_TYPE,
+    AreaList,
+    area_changes,
+    cached_area_list,
+    load_area_list,
+    resolve_scope,
+    save_area_list,
+)
 from jsna.fingertips.client import redact
 from jsna.fingertips.data_csv import CANONICAL
 from jsna.plausibility import check_answers
@@ -67,7 +75,8 @@ def raw_fingertips__indicator_metadata(
     dates = client.fetch_change_dates(catalogue.ids)
     # Before anything is written: never mix synthetic and real data in one output root.
     settings.output_root().check_provenance(dates.synthetic, settings.real_output_dir)
-    areas = ensure_area_list(client, settings, fingertips)
+    state_dir = settings.output_root().state_dir
+    areas = cached_area_list(state_dir, settings.area_type_id, redact(fingertips.base_url), lambda: client)
     scope = resolve_scope(settings.region, areas)  # an unknown region fails here, naming the valid ones
     store = raw_store(settings, fingertips)
     store.mark_synthetic(dates.synthetic)
@@ -279,19 +288,6 @@ def refusal_summary(refusals: list) -> str:
         else ""
     )
     return f"refused an implausible answer: {first}{more}; the last good data stays published{hint}"
-
-
-def ensure_area_list(client: object, settings: JsnaSettings, fingertips: FingertipsResource) -> AreaList:
-    """The cached area list of this output root, fetched first when there is none (or it
-    came from another API)."""
-    state_dir = settings.output_root().state_dir
-    found = load_area_list(state_dir, settings.area_type_id)
-    url = redact(fingertips.base_url)
-    if found is not None and found.api_base_url == url:
-        return found
-    fetched = AreaList.fetch(client, settings.area_type_id, api_base_url=url)  # type: ignore[arg-type]
-    save_area_list(state_dir, fetched)
-    return fetched
 
 
 def refresh_area_list(fingertips: FingertipsResource, settings: JsnaSettings) -> dict[str, list]:

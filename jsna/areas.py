@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -216,6 +217,19 @@ def save_area_list(state_dir: Path, area_list: AreaList) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, area_list.to_json().encode("utf-8"))
     return path
+
+
+def cached_area_list(
+    state_dir: Path, area_type_id: int, api_base_url: str, client: Callable[[], AreaSource]
+) -> AreaList:
+    """The area list cached in the state folder, fetched (and cached) first when there is
+    none or it came from another API. ``client`` makes the client only when it is needed."""
+    found = load_area_list(state_dir, area_type_id)
+    if found is not None and found.api_base_url == api_base_url:
+        return found
+    fetched = AreaList.fetch(client(), area_type_id, api_base_url=api_base_url)
+    save_area_list(state_dir, fetched)
+    return fetched
 
 
 def area_changes(old: AreaList | None, new: AreaList) -> dict[str, list[dict[str, Any]]]:

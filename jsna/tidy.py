@@ -36,8 +36,17 @@ class TidyResult:
 
 def tidy(raw: pd.DataFrame, metadata: pd.DataFrame, catalogue: Catalogue, scope: Scope) -> TidyResult:
     """Select the scope's areas and comparators, type the columns, join metadata."""
-    names = {r.code: r.name for r in scope.regions}
-    return tidy_areas(raw, metadata, catalogue, {a.code for a in scope.areas}, region_of(scope), region_names=names)
+    codes = {a.code for a in scope.areas}
+    return tidy_areas(raw, metadata, catalogue, codes, region_of(scope), region_names=region_names(scope))
+
+
+def scope_comparators(frame: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+    """``add_comparators`` for the scope's areas, each against its own region."""
+    return add_comparators(frame, region_of(scope), region_names=region_names(scope))
+
+
+def region_names(scope: Scope) -> dict[str, str]:
+    return {r.code: r.name for r in scope.regions}
 
 
 def region_of(scope: Scope) -> dict[str, str]:

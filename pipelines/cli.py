@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from jsna import layout, progress
-from jsna.areas import AreaList, Scope, check_area_type, load_area_list, resolve_scope, save_area_list
+from jsna.areas import Scope, cached_area_list, check_area_type, resolve_scope
 from jsna.fingertips import DEFAULT_BASE_URL, FingertipsError, FingertipsUnavailable
 from jsna.fingertips.client import redact
 from jsna.publish import ManifestDamagedError
@@ -130,21 +130,14 @@ def _scope(args: argparse.Namespace) -> Scope:
     """The areas to publish, from the cached area list of the output root (fetched from the
     API first when there is none): before the definitions load, so their partitions are
     the scope's areas. Raises ValueError (unknown region or area type) or FingertipsError."""
-    from resources import FingertipsResource, scope_from_env
+    from resources import FingertipsResource, output_dir_from, scope_from_env
 
     env_region, env_type = scope_from_env()
     region, area_type = args.region or env_region, args.area_type or env_type
     check_area_type(area_type)
-    # Resolved now (the environment's URL is an EnvVar until a run starts).
-    fingertips = FingertipsResource.from_env(base_url=args.api_url)
-    fingertips = FingertipsResource.from_env(base_url=str(fingertips.value_of("base_url")))
-    url = redact(fingertips.base_url)
-    output = args.output or os.environ.get("JSNA_OUTPUT_DIR") or "data/output"
-    state_dir = open_output_root(output if is_uri(output) else str(Path(output).resolve())).state_dir
-    found = load_area_list(state_dir, area_type)
-    if found is None or found.api_base_url != url:
-        found = AreaList.fetch(fingertips.client(), area_type, api_base_url=url)
-        save_area_list(state_dir, found)
+    fingertips = FingertipsResource.resolved(args.api_url)
+    state_dir = open_output_root(output_dir_from(args.output)).state_dir
+    found = cached_area_list(state_dir, area_type, redact(fingertips.base_url), fingertips.client)
     args.region, args.area_type = region, area_type
     return resolve_scope(region, found)
 

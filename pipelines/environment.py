@@ -4,15 +4,14 @@ schedule run with (``FINGERTIPS_API_URL``, ``JSNA_OUTPUT_DIR``, the client bound
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from jsna.plausibility import DEFAULT_MAX_SHRINK
-from jsna.remote import is_uri, open_output_root
+from jsna.remote import open_output_root
 from resources import (
-    DEFAULT_OUTPUT_DIR,
     REAL_OUTPUT_DIR,
     FingertipsResource,
     JsnaSettings,
+    output_dir_from,
     scope_from_env,
 )
 from resources.storage import ParquetIOManager
@@ -28,12 +27,10 @@ def build_resources(
     **client_settings: float | int,
 ) -> dict[str, object]:
     """Resources from arguments, falling back to the environment, then to defaults."""
-    out = output_dir or os.environ.get("JSNA_OUTPUT_DIR") or DEFAULT_OUTPUT_DIR
+    out = output_dir_from(output_dir)
     env_region, env_area_type = scope_from_env()
     region = region or env_region
     area_type = area_type_id or env_area_type
-    if not is_uri(out):
-        out = str(Path(out).resolve())
     return {
         "fingertips": FingertipsResource.from_env(base_url=api_url, **client_settings),
         "settings": JsnaSettings(

@@ -19,9 +19,9 @@ from jsna.areas import (
     UPPER_TIER_AREA_TYPE,
     AreaList,
     Scope,
+    cached_area_list,
     load_area_list,
     resolve_scope,
-    save_area_list,
 )
 from jsna.catalogue import Catalogue, load_catalogue
 from jsna.fingertips import DEFAULT_BASE_URL, FingertipsClient
@@ -84,6 +84,13 @@ class FingertipsResource(ConfigurableResource):
                 )
         return cls(**values)
 
+    @classmethod
+    def resolved(cls, base_url: str | None = None) -> FingertipsResource:
+        """``from_env`` with every setting resolved now, for use outside a run (an ``EnvVar``
+        is resolved only when a run starts)."""
+        unresolved = cls.from_env(base_url=base_url)
+        return cls(**{name: unresolved.value_of(name) for name in cls.model_fields})
+
     def value_of(self, name: str) -> object:
         """A setting's value, also outside a run (where an ``EnvVar`` is not yet resolved)."""
         value = getattr(self, name)
@@ -128,6 +135,13 @@ class JsnaSettings(ConfigurableResource):
         return open_output_root(self.output_dir)
 
 
+def output_dir_from(given: str | None = None) -> str:
+    """The output root: as given, else ``JSNA_OUTPUT_DIR``, else the default; a local
+    path made absolute (the state folder beside it is found by that path)."""
+    out = given or os.environ.get("JSNA_OUTPUT_DIR") or DEFAULT_OUTPUT_DIR
+    return out if is_uri(out) else str(Path(out).resolve())
+
+
 def scope_from_env() -> tuple[str, int]:
     """The scope named in the environment: ``JSNA_REGION`` (default london) and
     ``JSNA_AREA_TYPE`` (default 502)."""
@@ -155,17 +169,16 @@ def partition_scope() -> Scope | None:
     if _chosen_scope is not None:
         return _chosen_scope
     region, area_type = scope_from_env()
-    output = os.environ.get("JSNA_OUTPUT_DIR") or DEFAULT_OUTPUT_DIR
-    state_dir = open_output_root(output if is_uri(output) else str(Path(output).resolve())).state_dir
-    area_list = load_area_list(state_dir, area_type)
-    if area_list is None:
-        fingertips = FingertipsResource.from_env()
-        fingertips = FingertipsResource.from_env(base_url=str(fingertips.value_of("base_url")))
-        try:
-            client = fingertips.client(max_attempts=2, retry_budget_seconds=20.0)
-            area_list = AreaList.fetch(client, area_type, api_base_url=redact(fingertips.base_url))
-        except Exception as exc:  # noqa: BLE001 - offline: load without areas, say why
-            logging.getLogger("jsna").warning(f"no areas yet (the API could not list them: {exc})")
-            return None
-        save_area_list(state_dir, area_list)
+    state_dir = open_output_root(output_dir_from()).state_dir
+    fingertips = FingertipsResource.resolved()
+    try:
+        area_list = cached_area_list(
+            state_dir,
+            area_type,
+            redact(fingertips.base_url),
+            lambda: fingertips.client(max_attempts=2, retry_budget_seconds=20.0),
+        )
+    except Exception as exc:  # noqa: BLE001 - offline: load without areas, say why
+        logging.getLogger("jsna").warning(f"no areas yet (the API could not list them: {exc})")
+        return None
     return resolve_scope(region, area_list)
