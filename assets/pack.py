@@ -18,7 +18,7 @@ from assets.raw import META_KEY
 from jsna import layout, progress
 from jsna.areas import ENGLAND_CODE
 from jsna.pack.display import decimals_by_indicator
-from jsna.pack.report import borough_report, index_page, london_ranges
+from jsna.pack.report import borough_report, index_page, region_ranges, trend_lines
 from jsna.pack.summary import borough_summaries
 from jsna.pack.workbook import build_workbook
 from resources import FingertipsResource, JsnaSettings
@@ -122,9 +122,9 @@ def out_jsna__borough_report(
     catalogue = settings.catalogue()
     fields = provenance(core, settings, fingertips)
     # Each area's spine shows the range of its own region's areas.
-    ranges = {code: london_ranges(rows).sort_index() for code, rows in summaries.groupby("region_code")}
+    ranges = region_ranges(summaries)
     key_ids = [i.id for i in catalogue.indicators if i.key]
-    history = core[(core["category"] == "") & core["indicator_id"].isin(key_ids)]
+    trends = trend_lines(core[(core["category"] == "") & core["indicator_id"].isin(key_ids)])
     slugs = in_scope(context, region)
     for n, slug in enumerate(slugs, start=1):
         area = region.area_for_slug(slug)
@@ -132,8 +132,8 @@ def out_jsna__borough_report(
             area.name,
             slug,
             summaries[summaries["area_code"] == area.code],
-            ranges[area.region_code],
-            history[history["area_code"].isin([area.code, area.region_code, ENGLAND_CODE])],
+            ranges.get(area.region_code, {}),
+            trends,
             key_ids,
             borough_code=area.code,
             region_code=area.region_code,

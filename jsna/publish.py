@@ -105,20 +105,25 @@ def refuse_links(base: Path, relpath: str) -> Path:
     return base / relpath
 
 
-def defuse_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells that a spreadsheet would run as a formula with ``'`` (OWASP).
+def defuse_text(text: str) -> str:
+    """The text a spreadsheet shows for ``text``: prefixed with ``'`` where it would run
+    as a formula (OWASP), unchanged otherwise."""
+    return "'" + text if text.startswith(FORMULA_START) else text
 
-    Applied to CSV exports only; Parquet keeps text exactly. Numbers stay numbers.
-    """
-    out = frame.copy()
-    for column in out.columns:
-        series = out[column]
+
+def defuse_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every text cell as ``defuse_text`` gives it, for CSV exports (the workbook's rows
+    apply ``defuse_text`` as they are written). Parquet keeps text exactly; numbers stay
+    numbers. Columns with nothing to defuse are not copied."""
+    defused = {}
+    for column in frame.columns:
+        series = frame[column]
         if pd.api.types.is_string_dtype(series) and not pd.api.types.is_numeric_dtype(series):
             text = series.astype("string")
             risky = text.str.startswith(FORMULA_START).fillna(False)
             if risky.any():
-                out[column] = text.where(~risky, "'" + text)
-    return out
+                defused[column] = text.where(~risky, "'" + text)
+    return frame.assign(**defused) if defused else frame
 
 
 def sha256_file(path: Path) -> str:

@@ -10,7 +10,9 @@ comes with text (Better / Similar / Worse) for colour-blind readers.
 from __future__ import annotations
 
 import html
+from collections import Counter
 from collections.abc import Iterable
+from typing import Any
 
 import pandas as pd
 
@@ -51,33 +53,44 @@ def source_name(synthetic: bool) -> str:
     return SYNTHETIC_SOURCE if synthetic else FINGERTIPS
 
 
-def spine_chart(rows: pd.DataFrame, ranges: pd.DataFrame, title: str = "") -> str:
-    """The domain's spine chart: this borough against the London range, London and England.
+Record = dict[str, Any]  # one summary row, as plain values (see ``records``)
+# One headline line's points per area, in period order: (period_sortable, period, value, lower 95%, upper 95%).
+Points = list[tuple[int, str, float, float, float]]
+
+
+def records(frame: pd.DataFrame) -> list[Record]:
+    """The frame's rows as plain dicts, read once: indexing a DataFrame per row or per
+    chart cost most of a report."""
+    return frame.to_dict("records")
+
+
+def spine_chart(rows: list[Record], ranges: dict[tuple[int, str], dict[str, float]], title: str = "") -> str:
+    """The domain's spine chart: this area against its region's range, the region and England.
     Sex and age are named where the domain shows an indicator more than once."""
-    repeated = rows["indicator_id"].duplicated(keep=False)
+    seen = Counter(row["indicator_id"] for row in rows)
     lines = []
-    for row, twice in zip(rows.itertuples(), repeated, strict=True):
-        key = (row.indicator_id, row.sex)
-        r = ranges.loc[key] if key in ranges.index else None
-        who = f", {row.sex}, {row.age}" if twice or row.sex != "Persons" else ""
+    for row in rows:
+        r = ranges.get((row["indicator_id"], row["sex"]))
+        twice = seen[row["indicator_id"]] > 1
+        who = f", {row['sex']}, {row['age']}" if twice or row["sex"] != "Persons" else ""
         lines.append(
             {
-                "label": f"{row.label} ({row.period}{who})",
-                "comparison": row.compared_to_england,
-                "value": row.value,
-                "england": row.england_value,
-                "region": row.region_value,
-                "polarity": row.polarity,
-                "decimals": int(row.display_decimals),
-                "unit": row.unit,
-                **({k: r[k] for k in ("min", "q1", "q3", "max")} if r is not None else {}),
+                "label": f"{row['label']} ({row['period']}{who})",
+                "comparison": row["compared_to_england"],
+                "value": row["value"],
+                "england": row["england_value"],
+                "region": row["region_value"],
+                "polarity": row["polarity"],
+                "decimals": int(row["display_decimals"]),
+                "unit": row["unit"],
+                **(r or {}),
             }
         )
     return svg.spine_chart(lines, title=f"Spine chart: {title}" if title else "Spine chart")
 
 
 def trend_chart(
-    history: pd.DataFrame,
+    lines: dict[str, tuple[str, Points]],
     borough_code: str,
     region_code: str,
     england_code: str,
@@ -85,8 +98,10 @@ def trend_chart(
     unit: str,
     region: str = "London",
 ) -> str:
-    """The area, its region and England over time for one indicator's headline value."""
-    periods = history.drop_duplicates("period_sortable").sort_values("period_sortable")
+    """The area, its region and England over time for one indicator's headline value.
+    ``lines``: each area's name and points (``trend_lines``)."""
+    labels = {p[0]: p[1] for code in (borough_code, region_code, england_code) for p in lines.get(code, ("", []))[1]}
+    periods = sorted(labels)
     series = []
     whiskers: list[tuple[float | None, float | None]] = []
     for code, name, dash in (
@@ -94,22 +109,43 @@ def trend_chart(
         (region_code, region, "6,3"),
         (england_code, "England", "2,3"),
     ):
-        rows = history[history["area_code"] == code].set_index("period_sortable")
-        if rows.empty:
+        if code not in lines:
             continue
-        label = name or history.loc[history["area_code"] == code, "area_name"].iloc[0]
-        series.append((label, [rows["value"].get(p) for p in periods["period_sortable"]], dash))
+        area_name, points = lines[code]
+        by_period = {p[0]: p for p in points}
+        series.append((name or area_name, [by_period[p][2] if p in by_period else None for p in periods], dash))
         if code == borough_code:  # the borough's 95% confidence interval, as whiskers
-            whiskers = [(rows["lower_ci_95"].get(p), rows["upper_ci_95"].get(p)) for p in periods["period_sortable"]]
-    return svg.trend_chart(title, list(periods["period"]), series, unit=unit, whiskers=whiskers)
+            whiskers = [(by_period[p][3], by_period[p][4]) if p in by_period else (None, None) for p in periods]
+    return svg.trend_chart(title, [labels[p] for p in periods], series, unit=unit, whiskers=whiskers)
 
 
-def london_ranges(summaries: pd.DataFrame) -> pd.DataFrame:
-    """Per indicator and sex: the lowest, quartiles and highest value among the boroughs."""
-    grouped = summaries.dropna(subset=["value"]).groupby(["indicator_id", "sex"])["value"]
-    return pd.DataFrame(
-        {"min": grouped.min(), "q1": grouped.quantile(0.25), "q3": grouped.quantile(0.75), "max": grouped.max()}
-    )
+TREND_COLUMNS = ["indicator_id", "sex", "age", "area_code", "area_name", "period_sortable", "period", "value",
+                 "lower_ci_95", "upper_ci_95"]  # fmt: skip
+
+
+def trend_lines(history: pd.DataFrame) -> dict[tuple[int, str, str], dict[str, tuple[str, Points]]]:
+    """Every headline line of the history, read once for every report: by (indicator,
+    sex, age), each area's name and points in period order."""
+    out: dict[tuple[int, str, str], dict[str, tuple[str, Points]]] = {}
+    ordered = history.sort_values("period_sortable", kind="stable")
+    for iid, sex, age, code, name, sortable, period, value, lower, upper in zip(
+        *(ordered[c].tolist() for c in TREND_COLUMNS), strict=True
+    ):
+        line = out.setdefault((iid, sex, age), {})
+        line.setdefault(code, (name, []))[1].append((sortable, period, value, lower, upper))
+    return out
+
+
+def region_ranges(summaries: pd.DataFrame) -> dict[str, dict[tuple[int, str], dict[str, float]]]:
+    """By region, per indicator and sex: the lowest, quartiles and highest value among its areas."""
+    out = {}
+    for code, rows in summaries.dropna(subset=["value"]).groupby("region_code"):
+        grouped = rows.groupby(["indicator_id", "sex"])["value"]
+        frame = pd.DataFrame(
+            {"min": grouped.min(), "q1": grouped.quantile(0.25), "q3": grouped.quantile(0.75), "max": grouped.max()}
+        )
+        out[code] = {key: {k: float(v) for k, v in row.items()} for key, row in frame.to_dict("index").items()}
+    return out
 
 
 def _cmp(text: str) -> str:
@@ -117,42 +153,44 @@ def _cmp(text: str) -> str:
     return f'<span class="cmp {html.escape(text.split()[0])}">{html.escape(text)}</span>'
 
 
-def summary_table(rows: pd.DataFrame, region: str = "London") -> str:
+def summary_table(rows: list[Record], region: str = "London") -> str:
     """The domain's indicators at display precision; each row can be linked to (key findings)."""
     region = html.escape(region)
     head = ["Indicator", "Period", "Sex / age", "Value", "95% CI", "Count", region, "England", "vs England",
             f"vs {region}", "Trend", "Rank", "Quintile"]  # fmt: skip
     out = ["<table class='summary'><thead><tr>", *[f"<th scope='col'>{h}</th>" for h in head], "</tr></thead><tbody>"]
-    for row in rows.itertuples():
-        d = int(row.display_decimals)
+    for row in rows:
+        d = int(row["display_decimals"])
         ci = (
-            f"{display.number(row.lower_ci_95, d)} – {display.number(row.upper_ci_95, d)}"
-            if pd.notna(row.lower_ci_95)
+            f"{display.number(row['lower_ci_95'], d)} – {display.number(row['upper_ci_95'], d)}"
+            if pd.notna(row["lower_ci_95"])
             else ""
         )
-        rank = f"{int(row.rank)} of {int(row.ranked_areas)}" if pd.notna(row.rank) else "n/a"
-        if pd.notna(row.england_rank):
-            rank += f"<br><small>England: {int(row.england_rank)} of {int(row.england_ranked_areas)}</small>"
-        quintile = str(int(row.region_quintile)) if pd.notna(row.region_quintile) else ""
-        value = display.with_unit(display.number(row.value, d), row.unit) or html.escape(row.value_note or "no value")
-        computed = "*" if row.comparison_source != FROM_FINGERTIPS else ""
+        rank = f"{int(row['rank'])} of {int(row['ranked_areas'])}" if pd.notna(row["rank"]) else "n/a"
+        if pd.notna(row["england_rank"]):
+            rank += f"<br><small>England: {int(row['england_rank'])} of {int(row['england_ranked_areas'])}</small>"
+        quintile = str(int(row["region_quintile"])) if pd.notna(row["region_quintile"]) else ""
+        value = display.with_unit(display.number(row["value"], d), row["unit"]) or html.escape(
+            row["value_note"] or "no value"
+        )
+        computed = "*" if row["comparison_source"] != FROM_FINGERTIPS else ""
         cells = [
-            f"<th scope='row'>{html.escape(row.label)}<br><small>{html.escape(row.unit)}</small></th>",
-            html.escape(row.period),
-            html.escape(f"{row.sex}, {row.age}"),
+            f"<th scope='row'>{html.escape(row['label'])}<br><small>{html.escape(row['unit'])}</small></th>",
+            html.escape(row["period"]),
+            html.escape(f"{row['sex']}, {row['age']}"),
             f"<span class='num'>{html.escape(value)}</span>",
             ci,
-            display.whole(row.count),
-            display.number(row.region_value, d),
-            display.number(row.england_value, d),
-            _cmp(row.compared_to_england) + computed,
-            _cmp(row.compared_to_region) + computed,
-            html.escape(row.recent_trend),
+            display.whole(row["count"]),
+            display.number(row["region_value"], d),
+            display.number(row["england_value"], d),
+            _cmp(row["compared_to_england"]) + computed,
+            _cmp(row["compared_to_region"]) + computed,
+            html.escape(row["recent_trend"]),
             rank,
             quintile,
         ]
         cells_html = "".join(c if c.startswith("<th") else f"<td>{c}</td>" for c in cells)
-        out.append(f"<tr class='summary-row' id='{anchor(row.indicator_id, row.sex)}'>{cells_html}</tr>")
+        out.append(f"<tr class='summary-row' id='{anchor(row['indicator_id'], row['sex'])}'>{cells_html}</tr>")
     out.append("</tbody></table>")
     return "".join(out)
 
@@ -189,8 +227,8 @@ def borough_report(
     borough: str,
     slug: str,
     summary: pd.DataFrame,
-    ranges: pd.DataFrame,
-    history: pd.DataFrame,
+    ranges: dict[tuple[int, str], dict[str, float]],
+    trends: dict[tuple[int, str, str], dict[str, tuple[str, Points]]],
     key_ids: list[int],
     *,
     borough_code: str,
@@ -200,7 +238,8 @@ def borough_report(
     synthetic: bool,
     region_name: str = "London region",
 ) -> str:
-    """The whole report page for one area."""
+    """The whole report page for one area. ``ranges``: its region's (``region_ranges``);
+    ``trends``: the key indicators' headline lines (``trend_lines``), read once for all areas."""
     files = layout.area(slug, synthetic)
     region = html.escape(region_name.removesuffix(" region"))
 
@@ -228,26 +267,19 @@ def borough_report(
         f"<a href='{here(files.summary('csv'))}'>summary (CSV)</a> · "
         f"<a href='{here(files.workbook)}'>Excel workbook</a></p>",
     ]
-    for domain, rows in summary.groupby("domain", sort=False):
+    by_domain: dict[str, list[Record]] = {}
+    for row in records(summary):
+        by_domain.setdefault(row["domain"], []).append(row)
+    for domain, rows in by_domain.items():
         body.append(f"<h2>{html.escape(domain)}</h2>")
         body.append(f"<div class='chart spine'>{spine_chart(rows, ranges, str(domain))}</div>")
         charts = []
-        for iid in [i for i in rows["indicator_id"] if i in key_ids]:
-            head = rows[rows["indicator_id"] == iid].iloc[0]
-            line = history[
-                (history["indicator_id"] == iid) & (history["sex"] == head["sex"]) & (history["age"] == head["age"])
-            ]
-            if not line.empty:
+        for iid in [r["indicator_id"] for r in rows if r["indicator_id"] in key_ids]:
+            head = next(r for r in rows if r["indicator_id"] == iid)
+            line = trends.get((iid, head["sex"], head["age"]), {})
+            if any(code in line for code in (borough_code, region_code, england_code)):
                 charts.append(
-                    trend_chart(
-                        line,
-                        borough_code,
-                        region_code,
-                        england_code,
-                        head["label"],
-                        head["unit"],
-                        region,
-                    )
+                    trend_chart(line, borough_code, region_code, england_code, head["label"], head["unit"], region)
                 )
         if charts:
             body.append(

@@ -1,38 +1,36 @@
-"""The borough's Excel workbook: Summary, Data and Dictionary sheets.
+"""The borough's Excel workbook: Key findings, Summary, Data and Dictionary sheets.
 
-Written with openpyxl. Every sheet starts with the source and retrieval date (and a red
-banner when the data is synthetic); the table below has a frozen header row, filters
-and number formats. Numbers are stored exactly as published: formats change only how
-Excel displays them, never the stored value.
+Written with openpyxl (styles, widths, filters, the package) and, for the rows of each
+table, ``jsna.pack.sheet_rows``, which writes the same cells a column at a time. Every
+sheet starts with the source and retrieval date (and a red banner when the data is
+synthetic); the table below has a frozen header row, filters and number formats.
+Numbers are stored exactly as published: formats change only how Excel displays them,
+never the stored value.
 """
 
 from __future__ import annotations
 
 import io
-import math
 import re
 import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 
-import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell import _writer as openpyxl_writer
-from openpyxl.compat import safe_string as _openpyxl_safe_string
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from jsna.pack.display import DEFAULT_DECIMALS, MAX_DECIMALS, excel_format
 from jsna.pack.findings import key_findings
-from jsna.publish import defuse_formulas
+from jsna.pack.sheet_rows import header_xml, rows_xml
 
 HEADER_ROW = 4  # rows 1-3: title, source line, synthetic banner (or blank)
 BANNER = "SYNTHETIC SAMPLE DATA - NOT REAL STATISTICS. Produced by the offline sample API for testing."
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 BANNER_FILL = PatternFill("solid", fgColor="C00000")
+HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
 NUMBER_FORMATS = {
     "value": "#,##0.0##",
     "lower_ci_95": "#,##0.0##",
@@ -110,17 +108,26 @@ def _cell(sheet: object, value: object, **style: object) -> WriteOnlyCell:
     return cell
 
 
-def _value(value: object) -> object:
-    """A cell value as Excel should store it (None for missing: the cell stays empty)."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, pd.Timestamp | datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, np.floating):
-        return float(value)  # openpyxl writes numpy floats with 16 digits, Python floats in full
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
+@dataclass(frozen=True)
+class _Styles:
+    """The ``s`` attribute of each data-cell style, registered once per workbook in its
+    styles as openpyxl registers a cell's (style ids belong to the workbook, not a sheet)."""
+
+    header: str
+    formats: dict[str, str]  # by number format
+    fills: dict[str, str]  # by comparison word
+
+    @classmethod
+    def of(cls, sheet: object) -> _Styles:
+        def attr(**style: object) -> str:
+            return f' s="{_cell(sheet, None, **style).style_id}"'
+
+        formats = {*NUMBER_FORMATS.values(), *(excel_format(d) for d in range(MAX_DECIMALS + 1))}
+        return cls(
+            header=attr(font=Font(bold=True, color="FFFFFF"), fill=HEADER_FILL, alignment=HEADER_ALIGNMENT),
+            formats={f: attr(number_format=f) for f in sorted(formats)},
+            fills={word: attr(fill=fill) for word, fill in COMPARISON_FILLS.items()},
+        )
 
 
 def _sheet(
@@ -131,13 +138,17 @@ def _sheet(
     source: str,
     synthetic: bool,
     row_decimals: list[int] | None = None,
-) -> None:
-    """One sheet, streamed (write-only mode: a 33-borough refresh writes 99 sheets).
-    ``row_decimals``: each row's display precision, for its value columns' number format."""
+    styles: _Styles | None = None,
+) -> tuple[str, _Styles]:
+    """One sheet: openpyxl writes its title rows, widths, frozen header and filter; the
+    header and the rows below are returned as SpreadsheetML (``jsna.pack.sheet_rows``),
+    to be put in the sheet when the package is written. ``row_decimals``: each row's
+    display precision, for its value columns' number format."""
     sheet = book.create_sheet(title)
-    frame = defuse_formulas(frame)
+    styles = styles or _Styles.of(sheet)
+    head = frame.iloc[:50]
     for col, name in enumerate(frame.columns, start=1):
-        width = max([len(header(name)) // 2] + [len(str(v)) for v in frame[name].head(50)])
+        width = max([len(header(name)) // 2] + [len(str(v)) for v in head[name].tolist()])
         sheet.column_dimensions[get_column_letter(col)].width = min(max(10, width + 2), 60)
     sheet.freeze_panes = f"A{HEADER_ROW + 1}"
     last = get_column_letter(max(1, len(frame.columns)))
@@ -148,45 +159,30 @@ def _sheet(
         sheet.append([_cell(sheet, BANNER, font=Font(bold=True, color="FFFFFF"), fill=BANNER_FILL)])
     else:
         sheet.append([])
-    header_font = Font(bold=True, color="FFFFFF")
-    wrap = Alignment(wrap_text=True, vertical="top")
-    sheet.append([_cell(sheet, header(n), font=header_font, fill=HEADER_FILL, alignment=wrap) for n in frame.columns])
-    formats = [NUMBER_FORMATS.get(name) for name in frame.columns]
-    precise = [name in PRECISION_COLUMNS for name in frame.columns]
-    comparisons = [name in COMPARISON_COLUMNS for name in frame.columns]
-    by_decimals = {
-        d: [excel_format(d) if p else f for f, p in zip(formats, precise, strict=True)] for d in range(MAX_DECIMALS + 1)
-    }
-    for n, row in enumerate(frame.itertuples(index=False)):
-        cells = []
-        row_formats = by_decimals.get(row_decimals[n], formats) if row_decimals is not None else formats
-        for fmt, raw, coloured in zip(row_formats, row, comparisons, strict=True):
-            value = _value(raw)
-            if coloured and value in COMPARISON_FILLS:  # the word stays: colour is never the only signal
-                cells.append(_cell(sheet, value, fill=COMPARISON_FILLS[value]))
-            else:
-                cells.append(_cell(sheet, value, number_format=fmt) if fmt and value is not None else value)
-        sheet.append(cells)
+    names = [header(n) for n in frame.columns]
+    rows = header_xml(names, HEADER_ROW, styles.header) + rows_xml(
+        frame, HEADER_ROW + 1, _column_styles(styles, frame, row_decimals)
+    )
+    return rows, styles
 
 
-def _exact_number_text(value: object) -> str:
-    """Shortest text that reads back as the same double (``repr``), for every number."""
-    if isinstance(value, float) and math.isfinite(value):
-        return repr(value)
-    return _openpyxl_safe_string(value)
-
-
-@contextmanager
-def _exact_numbers() -> Iterator[None]:
-    """openpyxl writes numbers with 16 significant digits ("%.16g"), which changes the
-    last digit of some doubles; a JSNA figure must read back exactly as published, so
-    while saving, floats are written with ``repr`` (17 digits where needed)."""
-    original = openpyxl_writer.safe_string
-    openpyxl_writer.safe_string = _exact_number_text
-    try:
-        yield
-    finally:
-        openpyxl_writer.safe_string = original
+def _column_styles(styles: _Styles, frame: pd.DataFrame, row_decimals: list[int] | None) -> list[list[str]]:
+    """Each column's style attribute per row: its number format (a value column's at the
+    row's display precision) or, for a comparison, the fill of its word."""
+    n = len(frame)
+    by_decimals = {d: styles.formats[excel_format(d)] for d in range(MAX_DECIMALS + 1)}
+    out = []
+    for name in frame.columns:
+        if name in COMPARISON_COLUMNS:  # the word stays: colour is never the only signal
+            out.append([styles.fills.get(v, "") for v in frame[name].tolist()])
+        elif name in PRECISION_COLUMNS and row_decimals is not None:
+            default = styles.formats[NUMBER_FORMATS[name]]
+            out.append([by_decimals.get(d, default) for d in row_decimals])
+        elif name in NUMBER_FORMATS:
+            out.append([styles.formats[NUMBER_FORMATS[name]]] * n)
+        else:
+            out.append([""] * n)
+    return out
 
 
 def build_workbook(
@@ -211,16 +207,19 @@ def build_workbook(
         ("Dictionary", dictionary, "Data dictionary", None),
     )
     buffer = io.BytesIO()
-    with _exact_numbers():  # write-only sheets are written as rows are appended
-        book = Workbook(write_only=True)
-        for name, frame, heading, row_decimals in sheets:
-            _sheet(book, name, frame, heading, source, synthetic, row_decimals)
-        book.properties.title = title
-        book.properties.creator = "jsna-mental-wellbeing"
-        # Fixed timestamps: an unchanged dataset gives a byte-identical workbook.
-        book.properties.created = book.properties.modified = datetime(2000, 1, 1)
-        book.save(buffer)
-    return _fixed_zip_times(buffer.getvalue())
+    book = Workbook(write_only=True)
+    rows: dict[str, str] = {}
+    styles = None
+    for n, (name, frame, heading, row_decimals) in enumerate(sheets, start=1):
+        rows[f"xl/worksheets/sheet{n}.xml"], styles = _sheet(
+            book, name, frame, heading, source, synthetic, row_decimals, styles
+        )
+    book.properties.title = title
+    book.properties.creator = "jsna-mental-wellbeing"
+    # Fixed timestamps: an unchanged dataset gives a byte-identical workbook.
+    book.properties.created = book.properties.modified = datetime(2000, 1, 1)
+    book.save(buffer)
+    return _package(buffer.getvalue(), rows)
 
 
 def findings_table(area: str, summary: pd.DataFrame) -> pd.DataFrame:
@@ -231,9 +230,10 @@ def findings_table(area: str, summary: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["section", "finding"])
 
 
-def _fixed_zip_times(data: bytes) -> bytes:
-    """Rewrite the .xlsx zip with fixed times: the same data gives the same bytes, so an
-    unchanged refresh leaves the workbook untouched."""
+def _package(data: bytes, rows: dict[str, str]) -> bytes:
+    """The .xlsx as openpyxl saved it, with each sheet's data rows put in and fixed times:
+    the same data gives the same bytes, so an unchanged refresh leaves the workbook
+    untouched."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
@@ -242,6 +242,13 @@ def _fixed_zip_times(data: bytes) -> bytes:
             content = source.read(info.filename)
             if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
                 content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", content)
+            if info.filename in rows:  # after the heading rows openpyxl wrote
+                head, tail = (
+                    content.split(b"</sheetData>")
+                    if b"</sheetData>" in content
+                    else (content.replace(b"<sheetData/>", b"<sheetData>"), b"")
+                )
+                content = head + rows[info.filename].encode("utf-8") + b"</sheetData>" + tail
             target.writestr(fixed, content)
     return out.getvalue()
 
