@@ -22,12 +22,14 @@ from assets.core import CORE_KEY
 from assets.descriptions import FILES
 from assets.metadata import parquet_metadata, preview_markdown, provenance, synthetic_data, table_schema
 from assets.published import borough_asset, out_asset
-from assets.publishing import Upstream, in_scope, stage, write_table
+from assets.publishing import Upstream, in_scope, stage, stage_files, table_paths, write_table
 from assets.raw import META_KEY, raw_store
 from jsna import layout, progress
 from jsna.areas import ENGLAND_CODE, region_slug
 from jsna.changes import compare, summary
+from jsna.grouping import split_by
 from jsna.pack.display import DEFAULT_DECIMALS, decimals_by_indicator
+from jsna.table_files import table_files
 from resources import FingertipsResource, JsnaSettings
 from schemas import CHANGES, DATA_DICTIONARY, INDICATOR_VALUES, PUBLISHED
 
@@ -40,9 +42,9 @@ SORT = ["domain", "indicator_id", "area_code", "sex", "age", "category_type", "c
 CHANGES_KEY = "out_jsna__changes"
 
 
-def area_rows(core: pd.DataFrame, area_code: str) -> pd.DataFrame:
-    """One area's rows of the core table, in the published order."""
-    return core[core["area_code"] == area_code].sort_values(SORT, kind="stable").reset_index(drop=True)
+def rows_by_area(core: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Every area's rows of the core table, in the published order: one sort for all."""
+    return split_by(core.sort_values(SORT, kind="stable"))
 
 
 @borough_asset(
@@ -61,22 +63,17 @@ def out_jsna__borough_indicator_values(
     counts: dict[str, int] = {}
     previews: dict[str, str] = {}
     slugs = in_scope(context, region)
-    for n, slug in enumerate(slugs, start=1):
-        area = region.area_for_slug(slug)
-        rows = area_rows(core, area.code)
-        # Rows of the core table, validated whole before any of them reached here.
-        files = layout.area(slug, fields["synthetic"])
-        write_table(
-            pub,
-            INDICATOR_VALUES,
-            rows,
-            files.table,
-            parquet_metadata(fields),
-            validated=True,
-        )
+    by_area = rows_by_area(core)
+    areas = [(slug, by_area.get(region.area_for_slug(slug).code, core.iloc[0:0])) for slug in slugs]
+    meta = parquet_metadata(fields)
+    # Rows of the core table, validated whole before any of them reached here.
+    for n, (slug, rows) in enumerate(areas, start=1):
+        paths = table_paths(layout.area(slug, fields["synthetic"]).table)
+        stage_files(pub, table_files(INDICATOR_VALUES, rows, paths, meta, validated=True))
         counts[slug] = len(rows)
         previews[slug] = preview_markdown(rows)
-        context.log.info(f"boroughs written {n}/{len(slugs)}")
+        # Progress goes to the command line only: a log line per area is an event in the
+        # run's storage (one SQLite commit each), which cost more than writing the area.
         progress.report("boroughs written", n, len(slugs))
     if len(slugs) > 1:
         for slug in slugs:

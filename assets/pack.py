@@ -11,16 +11,18 @@ from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataV
 
 from assets.core import CORE_KEY, ENGLAND_KEY
 from assets.metadata import parquet_metadata, provenance, table_schema
-from assets.out import DICTIONARY_KEY, area_rows
+from assets.out import DICTIONARY_KEY, rows_by_area
 from assets.published import borough_asset, out_asset
-from assets.publishing import Upstream, in_scope, stage, write_table
+from assets.publishing import Upstream, in_scope, stage, stage_files, table_paths
 from assets.raw import META_KEY
 from jsna import layout, progress
 from jsna.areas import ENGLAND_CODE
+from jsna.grouping import split_by
 from jsna.pack.display import decimals_by_indicator
 from jsna.pack.report import borough_report, index_page, region_ranges, trend_lines
 from jsna.pack.summary import borough_summaries
 from jsna.pack.workbook import build_workbook
+from jsna.table_files import table_files
 from resources import FingertipsResource, JsnaSettings
 from schemas import SUMMARY
 from schemas.summary import ALL_AREAS
@@ -62,11 +64,15 @@ def out_jsna__borough_summary(
     # Every area's summary at once (ranks need them all); each partition publishes its own rows.
     summaries = summaries_of(core, raw_metadata, settings, england)
     fields = provenance(core, settings, fingertips)
+    by_area = split_by(summaries)
+    meta = parquet_metadata(fields)
+    areas = [
+        (slug, by_area.get(region.area_for_slug(slug).code, summaries.iloc[0:0])) for slug in in_scope(context, region)
+    ]
     counts = {}
-    for slug in in_scope(context, region):
-        rows = summaries[summaries["area_code"] == region.area_for_slug(slug).code].drop(columns="area_code")
-        files = layout.area(slug, fields["synthetic"])
-        write_table(pub, SUMMARY, rows, files.summary, parquet_metadata(fields), validated=True)
+    for slug, rows in areas:
+        paths = table_paths(layout.area(slug, fields["synthetic"]).summary)
+        stage_files(pub, table_files(SUMMARY, rows.drop(columns="area_code"), paths, meta, validated=True))
         counts[slug] = len(rows)
     return MaterializeResult(
         value=summaries,  # passed to the workbook and the report
@@ -93,18 +99,19 @@ def out_jsna__borough_workbook(
     region = settings.scope()
     fields = provenance(core, settings, fingertips)
     slugs = in_scope(context, region)
-    for n, slug in enumerate(slugs, start=1):
-        area = region.area_for_slug(slug)
-        book = build_workbook(
-            area.name,
-            summaries[summaries["area_code"] == area.code].drop(columns="area_code").reset_index(drop=True),
-            area_rows(core, area.code),
-            dictionary,
-            api_base_url=str(fields["api_base_url"]),
-            retrieved_at=fields["retrieved_at"],
-            synthetic=bool(fields["synthetic"]),
-        )
-        pub.write_bytes(layout.area(slug).workbook, book, rows=int((core["area_code"] == area.code).sum()))
+    summary_of, data_of = split_by(summaries), rows_by_area(core)
+    common = {
+        "dictionary": dictionary,
+        "api_base_url": str(fields["api_base_url"]),
+        "retrieved_at": fields["retrieved_at"],
+        "synthetic": bool(fields["synthetic"]),
+    }
+    areas = [region.area_for_slug(slug) for slug in slugs]
+    data = [data_of.get(area.code, core.iloc[0:0]) for area in areas]
+    for n, (slug, area, rows) in enumerate(zip(slugs, areas, data, strict=True), start=1):
+        summary = summary_of.get(area.code, summaries.iloc[0:0]).drop(columns="area_code")
+        book = build_workbook(area.name, summary, rows, **common)
+        pub.write_bytes(layout.area(slug).workbook, book, rows=len(rows))
         progress.report("workbooks written", n, len(slugs))
     return MaterializeResult(metadata={"workbooks": len(slugs)})
 
@@ -126,12 +133,13 @@ def out_jsna__borough_report(
     key_ids = [i.id for i in catalogue.indicators if i.key]
     trends = trend_lines(core[(core["category"] == "") & core["indicator_id"].isin(key_ids)])
     slugs = in_scope(context, region)
+    summary_of = split_by(summaries)
     for n, slug in enumerate(slugs, start=1):
         area = region.area_for_slug(slug)
         page = borough_report(
             area.name,
             slug,
-            summaries[summaries["area_code"] == area.code],
+            summary_of.get(area.code, summaries.iloc[0:0]),
             ranges.get(area.region_code, {}),
             trends,
             key_ids,

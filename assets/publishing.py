@@ -23,9 +23,9 @@ from dagster._core.execution.backfill import BulkActionStatus
 from jsna.areas import Scope
 from jsna.lease import RefreshLease, process_alive
 from jsna.publish import Publication, RefreshLockedError
+from jsna.table_files import table_files
 from resources import JsnaSettings
 from resources.storage import BACKFILL_TAG, LAUNCH, PUBLICATION_TAG, launch_id
-from schemas.indicator_values import INDICATOR_VALUES, SOURCE_SYNTHETIC
 from schemas.spec import TableSpec
 
 PUBLICATION_KEY = "out_jsna__publication"
@@ -33,7 +33,6 @@ NO_CHANGE = "no upstream change"
 # A publishing step's input: a table computed in this launch, or None on a quiet night
 # (nothing passed, and the step does no work; ``skip_when_quiet`` checks before the body).
 Upstream = pd.DataFrame | None
-PROVENANCE = INDICATOR_VALUES.column("source")  # each indicator row's source, carried by the summary too
 _ACTIVE_BACKFILL = {BulkActionStatus.REQUESTED, BulkActionStatus.CANCELING, BulkActionStatus.FAILING}
 _ACTIVE_RUN = {
     DagsterRunStatus.QUEUED,
@@ -191,25 +190,23 @@ def write_table(
     suffixes: tuple[str, ...] = ("parquet", "csv"),
     validated: bool = False,
 ) -> pd.DataFrame:
-    """Stage one published table the one way every table is staged: conformed to its
-    spec (column order, types), validated against it (unless ``validated``: already
-    checked as part of a larger table), written as Parquet with the spec's Arrow schema
-    and as CSV, at ``path(suffix)`` from ``jsna.layout`` (which marks the names of synthetic
-    CSVs). A CSV of indicator rows that are synthetic has their ``source`` column first: the
-    first thing Excel shows says what the data is."""
+    """Stage one published table the one way every table is staged: its files as
+    ``jsna.table_files`` makes them, at ``path(suffix)`` from ``jsna.layout`` (which marks
+    the names of synthetic CSVs). Returns the rows as published (the spec's types)."""
     rows = spec.conform(frame)
-    if not validated:
-        spec.pandera_schema().validate(rows, lazy=True)
-    for suffix in suffixes:
-        if suffix == "parquet":
-            pub.write_parquet(path(suffix), rows, metadata, schema=spec.arrow_schema())
-        elif suffix == "csv":
-            synthetic = PROVENANCE in spec.columns and (rows[PROVENANCE.name] == SOURCE_SYNTHETIC).any()
-            first = [PROVENANCE.name] if synthetic else []
-            pub.write_csv(path(suffix), rows[[*first, *(c for c in rows.columns if c not in first)]])
-        else:
-            raise ValueError(f"{spec.name}: no writer for .{suffix}")
+    stage_files(pub, table_files(spec, rows, table_paths(path, suffixes), metadata, validated=validated))
     return rows
+
+
+def table_paths(path: Callable[[str], str], suffixes: tuple[str, ...] = ("parquet", "csv")) -> dict[str, str]:
+    """Where each file of a table goes, by suffix (``path`` from ``jsna.layout``)."""
+    return {s: path(s) for s in suffixes}
+
+
+def stage_files(pub: Publication, files: list[tuple[str, bytes, int]]) -> None:
+    """Stage (path, bytes, rows) files, e.g. what a worker made of an area's table."""
+    for relpath, data, rows in files:
+        pub.write_bytes(relpath, data, rows=rows)
 
 
 def in_scope(context: AssetExecutionContext, scope: Scope) -> list[str]:

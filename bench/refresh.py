@@ -148,9 +148,9 @@ def run(runs: int = 3, latency: float = 0.15, per_indicator: float = 0.3) -> dic
         "samples": {"london": london, "england": england, "london_with_latency": slow, "fingertips_py": peer},
     }
     figures["england_to_london"] = figures["england"]["seconds"] / figures["london"]["seconds"]
-    figures["refresh_vs_peer_fetch"] = figures["fingertips_py_fetch"]["seconds"] / figures["london_with_latency"][
-        "seconds"
-    ]
+    figures["refresh_vs_peer_fetch"] = (
+        figures["fingertips_py_fetch"]["seconds"] / figures["london_with_latency"]["seconds"]
+    )
     return figures
 
 

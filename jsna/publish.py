@@ -126,6 +126,30 @@ def defuse_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**defused) if defused else frame
 
 
+def parquet_bytes(
+    frame: pd.DataFrame, metadata: dict[str, str] | None = None, schema: pa.Schema | None = None
+) -> bytes:
+    """A frame as Parquet (zstd) with ``schema`` and file-level key/value ``metadata``."""
+    if frame.attrs:  # pandas would store attrs (internal bookkeeping) in the file
+        frame = frame.copy(deep=False)
+        frame.attrs = {}
+    table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+    if metadata:
+        merged = dict(table.schema.metadata or {})
+        merged.update({k.encode(): v.encode() for k, v in metadata.items()})
+        table = table.replace_schema_metadata(merged)
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd")
+    return sink.getvalue().to_pybytes()
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """CSV for Excel: UTF-8 with BOM, formulas defused, numbers at full precision."""
+    buffer = io.StringIO()
+    defuse_formulas(frame).to_csv(buffer, index=False, lineterminator="\r\n")
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -180,25 +204,13 @@ class Publication:
     ) -> StagedFile:
         """Parquet with the table's declared Arrow schema (``schema``, from its table spec)
         and file-level key/value metadata (e.g. the data's provenance)."""
-        if frame.attrs:  # pandas would store attrs (internal bookkeeping) in the file
-            frame = frame.copy(deep=False)
-            frame.attrs = {}
-        table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
-        if metadata:
-            merged = dict(table.schema.metadata or {})
-            merged.update({k.encode(): v.encode() for k, v in metadata.items()})
-            table = table.replace_schema_metadata(merged)
-        sink = pa.BufferOutputStream()
-        pq.write_table(table, sink, compression="zstd")
         path = self._stage_path(relpath)
-        _write_durable(path, sink.getvalue().to_pybytes())
+        _write_durable(path, parquet_bytes(frame, metadata, schema))
         return self._record(relpath, path, len(frame))
 
     def write_csv(self, relpath: str, frame: pd.DataFrame) -> StagedFile:
-        """CSV for Excel: UTF-8 with BOM, formulas defused, numbers at full precision."""
-        buffer = io.StringIO()
-        defuse_formulas(frame).to_csv(buffer, index=False, lineterminator="\r\n")
-        return self.write_bytes(relpath, ("\ufeff" + buffer.getvalue()).encode("utf-8"), rows=len(frame))
+        """CSV for Excel (``csv_bytes``)."""
+        return self.write_bytes(relpath, csv_bytes(frame), rows=len(frame))
 
     def path(self, relpath: str) -> Path:
         """Where a later step of this run reads a file: staged by this run, else published."""

@@ -9,8 +9,11 @@ an indicator that could not be compared is said to be not compared.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from jsna.pack import display
@@ -28,11 +31,11 @@ def anchor(indicator_id: int, sex: str) -> str:
     return f"ind-{int(indicator_id)}-{str(sex).lower()}"
 
 
-def _shown(row: pd.Series, column: str) -> str:
+def _shown(row: Mapping[str, Any], column: str) -> str:
     return display.with_unit(display.number(row[column], int(row["display_decimals"])), str(row["unit"]))
 
 
-def _comparison(row: pd.Series) -> str:
+def _comparison(row: Mapping[str, Any]) -> str:
     word = str(row["compared_to_england"] or "")
     england = _shown(row, "england_value")
     computed = " (computed from the 95% confidence interval)" if row["comparison_source"] == COMPUTED else ""
@@ -50,8 +53,8 @@ def _comparison(row: pd.Series) -> str:
     return f"compared with England: {word}{computed}"
 
 
-def finding(row: pd.Series) -> str:
-    """One sentence for one summary row."""
+def finding(row: Mapping[str, Any]) -> str:
+    """One sentence for one summary row (a dict of its values, or a Series)."""
     who = f"{row['label']} ({row['period']}, {row['sex']}, {row['age']})"
     if pd.isna(row["value"]):
         note = f": {row['value_note']}" if row["value_note"] else ""
@@ -95,17 +98,23 @@ class KeyFindings:
         return [*self.sections(), ("Similar to England, or no better or worse", self.others)]
 
 
+FINDING_COLUMNS = ["indicator_id", "sex", "age", "label", "finding"]
+
+
 def key_findings(area: str, summary: pd.DataFrame) -> KeyFindings:
-    """Group an area's summary rows (with their ``finding``) into the key findings."""
-    compared = summary["compared_to_england"].fillna("")
+    """Group an area's summary rows (with their ``finding``) into the key findings: each
+    group holds the rows' ``FINDING_COLUMNS``, in the summary's order."""
+    compared = summary["compared_to_england"].fillna("").to_numpy()
     worse, better = compared == WORSE, compared == BETTER
-    not_compared = compared.isin(NOT_COMPARED) | summary["value"].isna()
+    not_compared = np.isin(compared, NOT_COMPARED) | summary["value"].isna().to_numpy()
+    getting_worse = summary["recent_trend"].isin(GETTING_WORSE).to_numpy()
+    rows = summary[FINDING_COLUMNS].reset_index(drop=True)
     return KeyFindings(
         area=area,
         total=len(summary),
-        worse=summary[worse],
-        better=summary[better],
-        getting_worse=summary[summary["recent_trend"].isin(GETTING_WORSE)],
-        not_compared=summary[not_compared],
-        others=summary[~(worse | better | not_compared)],
+        worse=rows[worse],
+        better=rows[better],
+        getting_worse=rows[getting_worse],
+        not_compared=rows[not_compared],
+        others=rows[~(worse | better | not_compared)],
     )

@@ -76,28 +76,21 @@ def headline_latest(core: pd.DataFrame, catalogue: Catalogue, area_codes: list[s
 
 
 def rank_boroughs(latest: pd.DataFrame) -> pd.DataFrame:
-    """Rank among the areas of the same region (1 = best by polarity) and region quintile."""
+    """Rank among the areas of the same region (1 = best by polarity) and region quintile:
+    one grouped rank for every indicator, sex and region at once."""
     out = latest.copy()
-    out["rank"] = np.nan
-    out["ranked_areas"] = np.nan
-    out["region_quintile"] = np.nan
-    out["quintile_basis"] = ""
-    for _, group in out.groupby(["indicator_id", "sex", "region_code"], sort=False):
-        values = group["value"].dropna()
-        if values.empty:
-            continue
-        polarity = group["polarity"].iloc[0]
-        if polarity in (LOW_IS_GOOD, HIGH_IS_GOOD):
-            ranks = values.rank(method="min", ascending=polarity == LOW_IS_GOOD)
-            out.loc[ranks.index, "rank"] = ranks
-            out.loc[ranks.index, "ranked_areas"] = len(values)
-            basis = BEST_FIFTH
-        else:
-            ranks = values.rank(method="min", ascending=True)
-            basis = LOWEST_FIFTH
-        quintile = np.ceil(ranks / len(values) * 5).clip(1, 5)
-        out.loc[ranks.index, "region_quintile"] = quintile
-        out.loc[ranks.index, "quintile_basis"] = basis
+    groups = out.groupby(["indicator_id", "sex", "region_code"], sort=False)["value"]
+    ascending = groups.rank(method="min", ascending=True)
+    descending = groups.rank(method="min", ascending=False)
+    count = groups.transform("count")
+    low, high = out["polarity"] == LOW_IS_GOOD, out["polarity"] == HIGH_IS_GOOD
+    ranked = out["value"].notna()
+    # With no better or worse, the quintile is of the values from the lowest.
+    ranks = pd.Series(np.where(low, ascending, np.where(high, descending, ascending)), index=out.index)
+    out["rank"] = ranks.where(low | high)
+    out["ranked_areas"] = count.where((low | high) & ranked).astype(float)
+    out["region_quintile"] = np.ceil(ranks / count * 5).clip(1, 5).where(ranked)
+    out["quintile_basis"] = np.where(ranked, np.where(low | high, BEST_FIFTH, LOWEST_FIFTH), "")
     return out
 
 
@@ -126,7 +119,7 @@ def borough_summaries(
         source.append(COMPUTED if computed else FROM_FINGERTIPS)
     latest["comparison_source"] = source
     latest["display_decimals"] = latest["indicator_id"].map(lambda i: (decimals or {}).get(i, DEFAULT_DECIMALS))
-    latest["finding"] = [finding(row) for _, row in latest.iterrows()] if len(latest) else []
+    latest["finding"] = [finding(row) for row in latest.to_dict("records")] if len(latest) else []
     order = {iid: n for n, iid in enumerate(catalogue.ids)}
     latest = latest.sort_values(
         ["area_code", "indicator_id"], key=lambda s: s.map(order) if s.name == "indicator_id" else s
