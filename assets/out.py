@@ -20,7 +20,7 @@ from dagster import (
 
 from assets.core import CORE_KEY
 from assets.descriptions import FILES
-from assets.metadata import parquet_metadata, preview_markdown, provenance, synthetic_data, table_schema
+from assets.metadata import parquet_metadata, provenance, synthetic_data, table_schema
 from assets.published import borough_asset, out_asset
 from assets.publishing import Upstream, in_scope, stage, stage_files, table_paths, write_table
 from assets.raw import META_KEY, raw_store
@@ -29,7 +29,9 @@ from jsna.areas import ENGLAND_CODE, region_slug
 from jsna.changes import compare, summary
 from jsna.grouping import split_by
 from jsna.pack.display import DEFAULT_DECIMALS, decimals_by_indicator
+from jsna.preview import area_table, preview_markdown
 from jsna.table_files import table_files
+from jsna.workers import render_each
 from resources import FingertipsResource, JsnaSettings
 from schemas import CHANGES, DATA_DICTIONARY, INDICATOR_VALUES, PUBLISHED
 
@@ -67,11 +69,16 @@ def out_jsna__borough_indicator_values(
     areas = [(slug, by_area.get(region.area_for_slug(slug).code, core.iloc[0:0])) for slug in slugs]
     meta = parquet_metadata(fields)
     # Rows of the core table, validated whole before any of them reached here.
-    for n, (slug, rows) in enumerate(areas, start=1):
-        paths = table_paths(layout.area(slug, fields["synthetic"]).table)
-        stage_files(pub, table_files(INDICATOR_VALUES, rows, paths, meta, validated=True))
+    jobs = [
+        functools.partial(
+            area_table, INDICATOR_VALUES, rows, table_paths(layout.area(slug, fields["synthetic"]).table), meta
+        )
+        for slug, rows in areas
+    ]
+    for n, ((slug, rows), (files, preview)) in enumerate(zip(areas, render_each(jobs), strict=True), start=1):
+        stage_files(pub, files)
         counts[slug] = len(rows)
-        previews[slug] = preview_markdown(rows)
+        previews[slug] = preview
         # Progress goes to the command line only: a log line per area is an event in the
         # run's storage (one SQLite commit each), which cost more than writing the area.
         progress.report("boroughs written", n, len(slugs))
@@ -110,23 +117,26 @@ def out_jsna__region_indicator_values(
     scope = settings.scope()
     rows = core.sort_values(SORT, kind="stable").reset_index(drop=True)
     synthetic = bool(fields["synthetic"])
-    write_table(
-        pub,
-        INDICATOR_VALUES,
-        rows,
-        functools.partial(layout.region_table, synthetic=synthetic, scope=scope.slug),
-        parquet_metadata(fields),
-        validated=True,
-    )
-    counts = {scope.slug: len(rows)}
+    tables = {scope.slug: rows}
     if scope.is_england:  # and one table per region: its areas, the region and England
         for region in scope.regions:
-            slug = region_slug(region.name)
             mine = rows["area_code"].isin({a.code for a in scope.areas if a.region_code == region.code})
-            keep = mine | rows["area_code"].isin([region.code, ENGLAND_CODE])
-            path = functools.partial(layout.region_table, synthetic=synthetic, scope=slug)
-            write_table(pub, INDICATOR_VALUES, rows[keep], path, parquet_metadata(fields), validated=True)
-            counts[slug] = int(keep.sum())
+            tables[region_slug(region.name)] = rows[mine | rows["area_code"].isin([region.code, ENGLAND_CODE])]
+    meta = parquet_metadata(fields)
+    jobs = [
+        functools.partial(
+            table_files,
+            INDICATOR_VALUES,
+            table,
+            table_paths(functools.partial(layout.region_table, synthetic=synthetic, scope=slug)),
+            meta,
+            validated=True,
+        )
+        for slug, table in tables.items()
+    ]
+    for files in render_each(jobs, areas=len(scope.areas)):  # England's ten tables on both cores
+        stage_files(pub, files)
+    counts = {slug: len(table) for slug, table in tables.items()}
     return MaterializeResult(
         metadata={
             "rows_by_table": MetadataValue.json(counts),

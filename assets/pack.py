@@ -6,6 +6,8 @@ asset input, as are the core table and the data dictionary: nothing is read back
 the published files.
 """
 
+import functools
+
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataValue
 
@@ -23,6 +25,7 @@ from jsna.pack.report import borough_report, index_page, region_ranges, trend_li
 from jsna.pack.summary import borough_summaries
 from jsna.pack.workbook import build_workbook
 from jsna.table_files import table_files
+from jsna.workers import render_each
 from resources import FingertipsResource, JsnaSettings
 from schemas import SUMMARY
 from schemas.summary import ALL_AREAS
@@ -69,10 +72,20 @@ def out_jsna__borough_summary(
     areas = [
         (slug, by_area.get(region.area_for_slug(slug).code, summaries.iloc[0:0])) for slug in in_scope(context, region)
     ]
+    jobs = [
+        functools.partial(
+            table_files,
+            SUMMARY,
+            rows.drop(columns="area_code"),
+            table_paths(layout.area(slug, fields["synthetic"]).summary),
+            meta,
+            validated=True,
+        )
+        for slug, rows in areas
+    ]
     counts = {}
-    for slug, rows in areas:
-        paths = table_paths(layout.area(slug, fields["synthetic"]).summary)
-        stage_files(pub, table_files(SUMMARY, rows.drop(columns="area_code"), paths, meta, validated=True))
+    for (slug, rows), files in zip(areas, render_each(jobs), strict=True):
+        stage_files(pub, files)
         counts[slug] = len(rows)
     return MaterializeResult(
         value=summaries,  # passed to the workbook and the report
@@ -108,9 +121,17 @@ def out_jsna__borough_workbook(
     }
     areas = [region.area_for_slug(slug) for slug in slugs]
     data = [data_of.get(area.code, core.iloc[0:0]) for area in areas]
-    for n, (slug, area, rows) in enumerate(zip(slugs, areas, data, strict=True), start=1):
-        summary = summary_of.get(area.code, summaries.iloc[0:0]).drop(columns="area_code")
-        book = build_workbook(area.name, summary, rows, **common)
+    jobs = [
+        functools.partial(
+            build_workbook,
+            area.name,
+            summary_of.get(area.code, summaries.iloc[0:0]).drop(columns="area_code"),
+            rows,
+            **common,
+        )
+        for area, rows in zip(areas, data, strict=True)
+    ]
+    for n, (slug, rows, book) in enumerate(zip(slugs, data, render_each(jobs), strict=True), start=1):
         pub.write_bytes(layout.area(slug).workbook, book, rows=len(rows))
         progress.report("workbooks written", n, len(slugs))
     return MaterializeResult(metadata={"workbooks": len(slugs)})
@@ -134,14 +155,19 @@ def out_jsna__borough_report(
     trends = trend_lines(core[(core["category"] == "") & core["indicator_id"].isin(key_ids)])
     slugs = in_scope(context, region)
     summary_of = split_by(summaries)
-    for n, slug in enumerate(slugs, start=1):
+    jobs = []
+    for slug in slugs:
         area = region.area_for_slug(slug)
-        page = borough_report(
+        codes = (area.code, area.region_code, ENGLAND_CODE)
+        # Only the lines its page draws: a job is pickled to a worker.
+        lines = {key: {c: line[c] for c in codes if c in line} for key, line in trends.items()}
+        job = functools.partial(
+            borough_report,
             area.name,
             slug,
             summary_of.get(area.code, summaries.iloc[0:0]),
             ranges.get(area.region_code, {}),
-            trends,
+            lines,
             key_ids,
             borough_code=area.code,
             region_code=area.region_code,
@@ -150,6 +176,8 @@ def out_jsna__borough_report(
             synthetic=fields["synthetic"],
             region_name=area.region_name,
         )
+        jobs.append(job)
+    for n, (slug, page) in enumerate(zip(slugs, render_each(jobs), strict=True), start=1):
         pub.write_bytes(layout.area(slug).report, page.encode("utf-8"))
         progress.report("reports written", n, len(slugs))
     return MaterializeResult(metadata={"reports": len(slugs)})

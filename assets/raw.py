@@ -24,7 +24,7 @@ from assets.descriptions import describe
 from assets.errors import one_line_errors
 from assets.published import OWNERS
 from assets.publishing import NO_CHANGE, clear_quiet, hold_lease, mark_quiet
-from jsna import layout, progress
+from jsna import layout, progress, workers
 from jsna.areas import (
     REGION_AREA_TYPE,
     AreaList,
@@ -230,6 +230,7 @@ def _fetch_checked(
     its upload time is not recorded, so the next refresh asks again."""
     if not plan:
         return [], []
+    workers.warm_up(len(settings.scope().areas))  # the pack's workers start while the data comes
     fetch = fingertips.client().fetch_data(
         plan, progress=lambda done, total: _progress(context, "chunks fetched", done, total), **store.params
     )

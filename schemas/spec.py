@@ -92,6 +92,10 @@ class TableSpec:
     primary_key: tuple[str, ...] = ()
     row_rules: tuple[RowRule, ...] = field(default=())
 
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        """Pickled by name (its checks are closures): a worker process uses its own copy."""
+        return published_spec, (self.name,)
+
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]
         if len(set(names)) != len(names):
@@ -178,3 +182,12 @@ class TableSpec:
             for c in self.columns
         ]
         return rows
+
+
+def published_spec(name: str) -> TableSpec:
+    """The published table's spec of this name (``schemas.PUBLISHED``)."""
+    from schemas import PUBLISHED  # the specs are defined in the modules that import this one
+
+    if name not in PUBLISHED:
+        raise KeyError(f"no published table named {name!r}")
+    return PUBLISHED[name]

@@ -235,7 +235,11 @@ def _package(data: bytes, rows: dict[str, str]) -> bytes:
     the same data gives the same bytes, so an unchanged refresh leaves the workbook
     untouched."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+    # Level 1: 2.9 ms instead of 6.7 ms a workbook, 18% larger (136 KB instead of 115 KB).
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
         for info in source.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
@@ -249,7 +253,7 @@ def _package(data: bytes, rows: dict[str, str]) -> bytes:
                     else (content.replace(b"<sheetData/>", b"<sheetData>"), b"")
                 )
                 content = head + rows[info.filename].encode("utf-8") + b"</sheetData>" + tail
-            target.writestr(fixed, content)
+            target.writestr(fixed, content, compresslevel=1)
     return out.getvalue()
 
 

@@ -1,0 +1,52 @@
+"""The Markdown preview of a table that the Dagster UI shows: each indicator's latest
+headline value. Plain pandas (tabulate renders it), so a worker process can make an
+area's preview with its files (``area_table``)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from jsna.table_files import table_files
+from schemas.spec import TableSpec
+
+
+def latest_headlines(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each indicator's latest headline value (no category; Persons where served)."""
+    if frame.empty:
+        return frame
+    headline = frame[frame["category"] == ""].copy()
+    headline["_persons"] = headline["sex"] != "Persons"
+    headline = headline.sort_values(
+        ["indicator_id", "_persons", "period_sortable", "age"], ascending=[True, True, False, True]
+    )
+    return headline.drop_duplicates("indicator_id").drop(columns="_persons")
+
+
+def preview_markdown(frame: pd.DataFrame, limit: int = 60) -> str:
+    """A Markdown table of the latest headline values, for the UI."""
+    latest = latest_headlines(frame)
+    if latest.empty:
+        return "_no rows_"
+    view = latest[
+        [
+            "domain",
+            "indicator_name",
+            "period",
+            "sex",
+            "age",
+            "value",
+            "unit",
+            "region_value",
+            "england_value",
+            "compared_to_england",
+        ]
+    ].head(limit)
+    view = view.assign(indicator_name=view["indicator_name"].str.slice(0, 60))
+    return view.to_markdown(index=False)
+
+
+def area_table(
+    spec: TableSpec, frame: pd.DataFrame, paths: dict[str, str], metadata: dict[str, str]
+) -> tuple[list[tuple[str, bytes, int]], str]:
+    """An area's table files (already validated as part of the whole table) and its preview."""
+    return table_files(spec, frame, paths, metadata, validated=True), preview_markdown(frame)

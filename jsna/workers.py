@@ -1,0 +1,121 @@
+"""Per-area work on both cores: a pool of worker processes for the tables, workbooks and
+reports of a large scope.
+
+Each area's files depend only on its own rows, so areas are independent; the Python that
+renders them holds the GIL, so threads would not help. Workers return the files' bytes
+and the step's own process stages them (the publication's journal stays in one process).
+Results come back in the areas' order, and an error in any area fails the step as it
+would in one process: nothing of the run is published.
+
+Workers are forked from a fork server that has imported the pack modules once, not from
+the step's process, which may hold threads and locks. Starting them costs about a
+second, so a scope of fewer than ``JSNA_POOL_MIN_AREAS`` areas (default 64: all of
+England, not one region) is rendered in the step's own process. ``JSNA_WORKERS`` sets the
+pool's size (default: the machine's cores; 1 turns the pool off). As with any Python
+multiprocessing, a script that starts a refresh must guard it with
+``if __name__ == "__main__":`` (the ``jsna`` command and ``dagster`` are).
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import TypeVar
+
+T = TypeVar("T")
+PRELOAD = ["jsna.pack.workbook", "jsna.pack.report", "jsna.table_files", "jsna.preview"]
+_pool: ProcessPoolExecutor | None = None
+_size = 0
+_warming: threading.Thread | None = None
+
+
+def workers() -> int:
+    return max(1, int(os.environ.get("JSNA_WORKERS") or os.cpu_count() or 1))
+
+
+def min_areas() -> int:
+    return max(1, int(os.environ.get("JSNA_POOL_MIN_AREAS") or 64))
+
+
+def _shared_pool(size: int) -> ProcessPoolExecutor:
+    """One pool per process, reused by every step of the run that renders areas."""
+    global _pool, _size
+    if _warming is not None:
+        _warming.join()
+    if _pool is None or _size < size:  # a larger pool serves a smaller render as it is
+        shutdown()
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)
+        _pool, _size = ProcessPoolExecutor(max_workers=size, mp_context=context), size
+    return _pool
+
+
+def _pool_size(areas: int) -> int:
+    """Workers for a scope of ``areas`` areas (0: render them in the step's process)."""
+    size = min(workers(), areas)
+    return size if size >= 2 and areas >= min_areas() else 0
+
+
+def warm_up(areas: int) -> None:
+    """Start the workers in the background (the fork server imports the pack modules,
+    about a second) while a step waits on the network, so that the first area rendered
+    does not wait for them. Nothing happens for a scope rendered in one process."""
+    global _warming
+    size = _pool_size(areas)
+    if not size or _warming is not None or (_pool is not None and _size >= size):
+        return
+
+    def start() -> None:
+        global _pool, _size
+        if _pool is not None:
+            _pool.shutdown(cancel_futures=True)
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)
+        _pool, _size = ProcessPoolExecutor(max_workers=size, mp_context=context), size
+        for future in [_pool.submit(int) for _ in range(size)]:  # each worker starts
+            future.result()
+
+    _warming = threading.Thread(target=start, name="jsna-workers-warm-up", daemon=True)
+    _warming.start()
+
+
+def shutdown() -> None:
+    """Stop the workers (at exit, or after a worker died)."""
+    global _pool, _warming
+    if _warming is not None and _warming is not threading.current_thread():
+        _warming.join()
+        _warming = None
+    if _pool is not None:
+        _pool.shutdown(cancel_futures=True)
+        _pool = None
+
+
+atexit.register(shutdown)
+
+
+def _call(job: Callable[[], T]) -> T:
+    return job()
+
+
+def render_each(jobs: Sequence[Callable[[], T]], areas: int | None = None) -> Iterator[T]:
+    """Every job's result, in order: on the pool when the scope (``areas``, by default
+    one job per area) is large enough and there is more than one core, else here. A job
+    must pickle: a ``functools.partial`` of a function of ``jsna`` with its own rows
+    (frames, strings, numbers, specs)."""
+    size = min(_pool_size(len(jobs) if areas is None else areas), len(jobs))
+    if size < 2:
+        for job in jobs:
+            yield job()
+        return
+    pool = _shared_pool(size)
+    chunk = max(1, len(jobs) // (size * 4))  # a few chunks per worker: even load, few messages
+    try:
+        yield from pool.map(_call, jobs, chunksize=chunk)
+    except BrokenProcessPool:  # a worker died (killed, out of memory): the next step starts afresh
+        shutdown()
+        raise

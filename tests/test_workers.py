@@ -1,0 +1,60 @@
+"""Per-area work on both cores (``jsna.workers``): the pool gives what one process gives,
+in the same order, and fails the way one process fails."""
+
+from __future__ import annotations
+
+import functools
+import os
+import pickle
+
+import pytest
+
+from jsna import workers
+from schemas import PUBLISHED
+from tests.test_pack_bytes import report_of, workbook_of
+
+SLUGS = ("southwark", "lambeth", "lewisham", "city-of-london", "westminster", "croydon")
+
+
+@pytest.fixture
+def pool(monkeypatch):
+    """The pool forced on for any scope, with two workers; stopped afterwards."""
+    monkeypatch.setenv("JSNA_POOL_MIN_AREAS", "1")
+    monkeypatch.setenv("JSNA_WORKERS", "2")
+    yield
+    workers.shutdown()
+
+
+def test_pool_renders_every_area_as_one_process_does_in_order(published, pool):
+    out, _ = published
+    jobs = [functools.partial(f, out, slug) for slug in SLUGS for f in (report_of, workbook_of)]
+    pooled = list(workers.render_each(jobs))
+    here = [job() for job in jobs]
+    assert pooled == here  # byte for byte, in the areas' order
+    assert len(set(pooled)) == len(jobs)  # and each area its own file
+
+
+def test_pool_runs_in_other_processes_and_a_small_scope_here(monkeypatch, pool):
+    jobs = [functools.partial(os.getpid) for _ in range(4)]
+    assert os.getpid() not in set(workers.render_each(jobs))
+    monkeypatch.setenv("JSNA_POOL_MIN_AREAS", "64")  # a region, not England: no pool
+    assert set(workers.render_each(jobs)) == {os.getpid()}
+    monkeypatch.setenv("JSNA_POOL_MIN_AREAS", "1")
+    monkeypatch.setenv("JSNA_WORKERS", "1")  # one core: no pool
+    assert set(workers.render_each(jobs)) == {os.getpid()}
+
+
+def test_an_error_in_one_area_fails_the_whole_render(pool):
+    jobs = [functools.partial(int, "1"), functools.partial(int, "not a number"), functools.partial(int, "3")]
+    with pytest.raises(ValueError, match="not a number"):
+        list(workers.render_each(jobs))
+
+
+def test_warm_up_starts_the_workers_the_render_then_uses(pool):
+    workers.warm_up(153)
+    assert list(workers.render_each([functools.partial(int, "7")] * 3, areas=153)) == [7, 7, 7]
+
+
+def test_table_specs_pickle_by_name():
+    for spec in PUBLISHED.values():
+        assert pickle.loads(pickle.dumps(spec)) is spec
