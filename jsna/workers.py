@@ -11,7 +11,8 @@ Workers are forked from a fork server that has imported the pack modules once, n
 the step's process, which may hold threads and locks. Starting them costs about a
 second, so a scope of fewer than ``JSNA_POOL_MIN_AREAS`` areas (default 64: all of
 England, not one region) is rendered in the step's own process. ``JSNA_WORKERS`` sets the
-pool's size (default: the machine's cores; 1 turns the pool off). As with any Python
+pool's size (default: the machine's cores; 1 turns the pool off). Workers exit on their
+own when the refresh that started them is killed. As with any Python
 multiprocessing, a script that starts a refresh must guard it with
 ``if __name__ == "__main__":`` (the ``jsna`` command and ``dagster`` are).
 """
@@ -22,6 +23,7 @@ import atexit
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -49,10 +51,32 @@ def _shared_pool(size: int) -> ProcessPoolExecutor:
         _warming.join()
     if _pool is None or _size < size:  # a larger pool serves a smaller render as it is
         shutdown()
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(PRELOAD)
-        _pool, _size = ProcessPoolExecutor(max_workers=size, mp_context=context), size
+        _pool, _size = _new_pool(size), size
     return _pool
+
+
+def _exit_with(parent: int) -> None:
+    """In each worker: exit once the process that started the pool is gone. A refresh
+    killed outright (SIGKILL, out of memory) runs no clean-up, and its workers, waiting
+    for jobs that will never come, would otherwise outlive it with the fork server."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # alive, under another user (a reused pid would be too)
+                pass
+
+    threading.Thread(target=watch, name="jsna-worker-watchdog", daemon=True).start()
+
+
+def _new_pool(size: int) -> ProcessPoolExecutor:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    return ProcessPoolExecutor(max_workers=size, mp_context=context, initializer=_exit_with, initargs=(os.getpid(),))
 
 
 def _pool_size(areas: int) -> int:
@@ -74,9 +98,7 @@ def warm_up(areas: int) -> None:
         global _pool, _size
         if _pool is not None:
             _pool.shutdown(cancel_futures=True)
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(PRELOAD)
-        _pool, _size = ProcessPoolExecutor(max_workers=size, mp_context=context), size
+        _pool, _size = _new_pool(size), size
         for future in [_pool.submit(int) for _ in range(size)]:  # each worker starts
             future.result()
 

@@ -6,6 +6,11 @@ from __future__ import annotations
 import functools
 import os
 import pickle
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +18,7 @@ from jsna import workers
 from schemas import PUBLISHED
 from tests.test_pack_bytes import report_of, workbook_of
 
+ROOT = Path(__file__).resolve().parent.parent
 SLUGS = ("southwark", "lambeth", "lewisham", "city-of-london", "westminster", "croydon")
 
 
@@ -58,3 +64,35 @@ def test_warm_up_starts_the_workers_the_render_then_uses(pool):
 def test_table_specs_pickle_by_name():
     for spec in PUBLISHED.values():
         assert pickle.loads(pickle.dumps(spec)) is spec
+
+
+def test_workers_do_not_outlive_a_killed_refresh():
+    """SIGKILL runs no clean-up: the workers notice on their own and exit (with them the
+    fork server), instead of waiting for jobs forever."""
+    script = (
+        "import functools, os, sys, time\n"
+        "os.environ.update(JSNA_POOL_MIN_AREAS='1', JSNA_WORKERS='2')\n"
+        "from jsna import workers\n"
+        "pids = set(workers.render_each([functools.partial(os.getpid)] * 8))\n"
+        "print(*pids, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    pids = [int(p) for p in child.stdout.readline().split()]
+    assert pids and child.pid not in pids
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(_running(p) for p in pids):
+        time.sleep(0.2)
+    assert not [p for p in pids if _running(p)]
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an exited child its parent has not reaped yet)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
