@@ -23,7 +23,7 @@ from dagster._core.execution.backfill import BulkActionStatus
 from jsna.areas import Scope
 from jsna.lease import RefreshLease, process_alive
 from jsna.publish import Publication, RefreshLockedError
-from jsna.table_files import table_files
+from jsna.table_files import conformed, files_of
 from resources import JsnaSettings
 from resources.storage import BACKFILL_TAG, LAUNCH, PUBLICATION_TAG, launch_id
 from schemas.spec import TableSpec
@@ -193,8 +193,8 @@ def write_table(
     """Stage one published table the one way every table is staged: its files as
     ``jsna.table_files`` makes them, at ``path(suffix)`` from ``jsna.layout`` (which marks
     the names of synthetic CSVs). Returns the rows as published (the spec's types)."""
-    rows = spec.conform(frame)
-    stage_files(pub, table_files(spec, rows, table_paths(path, suffixes), metadata, validated=validated))
+    rows = conformed(spec, frame, validated=validated)
+    stage_files(pub, files_of(spec, rows, table_paths(path, suffixes), metadata))
     return rows
 
 

@@ -118,6 +118,16 @@ def median_of(runs: list[dict], *path: str) -> float:
     return statistics.median(values)
 
 
+def scope_figures(nights: list[dict]) -> dict:
+    """One scope's medians over its runs, and the worst no-change night."""
+    return {
+        "areas": nights[0]["full"]["areas"],
+        **{k: median_of(nights, "full", k) for k in ("seconds", "peak_rss_mb", "pack_ms_per_area")},
+        "no_change_requests": max(r["no_change"]["requests"] for r in nights),
+        "no_change_rewritten": max(len(r["no_change"]["rewritten"]) for r in nights),
+    }
+
+
 def run(runs: int = 3, latency: float = 0.15, per_indicator: float = 0.3) -> dict:
     london = [scope_night("london") for _ in range(runs)]
     england = [scope_night("england") for _ in range(runs)]
@@ -127,22 +137,8 @@ def run(runs: int = 3, latency: float = 0.15, per_indicator: float = 0.3) -> dic
         "runs": runs,
         "latency_s": latency,
         "per_indicator_s": per_indicator,
-        "london": {
-            "areas": london[0]["full"]["areas"],
-            "seconds": median_of(london, "full", "seconds"),
-            "peak_rss_mb": median_of(london, "full", "peak_rss_mb"),
-            "pack_ms_per_area": median_of(london, "full", "pack_ms_per_area"),
-            "no_change_requests": max(r["no_change"]["requests"] for r in london),
-            "no_change_rewritten": max(len(r["no_change"]["rewritten"]) for r in london),
-        },
-        "england": {
-            "areas": england[0]["full"]["areas"],
-            "seconds": median_of(england, "full", "seconds"),
-            "peak_rss_mb": median_of(england, "full", "peak_rss_mb"),
-            "pack_ms_per_area": median_of(england, "full", "pack_ms_per_area"),
-            "no_change_requests": max(r["no_change"]["requests"] for r in england),
-            "no_change_rewritten": max(len(r["no_change"]["rewritten"]) for r in england),
-        },
+        "london": scope_figures(london),
+        "england": scope_figures(england),
         "london_with_latency": {"seconds": statistics.median(r["seconds"] for r in slow)},
         "fingertips_py_fetch": {"seconds": statistics.median(r["seconds"] for r in peer)},
         "samples": {"london": london, "england": england, "london_with_latency": slow, "fingertips_py": peer},

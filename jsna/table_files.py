@@ -16,6 +16,15 @@ from schemas.spec import TableSpec
 PROVENANCE = INDICATOR_VALUES.column("source")  # each indicator row's source, carried by the summary too
 
 
+def conformed(spec: TableSpec, frame: pd.DataFrame, *, validated: bool = False) -> pd.DataFrame:
+    """The rows in the spec's column order and types, validated against it (unless
+    ``validated``: already checked as part of a larger table)."""
+    rows = spec.conform(frame)
+    if not validated:
+        spec.pandera_schema().validate(rows, lazy=True)
+    return rows
+
+
 def table_files(
     spec: TableSpec,
     frame: pd.DataFrame,
@@ -25,13 +34,15 @@ def table_files(
     validated: bool = False,
 ) -> list[tuple[str, bytes, int]]:
     """(path, bytes, rows) of each file of the table, by suffix in ``paths``: the rows
-    conformed to the spec (column order, types), validated against it (unless
-    ``validated``: already checked as part of a larger table), as Parquet with the spec's
-    Arrow schema and as CSV. A CSV of indicator rows that are synthetic has their
-    ``source`` column first: the first thing Excel shows says what the data is."""
-    rows = spec.conform(frame)
-    if not validated:
-        spec.pandera_schema().validate(rows, lazy=True)
+    ``conformed`` to the spec, as Parquet with the spec's Arrow schema and as CSV."""
+    return files_of(spec, conformed(spec, frame, validated=validated), paths, metadata)
+
+
+def files_of(
+    spec: TableSpec, rows: pd.DataFrame, paths: dict[str, str], metadata: dict[str, str] | None = None
+) -> list[tuple[str, bytes, int]]:
+    """The files of rows already ``conformed``. A CSV of indicator rows that are synthetic
+    has their ``source`` column first: the first thing Excel shows says what the data is."""
     out = []
     for suffix, path in paths.items():
         if suffix == "parquet":
