@@ -30,32 +30,61 @@ from assets.published import OWNERS
 from assets.publishing import publication_in_launch, quiet, stage, write_table
 from assets.raw import DATA_KEY, META_KEY
 from jsna import layout
+from jsna.extracts import COUNCILS, EXTRACT_COLUMN
 from jsna.ranks import england_headline
 from jsna.tidy import scope_comparators, tidy
 from resources import FingertipsResource, JsnaSettings
 from schemas import QUARANTINE
-from schemas.indicator_values import COLUMN_NAMES, indicator_values_schema, row_failures
+from schemas.indicator_values import COLUMN_NAMES, INDICATOR_VALUES, indicator_values_schema, row_failures
+from schemas.spec import TableSpec
 
 CORE_KEY = "core_jsna__indicator_values"
 ENGLAND_KEY = "core_jsna__england_headline"
 
 
 def split_valid(
-    frame: pd.DataFrame, problems: pd.Series, served: pd.DataFrame
+    frame: pd.DataFrame, problems: pd.Series, served: pd.DataFrame, spec: TableSpec = INDICATOR_VALUES
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(valid rows, quarantined rows with the served text and reason, failure cases)."""
+    """(valid rows, quarantined rows with the served text and reason, failure cases),
+    against the contract of the table the rows are published in (``spec``)."""
     # A row served twice, identically, is one row: keep the first, quarantine the copies
     # (the duplicate-key rule would otherwise quarantine the original too).
     served_cells = [c for c in served.columns if c not in ("request_url", "retrieved_at")]
     copies = served.index[served.duplicated(subset=served_cells, keep="first")]
     copy_reasons = pd.Series("exact copy of another served row", index=copies, dtype="string")
-    schema_reasons, cases = row_failures(frame.drop(index=copies))
+    schema_reasons, cases = row_failures(frame.drop(index=copies), spec.pandera_schema())
     reasons = pd.concat([problems, copy_reasons, schema_reasons]).groupby(level=0).agg(lambda r: "; ".join(r))
     bad = served.loc[reasons.index].copy() if len(reasons) else served.iloc[0:0].copy()
     bad["reason"] = reasons
     quarantine = bad.reindex(columns=list(QUARANTINE.column_names)).fillna("").astype("string")
     valid = frame.drop(index=reasons.index)
     return valid, quarantine.reset_index(drop=True), cases
+
+
+def refuse_headline_failures(quarantine: pd.DataFrame, outcome: str) -> None:
+    """Fail the run if a headline row (no inequality category) was quarantined: a table
+    without its headline figure would mislead."""
+    headline_bad = quarantine[quarantine["category"] == ""]
+    if not len(headline_bad):
+        return
+    first = headline_bad.iloc[0]
+    raise Failure(
+        description=(
+            f"{len(headline_bad)} headline row(s) failed validation; {outcome}. First: indicator "
+            f"{first['indicator_id']}, area {first['area_code']}, period {first['period']}: {first['reason']}"
+        ),
+        metadata={
+            "quarantined_rows": len(quarantine),
+            "headline_rows_quarantined": len(headline_bad),
+            "reasons": MetadataValue.json(quarantine["reason"].value_counts().to_dict()),
+            "failure_sample": MetadataValue.md(quarantine.head(20).to_markdown(index=False)),
+        },
+    )
+
+
+def extract_rows(raw: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The raw rows of one extract (``jsna.extracts``)."""
+    return raw[raw[EXTRACT_COLUMN] == name].drop(columns=EXTRACT_COLUMN).reset_index(drop=True)
 
 
 def core_asset(key: str, **kwargs: Any) -> Callable:
@@ -87,25 +116,11 @@ def core_jsna__indicator_values(
     raw_metadata: pd.DataFrame,
 ):  # returns MaterializeResult(value=DataFrame); Dagster infers the type
     scope = settings.scope()
-    result = tidy(raw_data, raw_metadata, settings.catalogue(), scope)
+    result = tidy(extract_rows(raw_data, COUNCILS), raw_metadata, settings.catalogue(), scope)
     valid, quarantine, cases = split_valid(result.frame, result.problems, result.served)
-    headline_bad = quarantine[quarantine["category"] == ""]
+    refuse_headline_failures(quarantine, "nothing was published")
     sample = quarantine.head(20)
     reason_counts = quarantine["reason"].value_counts().to_dict() if len(quarantine) else {}
-    if len(headline_bad):
-        raise Failure(
-            description=(
-                f"{len(headline_bad)} headline row(s) failed validation; nothing was published. "
-                f"First: indicator {headline_bad.iloc[0]['indicator_id']}, area {headline_bad.iloc[0]['area_code']}, "
-                f"period {headline_bad.iloc[0]['period']}: {headline_bad.iloc[0]['reason']}"
-            ),
-            metadata={
-                "quarantined_rows": len(quarantine),
-                "headline_rows_quarantined": len(headline_bad),
-                "reasons": MetadataValue.json(reason_counts),
-                "failure_sample": MetadataValue.md(sample.to_markdown(index=False)),
-            },
-        )
     # Comparators are recomputed from valid rows only: a quarantined England value must
     # not leak into a borough's row as its comparator.
     valid = scope_comparators(valid, scope)[list(COLUMN_NAMES)]
@@ -142,7 +157,7 @@ def core_jsna__england_headline(
     context: AssetExecutionContext, settings: JsnaSettings, raw_data: pd.DataFrame, raw_metadata: pd.DataFrame
 ):  # returns MaterializeResult(value=DataFrame)
     areas = settings.area_list()
-    frame = england_headline(raw_data, raw_metadata, set(areas.codes()))
+    frame = england_headline(extract_rows(raw_data, COUNCILS), raw_metadata, set(areas.codes()))
     return MaterializeResult(
         value=frame,
         metadata={"dagster/row_count": len(frame), "areas": int(frame["area_code"].nunique())},

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 from dagster import TableColumn, TableColumnConstraints, TableConstraints, TableSchema
 
-from assets.raw import data_fingerprint, raw_store
+from assets.raw import data_fingerprint, raw_digest, raw_store
 from jsna.fingertips.client import redact
 from resources import FingertipsResource, JsnaSettings
 from schemas.indicator_values import INDICATOR_VALUES, SOURCE_SYNTHETIC
@@ -47,7 +47,6 @@ def synthetic_data(frame: pd.DataFrame, settings: JsnaSettings, fingertips: Fing
 def provenance(frame: pd.DataFrame, settings: JsnaSettings, fingertips: FingertipsResource) -> dict[str, Any]:
     """Top-level manifest fields: what the data is and where and when it came from."""
     catalogue = settings.catalogue()
-    store = raw_store(settings, fingertips)
     synthetic = synthetic_data(frame, settings, fingertips)
     retrieved = frame["retrieved_at"].max() if len(frame) else None
     scope = settings.scope()
@@ -59,8 +58,8 @@ def provenance(frame: pd.DataFrame, settings: JsnaSettings, fingertips: Fingerti
         "retrieved_at": retrieved.isoformat() if retrieved is not None and not pd.isna(retrieved) else None,
         "catalogue_version": catalogue.version,
         "catalogue_sha256": catalogue.sha256,
-        "raw_digest": store.digest(),
-        "data_fingerprint": data_fingerprint(settings, store),
+        "raw_digest": raw_digest(settings, fingertips),
+        "data_fingerprint": data_fingerprint(settings, fingertips),
         "region_code": scope.region_code or scope.slug,
     }
 

@@ -26,7 +26,6 @@ from assets.published import OWNERS
 from assets.publishing import NO_CHANGE, clear_quiet, hold_lease, mark_quiet
 from jsna import layout, progress, workers
 from jsna.areas import (
-    REGION_AREA_TYPE,
     AreaList,
     area_changes,
     cached_area_list,
@@ -34,6 +33,7 @@ from jsna.areas import (
     resolve_scope,
     save_area_list,
 )
+from jsna.extracts import COUNCILS, EXTRACT_COLUMN, NEIGHBOURHOODS, combined_digest
 from jsna.fingertips.client import redact
 from jsna.fingertips.data_csv import CANONICAL
 from jsna.plausibility import check_answers
@@ -72,7 +72,7 @@ def raw_fingertips__indicator_metadata(
     hold_lease(context, settings)  # one refresh at a time on this output root, however launched
     client = fingertips.client()
     # The change dates first (one request per 100 ids): most nights they are all we need.
-    dates = client.fetch_change_dates(catalogue.ids)
+    dates = client.fetch_change_dates(catalogue.all_ids)
     # Before anything is written: never mix synthetic and real data in one output root.
     settings.output_root().check_provenance(dates.synthetic, settings.real_output_dir)
     state_dir = settings.output_root().state_dir
@@ -83,7 +83,7 @@ def raw_fingertips__indicator_metadata(
     frame = store.load_metadata(dates.last_uploaded)
     requests = len(dates.requests)
     if frame is None:
-        fetch = client.fetch_metadata(catalogue.ids, change_dates=dates.last_uploaded)
+        fetch = client.fetch_metadata(catalogue.all_ids, change_dates=dates.last_uploaded)
         requests += len(fetch.requests)
         frame = fetch.frame.copy()
         frame["last_uploaded_at"] = frame["indicator_id"].astype(int).map(dates.last_uploaded).astype("string")
@@ -161,34 +161,55 @@ def raw_fingertips__indicator_data(
 ):  # yields the checks and MaterializeResult(value=DataFrame)
     catalogue = settings.catalogue()
     hold_lease(context, settings)
-    store = raw_store(settings, fingertips)
-    known = [int(i) for i in metadata["indicator_id"]]
+    stores = raw_stores(settings, fingertips)
+    known = {int(i) for i in metadata["indicator_id"]}
     uploads = metadata["last_uploaded_at"].fillna("")
     last_uploaded = {int(i): (u or None) for i, u in zip(metadata["indicator_id"], uploads, strict=True)}
-    plan = store.plan(last_uploaded, [i for i in catalogue.ids if i in set(known)], full=config.full)
-    refusals, requests = _fetch_checked(context, config, fingertips, settings, store, metadata, last_uploaded, plan)
+    refusals: list = []
+    requests: list[dict] = []
+    accepted: list[int] = []
+    plans: dict[str, list[int]] = {}
+    frames = []
+    columns = [*CANONICAL, "request_url", "retrieved_at", "source"]
+    for extract in settings.extracts():
+        store = stores[extract.name]
+        plan = store.plan(last_uploaded, [i for i in extract.ids if i in known], full=config.full)
+        refused, asked = _fetch_checked(context, config, fingertips, settings, store, metadata, last_uploaded, plan)
+        refusals += refused
+        requests += asked
+        plans[extract.name] = plan
+        accepted += [i for i in plan if i not in {r.indicator_id for r in refused}]
+        frames.append(store.load(extract.ids, columns).assign(**{EXTRACT_COLUMN: extract.name}))
+    store = stores[COUNCILS]
     # The area list is refreshed with the data (never on a quiet night: one request then).
-    moved = refresh_area_list(fingertips, settings) if plan or config.full else {"added": [], "removed": []}
+    moved = refresh_area_list(fingertips, settings) if accepted or config.full else {"added": [], "removed": []}
     for what, listed in moved.items():
         if listed:
             context.log.warning(f"areas {what} upstream: {', '.join(a['name'] for a in listed)}")
-    accepted = [i for i in plan if i not in {r.indicator_id for r in refusals}]
-    change = f"{len(accepted)} indicator(s) fetched" if accepted else NO_CHANGE
+    change = f"{len(accepted)} answer(s) fetched" if accepted else NO_CHANGE
     if refusals:
         change += f", {len(refusals)} refused"
     context.log.info(change)
-    frame = store.load(catalogue.ids, [*CANONICAL, "request_url", "retrieved_at", "source"])
-    served = set(frame["indicator_id"].astype(int)) if len(frame) else set()
-    labels = catalogue.by_id()
-    empty = [{"id": i, "label": labels[i].label} for i in catalogue.ids if i not in served]
+    frame = pd.concat(frames, ignore_index=True).astype("string")
+    served = {
+        name: set(rows["indicator_id"].astype(int)) if len(rows) else set()
+        for name, rows in frame.groupby(EXTRACT_COLUMN, sort=False)
+    }
+    empty = [{"id": i, "label": catalogue.label_of(i)} for i in catalogue.ids if i not in served.get(COUNCILS, set())]
     if empty:
         context.log.warning(f"no data at area type {settings.area_type_id} for {empty}")
-    current = not accepted and not config.full and outputs_current(context, settings, store)
+    empty_at = {
+        e.name: [i for i in e.ids if i not in served.get(e.name, set())] for e in settings.extracts()[1:]
+    }
+    if empty_at.get(NEIGHBOURHOODS):
+        context.log.warning(f"no data at MSOA level for neighbourhood indicators {empty_at[NEIGHBOURHOODS]}")
+    current = not accepted and not config.full and outputs_current(context, settings, fingertips)
     if not accepted and not current:
         change += "; rebuilding outputs that are out of date, damaged or unfinished"
     details = {
         "upstream_change": change,
-        "fetched_indicators": MetadataValue.json(plan),
+        "fetched_indicators": MetadataValue.json(plans),
+        "empty_by_extract": MetadataValue.json(empty_at),
         "data_requests": len(requests),
         "empty_indicators": MetadataValue.json(empty),
         "areas_added": MetadataValue.json(moved["added"]),
@@ -230,7 +251,7 @@ def _fetch_checked(
     its upload time is not recorded, so the next refresh asks again."""
     if not plan:
         return [], []
-    workers.warm_up(len(settings.scope().areas))  # the pack's workers start while the data comes
+    workers.warm_up(len(settings.scope().areas))  # the pack's workers start while the data comes (once)
     fetch = fingertips.client().fetch_data(
         plan, progress=lambda done, total: _progress(context, "chunks fetched", done, total), **store.params
     )
@@ -302,31 +323,47 @@ def refresh_area_list(fingertips: FingertipsResource, settings: JsnaSettings) ->
     return area_changes(old, new)
 
 
+def raw_stores(settings: JsnaSettings, fingertips: FingertipsResource) -> dict[str, RawStore]:
+    """The raw store of each extract (``jsna.extracts``) of this output root and API. The
+    councils' asks for every area in England (no ``parent_area_code``): one answer holds
+    the region's areas and all those an area is ranked against in England."""
+    state_dir = settings.output_root().state_dir
+    return {e.name: RawStore(state_dir, fingertips.base_url, e.params) for e in settings.extracts()}
+
+
 def raw_store(settings: JsnaSettings, fingertips: FingertipsResource) -> RawStore:
-    """The raw store of this output root, API and area type. Every scope asks for every
-    area in England (no ``parent_area_code``): one answer holds the region's areas and all
-    those an area is ranked against in England."""
-    params = {"child_area_type_id": settings.area_type_id, "parent_area_type_id": REGION_AREA_TYPE}
-    return RawStore(settings.output_root().state_dir, fingertips.base_url, params)
+    """The councils' raw store (whether the API declared its data synthetic is kept here)."""
+    return raw_stores(settings, fingertips)[COUNCILS]
 
 
-def data_fingerprint(settings: JsnaSettings, store: RawStore) -> str:
-    """What a publication is built from: the raw data, the catalogue, the scope and its areas."""
+def raw_digest(settings: JsnaSettings, fingertips: FingertipsResource) -> str:
+    """What every extract's raw store holds, as one fingerprint."""
+    return combined_digest({name: store.digest() for name, store in raw_stores(settings, fingertips).items()})
+
+
+def data_fingerprint(settings: JsnaSettings, fingertips: FingertipsResource) -> str:
+    """What a publication is built from: the raw data, the catalogue, the footprints, the
+    scope and its areas."""
     scope = settings.scope()
     key = scope.region_code or scope.slug
     areas = hashlib.sha256(",".join(a.code + a.name for a in scope.areas).encode()).hexdigest()[:16]
-    text = f"{store.digest()}|{settings.catalogue().sha256}|{key}|{scope.child_area_type_id}|{areas}"
+    digest = raw_digest(settings, fingertips)
+    text = f"{digest}|{settings.catalogue().sha256}|{key}|{scope.child_area_type_id}|{areas}{settings.footprints_key()}"
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def outputs_current(context: AssetExecutionContext, settings: JsnaSettings, store: RawStore) -> bool:
+def outputs_current(context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource) -> bool:
     """The published outputs were built from this raw data and catalogue, and hold
     every borough this run asks for."""
     root = settings.output_root()
     if root.pending():
         return False  # a commit interrupted by a crash: this run finishes it
     manifest = root.read_manifest()
-    if manifest.get("raw_digest") != store.digest() or manifest.get("catalogue_sha256") != settings.catalogue().sha256:
+    store = raw_store(settings, fingertips)
+    if (
+        manifest.get("raw_digest") != raw_digest(settings, fingertips)
+        or manifest.get("catalogue_sha256") != settings.catalogue().sha256
+    ):
         return False
     files = manifest.get("files", {})
     slugs = settings.scope().slugs
@@ -337,7 +374,8 @@ def outputs_current(context: AssetExecutionContext, settings: JsnaSettings, stor
     tables = layout.table_dirs(settings.scope())
     wanted = [f for s in slugs for f in layout.area(s, synthetic).files()]
     wanted += [f for table in tables for f in layout.region_files(synthetic, table)]
-    fingerprint = data_fingerprint(settings, store)
+    wanted += settings.extra_files(synthetic)  # neighbourhoods, ICBs and footprints
+    fingerprint = data_fingerprint(settings, fingertips)
     if not all(w in files and files[w].get("data") == fingerprint for w in wanted):
         return False  # a borough published from older data (e.g. by a partial refresh)
     damaged = root.damaged(manifest)

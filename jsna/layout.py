@@ -16,6 +16,8 @@ from jsna.publish import MANIFEST
 AREAS_DIR = "areas"
 LEGACY_AREAS_DIR = "boroughs"  # the area folders before every council in England (retired on upgrade)
 REGION_DIR = "london"  # the default scope's table folder; every scope's is its slug
+ICBS_DIR = "icbs"  # one folder per Integrated Care Board
+FOOTPRINTS_DIR = "footprints"  # one folder per custom footprint (JSNA_FOOTPRINTS)
 CHANGES_DIR = "changes"
 QUARANTINE_DIR = "quarantine"
 INDEX = "index.html"
@@ -32,14 +34,20 @@ def _name(stem: str, suffix: str, synthetic: bool) -> str:
 
 @dataclass(frozen=True)
 class AreaFiles:
-    """The files one area (a borough) publishes (CSV names marked when ``synthetic``)."""
+    """The files one area publishes (CSV names marked when ``synthetic``): a council under
+    ``areas/``, an ICB under ``icbs/``, a custom footprint under ``footprints/``."""
 
     slug: str
     synthetic: bool = False
+    base: str = AREAS_DIR
 
     @property
     def folder(self) -> str:
-        return f"{AREAS_DIR}/{self.slug}"
+        return f"{self.base}/{self.slug}"
+
+    def neighbourhoods(self, suffix: str = "parquet") -> str:
+        """A council's MSOA values, with the council and England beside them."""
+        return f"{self.folder}/{_name('neighbourhoods', suffix, self.synthetic)}"
 
     def table(self, suffix: str = "parquet") -> str:
         """Every indicator value for the area, with its region and England beside it."""
@@ -59,9 +67,11 @@ class AreaFiles:
 
     def files(self) -> tuple[str, ...]:
         """Every file of the area: a publication that lacks one is not complete."""
+        council = (self.neighbourhoods("parquet"), self.neighbourhoods("csv")) if self.base == AREAS_DIR else ()
         return (
             self.table("parquet"),
             self.table("csv"),
+            *council,
             self.summary("parquet"),
             self.summary("csv"),
             self.workbook,
@@ -71,6 +81,14 @@ class AreaFiles:
 
 def area(slug: str, synthetic: bool = False) -> AreaFiles:
     return AreaFiles(slug, synthetic)
+
+
+def icb(slug: str, synthetic: bool = False) -> AreaFiles:
+    return AreaFiles(slug, synthetic, ICBS_DIR)
+
+
+def footprint(slug: str, synthetic: bool = False) -> AreaFiles:
+    return AreaFiles(slug, synthetic, FOOTPRINTS_DIR)
 
 
 def region_table(suffix: str = "parquet", synthetic: bool = False, scope: str = REGION_DIR) -> str:
@@ -84,9 +102,10 @@ def changes(day: str, suffix: str, synthetic: bool = False) -> str:
     return f"{CHANGES_DIR}/{_name(day, suffix, synthetic)}"
 
 
-def quarantine(suffix: str, synthetic: bool = False) -> str:
-    """The rows the contract refused, as served, with the reason."""
-    return f"{QUARANTINE_DIR}/{_name('indicator_values_quarantine', suffix, synthetic)}"
+def quarantine(suffix: str, synthetic: bool = False, table: str = "indicator_values") -> str:
+    """The rows a table's contract refused (``indicator_values``, ``neighbourhood_values``,
+    ``icb_values``), as served, with the reason."""
+    return f"{QUARANTINE_DIR}/{_name(f'{table}_quarantine', suffix, synthetic)}"
 
 
 def dictionary(suffix: str = "csv", synthetic: bool = False) -> str:
@@ -119,15 +138,26 @@ def table_dirs(scope: Scope) -> tuple[str, ...]:
     return (scope.slug, *(r for r in regions if r != scope.slug))
 
 
-def retired(relpath: str, area_slugs: list[str], tables: tuple[str, ...]) -> bool:
+def retired(
+    relpath: str,
+    area_slugs: list[str],
+    tables: tuple[str, ...],
+    icb_slugs: list[str] | None = None,
+    footprint_slugs: list[str] | None = None,
+) -> bool:
     """Whether a published file belongs to nothing the scope publishes now: an area gone
-    upstream (``areas/<slug>/`` of a slug no longer listed), the old ``boroughs/`` layout,
+    upstream (``areas/<slug>/`` of a slug no longer listed; an ICB merged away; a footprint
+    taken out of the footprints file), the old ``boroughs/`` layout,
     or the table of a scope no longer published here. The commit removes it."""
     parts = relpath.split("/")
     if parts[0] == LEGACY_AREAS_DIR:
         return True
     if parts[0] == AREAS_DIR and len(parts) >= 3:
         return parts[1] not in set(area_slugs)
+    if parts[0] == ICBS_DIR and len(parts) >= 3:
+        return parts[1] not in set(icb_slugs or [])
+    if parts[0] == FOOTPRINTS_DIR and len(parts) >= 3:
+        return parts[1] not in set(footprint_slugs or [])
     if len(parts) == 2 and parts[1].startswith("indicator_values") and parts[0] not in (CHANGES_DIR, QUARANTINE_DIR):
         return parts[0] not in tables
     return False

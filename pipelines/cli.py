@@ -27,6 +27,7 @@ from jsna import layout, progress
 from jsna.areas import Scope, cached_area_list, check_area_type, resolve_scope
 from jsna.fingertips import DEFAULT_BASE_URL, FingertipsError, FingertipsUnavailable
 from jsna.fingertips.client import redact
+from jsna.footprints.config import load_footprints
 from jsna.publish import ManifestDamagedError
 from jsna.remote import is_uri, open_output_root
 from jsna.sample_api.faults import SampleApiState
@@ -152,6 +153,8 @@ def refresh(args: argparse.Namespace) -> int:
 
     try:
         scope = _scope(args)
+        args.footprints = args.footprints or os.environ.get("JSNA_FOOTPRINTS") or None
+        load_footprints(args.footprints)  # validated at start-up, like the catalogue
     except FingertipsError as exc:
         return _fail(exc)
     except ValueError as exc:
@@ -170,7 +173,11 @@ def refresh(args: argparse.Namespace) -> int:
     from pipelines.definitions import build_definitions
 
     defs = build_definitions(
-        api_url=args.api_url, output_dir=args.output, region=args.region, area_type_id=args.area_type
+        api_url=args.api_url,
+        output_dir=args.output,
+        region=args.region,
+        area_type_id=args.area_type,
+        footprints_path=args.footprints,
     )
     settings = defs.resources["settings"]
     root = settings.output_root()  # type: ignore[attr-defined]
@@ -335,6 +342,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SLUG",
         dest="borough",
         help="only these areas (e.g. southwark lewisham)",
+    )
+    r.add_argument(
+        "--footprints",
+        metavar="FILE",
+        help="custom footprints (YAML: slug, name, members) published under footprints/ (default: $JSNA_FOOTPRINTS)",
     )
     r.add_argument("--full", action="store_true", help="fetch every indicator, even those unchanged upstream")
     r.add_argument(

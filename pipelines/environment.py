@@ -24,6 +24,7 @@ def build_resources(
     catalogue_path: str | None = None,
     region: str | None = None,
     area_type_id: int | None = None,
+    footprints_path: str | None = None,
     **client_settings: float | int,
 ) -> dict[str, object]:
     """Resources from arguments, falling back to the environment, then to defaults."""
@@ -40,6 +41,7 @@ def build_resources(
             catalogue_path=catalogue_path or os.environ.get("JSNA_CATALOGUE", ""),
             real_output_dir=os.environ.get("JSNA_REAL_OUTPUT_DIR") or str(REAL_OUTPUT_DIR),
             max_shrink=float(os.environ.get("JSNA_MAX_SHRINK") or DEFAULT_MAX_SHRINK),
+            footprints_path=footprints_path or os.environ.get("JSNA_FOOTPRINTS", ""),
         ),
         # Tables passed between assets: Parquet (never pickles) in the state folder,
         # outside the published tree.

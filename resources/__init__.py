@@ -24,8 +24,10 @@ from jsna.areas import (
     resolve_scope,
 )
 from jsna.catalogue import Catalogue, load_catalogue
+from jsna.extracts import Extract, extracts
 from jsna.fingertips import DEFAULT_BASE_URL, FingertipsClient
 from jsna.fingertips.client import redact
+from jsna.footprints.config import Footprints, load_footprints
 from jsna.plausibility import DEFAULT_MAX_SHRINK
 from jsna.publish import OutputRoot
 from jsna.remote import is_uri, open_output_root
@@ -113,9 +115,22 @@ class JsnaSettings(ConfigurableResource):
     catalogue_path: str = ""  # empty: the catalogue shipped with the package
     real_output_dir: str = str(REAL_OUTPUT_DIR)
     max_shrink: float = DEFAULT_MAX_SHRINK  # refuse an indicator losing more than this share of its rows
+    footprints_path: str = ""  # custom footprints (JSNA_FOOTPRINTS, --footprints); empty: none
 
     def catalogue(self) -> Catalogue:
         return load_catalogue(self.catalogue_path or None)
+
+    def footprints(self) -> Footprints:
+        return load_footprints(self.footprints_path or None)
+
+    def footprints_key(self) -> str:
+        """The footprints' part of a publication's fingerprint (nothing when there are none)."""
+        found = self.footprints()
+        return f"|footprints={found.sha256}" if found.footprints else ""
+
+    def extracts(self) -> tuple[Extract, ...]:
+        """What the raw step fetches (``jsna.extracts``)."""
+        return extracts(self.catalogue(), self.area_type_id)
 
     def area_list(self) -> AreaList:
         """The areas the API listed, as the raw layer cached them in the state folder."""

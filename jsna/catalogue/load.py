@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 DEFAULT_CATALOGUE = Path(__file__).with_name("indicators.yaml")
-TOP_KEYS = {"version", "domains", "indicators"}
+TOP_KEYS = {"version", "domains", "indicators", "neighbourhoods"}
 DOMAIN_KEYS = {"key", "name"}
 ENTRY_KEYS = {"id", "label", "domain", "why"}
 OPTIONAL_KEYS = {"standard_age", "key"}  # the summary's age band; a key indicator gets a trend chart
@@ -46,10 +46,26 @@ class Catalogue:
     indicators: tuple[Indicator, ...]
     path: str
     sha256: str
+    # Indicators served at MSOA level (area type 3), for each council's neighbourhood table.
+    neighbourhoods: tuple[Indicator, ...] = ()
 
     @property
     def ids(self) -> list[int]:
+        """The council indicators (also fetched for ICBs)."""
         return [i.id for i in self.indicators]
+
+    @property
+    def neighbourhood_ids(self) -> list[int]:
+        return [i.id for i in self.neighbourhoods]
+
+    @property
+    def all_ids(self) -> list[int]:
+        """Every id the catalogue names, once: what metadata and change dates are asked for."""
+        return list(dict.fromkeys([*self.ids, *self.neighbourhood_ids]))
+
+    def label_of(self, iid: int) -> str:
+        found = next((i for i in (*self.indicators, *self.neighbourhoods) if i.id == iid), None)
+        return found.label if found else ""
 
     def by_id(self) -> dict[int, Indicator]:
         return {i.id: i for i in self.indicators}
@@ -94,10 +110,27 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
     entries = doc.get("indicators")
     if not isinstance(entries, list) or not entries:
         raise CatalogueError(f"{file}: 'indicators' must be a non-empty list")
+    indicators = _entries(file, entries, domains, "indicator")
+    neighbourhood_entries = doc.get("neighbourhoods") or []
+    if not isinstance(neighbourhood_entries, list):
+        raise CatalogueError(f"{file}: 'neighbourhoods' must be a list of indicators served at MSOA level")
+    neighbourhoods = _entries(file, neighbourhood_entries, domains, "neighbourhood indicator")
+    return Catalogue(
+        version=str(version),
+        domains=domains,
+        indicators=tuple(indicators),
+        path=str(file),
+        sha256=hashlib.sha256(raw_bytes).hexdigest(),
+        neighbourhoods=tuple(neighbourhoods),
+    )
+
+
+def _entries(file: Path, entries: list, domains: dict[str, str], kind: str) -> list[Indicator]:
+    """One section's indicators, validated (ids unique within the section)."""
     seen: dict[int, int] = {}
     indicators: list[Indicator] = []
     for n, entry in enumerate(entries, start=1):
-        where = f"{file}: indicator #{n}"
+        where = f"{file}: {kind} #{n}"
         if not isinstance(entry, dict):
             raise CatalogueError(f"{where}: expected a mapping with {sorted(ENTRY_KEYS)}")
         if "id" in entry:
@@ -110,7 +143,7 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
         if isinstance(iid, bool) or not isinstance(iid, int) or iid <= 0:
             raise CatalogueError(f"{where}: 'id' must be a positive whole number")
         if iid in seen:
-            raise CatalogueError(f"{where}: duplicate id {iid} (first at indicator #{seen[iid]})")
+            raise CatalogueError(f"{where}: duplicate id {iid} (first at {kind} #{seen[iid]})")
         seen[iid] = n
         domain_key = str(entry["domain"])
         if domain_key not in domains:
@@ -126,13 +159,7 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
                 key=bool(entry.get("key", False)),
             )
         )
-    return Catalogue(
-        version=str(version),
-        domains=domains,
-        indicators=tuple(indicators),
-        path=str(file),
-        sha256=hashlib.sha256(raw_bytes).hexdigest(),
-    )
+    return indicators
 
 
 def _no_unknown(entry: dict, allowed: set[str], where: str) -> None:

@@ -237,10 +237,16 @@ def borough_report(
     retrieved_at: str | None,
     synthetic: bool,
     region_name: str = "London region",
+    neighbourhoods: pd.DataFrame | None = None,
+    neighbourhood_labels: dict[int, tuple[str, int]] | None = None,
+    files: layout.AreaFiles | None = None,
 ) -> str:
     """The whole report page for one area. ``ranges``: its region's (``region_ranges``);
-    ``trends``: the key indicators' headline lines (``trend_lines``), read once for all areas."""
-    files = layout.area(slug, synthetic)
+    ``trends``: the key indicators' headline lines (``trend_lines``), read once for all areas;
+    ``neighbourhoods``: a council's MSOA rows, charted by ``neighbourhood_section`` with
+    ``neighbourhood_labels`` (id -> label, display decimals); ``files``: where the page and
+    its downloads are (a council's, unless an ICB's or a footprint's)."""
+    files = files or layout.area(slug, synthetic)
     region = html.escape(region_name.removesuffix(" region"))
 
     def here(target: str) -> str:
@@ -286,7 +292,49 @@ def borough_report(
                 "<div class='charts'>" + "".join(f"<div class='chart trend'>{c}</div>" for c in charts) + "</div>"
             )
         body.append(summary_table(rows, region))
+    if neighbourhoods is not None:
+        body.append(neighbourhood_section(borough, neighbourhoods, neighbourhood_labels or {}))
+        body.append(
+            f"<p>Download: <a href='{here(files.neighbourhoods('csv'))}'>neighbourhood values (CSV)</a> · "
+            f"<a href='{here(files.neighbourhoods('parquet'))}'>(Parquet)</a></p>"
+        )
     return _page(f"{borough} - mental health and wellbeing JSNA", body, synthetic)
+
+
+def neighbourhood_section(council: str, rows: pd.DataFrame, labels: dict[int, tuple[str, int]]) -> str:
+    """Each neighbourhood indicator's latest period as a ranked bar chart of the council's
+    MSOAs (Persons where served, the first age band), with the council and England."""
+    parts = [
+        "<section class='neighbourhoods' id='neighbourhoods'><h2>Neighbourhoods (MSOAs)</h2>",
+        "<p class='legend'>Each bar is one neighbourhood (middle layer super output area), highest first, coloured "
+        "and labelled by its comparison with England, computed by this pipeline the Fingertips way (95% confidence "
+        f"interval against England's value, by polarity). The dashed line is {html.escape(council)}, the solid "
+        "line England.</p>",
+    ]
+    headline = rows[rows["category"] == ""] if len(rows) else rows
+    if headline.empty:
+        parts.append("<p>No neighbourhood values are served for this area.</p></section>")
+        return "".join(parts)
+    for iid in dict.fromkeys(headline["indicator_id"].tolist()):
+        mine = headline[headline["indicator_id"] == iid]
+        sexes = mine["sex"].unique().tolist()
+        mine = mine[mine["sex"] == ("Persons" if "Persons" in sexes else sorted(sexes)[0])]
+        mine = mine[mine["age"] == sorted(mine["age"].unique())[0]]
+        latest = mine[mine["period_sortable"] == mine["period_sortable"].max()]
+        first = latest.iloc[0]
+        label, decimals = labels.get(int(iid), (str(first["indicator_name"]), 1))
+        bars = list(zip(latest["area_name"], latest["value"], latest["computed_vs_england"], strict=True))
+        chart = svg.ranked_bars(
+            f"{label}, {first['period']}",
+            bars,
+            council=(str(first["council_name"]), first["council_value"]),
+            england=first["england_value"],
+            unit=str(first["unit"]),
+            decimals=decimals,
+        )
+        parts.append(f"<div class='chart bars'>{chart}</div>")
+    parts.append("</section>")
+    return "".join(parts)
 
 
 SORT_SCRIPT = """

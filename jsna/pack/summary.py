@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from jsna.catalogue import Catalogue
+from jsna.comparisons import compare_ci
 from jsna.pack.display import DEFAULT_DECIMALS
 from jsna.pack.findings import finding
 from jsna.ranks import add_england_ranks
@@ -41,23 +42,6 @@ def standard_age(ages: list[str], preferred: str | None) -> str:
         return 0
 
     return sorted(ages, key=lambda a: (-width(a), a))[0]
-
-
-def compare_ci(value: float, lower: float, upper: float, reference: float, polarity: str) -> str:
-    """Fingertips' comparison: the 95% CI against the comparator's value."""
-    if any(pd.isna(x) for x in (value, lower, upper, reference)):
-        return "Not compared"
-    if lower > reference:
-        side = "higher"
-    elif upper < reference:
-        side = "lower"
-    else:
-        return "Similar"
-    if polarity == LOW_IS_GOOD:
-        return "Worse" if side == "higher" else "Better"
-    if polarity == HIGH_IS_GOOD:
-        return "Better" if side == "higher" else "Worse"
-    return "Higher" if side == "higher" else "Lower"
 
 
 def headline_latest(core: pd.DataFrame, catalogue: Catalogue, area_codes: list[str]) -> pd.DataFrame:

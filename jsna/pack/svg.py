@@ -229,3 +229,58 @@ def _round_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
         first, last = first - step, last + step
     n = round((last - first) / step)
     return [first + i * step for i in range(n + 1)]
+
+
+def ranked_bars(
+    title: str,
+    bars: list[tuple[str, float | None, str]],
+    *,
+    council: tuple[str, float | None],
+    england: float | None,
+    unit: str = "",
+    decimals: int = 1,
+) -> str:
+    """A council's neighbourhoods ranked by value, highest first: one bar per MSOA, its value
+    and the comparison word beside it, with the council's (dashed) and England's (solid)
+    value as vertical lines. ``bars`` is (name, value, comparison); a suppressed value has
+    no bar and says so."""
+    row_h, left, right, top = 18, 190, 170, 34
+    width, height = 720, top + row_h * len(bars) + 30
+    ordered = sorted(bars, key=lambda b: (not _ok(b[1]), -(b[1] if _ok(b[1]) else 0), b[0]))
+    values = [v for _, v, _ in ordered if _ok(v)] + [v for v in (council[1], england) if _ok(v)]
+    desc = f"{title} ({unit}) in {len(bars)} neighbourhoods, highest first, with {council[0]} and England"
+    parts = [_open(width, height, f"Neighbourhoods: {title}", desc)]
+    parts.append(_t(width / 2, 14, title[:80], "middle", "font-weight='bold'"))
+    if not values:
+        parts.append(_t(width / 2, height / 2, "no values", "middle"))
+        return "".join(parts) + "</svg>"
+    hi = _round_ticks(0, max(values))[-1] if max(values) > 0 else 1.0
+    plot_w = width - left - right
+
+    def px(v: float) -> float:
+        return left + plot_w * max(v, 0) / hi
+
+    for n, (name, value, word) in enumerate(ordered):
+        y = top + n * row_h
+        parts.append(_t(left - 6, y + 12, name[:30], "end", "font-size='10'"))
+        if not _ok(value):
+            parts.append(_t(left + 4, y + 12, "suppressed or not available", extra="font-size='10' fill='#555'"))
+            continue
+        fill = COLOURS.get(word, "#bdbdbd") if word != "Not compared" else "#bdbdbd"
+        parts.append(_rect(left, y + 2, px(value) - left, row_h - 5, fill))  # type: ignore[arg-type]
+        label = f"{display.with_unit(display.number(value, decimals), unit)}  {word or 'Not compared'}"
+        parts.append(_t(left + plot_w + 6, y + 12, label, extra="font-size='10'"))
+    bottom = top + row_h * len(ordered)
+    for value, dash in ((council[1], "5,3"), (england, "")):
+        if _ok(value):
+            x = px(value)  # type: ignore[arg-type]
+            parts.append(
+                f"<line x1='{x:.1f}' y1='{top - 4}' x2='{x:.1f}' y2='{bottom:.1f}' stroke='black' "
+                f"stroke-width='1.5' stroke-dasharray='{dash}'/>"
+            )
+    legend = f"dashed: {council[0]} {display.number(council[1], decimals)}; solid: England "
+    legend += display.number(england, decimals)
+    parts.append(_t(left, top - 8, legend[:110], extra="font-size='10' fill='#333'"))
+    parts.append(_t(left, bottom + 16, f"0 to {hi:,g} {unit}".strip(), extra="font-size='10' fill='#555'"))
+    parts.append("</svg>")
+    return "".join(parts)

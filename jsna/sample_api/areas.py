@@ -115,3 +115,27 @@ def upper_tier_areas(
         out += mine
     out += [a for a in added if a.region_code in REGIONS]
     return tuple(a for a in out if a.code not in removed)
+
+
+def neighbourhoods_of(area: SampleArea, index: int) -> tuple[tuple[str, str], ...]:
+    """The MSOAs (area type 3) of one upper-tier area: (code, name), named as Fingertips
+    names them (``Southwark 001``). Five to nine per area, so a borough's chart has several
+    bars; the codes (``E029`` + the area's place in the list) are codes no real MSOA has."""
+    n = 5 + sum(ord(c) for c in area.code) % 5
+    return tuple((f"E029{index:03d}{k:02d}", f"{area.name} {k:03d}") for k in range(1, n + 1))
+
+
+# Integrated Care Boards (area type 221). Their codes and names come from the API (ICBs
+# merge), so these are the sample's own: London's five by name, the rest synthetic, every
+# code one no real ICB has. No council membership is served, as the live API serves none.
+ICB_COUNT = 42
+LONDON_ICBS = (
+    "NHS North Central London ICB", "NHS North East London ICB", "NHS North West London ICB",
+    "NHS South East London ICB", "NHS South West London ICB",
+)  # fmt: skip
+
+
+def icbs() -> tuple[tuple[str, str], ...]:
+    """Every ICB the sample serves: (code, name)."""
+    names = [*LONDON_ICBS, *(f"ICB sample area {n:02d}" for n in range(1, ICB_COUNT - len(LONDON_ICBS) + 1))]
+    return tuple((f"E549{n:05d}", name) for n, name in enumerate(names, start=1))

@@ -15,7 +15,7 @@ import random
 from dataclasses import dataclass
 from functools import lru_cache
 
-from jsna.sample_api.areas import ENGLAND_CODE, REGIONS, SampleArea, upper_tier_areas
+from jsna.sample_api.areas import ENGLAND_CODE, REGIONS, SampleArea, icbs, neighbourhoods_of, upper_tier_areas
 from jsna.sample_api.indicators import SampleIndicator
 
 CHILD_AREA_TYPE_NAME = "Counties & UAs (from Apr 2023)"
@@ -180,7 +180,12 @@ def _cell(ind: SampleIndicator, area: str, period: Period, sex: str, age: str, c
     scale = 100.0 if ind.unit == "%" else float(ind.unit.split()[-1].replace(",", ""))
     if ind.value_type == "Indirectly standardised ratio":
         scale = 100.0
-    denominator = r.randint(20_000, 400_000) if area != ENGLAND_CODE else r.randint(40_000_000, 56_000_000)
+    if area == ENGLAND_CODE:
+        denominator = r.randint(40_000_000, 56_000_000)
+    elif area.startswith("E02"):  # an MSOA: about 8,000 people
+        denominator = r.randint(1_500, 9_000)
+    else:
+        denominator = r.randint(20_000, 400_000)
     count = max(1, round(level / scale * denominator))
     value = count / denominator * scale
     se = (max(count, 1) ** 0.5) / denominator * scale
@@ -199,6 +204,19 @@ def _cell(ind: SampleIndicator, area: str, period: Period, sex: str, age: str, c
         denominator=denominator,
         note="",
     )
+
+
+def _served_row(ind: SampleIndicator, place: PlaceArea, period: Period, sex: str, age: str, cell: Cell, latest: int,
+                *, category_type: str = "", category: str = "", trend: str = "", vs_england: str = "Not compared",
+                vs_region: str = "Not compared") -> tuple[str, ...]:  # fmt: skip
+    """One row as the server writes it, in ``SERVED_HEADER`` order."""
+    return (
+        str(ind.id), ind.name, place.parent_code, place.parent_name, place.code, place.name, place.area_type,
+        sex, age, category_type, category, period.label, _num(cell.value), _num(cell.lower95),
+        _num(cell.upper95), _num(cell.lower998), _num(cell.upper998), _num(cell.count), _num(cell.denominator),
+        cell.note, trend, vs_england, vs_region, str(period.sortable),
+        "New data" if period.sortable == latest else "", "", period.range,
+    )  # fmt: skip
 
 
 @lru_cache(maxsize=512)
@@ -222,16 +240,8 @@ def indicator_rows(
     all_periods = periods(ind.periods)
     latest = all_periods[-1].sortable
 
-    def row(place: PlaceArea, period: Period, sex: str, age: str, cell: Cell, *, category_type: str = "",
-            category: str = "", trend: str = "", vs_england: str = "Not compared",
-            vs_region: str = "Not compared") -> tuple[str, ...]:  # fmt: skip
-        return (
-            str(ind.id), ind.name, place.parent_code, place.parent_name, place.code, place.name, place.area_type,
-            sex, age, category_type, category, period.label, _num(cell.value), _num(cell.lower95),
-            _num(cell.upper95), _num(cell.lower998), _num(cell.upper998), _num(cell.count), _num(cell.denominator),
-            cell.note, trend, vs_england, vs_region, str(period.sortable),
-            "New data" if period.sortable == latest else "", "", period.range,
-        )  # fmt: skip
+    def row(place: PlaceArea, period: Period, sex: str, age: str, cell: Cell, **columns: str) -> tuple[str, ...]:
+        return _served_row(ind, place, period, sex, age, cell, latest, **columns)
 
     for period in all_periods:
         for sex in ind.sexes:
@@ -317,3 +327,73 @@ def last_uploaded(ind: SampleIndicator, revision: int) -> str:
     day = 1 + ind.id % 27
     month = 1 + (ind.id // 27) % 10
     return f"2025-{month:02d}-{day:02d}T09:31:00" if revision == 0 else f"2026-11-{min(revision, 28):02d}T06:00:00"
+
+
+MSOA_AREA_TYPE, ICB_AREA_TYPE = 3, 221
+AREA_TYPE_TEXT = {MSOA_AREA_TYPE: "MSOA", ICB_AREA_TYPE: "ICBs"}
+
+
+def neighbourhood_places(
+    parent_code: str | None = None, areas: tuple[SampleArea, ...] | None = None, parent_type: int = 502
+) -> tuple[list[PlaceArea], list[PlaceArea]]:
+    """(the councils as parents, their MSOAs), for all of England or one council."""
+    served = upper_tier_areas() if areas is None else areas
+    parents, children = [], []
+    for index, area in enumerate(served):
+        if parent_code is not None and area.code != parent_code:
+            continue
+        parent = PlaceArea(area.code, area.name, AREA_TYPE_NAMES[parent_type], ENGLAND_CODE, "England")
+        parents.append(parent)
+        children += [PlaceArea(c, n, "MSOA", area.code, area.name) for c, n in neighbourhoods_of(area, index)]
+    return parents, children
+
+
+def icb_places() -> list[PlaceArea]:
+    return [PlaceArea(code, name, "ICBs", ENGLAND_CODE, "England") for code, name in icbs()]
+
+
+@lru_cache(maxsize=512)
+def child_rows(
+    ind: SampleIndicator,
+    child_type: int,
+    parent_code: str | None,
+    revision: int = 0,
+    areas: tuple[SampleArea, ...] | None = None,
+    parent_type: int = 502,
+) -> tuple[tuple[str, ...], ...]:
+    """All served rows of an indicator at MSOA (under the councils) or ICB level (under
+    England): England first in each period, then the parents, then the children, each
+    compared with England and its parent. MSOA values are suppressed now and then."""
+    if child_type == MSOA_AREA_TYPE and ind.at_msoa:
+        parents, children = neighbourhood_places(parent_code, areas, parent_type)
+    elif child_type == ICB_AREA_TYPE and ind.at_icb:
+        parents, children = [], icb_places()
+    else:
+        return ()
+    all_periods = periods(ind.periods)
+    latest = all_periods[-1].sortable
+    england_place = PlaceArea(ENGLAND_CODE, "England", "England", "", "")
+    rows: list[tuple[str, ...]] = []
+    for period in all_periods:
+        for sex in ind.sexes:
+            for age in ind.ages:
+                england = _cell(ind, ENGLAND_CODE, period, sex, age, "", revision)
+                rows.append(_served_row(ind, england_place, period, sex, age, england, latest))
+                cells = {p.code: _cell(ind, p.code, period, sex, age, "", revision) for p in parents}
+                for place in parents:
+                    cell = cells[place.code]
+                    vs_england = _compare(cell.value, cell.lower95, cell.upper95, england.value, ind.polarity)  # type: ignore[arg-type]
+                    rows.append(_served_row(ind, place, period, sex, age, cell, latest, vs_england=vs_england))
+                for place in children:
+                    cell = _cell(ind, place.code, period, sex, age, "", revision)
+                    if _rng(ind.id, place.code, period.sortable, "suppressed").random() < 0.03:
+                        rows.append(_served_row(ind, place, period, sex, age,
+                                                Cell(None, None, None, None, None, None, None, SUPPRESSION_NOTE),
+                                                latest))  # fmt: skip
+                        continue
+                    parent = cells.get(place.parent_code, england)
+                    vs_england = _compare(cell.value, cell.lower95, cell.upper95, england.value, ind.polarity)  # type: ignore[arg-type]
+                    vs_parent = _compare(cell.value, cell.lower95, cell.upper95, parent.value, ind.polarity)  # type: ignore[arg-type]
+                    rows.append(_served_row(ind, place, period, sex, age, cell, latest, vs_england=vs_england,
+                                            vs_region=vs_parent))  # fmt: skip
+    return tuple(rows)

@@ -29,6 +29,8 @@ class SampleIndicator:
     deprivation: bool = False  # England rows carry deprivation-decile breakdowns
     at_502: bool = True  # False: the server has no data at area type 502
     compared: bool = True  # False: the server leaves the comparison columns empty
+    at_msoa: bool = False  # True: also served at MSOA level (area type 3), the councils as parents
+    at_icb: bool = False  # True: also served at ICB level (area type 221), England as parent
 
 
 LOW = "RAG - Low is good"
@@ -50,15 +52,15 @@ SAMPLE_INDICATORS: tuple[SampleIndicator, ...] = (
     SampleIndicator(90638, 'Social Isolation: percentage of adult carers who have as much social contact as they would like (18+ yrs)', '%', PROP, 'Financial', 'financial', HIGH, 20, 40, ages=('18+ yrs',)),
     SampleIndicator(93014, 'Percentage of physically active adults', '%', PROP, 'Financial', 'financial', HIGH, 58, 74, ages=('19+ yrs',), compared=False),
     SampleIndicator(11601, 'Utilisation of outdoor space for exercise or health reasons', '%', PROP, 'Financial', 'financial', HIGH, 10, 25, ages=('16+ yrs',)),
-    SampleIndicator(848, 'Depression: QOF prevalence (18+ yrs)', '%', PROP, 'Financial', 'financial', NA, 6, 15, ages=('18+ yrs',), deprivation=True),
-    SampleIndicator(90646, 'Depression: QOF incidence (18+ yrs) - new diagnosis\n', '%', PROP, 'Financial', 'financial', NA, 0.8, 1.9, ages=('18+ yrs',)),
-    SampleIndicator(91243, 'Depression: % of those newly diagnosed who had a review 10 to 56 days after diagnosis', '%', PROP, 'Financial', 'financial', HIGH, 60, 85, ages=('18+ yrs',)),
+    SampleIndicator(848, 'Depression: QOF prevalence (18+ yrs)', '%', PROP, 'Financial', 'financial', NA, 6, 15, ages=('18+ yrs',), deprivation=True, at_icb=True),
+    SampleIndicator(90646, 'Depression: QOF incidence (18+ yrs) - new diagnosis\n', '%', PROP, 'Financial', 'financial', NA, 0.8, 1.9, ages=('18+ yrs',), at_icb=True),
+    SampleIndicator(91243, 'Depression: % of those newly diagnosed who had a review 10 to 56 days after diagnosis', '%', PROP, 'Financial', 'financial', HIGH, 60, 85, ages=('18+ yrs',), at_icb=True),
     SampleIndicator(93495, 'Estimated prevalence of common mental disorders: % of population aged 16 & over', '%', PROP, 'Calendar', 'calendar', NA, 15, 22, ages=('16+ yrs',)),
     SampleIndicator(90535, 'Depression and anxiety among social care users: % of social care users', '%', PROP, 'Financial', 'financial', LOW, 40, 60, ages=('18+ yrs',)),
-    SampleIndicator(91280, 'Smoking prevalence in adults (15+) - current smokers (QOF)', '%', PROP, 'Financial', 'financial', LOW, 12, 20, ages=('15+ yrs',), compared=False),
-    SampleIndicator(90581, 'Mental Health: QOF prevalence (all ages)', '%', PROP, 'Financial', 'financial', NA, 0.7, 1.6, deprivation=True),
-    SampleIndicator(90600, 'Severe mental illness: comprehensive care plan (den.incl.exc)', '%', PROP, 'Financial', 'financial', HIGH, 45, 80),
-    SampleIndicator(90603, 'Mental health: BP check (den.incl.exc)', '%', PROP, 'Financial', 'financial', HIGH, 60, 85),
+    SampleIndicator(91280, 'Smoking prevalence in adults (15+) - current smokers (QOF)', '%', PROP, 'Financial', 'financial', LOW, 12, 20, ages=('15+ yrs',), compared=False, at_icb=True),
+    SampleIndicator(90581, 'Mental Health: QOF prevalence (all ages)', '%', PROP, 'Financial', 'financial', NA, 0.7, 1.6, deprivation=True, at_icb=True),
+    SampleIndicator(90600, 'Severe mental illness: comprehensive care plan (den.incl.exc)', '%', PROP, 'Financial', 'financial', HIGH, 45, 80, at_icb=True),
+    SampleIndicator(90603, 'Mental health: BP check (den.incl.exc)', '%', PROP, 'Financial', 'financial', HIGH, 60, 85, at_icb=True),
     SampleIndicator(91096, 'Excess under 75 mortality rate in adults with severe mental illness (SMI)', '%', 'Indirectly standardised ratio', 'Financial', 'fin_pooled3', LOW, 300, 500, ages=('18-74 yrs',)),
     SampleIndicator(10602, 'Adults in contact with secondary mental health services who live in stable and appropriate accommodation', '%', PROP, 'Financial', 'financial', HIGH, 30, 80, ages=('18-69 yrs',)),
     SampleIndicator(90635, 'Gap in the employment rate for those who are in contact with secondary mental health services and the overall employment rate', '%', 'Percentage point', 'Financial', 'financial', LOW, 55, 72, ages=('18-69 yrs',)),
@@ -75,8 +77,8 @@ SAMPLE_INDICATORS: tuple[SampleIndicator, ...] = (
     SampleIndicator(10101, 'Children in low income families (under 16s)', '%', PROP, 'Calendar', 'calendar', LOW, 10, 30, ages=('<16 yrs',)),
     SampleIndicator(10301, 'Pupil absence', '%', PROP, 'Academic', 'calendar', LOW, 4, 7, ages=('5-15 yrs',)),
     SampleIndicator(10401, 'First time entrants to the youth justice system', 'per 100,000', CRUDE, 'Calendar', 'calendar', LOW, 80, 300, ages=('10-17 yrs',)),
-    SampleIndicator(92949, 'Estimated dementia diagnosis rate (aged 65 and older)', '%', PROP, 'Calendar', 'rolling12', HIGH, 55, 80, ages=('65+ yrs',)),
-    SampleIndicator(247, 'Dementia: QOF prevalence (all ages)', '%', PROP, 'Financial', 'financial', NA, 0.3, 0.9),
+    SampleIndicator(92949, 'Estimated dementia diagnosis rate (aged 65 and older)', '%', PROP, 'Calendar', 'rolling12', HIGH, 55, 80, ages=('65+ yrs',), at_icb=True),
+    SampleIndicator(247, 'Dementia: QOF prevalence (all ages)', '%', PROP, 'Financial', 'financial', NA, 0.3, 0.9, at_icb=True),
     SampleIndicator(93496, 'Estimated prevalence of common mental disorders: % of population aged 65 & over', '%', PROP, 'Calendar', 'calendar', NA, 9, 13, ages=('65+ yrs',), at_502=False),
     SampleIndicator(22401, 'Emergency hospital admissions due to falls in people aged 65 and over', 'per 100,000', DSR, 'Financial', 'financial', LOW, 1600, 2600, sexes=MF, ages=('65+ yrs',)),
     SampleIndicator(93553, 'Deprivation score (IMD 2019)', 'score', 'Score', 'Calendar', 'calendar', LOW, 10, 40),
@@ -86,6 +88,10 @@ SAMPLE_INDICATORS: tuple[SampleIndicator, ...] = (
     SampleIndicator(11201, 'Violent crime: hospital admissions for violence (including sexual violence)', 'per 100,000', DSR, 'Financial', 'fin_pooled3', LOW, 25, 70),
     SampleIndicator(92443, 'Smoking Prevalence in adults (18+) - current smokers (APS)', '%', PROP, 'Calendar', 'calendar', LOW, 8, 16, ages=('18+ yrs',)),
     SampleIndicator(93015, 'Percentage of physically inactive adults', '%', PROP, 'Financial', 'financial', LOW, 18, 30, ages=('19+ yrs',)),
+    SampleIndicator(93239, 'Emergency hospital admissions for intentional self-harm, standardised admission ratio', '%', 'Indirectly standardised ratio', 'Financial', 'fin_pooled3', LOW, 60, 160, at_msoa=True),
+    SampleIndicator(93097, 'People claiming out of work benefit (16-64 yrs)', '%', PROP, 'Calendar', 'calendar', LOW, 2, 9, ages=('16-64 yrs',), at_msoa=True),
+    SampleIndicator(93098, 'Long term claimants of out of work benefit (16-64 yrs)', '%', PROP, 'Calendar', 'calendar', LOW, 1, 5, ages=('16-64 yrs',), at_msoa=True),
+    SampleIndicator(93280, 'Fuel poverty (low income, low energy efficiency methodology)', '%', PROP, 'Calendar', 'calendar', LOW, 6, 22, at_msoa=True),
     SampleIndicator(90366, 'Life expectancy at birth', 'years', 'Life expectancy', 'Calendar', 'pooled3', HIGH, 78, 86, sexes=('Male', 'Female')),
 )
 # fmt: on

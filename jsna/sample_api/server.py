@@ -141,16 +141,27 @@ class SampleApiHandler(BaseHTTPRequestHandler):
             child = int(query.get("child_area_type_id", ["502"])[0])
             parent_type = int(query.get("parent_area_type_id", ["6"])[0])
             parent_code = query.get("parent_area_code", [None])[0]
-            if parent_code is not None and parent_code not in REGIONS:
+            below_councils = child == data.MSOA_AREA_TYPE and parent_type in data.AREA_TYPE_NAMES
+            below_england = child == data.ICB_AREA_TYPE and parent_type == 15
+            councils = {a.code for a in state.areas()}
+            parents = councils if below_councils else {ENGLAND_CODE} if below_england else set(REGIONS)
+            if parent_code is not None and parent_code not in parents:
                 raise ValueError(f"unknown parent_area_code {parent_code}")
             header = list(data.SERVED_HEADER)
             rows: list[list[str]] = []
             for iid in _ids(query):
                 ind = known.get(iid)
-                if ind is None or child not in data.AREA_TYPE_NAMES or parent_type != 6:
+                if ind is None:
                     continue
                 revision = state.revisions.get(iid, 0)
-                rows.extend(list(r) for r in data.indicator_rows(ind, parent_code, revision, state.areas(), child))
+                if below_councils or below_england:
+                    code = None if below_england else parent_code
+                    served = data.child_rows(ind, child, code, revision, state.areas(), parent_type)
+                elif child in data.AREA_TYPE_NAMES and parent_type == 6:
+                    served = data.indicator_rows(ind, parent_code, revision, state.areas(), child)
+                else:
+                    continue
+                rows.extend(list(r) for r in served)
             header, rows = _apply_column_faults(header, rows, faults)
             body = _csv(header, rows)
             return (b"\xef\xbb\xbf" + body if state.bom else body), "text/csv; charset=utf-8"
@@ -339,7 +350,13 @@ def _areas(area_type_id: int, served: tuple[SampleArea, ...]) -> list[dict[str, 
         return [{"Code": c, "Name": n, "Short": n.removesuffix(" region"), "AreaTypeId": 6} for c, n in REGIONS.items()]
     if area_type_id in data.AREA_TYPE_NAMES:
         return [{"Code": a.code, "Name": a.name, "Short": a.name, "AreaTypeId": area_type_id} for a in served]
-    return []
+    if area_type_id == data.MSOA_AREA_TYPE:
+        places = data.neighbourhood_places(None, served)[1]
+    elif area_type_id == data.ICB_AREA_TYPE:
+        places = data.icb_places()
+    else:
+        return []
+    return [{"Code": p.code, "Name": p.name, "Short": p.name, "AreaTypeId": area_type_id} for p in places]
 
 
 class SampleApiServer(ThreadingHTTPServer):

@@ -1,0 +1,118 @@
+"""Neighbourhoods: each council's MSOA values, validated, then published per area.
+
+The core asset types and validates every MSOA row of the scope's councils from the
+neighbourhoods' extract (quarantining rows that break the ``neighbourhood_values``
+contract, with the reason, and failing the run on a bad headline row as the council
+table does); the out asset publishes ``areas/<slug>/neighbourhoods.*`` per partition.
+The report draws its neighbourhood charts from the same core table.
+"""
+
+import functools
+
+import pandas as pd
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext, AssetIn
+from dagster import MaterializeResult, MetadataValue
+
+from assets.core import core_asset, extract_rows, refuse_headline_failures, split_valid
+from assets.metadata import parquet_metadata, provenance, synthetic_data, table_schema
+from assets.published import borough_asset
+from assets.publishing import Upstream, in_scope, publication_in_launch, quiet, stage, stage_files, table_paths
+from assets.publishing import write_table
+from jsna import layout
+from jsna.extracts import NEIGHBOURHOODS
+from jsna.grouping import split_by
+from jsna.neighbourhoods import tidy_neighbourhoods
+from jsna.table_files import table_files
+from jsna.workers import render_each
+from resources import FingertipsResource, JsnaSettings
+from schemas import QUARANTINE
+from schemas.neighbourhoods import NEIGHBOURHOOD_VALUES
+
+NEIGHBOURHOOD_CORE_KEY = "core_jsna__neighbourhood_values"
+NEIGHBOURHOOD_KEY = "out_jsna__neighbourhood_values"
+SORT = ["council_code", "indicator_id", "area_code", "sex", "age", "category_type", "category", "period_sortable"]
+
+
+@core_asset(
+    NEIGHBOURHOOD_CORE_KEY,
+    metadata={"dagster/column_schema": table_schema(NEIGHBOURHOOD_VALUES)},
+    check_specs=[
+        AssetCheckSpec(
+            "neighbourhood_rows_valid",
+            asset=NEIGHBOURHOOD_CORE_KEY,
+            description="No MSOA row breaks the neighbourhood_values contract.",
+        )
+    ],
+)
+def core_jsna__neighbourhood_values(
+    context: AssetExecutionContext,
+    settings: JsnaSettings,
+    fingertips: FingertipsResource,
+    raw_data: pd.DataFrame,
+    raw_metadata: pd.DataFrame,
+):  # returns MaterializeResult(value=DataFrame)
+    scope = settings.scope()
+    councils = {a.code for a in scope.areas}
+    result = tidy_neighbourhoods(extract_rows(raw_data, NEIGHBOURHOODS), raw_metadata, settings.catalogue(), councils)
+    valid, quarantine, cases = split_valid(result.frame, result.problems, result.served, NEIGHBOURHOOD_VALUES)
+    refuse_headline_failures(quarantine, "nothing was published")
+    valid = valid.sort_values(SORT, kind="stable").reset_index(drop=True)
+    NEIGHBOURHOOD_VALUES.pandera_schema().validate(valid, lazy=True)
+    if publication_in_launch(context) and not quiet(context, settings):
+        pub = stage(context, settings)
+        synthetic = synthetic_data(valid, settings, fingertips)
+        path = functools.partial(layout.quarantine, synthetic=synthetic, table=NEIGHBOURHOOD_VALUES.name)
+        write_table(pub, QUARANTINE, quarantine, path)
+    return MaterializeResult(
+        value=valid,
+        metadata={
+            "dagster/row_count": len(valid),
+            "neighbourhoods": int(valid["area_code"].nunique()),
+            "councils": int(valid["council_code"].nunique()),
+            "quarantined_rows": len(quarantine),
+        },
+        check_results=[
+            AssetCheckResult(
+                check_name="neighbourhood_rows_valid",
+                passed=quarantine.empty,
+                severity=AssetCheckSeverity.WARN,
+                metadata={
+                    "quarantined_rows": len(quarantine),
+                    "failure_cases": MetadataValue.md(cases.head(20).to_markdown(index=False)) if len(cases) else "",
+                },
+            )
+        ],
+    )
+
+
+@borough_asset(
+    NEIGHBOURHOOD_KEY,
+    kinds={"pandas", "parquet", "csv"},
+    ins={"neighbourhoods": AssetIn(NEIGHBOURHOOD_CORE_KEY)},
+    metadata={"dagster/column_schema": table_schema(NEIGHBOURHOOD_VALUES)},
+)
+def out_jsna__neighbourhood_values(
+    context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, neighbourhoods: Upstream
+) -> MaterializeResult:
+    pub = stage(context, settings)
+    scope = settings.scope()
+    fields = provenance(neighbourhoods, settings, fingertips)
+    by_council = split_by(neighbourhoods, "council_code")
+    slugs = in_scope(context, scope)
+    meta = parquet_metadata(fields)
+    areas = [(slug, by_council.get(scope.area_for_slug(slug).code, neighbourhoods.iloc[0:0])) for slug in slugs]
+    jobs = [
+        functools.partial(
+            table_files,
+            NEIGHBOURHOOD_VALUES,
+            rows,
+            table_paths(layout.area(slug, fields["synthetic"]).neighbourhoods),
+            meta,
+            validated=True,
+        )
+        for slug, rows in areas
+    ]
+    for files in render_each(jobs):
+        stage_files(pub, files)
+    counts = {slug: len(rows) for slug, rows in areas}
+    return MaterializeResult(metadata={"rows_by_borough": MetadataValue.json(counts)})

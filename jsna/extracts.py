@@ -1,0 +1,55 @@
+"""What the raw step asks the API for: one extract per kind of area.
+
+The councils' extract is the one every table is built from (every council in England,
+under their regions). The neighbourhoods' extract asks for the catalogue's MSOA
+indicators (area type 3) with the councils' area type as parent, so every row carries
+its council as ``Parent Code``; the ICBs' extract asks for the council catalogue at ICB
+level (area type 221) under England. Each extract has its own raw store (keyed by its
+request parameters), its own plan and its own plausibility checks; a publication is
+built from all of them, so its fingerprint is theirs together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from jsna.areas import REGION_AREA_TYPE
+from jsna.catalogue import Catalogue
+
+COUNCILS, NEIGHBOURHOODS, ICBS = "councils", "neighbourhoods", "icbs"
+MSOA_AREA_TYPE, ICB_AREA_TYPE, ENGLAND_AREA_TYPE = 3, 221, 15
+EXTRACT_COLUMN = "extract"  # which extract a raw row came from
+
+
+@dataclass(frozen=True)
+class Extract:
+    """One kind of request: which ids, at which area type, under which parent type."""
+
+    name: str
+    ids: tuple[int, ...]
+    child_area_type_id: int
+    parent_area_type_id: int
+
+    @property
+    def params(self) -> dict[str, int]:
+        return {"child_area_type_id": self.child_area_type_id, "parent_area_type_id": self.parent_area_type_id}
+
+
+def extracts(catalogue: Catalogue, area_type_id: int, icbs: bool = True) -> tuple[Extract, ...]:
+    """The extracts a refresh fetches, the councils' first (the neighbourhoods' only when
+    the catalogue lists MSOA indicators, the ICBs' unless turned off)."""
+    found = [Extract(COUNCILS, tuple(catalogue.ids), area_type_id, REGION_AREA_TYPE)]
+    if catalogue.neighbourhood_ids:
+        found.append(Extract(NEIGHBOURHOODS, tuple(catalogue.neighbourhood_ids), MSOA_AREA_TYPE, area_type_id))
+    if icbs:
+        found.append(Extract(ICBS, tuple(catalogue.ids), ICB_AREA_TYPE, ENGLAND_AREA_TYPE))
+    return tuple(found)
+
+
+def combined_digest(digests: dict[str, str]) -> str:
+    """One fingerprint of every extract's raw store (the councils' alone stays its own)."""
+    if list(digests) == [COUNCILS]:
+        return digests[COUNCILS]
+    text = "|".join(f"{name}={digest}" for name, digest in sorted(digests.items()))
+    return hashlib.sha256(text.encode()).hexdigest()
