@@ -7,7 +7,15 @@ is published (``jsna.layout``); the other assets and files are described here.
 from __future__ import annotations
 
 from jsna import layout
-from schemas import CHANGES, DATA_DICTIONARY, INDICATOR_VALUES, QUARANTINE, SUMMARY
+from schemas import (
+    CHANGES,
+    DATA_DICTIONARY,
+    FOOTPRINT_VALUES,
+    INDICATOR_VALUES,
+    NEIGHBOURHOOD_VALUES,
+    QUARANTINE,
+    SUMMARY,
+)
 from schemas.spec import TableSpec
 
 _AREA = layout.area("<slug>")
@@ -65,6 +73,27 @@ DESCRIPTIONS: dict[str, str] = {
     "out_jsna__data_dictionary": _table(DATA_DICTIONARY, f"`{layout.DICTIONARY}`"),
     "out_jsna__changes": _table(CHANGES, f"`{layout.changes('<date>', 'parquet')}` and `.csv`"),
     "out_jsna__borough_summary": _table(SUMMARY, f"`{_AREA.summary('parquet')}` and `.csv`"),
+    "core_jsna__neighbourhood_values": (
+        "Tidy, typed MSOA values of the scope's councils (the neighbourhoods' extract: Fingertips' MSOA data with "
+        "the councils as parents), validated before anything is written; rows that break a rule are quarantined "
+        f"with the reason (`{layout.quarantine('parquet', table='neighbourhood_values')}` and `.csv`)."
+    ),
+    "out_jsna__neighbourhood_values": _table(
+        NEIGHBOURHOOD_VALUES, f"`{_AREA.neighbourhoods('parquet')}` and `.csv`, one partition per council"
+    ),
+    "core_jsna__icb_values": (
+        "Tidy, typed values of every Integrated Care Board (area type 221) for the council catalogue, with England "
+        "beside each row, validated like the council table (quarantine: "
+        f"`{layout.quarantine('parquet', table='icb_values')}`)."
+    ),
+    "out_jsna__icb_pack": (
+        f"`{layout.icb('<slug>').folder}/`: each ICB's `{INDICATOR_VALUES.name}` table, summary, workbook and "
+        "report, compared with England and ranked among ICBs. No council membership is assumed."
+    ),
+    "out_jsna__footprint_pack": (
+        f"`{layout.footprint('<slug>').folder}/`: each custom footprint's (JSNA_FOOTPRINTS) pack. "
+        + _table(FOOTPRINT_VALUES, "`indicator_values.parquet` and `.csv`")
+    ),
     **{key: f"`{path}`: {what}" for key, (path, what) in FILES.items()},
 }
 

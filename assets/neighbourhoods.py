@@ -10,14 +10,29 @@ The report draws its neighbourhood charts from the same core table.
 import functools
 
 import pandas as pd
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext, AssetIn
-from dagster import MaterializeResult, MetadataValue
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetIn,
+    MaterializeResult,
+    MetadataValue,
+)
 
 from assets.core import core_asset, extract_rows, refuse_headline_failures, split_valid
 from assets.metadata import parquet_metadata, provenance, synthetic_data, table_schema
 from assets.published import borough_asset
-from assets.publishing import Upstream, in_scope, publication_in_launch, quiet, stage, stage_files, table_paths
-from assets.publishing import write_table
+from assets.publishing import (
+    Upstream,
+    in_scope,
+    publication_in_launch,
+    quiet,
+    stage,
+    stage_files,
+    table_paths,
+    write_table,
+)
 from jsna import layout
 from jsna.extracts import NEIGHBOURHOODS
 from jsna.grouping import split_by

@@ -13,6 +13,7 @@ from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataV
 
 from assets.core import CORE_KEY, ENGLAND_KEY
 from assets.metadata import parquet_metadata, provenance, table_schema
+from assets.neighbourhoods import NEIGHBOURHOOD_CORE_KEY
 from assets.out import DICTIONARY_KEY, rows_by_area
 from assets.published import borough_asset, out_asset
 from assets.publishing import Upstream, in_scope, stage, stage_files, table_paths
@@ -20,7 +21,7 @@ from assets.raw import META_KEY
 from jsna import layout, progress
 from jsna.areas import ENGLAND_CODE
 from jsna.grouping import split_by
-from jsna.pack.display import decimals_by_indicator
+from jsna.pack.display import DEFAULT_DECIMALS, decimals_by_indicator
 from jsna.pack.report import borough_report, index_page, region_ranges, trend_lines
 from jsna.pack.summary import borough_summaries
 from jsna.pack.workbook import build_workbook
@@ -137,13 +138,24 @@ def out_jsna__borough_workbook(
     return MaterializeResult(metadata={"workbooks": len(slugs)})
 
 
-@borough_asset(REPORT_KEY, kinds={"html"}, ins={"core": AssetIn(CORE_KEY), "summaries": AssetIn(SUMMARY_KEY)})
+@borough_asset(
+    REPORT_KEY,
+    kinds={"html"},
+    ins={
+        "core": AssetIn(CORE_KEY),
+        "summaries": AssetIn(SUMMARY_KEY),
+        "neighbourhoods": AssetIn(NEIGHBOURHOOD_CORE_KEY),
+        "raw_metadata": AssetIn(META_KEY),
+    },
+)
 def out_jsna__borough_report(
     context: AssetExecutionContext,
     settings: JsnaSettings,
     fingertips: FingertipsResource,
     core: Upstream,
     summaries: Upstream,
+    neighbourhoods: Upstream,
+    raw_metadata: Upstream,
 ) -> MaterializeResult:
     pub = stage(context, settings)
     region = settings.scope()
@@ -155,6 +167,9 @@ def out_jsna__borough_report(
     trends = trend_lines(core[(core["category"] == "") & core["indicator_id"].isin(key_ids)])
     slugs = in_scope(context, region)
     summary_of = split_by(summaries)
+    msoas_of = split_by(neighbourhoods, "council_code")
+    decimals = decimals_by_indicator(raw_metadata)
+    labels = {i.id: (i.label, decimals.get(i.id, DEFAULT_DECIMALS)) for i in catalogue.neighbourhoods}
     jobs = []
     for slug in slugs:
         area = region.area_for_slug(slug)
@@ -175,6 +190,8 @@ def out_jsna__borough_report(
             retrieved_at=fields["retrieved_at"],
             synthetic=fields["synthetic"],
             region_name=area.region_name,
+            neighbourhoods=msoas_of.get(area.code, neighbourhoods.iloc[0:0]),
+            neighbourhood_labels=labels,
         )
         jobs.append(job)
     for n, (slug, page) in enumerate(zip(slugs, render_each(jobs), strict=True), start=1):

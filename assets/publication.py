@@ -9,7 +9,10 @@ import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataValue
 
 from assets.core import CORE_KEY
+from assets.footprints import FOOTPRINT_PACK_KEY
+from assets.icbs import ICB_CORE_KEY, ICB_PACK_KEY, icb_units
 from assets.metadata import provenance
+from assets.neighbourhoods import NEIGHBOURHOOD_KEY
 from assets.out import BOROUGH_KEY, CHANGES_KEY, DICTIONARY_KEY, REGION_KEY
 from assets.pack import INDEX_KEY, REPORT_KEY, SUMMARY_KEY, WORKBOOK_KEY
 from assets.published import out_asset
@@ -24,11 +27,27 @@ __all__ = ["PUBLICATION_KEY", "out_jsna__publication"]
     PUBLICATION_KEY,
     kinds={"json"},
     quiet_skip=False,
-    ins={"core": AssetIn(CORE_KEY)},
-    deps=[BOROUGH_KEY, REGION_KEY, DICTIONARY_KEY, CHANGES_KEY, SUMMARY_KEY, WORKBOOK_KEY, REPORT_KEY, INDEX_KEY],
+    ins={"core": AssetIn(CORE_KEY), "icbs": AssetIn(ICB_CORE_KEY)},
+    deps=[
+        BOROUGH_KEY,
+        NEIGHBOURHOOD_KEY,
+        REGION_KEY,
+        DICTIONARY_KEY,
+        CHANGES_KEY,
+        SUMMARY_KEY,
+        WORKBOOK_KEY,
+        REPORT_KEY,
+        INDEX_KEY,
+        ICB_PACK_KEY,
+        FOOTPRINT_PACK_KEY,
+    ],
 )
 def out_jsna__publication(
-    context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: pd.DataFrame
+    context: AssetExecutionContext,
+    settings: JsnaSettings,
+    fingertips: FingertipsResource,
+    core: pd.DataFrame,
+    icbs: pd.DataFrame,
 ) -> MaterializeResult:
     hold_lease(context, settings)  # still ours: no other refresh took the root over
     root = settings.output_root()
@@ -39,11 +58,15 @@ def out_jsna__publication(
         return unchanged(files=len(root.read_manifest().get("files", {})))
     fields = provenance(core, settings, fingertips)
     scope = settings.scope()
+    icb_slugs = [u.files.slug for u in icb_units(icbs, False)]
+    footprint_slugs = settings.footprints().slugs
     manifest = root.commit(
         publication_id(context),
         fields,
         data_fingerprint=fields["data_fingerprint"],
-        retire=lambda relpath: layout.retired(relpath, scope.slugs, layout.table_dirs(scope)),
+        retire=lambda relpath: layout.retired(
+            relpath, scope.slugs, layout.table_dirs(scope), icb_slugs, footprint_slugs
+        ),
     )
     release(context, settings)
     changed = list(root.last_committed)

@@ -33,7 +33,7 @@ from jsna.areas import (
     resolve_scope,
     save_area_list,
 )
-from jsna.extracts import COUNCILS, EXTRACT_COLUMN, NEIGHBOURHOODS, combined_digest
+from jsna.extracts import COUNCILS, EXTRACT_COLUMN, ICBS, NEIGHBOURHOODS, combined_digest, served_areas
 from jsna.fingertips.client import redact
 from jsna.fingertips.data_csv import CANONICAL
 from jsna.plausibility import check_answers
@@ -198,12 +198,14 @@ def raw_fingertips__indicator_data(
     empty = [{"id": i, "label": catalogue.label_of(i)} for i in catalogue.ids if i not in served.get(COUNCILS, set())]
     if empty:
         context.log.warning(f"no data at area type {settings.area_type_id} for {empty}")
-    empty_at = {
-        e.name: [i for i in e.ids if i not in served.get(e.name, set())] for e in settings.extracts()[1:]
-    }
+    empty_at = {e.name: [i for i in e.ids if i not in served.get(e.name, set())] for e in settings.extracts()[1:]}
     if empty_at.get(NEIGHBOURHOODS):
         context.log.warning(f"no data at MSOA level for neighbourhood indicators {empty_at[NEIGHBOURHOODS]}")
-    current = not accepted and not config.full and outputs_current(context, settings, fingertips)
+    synthetic = bool(store.state().get("synthetic"))
+    icbs = [slug for _, _, slug in served_areas(frame[frame[EXTRACT_COLUMN] == ICBS])]
+    extra = [f for slug in icbs for f in layout.icb(slug, synthetic).files()]
+    extra += [f for slug in settings.footprints().slugs for f in layout.footprint(slug, synthetic).files()]
+    current = not accepted and not config.full and outputs_current(context, settings, fingertips, extra)
     if not accepted and not current:
         change += "; rebuilding outputs that are out of date, damaged or unfinished"
     details = {
@@ -352,9 +354,11 @@ def data_fingerprint(settings: JsnaSettings, fingertips: FingertipsResource) -> 
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def outputs_current(context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource) -> bool:
+def outputs_current(
+    context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, extra: list[str]
+) -> bool:
     """The published outputs were built from this raw data and catalogue, and hold
-    every borough this run asks for."""
+    every borough this run asks for and the ``extra`` files (ICBs', footprints')."""
     root = settings.output_root()
     if root.pending():
         return False  # a commit interrupted by a crash: this run finishes it
@@ -374,7 +378,7 @@ def outputs_current(context: AssetExecutionContext, settings: JsnaSettings, fing
     tables = layout.table_dirs(settings.scope())
     wanted = [f for s in slugs for f in layout.area(s, synthetic).files()]
     wanted += [f for table in tables for f in layout.region_files(synthetic, table)]
-    wanted += settings.extra_files(synthetic)  # neighbourhoods, ICBs and footprints
+    wanted += extra
     fingerprint = data_fingerprint(settings, fingertips)
     if not all(w in files and files[w].get("data") == fingerprint for w in wanted):
         return False  # a borough published from older data (e.g. by a partial refresh)

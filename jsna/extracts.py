@@ -14,7 +14,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from jsna.areas import REGION_AREA_TYPE
+import pandas as pd
+
+from jsna.areas import ENGLAND_CODE, REGION_AREA_TYPE, slugify
 from jsna.catalogue import Catalogue
 
 COUNCILS, NEIGHBOURHOODS, ICBS = "councils", "neighbourhoods", "icbs"
@@ -53,3 +55,13 @@ def combined_digest(digests: dict[str, str]) -> str:
         return digests[COUNCILS]
     text = "|".join(f"{name}={digest}" for name, digest in sorted(digests.items()))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def served_areas(rows: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """(code, name, slug) of every area an extract's rows serve, England aside, by name:
+    the ICBs, whose codes and names come only from the API."""
+    served = rows[rows["area_code"] != ENGLAND_CODE].drop_duplicates("area_code")
+    pairs = sorted(
+        zip(served["area_code"].astype(str), served["area_name"].astype(str), strict=True), key=lambda p: p[1]
+    )
+    return [(code, name, slugify(name)) for code, name in pairs]

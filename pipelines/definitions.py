@@ -7,6 +7,9 @@ import os
 from dagster import AssetsDefinition, Definitions
 
 from assets.core import core_jsna__england_headline, core_jsna__indicator_values
+from assets.footprints import out_jsna__footprint_pack
+from assets.icbs import core_jsna__icb_values, out_jsna__icb_pack
+from assets.neighbourhoods import core_jsna__neighbourhood_values, out_jsna__neighbourhood_values
 from assets.out import (
     out_jsna__borough_indicator_values,
     out_jsna__changes,
@@ -30,7 +33,10 @@ ALL_ASSETS = [
     raw_fingertips__indicator_data,
     core_jsna__indicator_values,
     core_jsna__england_headline,
+    core_jsna__neighbourhood_values,
+    core_jsna__icb_values,
     out_jsna__borough_indicator_values,
+    out_jsna__neighbourhood_values,
     out_jsna__region_indicator_values,
     out_jsna__data_dictionary,
     out_jsna__changes,
@@ -38,6 +44,8 @@ ALL_ASSETS = [
     out_jsna__borough_workbook,
     out_jsna__borough_report,
     out_jsna__index,
+    out_jsna__icb_pack,
+    out_jsna__footprint_pack,
     out_jsna__publication,
 ]
 

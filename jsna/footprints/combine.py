@@ -30,7 +30,7 @@ METHODS = {
     CRUDE_RATE: "Byar's method, exact Poisson below 10 events (scipy), 95% and 99.8%",
 }
 AREA_TYPES = {COUNCILS: "Custom footprint of councils", "neighbourhoods": "Custom footprint of neighbourhoods (MSOAs)"}
-LABELS = ("indicator_name", "domain", "unit", "value_type", "polarity")
+LABELS = ("indicator_name", "domain", "unit", "value_type", "polarity", "period_sortable")
 
 
 def multiplier(unit: str, value_type: str) -> float | None:
@@ -83,10 +83,10 @@ def _values(group: pd.DataFrame, footprint: Footprint, value_type: str, unit: st
     missing = [c for c in footprint.members if c not in set(group["area_code"])]
     scale = multiplier(unit, value_type)
     if value_type not in METHODS or scale is None:
-        what = value_type.lower() if value_type else "value of unknown type"
+        what = value_type or "unknown"
         reason = (
-            f"Not combined: a {what} cannot be combined exactly from members' counts and denominators "
-            "(it would need each member's underlying data); not averaged"
+            f"Not combined: this value type ({what}) cannot be combined exactly from members' counts and "
+            "denominators (it would need each member's underlying data); not averaged"
         )
         return empty | {"value_note": reason}
     if missing:

@@ -1,0 +1,127 @@
+"""ICBs: the council catalogue at Integrated Care Board level (area type 221), for NHS
+commissioners, published as ``icbs/<slug>/`` with a council's tables and pack.
+
+The ICBs are the areas the API serves in the ICBs' extract (codes and names from the
+API: ICBs merge). No council is placed in an ICB: the API gives no such membership,
+so an ICB's pack stands on its own, compared with England and ranked among ICBs.
+"""
+
+import functools
+
+import pandas as pd
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetIn,
+    MaterializeResult,
+    MetadataValue,
+)
+
+from assets.core import core_asset, extract_rows, refuse_headline_failures, split_valid
+from assets.metadata import parquet_metadata, provenance, synthetic_data, table_schema
+from assets.out import DICTIONARY_KEY
+from assets.packs import Unit, stage_packs
+from assets.published import out_asset
+from assets.publishing import Upstream, publication_in_launch, quiet, stage, write_table
+from assets.raw import META_KEY
+from jsna import layout
+from jsna.areas import ENGLAND_CODE
+from jsna.extracts import ICBS, served_areas
+from jsna.pack.display import decimals_by_indicator
+from jsna.pack.summary import borough_summaries
+from jsna.tidy import add_comparators, tidy_areas
+from resources import FingertipsResource, JsnaSettings
+from schemas import INDICATOR_VALUES, QUARANTINE
+from schemas.summary import ALL_AREAS
+
+ICB_CORE_KEY = "core_jsna__icb_values"
+ICB_PACK_KEY = "out_jsna__icb_pack"
+ICB_TABLE = "icb_values"
+SORT = ["domain", "indicator_id", "area_code", "sex", "age", "category_type", "category", "period_sortable"]
+
+
+def icb_units(rows: pd.DataFrame, synthetic: bool) -> list[Unit]:
+    """One unit per ICB served (England aside), by name, with its folder."""
+    return [Unit(layout.icb(slug, synthetic), name, code) for code, name, slug in served_areas(rows)]
+
+
+@core_asset(
+    ICB_CORE_KEY,
+    metadata={"dagster/column_schema": table_schema()},
+    check_specs=[AssetCheckSpec("icb_rows_valid", asset=ICB_CORE_KEY, description="No ICB row breaks the contract.")],
+)
+def core_jsna__icb_values(
+    context: AssetExecutionContext,
+    settings: JsnaSettings,
+    fingertips: FingertipsResource,
+    raw_data: pd.DataFrame,
+    raw_metadata: pd.DataFrame,
+):  # returns MaterializeResult(value=DataFrame)
+    raw = extract_rows(raw_data, ICBS)
+    codes = set(raw["area_code"]) - {ENGLAND_CODE}
+    regions = {code: "" for code in codes} | {ENGLAND_CODE: ""}
+    result = tidy_areas(raw, raw_metadata, settings.catalogue(), codes, regions)
+    valid, quarantine, cases = split_valid(result.frame, result.problems, result.served)
+    refuse_headline_failures(quarantine, "nothing was published")
+    valid = add_comparators(valid, regions)[list(INDICATOR_VALUES.column_names)]
+    valid = valid.sort_values(SORT, kind="stable").reset_index(drop=True)
+    INDICATOR_VALUES.pandera_schema().validate(valid, lazy=True)
+    if publication_in_launch(context) and not quiet(context, settings):
+        pub = stage(context, settings)
+        synthetic = synthetic_data(valid, settings, fingertips)
+        write_table(
+            pub, QUARANTINE, quarantine, functools.partial(layout.quarantine, synthetic=synthetic, table=ICB_TABLE)
+        )
+    return MaterializeResult(
+        value=valid,
+        metadata={"dagster/row_count": len(valid), "icbs": len(codes), "quarantined_rows": len(quarantine)},
+        check_results=[
+            AssetCheckResult(
+                check_name="icb_rows_valid",
+                passed=quarantine.empty,
+                severity=AssetCheckSeverity.WARN,
+                metadata={
+                    "quarantined_rows": len(quarantine),
+                    "failure_cases": MetadataValue.md(cases.head(20).to_markdown(index=False)) if len(cases) else "",
+                },
+            )
+        ],
+    )
+
+
+@out_asset(
+    ICB_PACK_KEY,
+    kinds={"parquet", "csv", "excel", "html"},
+    ins={"icbs": AssetIn(ICB_CORE_KEY), "raw_metadata": AssetIn(META_KEY), "dictionary": AssetIn(DICTIONARY_KEY)},
+)
+def out_jsna__icb_pack(
+    context: AssetExecutionContext,
+    settings: JsnaSettings,
+    fingertips: FingertipsResource,
+    icbs: Upstream,
+    raw_metadata: Upstream,
+    dictionary: Upstream,
+) -> MaterializeResult:
+    pub = stage(context, settings)
+    catalogue = settings.catalogue()
+    fields = provenance(icbs, settings, fingertips)
+    units = icb_units(icbs, bool(fields["synthetic"]))
+    codes = [u.code for u in units]
+    # Ranked among ICBs (their "region" is empty: every ICB in one group).
+    summaries = ALL_AREAS.conform(borough_summaries(icbs, catalogue, codes, decimals_by_indicator(raw_metadata)))
+    ALL_AREAS.pandera_schema().validate(summaries, lazy=True)
+    counts = stage_packs(
+        pub,
+        units,
+        icbs,
+        summaries,
+        INDICATOR_VALUES,
+        dictionary=dictionary,
+        fields=fields,
+        meta=parquet_metadata(fields),
+        key_ids=[i.id for i in catalogue.indicators if i.key],
+        comparator="ICBs",
+    )
+    return MaterializeResult(metadata={"icbs": len(units), "rows_by_icb": MetadataValue.json(counts)})

@@ -1,0 +1,108 @@
+"""The pack of an area that is not one of the scope's councils: an ICB or a footprint.
+
+The same files as a council's (its table, summary, workbook and report, from the same
+writers), staged in the run's publication under the area's own folder
+(``jsna.layout``): ``icbs/<slug>/`` or ``footprints/<slug>/``.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from assets.publishing import stage_files, table_paths
+from jsna import layout
+from jsna.areas import ENGLAND_CODE
+from jsna.grouping import split_by
+from jsna.pack.report import borough_report, trend_lines
+from jsna.pack.workbook import build_workbook
+from jsna.publish import Publication
+from jsna.table_files import table_files
+from jsna.workers import render_each
+from schemas import SUMMARY
+from schemas.spec import TableSpec
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One area with a pack: where its files go, its name and its code in the tables."""
+
+    files: layout.AreaFiles
+    name: str
+    code: str
+
+
+def stage_packs(
+    pub: Publication,
+    units: list[Unit],
+    rows: pd.DataFrame,
+    summaries: pd.DataFrame,
+    spec: TableSpec,
+    *,
+    dictionary: pd.DataFrame,
+    fields: dict[str, Any],
+    meta: dict[str, str],
+    key_ids: list[int],
+    comparator: str,
+) -> dict[str, int]:
+    """Stage every unit's table (``spec``), summary, workbook and report; returns each
+    unit's row count. ``comparator`` names what ranks are among (e.g. "ICBs")."""
+    rows_of, summary_of = split_by(rows), split_by(summaries)
+    synthetic = bool(fields["synthetic"])
+    trends = trend_lines(rows[(rows["category"] == "") & rows["indicator_id"].isin(key_ids)])
+    tables, books, pages = [], [], []
+    for unit in units:
+        mine = rows_of.get(unit.code, rows.iloc[0:0])
+        summary = summary_of.get(unit.code, summaries.iloc[0:0])
+        tables.append(functools.partial(table_files, spec, mine, table_paths(unit.files.table), meta, validated=True))
+        tables.append(
+            functools.partial(
+                table_files,
+                SUMMARY,
+                summary.drop(columns="area_code"),
+                table_paths(unit.files.summary),
+                meta,
+                validated=True,
+            )
+        )
+        books.append(
+            functools.partial(
+                build_workbook,
+                unit.name,
+                summary.drop(columns="area_code"),
+                mine,
+                dictionary,
+                api_base_url=str(fields["api_base_url"]),
+                retrieved_at=fields["retrieved_at"],
+                synthetic=synthetic,
+            )
+        )
+        lines = {key: {c: line[c] for c in (unit.code, ENGLAND_CODE) if c in line} for key, line in trends.items()}
+        pages.append(
+            functools.partial(
+                borough_report,
+                unit.name,
+                unit.files.slug,
+                summary,
+                {},
+                lines,
+                key_ids,
+                borough_code=unit.code,
+                region_code="",
+                england_code=ENGLAND_CODE,
+                retrieved_at=fields["retrieved_at"],
+                synthetic=synthetic,
+                region_name=comparator,
+                files=unit.files,
+            )
+        )
+    for files in render_each(tables):
+        stage_files(pub, files)
+    for unit, book in zip(units, render_each(books), strict=True):
+        pub.write_bytes(unit.files.workbook, book, rows=len(rows_of.get(unit.code, rows.iloc[0:0])))
+    for unit, page in zip(units, render_each(pages), strict=True):
+        pub.write_bytes(unit.files.report, page.encode("utf-8"))
+    return {unit.files.slug: len(rows_of.get(unit.code, rows.iloc[0:0])) for unit in units}
