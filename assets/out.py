@@ -23,10 +23,11 @@ from assets.descriptions import FILES
 from assets.metadata import parquet_metadata, provenance, synthetic_data, table_schema
 from assets.published import borough_asset, out_asset
 from assets.publishing import Upstream, in_scope, stage, stage_files, table_paths, write_table
-from assets.raw import META_KEY, raw_store
+from assets.raw import META_KEY, raw_stores
 from jsna import layout, progress
 from jsna.areas import ENGLAND_CODE, region_slug
 from jsna.changes import compare, summary
+from jsna.extracts import COUNCILS
 from jsna.grouping import split_by
 from jsna.pack.display import DEFAULT_DECIMALS, decimals_by_indicator
 from jsna.preview import area_table, preview_markdown
@@ -150,7 +151,11 @@ def out_jsna__region_indicator_values(
 
 
 def data_dictionary(
-    core: pd.DataFrame, metadata: pd.DataFrame, settings: JsnaSettings, uploads: dict[int, str | None] | None = None
+    core: pd.DataFrame,
+    metadata: pd.DataFrame,
+    settings: JsnaSettings,
+    uploads: dict[int, str | None] | None = None,
+    served_by_extract: dict[str, set[int]] | None = None,
 ) -> pd.DataFrame:
     """Every published table and its columns (from the table specs), every other published
     file, then every catalogue indicator with its metadata and domain.
@@ -165,7 +170,14 @@ def data_dictionary(
     decimals = decimals_by_indicator(metadata)
     rows = []
     served = set(core["indicator_id"].unique())
-    for ind in settings.catalogue().indicators:
+    extracts = {e.name: e for e in settings.extracts()}
+    catalogue = settings.catalogue()
+    for ind in (*catalogue.indicators, *catalogue.neighbourhoods):
+        by_type = [
+            f"{e.child_area_type_id} {name}: {'yes' if ind.id in (served_by_extract or {}).get(name, set()) else 'no'}"
+            for name, e in extracts.items()
+            if ind.id in e.ids
+        ]
         m = meta.loc[ind.id] if ind.id in meta.index else pd.Series(dtype="string")
         rows.append(
             {
@@ -185,7 +197,10 @@ def data_dictionary(
                 "frequency": m.get("frequency", ""),
                 "last_uploaded_at": (uploads.get(ind.id) if uploads is not None else m.get("last_uploaded_at")) or "",
                 "source": m.get("source", ""),
-                "has_data": "yes" if ind.id in served else "no",
+                "has_data": "yes"
+                if ind.id in served or any(ind.id in s for s in (served_by_extract or {}).values())
+                else "no",
+                "has_data_by_area_type": "; ".join(by_type),
             }
         )
     table = pd.DataFrame([*specs, *files, *rows])
@@ -206,13 +221,22 @@ def out_jsna__data_dictionary(
     raw_metadata: Upstream,
 ) -> MaterializeResult:
     pub = stage(context, settings)
-    held = raw_store(settings, fingertips).state()["indicators"]
+    stores = raw_stores(settings, fingertips)
+    held = stores[COUNCILS].state()["indicators"]
     uploads = {int(i): entry.get("last_uploaded_at") for i, entry in held.items()}
+    for name, store in stores.items():  # an MSOA indicator's upload time is its neighbourhood data's
+        if name != COUNCILS:
+            extra = store.state()["indicators"]
+            uploads |= {int(i): e.get("last_uploaded_at") for i, e in extra.items() if int(i) not in uploads}
+    served_by_extract = {
+        name: {int(i) for i, entry in store.state()["indicators"].items() if entry.get("rows")}
+        for name, store in stores.items()
+    }
     synthetic = synthetic_data(core, settings, fingertips)
     table = write_table(
         pub,
         DATA_DICTIONARY,
-        data_dictionary(core, raw_metadata, settings, uploads),
+        data_dictionary(core, raw_metadata, settings, uploads, served_by_extract),
         functools.partial(layout.dictionary, synthetic=synthetic),
         suffixes=("csv",),
     )

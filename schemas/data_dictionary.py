@@ -40,6 +40,12 @@ DATA_DICTIONARY = TableSpec(
         Column("last_uploaded_at", TEXT, "Indicator: when the data held was uploaded to Fingertips."),
         Column("source", TEXT, "Indicator: 'fingertips' or 'synthetic sample' (the offline sample API)."),
         Column("has_data", TEXT, "Indicator: whether the API served rows for it (yes/no).", allowed=("", "yes", "no")),
+        Column(
+            "has_data_by_area_type",
+            TEXT,
+            "Indicator: whether the API served rows for it at each area type asked for, e.g. "
+            "'502 councils: yes; 221 ICBs: no' (3 is MSOA, the neighbourhoods).",
+        ),
     ),
     primary_key=("section", "table", "name"),
 )

@@ -10,7 +10,7 @@ import pytest
 
 from jsna import layout
 from jsna.sample_api.server import SampleApiState, running_sample_api
-from schemas import CHANGES, INDICATOR_VALUES, PUBLISHED, QUARANTINE, SUMMARY
+from schemas import CHANGES, FOOTPRINT_VALUES, INDICATOR_VALUES, NEIGHBOURHOOD_VALUES, PUBLISHED, QUARANTINE, SUMMARY
 from schemas.spec import TableSpec
 from tests.pipeline_helpers import refresh
 
@@ -44,7 +44,10 @@ def spec_of(relpath: str) -> TableSpec:
         return CHANGES
     if relpath.startswith(f"{layout.QUARANTINE_DIR}/"):
         return QUARANTINE
-    return {"indicator_values.parquet": INDICATOR_VALUES, "summary.parquet": SUMMARY}[relpath.rsplit("/", 1)[-1]]
+    if relpath.startswith(f"{layout.FOOTPRINTS_DIR}/") and relpath.endswith("/indicator_values.parquet"):
+        return FOOTPRINT_VALUES
+    tables = {"indicator_values.parquet": INDICATOR_VALUES, "summary.parquet": SUMMARY}
+    return (tables | {"neighbourhoods.parquet": NEIGHBOURHOOD_VALUES})[relpath.rsplit("/", 1)[-1]]
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)

@@ -1,0 +1,239 @@
+"""Neighbourhoods (MSOA), ICBs and custom footprints, end to end against the sample API
+and, for the footprint statistics, against published worked examples."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import requests
+
+from jsna.fingertips.data_csv import parse_data_csv
+from jsna.footprints.combine import combine
+from jsna.footprints.config import Footprint, FootprintsError, load_footprints
+from jsna.footprints.methods import crude_rate, proportion
+from jsna.sample_api.faults import SampleApiState
+from jsna.sample_api.server import running_sample_api
+from tests.pipeline_helpers import refresh
+
+SOUTHWARK, LAMBETH = "E09000028", "E09000022"
+FOOTPRINTS = """
+footprints:
+  - slug: lambeth-and-southwark
+    name: Lambeth and Southwark
+    members: [E09000022, E09000028]
+"""
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame, pd.DataFrame]:
+    """One London refresh with a footprint of two boroughs, and what the sample API served
+    at MSOA level (councils as parents) and at ICB level."""
+    out = tmp_path_factory.mktemp("geographies")
+    file = out.parent / "footprints.yaml"
+    file.write_text(FOOTPRINTS)
+    mp = pytest.MonkeyPatch()
+    mp.delenv("DAGSTER_HOME", raising=False)
+    try:
+        with running_sample_api(SampleApiState()) as server:
+            assert refresh(server.base_url, out, "--footprints", str(file)) == 0
+            url = f"{server.base_url}/all_data/csv/by_indicator_id"
+            msoa = {"indicator_ids": "93239,93097,93098,93280", "child_area_type_id": 3, "parent_area_type_id": 502}
+            icb = {"indicator_ids": "848,91243", "child_area_type_id": 221, "parent_area_type_id": 15}
+            served_msoa = parse_data_csv(requests.get(url, params=msoa, timeout=30).content).frame
+            served_icb = parse_data_csv(requests.get(url, params=icb, timeout=30).content).frame
+    finally:
+        mp.undo()
+    return out, served_msoa, served_icb
+
+
+def _number(text: str) -> float:
+    return float(text) if text.strip() else math.nan
+
+
+def _same(a: float, b: float) -> bool:
+    return (math.isnan(a) and math.isnan(b)) or a == b
+
+
+def test_every_served_msoa_value_reaches_the_neighbourhood_table_exactly(run):
+    out, served, _ = run
+    published = pd.read_parquet(out / "areas/southwark/neighbourhoods.parquet")
+    mine = served[(served["parent_code"] == SOUTHWARK) & served["area_code"].str.startswith("E02")]
+    assert len(mine) and len(published) == len(mine)
+    key = ["indicator_id", "area_code", "period", "sex", "age"]
+    by_key = published.assign(indicator_id=published["indicator_id"].astype(str)).set_index(key)
+    for row in mine.itertuples():
+        got = by_key.loc[(row.indicator_id, row.area_code, row.period, row.sex, row.age)]
+        for column in ("value", "lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8", "count", "denominator"):
+            assert _same(float(got[column]), _number(getattr(row, column))), (row.area_code, column)
+        assert got["value_note"] == row.value_note
+    assert set(published["council_code"]) == {SOUTHWARK}
+    council = served[(served["area_code"] == SOUTHWARK)].set_index(["indicator_id", "period"])["value"]
+    for row in published.itertuples():
+        assert row.council_value == float(council.loc[(str(row.indicator_id), row.period)])
+
+
+def test_computed_comparisons_follow_the_ci_and_polarity(run):
+    out, _, _ = run
+    rows = pd.read_parquet(out / "areas/southwark/neighbourhoods.parquet").dropna(subset=["value"])
+    worse = rows[rows["computed_vs_england"] == "Worse"]
+    assert len(worse)
+    assert (worse["polarity"] == "RAG - Low is good").all() and (worse["lower_ci_95"] > worse["england_value"]).all()
+    similar = rows[rows["computed_vs_england"] == "Similar"]
+    assert (
+        (similar["lower_ci_95"] <= similar["england_value"]) & (similar["upper_ci_95"] >= similar["england_value"])
+    ).all()
+
+
+def test_the_report_charts_each_neighbourhood_indicator_with_a_word_beside_every_bar(run):
+    out, _, _ = run
+    page = (out / "areas/southwark/report.html").read_text()
+    assert "id='neighbourhoods'" in page
+    assert page.count("<title>Neighbourhoods: ") == 4
+    table = pd.read_parquet(out / "areas/southwark/neighbourhoods.parquet")
+    for name in table["area_name"].unique():
+        assert name in page
+    latest = table[table["period_sortable"] == table.groupby("indicator_id")["period_sortable"].transform("max")]
+    for row in latest.dropna(subset=["value"]).itertuples():
+        assert f"{row.computed_vs_england}</text>" in page
+
+
+def test_icb_packs_stand_on_their_own_ranked_among_icbs(run):
+    out, _, served = run
+    folders = sorted(p.name for p in (out / "icbs").iterdir())
+    assert len(folders) == 42 and "nhs-south-east-london-icb" in folders
+    for name in (
+        "indicator_values.parquet",
+        "summary.parquet",
+        "report.html",
+        "jsna_mental_wellbeing_nhs-south-east-london-icb.xlsx",
+    ):
+        assert (out / "icbs/nhs-south-east-london-icb" / name).is_file()
+    table = pd.read_parquet(out / "icbs/nhs-south-east-london-icb/indicator_values.parquet")
+    code = table["area_code"].iloc[0]
+    mine = served[(served["area_code"] == code) & (served["indicator_id"] == "848")]
+    got = table[table["indicator_id"] == 848].set_index("period")["value"]
+    assert len(mine) and all(got.loc[r.period] == float(r.value) for r in mine.itertuples())
+    summary = pd.read_parquet(out / "icbs/nhs-south-east-london-icb/summary.parquet")
+    ranked = summary.dropna(subset=["rank"])
+    assert len(ranked) and ranked["ranked_areas"].max() == 42 and (ranked["ranked_areas"] > 33).all()
+    dictionary = pd.read_csv(next(out.glob("data_dictionary*.csv")), dtype=str).fillna("")
+    row = dictionary[(dictionary["section"] == "indicator") & (dictionary["name"] == "41001")].iloc[0]
+    assert row["has_data_by_area_type"] == "502 councils: yes; 221 icbs: no"
+    row = dictionary[(dictionary["section"] == "indicator") & (dictionary["name"] == "93239")].iloc[0]
+    assert row["has_data_by_area_type"] == "3 neighbourhoods: yes"
+
+
+def test_a_footprint_of_two_boroughs_sums_counts_and_denominators(run):
+    out, _, _ = run
+    fp = pd.read_parquet(out / "footprints/lambeth-and-southwark/indicator_values.parquet")
+    boroughs = pd.read_parquet(out / "london/indicator_values.parquet")
+    members = boroughs[boroughs["area_code"].isin([LAMBETH, SOUTHWARK]) & (boroughs["indicator_id"] == 848)]
+    for period, rows in members[members["category"] == ""].groupby("period"):
+        got = fp[(fp["indicator_id"] == 848) & (fp["period"] == period)].iloc[0]
+        expected = proportion(rows["count"].sum(), rows["denominator"].sum())
+        assert (got["value"], got["lower_ci_95"], got["upper_ci_95"]) == (
+            expected.value,
+            expected.lower,
+            expected.upper,
+        )
+        assert got["count"] == rows["count"].sum() and got["members"] == 2
+    dsr = fp[fp["indicator_id"] == 41001]
+    assert len(dsr) and dsr["value"].isna().all() and dsr["lower_ci_95"].isna().all()
+    assert dsr["value_note"].str.startswith("Not combined: this value type (Directly standardised rate)").all()
+    summary = pd.read_parquet(out / "footprints/lambeth-and-southwark/summary.parquet")
+    assert summary["rank"].isna().all() and (summary["comparison_source"].str.startswith("computed")).all()
+    assert (out / "footprints/lambeth-and-southwark/report.html").read_text().count("SYNTHETIC") >= 1
+
+
+def _members(value_type: str, unit: str, counts: list[float], denominators: list[float]) -> pd.DataFrame:
+    n = len(counts)
+    return pd.DataFrame(
+        {
+            "area_code": ["E09000022", "E09000028"][:n], "indicator_id": [1] * n, "period": ["2023"] * n,
+            "period_sortable": [20230000] * n, "sex": ["Persons"] * n, "age": ["All ages"] * n,
+            "category_type": [""] * n, "category": [""] * n, "value": [1.0] * n, "count": counts,
+            "denominator": denominators, "england_value": [20.0] * n, "indicator_name": ["x"] * n, "domain": ["d"] * n,
+            "unit": [unit] * n, "value_type": [value_type] * n, "polarity": ["RAG - Low is good"] * n,
+            "source": ["synthetic sample"] * n, "retrieved_at": pd.to_datetime(["2026-01-01T00:00:00Z"] * n),
+        }
+    )  # fmt: skip
+
+
+TWO = Footprint("two", "Two boroughs", ("E09000022", "E09000028"))
+
+
+def test_a_combined_proportion_reproduces_newcombes_worked_example():
+    # Newcombe RG, Statistics in Medicine 1998;17:857-872, Table II, method 3 (Wilson): 81 of
+    # 263 gives 0.2553 to 0.3662. Here 40 of 130 in one borough and 41 of 133 in the other.
+    row = combine(_members("Proportion", "%", [40, 41], [130, 133]), TWO).iloc[0]
+    assert row["value"] == 100 * 81 / 263
+    assert round(row["lower_ci_95"] / 100, 4) == 0.2553 and round(row["upper_ci_95"] / 100, 4) == 0.3662
+    # 99.8%: Wilson's closed form (Newcombe's equation for method 3) at z = 3.0902.
+    z, p, n = 3.090232306167813, 81 / 263, 263
+    centre, half = p + z * z / (2 * n), z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    assert row["lower_ci_99_8"] == pytest.approx(100 * (centre - half) / (1 + z * z / n), rel=1e-9)
+    assert row["upper_ci_99_8"] == pytest.approx(100 * (centre + half) / (1 + z * z / n), rel=1e-9)
+    assert row["compared_to_england"] == "Worse"  # 25.5 to 36.6 lies above England's 20, low is good
+
+
+def test_a_combined_crude_rate_reproduces_the_exact_poisson_limits():
+    # Five events (2 + 3) in 100,000 people: the exact 95% Poisson limits of 5 events are 1.6235
+    # and 11.6683 (the standard table, e.g. Ulm K, Am J Epidemiol 1990;131:373-375).
+    row = combine(_members("Crude rate", "per 100,000", [2, 3], [60_000, 40_000]), TWO).iloc[0]
+    assert row["value"] == 5.0
+    assert round(row["lower_ci_95"], 4) == 1.6235 and round(row["upper_ci_95"], 4) == 11.6683
+    assert row["lower_ci_99_8"] < row["lower_ci_95"] and row["upper_ci_99_8"] > row["upper_ci_95"]
+    big = combine(_members("Crude rate", "per 100,000", [300, 351], [100_000, 100_000]), TWO).iloc[0]
+    assert (big["lower_ci_95"], big["upper_ci_95"]) == (crude_rate(651, 200_000).lower, crude_rate(651, 200_000).upper)
+
+
+@pytest.mark.parametrize(
+    ("value_type", "counts", "reason"),
+    [
+        ("Directly standardised rate", [2.0, 3.0], "this value type (Directly standardised rate) cannot be combined"),
+        ("Indirectly standardised ratio", [2.0, 3.0], "this value type (Indirectly standardised ratio)"),
+        ("Proportion", [2.0, math.nan], "no count or denominator for E09000028"),
+    ],
+)
+def test_what_cannot_be_combined_is_empty_with_its_reason(value_type, counts, reason):
+    row = combine(_members(value_type, "%", counts, [100.0, 100.0]), TWO).iloc[0]
+    assert math.isnan(row["value"]) and math.isnan(row["upper_ci_95"]) and reason in row["value_note"]
+
+
+def test_a_member_without_the_period_empties_the_row():
+    row = combine(_members("Proportion", "%", [2.0], [100.0]), TWO).iloc[0]
+    assert math.isnan(row["value"]) and "no value served for E09000028" in row["value_note"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("footprints:\n  - slug: a\n    name: A\n    members: [E09000022]\n", "at least two"),
+        ("footprints:\n  - slug: A b\n    name: A\n    members: [E09000022, E09000028]\n", "'slug' must be"),
+        ("footprints:\n  - slug: a\n    name: A\n    members: [E09000022, E02000001]\n", "not a mix"),
+        ("footprints:\n  - slug: a\n    name: A\n    members: [E09000022, E09000022]\n", "listed twice"),
+        ("footprints:\n  - slug: a\n    name: A\n    members: [E09000022, x]\n", "not area codes: x"),
+        ("footprints:\n  - slug: a\n    name: A\n    colour: red\n    members: [E09000022, E09000028]\n",
+         "unknown key"),
+        ("footprints:\n  - {slug: a, name: A, members: [E09000022, E09000028]}\n"
+         "  - {slug: a, name: B, members: [E09000022, E09000028]}\n", "duplicate slug 'a'"),
+    ],
+)  # fmt: skip
+def test_a_bad_footprints_file_is_refused_naming_the_entry(tmp_path, text, message):
+    file = tmp_path / "footprints.yaml"
+    file.write_text(text)
+    with pytest.raises(FootprintsError, match=message):
+        load_footprints(file)
+
+
+def test_the_refresh_refuses_a_bad_footprints_file_before_fetching(tmp_path, sample_api, capsys):
+    file = tmp_path / "footprints.yaml"
+    file.write_text("footprints:\n  - slug: a\n    name: A\n    members: [E09000022]\n")
+    before = len(sample_api.state.requests)
+    assert refresh(sample_api.base_url, tmp_path / "out", "--footprints", str(file)) == 1
+    assert "at least two" in capsys.readouterr().err
+    assert not [r for r in sample_api.state.requests[before:] if "all_data" in r["path"]]
+    assert not (tmp_path / "out" / "manifest.json").exists()
