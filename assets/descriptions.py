@@ -92,7 +92,7 @@ DESCRIPTIONS: dict[str, str] = {
     ),
     "out_jsna__footprint_pack": (
         f"`{layout.footprint('<slug>').folder}/`: each custom footprint's (JSNA_FOOTPRINTS) pack. "
-        + _table(FOOTPRINT_VALUES, "`indicator_values.parquet` and `.csv`")
+        + _table(FOOTPRINT_VALUES, f"`{layout.footprint('<slug>').table('parquet')}` and `.csv`")
     ),
     **{key: f"`{path}`: {what}" for key, (path, what) in FILES.items()},
 }

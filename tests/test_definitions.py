@@ -19,12 +19,19 @@ ASSETS = {
     "out_jsna__borough_report": ("out", "boroughs"),
     "out_jsna__index": ("out", None),
     "out_jsna__publication": ("out", None),
+    "core_jsna__neighbourhood_values": ("core", None),
+    "core_jsna__icb_values": ("core", None),
+    "out_jsna__neighbourhood_values": ("out", "boroughs"),
+    "out_jsna__icb_pack": ("out", None),
+    "out_jsna__footprint_pack": ("out", None),
 }
 CHECKS = {
     ("raw_fingertips__indicator_metadata", "catalogue_ids_known"),
     ("raw_fingertips__indicator_data", "catalogue_complete"),
     ("raw_fingertips__indicator_data", "answers_plausible"),
     ("core_jsna__indicator_values", "rows_valid"),
+    ("core_jsna__neighbourhood_values", "neighbourhood_rows_valid"),
+    ("core_jsna__icb_values", "icb_rows_valid"),
 }
 
 
