@@ -64,8 +64,17 @@ def report_of(out: Path, slug: str) -> bytes:
         retrieved_at=provenance(out / files.table("parquet"))["retrieved_at"],
         synthetic=True,
         region_name=first["region_name"],
+        neighbourhoods=pd.read_parquet(out / files.neighbourhoods("parquet")),
+        neighbourhood_labels=_neighbourhood_labels(out),
     )
     return page.encode("utf-8")
+
+
+def _neighbourhood_labels(out: Path) -> dict[int, tuple[str, int]]:
+    """Each neighbourhood indicator's label and display decimals, from the dictionary."""
+    dictionary = pd.read_csv(out / layout.dictionary("csv", True), keep_default_na=False, encoding="utf-8-sig")
+    rows = dictionary[dictionary["section"] == "indicator"].set_index("name")
+    return {i.id: (i.label, int(rows.loc[str(i.id), "display_decimals"])) for i in load_catalogue().neighbourhoods}
 
 
 def workbook_of(out: Path, slug: str) -> bytes:
