@@ -82,6 +82,37 @@ def refuse_headline_failures(quarantine: pd.DataFrame, outcome: str) -> None:
     )
 
 
+def publish_quarantine(
+    context: AssetExecutionContext,
+    settings: JsnaSettings,
+    fingertips: FingertipsResource,
+    valid: pd.DataFrame,
+    quarantine: pd.DataFrame,
+    cases: pd.DataFrame,
+    *,
+    check_name: str,
+    table: str = INDICATOR_VALUES.name,
+) -> AssetCheckResult:
+    """Stage a table's quarantine (``quarantine/<table>_quarantine.*``, published with
+    everything else by out_jsna__publication) and report it as the table's check (a
+    warning: the quarantined rows are reported, never silently dropped)."""
+    if publication_in_launch(context) and not quiet(context, settings):
+        pub = stage(context, settings)
+        synthetic = synthetic_data(valid, settings, fingertips)
+        write_table(pub, QUARANTINE, quarantine, partial(layout.quarantine, synthetic=synthetic, table=table))
+    reasons = quarantine["reason"].value_counts().to_dict() if len(quarantine) else {}
+    return AssetCheckResult(
+        check_name=check_name,
+        passed=quarantine.empty,
+        severity=AssetCheckSeverity.WARN,
+        metadata={
+            "quarantined_rows": len(quarantine),
+            "reasons": MetadataValue.json(reasons),
+            "failure_cases": MetadataValue.md(cases.head(20).to_markdown(index=False)) if len(cases) else "",
+        },
+    )
+
+
 def extract_rows(raw: pd.DataFrame, name: str) -> pd.DataFrame:
     """The raw rows of one extract (``jsna.extracts``)."""
     return raw[raw[EXTRACT_COLUMN] == name].drop(columns=EXTRACT_COLUMN).reset_index(drop=True)
@@ -120,25 +151,11 @@ def core_jsna__indicator_values(
     valid, quarantine, cases = split_valid(result.frame, result.problems, result.served)
     refuse_headline_failures(quarantine, "nothing was published")
     sample = quarantine.head(20)
-    reason_counts = quarantine["reason"].value_counts().to_dict() if len(quarantine) else {}
     # Comparators are recomputed from valid rows only: a quarantined England value must
     # not leak into a borough's row as its comparator.
     valid = scope_comparators(valid, scope)[list(COLUMN_NAMES)]
     indicator_values_schema().validate(valid, lazy=True)
-    if publication_in_launch(context) and not quiet(context, settings):
-        pub = stage(context, settings)  # published with everything else by out_jsna__publication
-        synthetic = synthetic_data(valid, settings, fingertips)
-        write_table(pub, QUARANTINE, quarantine, partial(layout.quarantine, synthetic=synthetic))
-    check = AssetCheckResult(
-        check_name="rows_valid",
-        passed=quarantine.empty,
-        severity=AssetCheckSeverity.WARN,
-        metadata={
-            "quarantined_rows": len(quarantine),
-            "reasons": MetadataValue.json(reason_counts),
-            "failure_cases": MetadataValue.md(cases.head(20).to_markdown(index=False)) if len(cases) else "",
-        },
-    )
+    check = publish_quarantine(context, settings, fingertips, valid, quarantine, cases, check_name="rows_valid")
     return MaterializeResult(
         value=valid.reset_index(drop=True),
         metadata={

@@ -6,12 +6,8 @@ API: ICBs merge). No council is placed in an ICB: the API gives no such membersh
 so an ICB's pack stands on its own, compared with England and ranked among ICBs.
 """
 
-import functools
-
 import pandas as pd
 from dagster import (
-    AssetCheckResult,
-    AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
     AssetIn,
@@ -19,22 +15,20 @@ from dagster import (
     MetadataValue,
 )
 
-from assets.core import core_asset, extract_rows, refuse_headline_failures, split_valid
-from assets.metadata import parquet_metadata, provenance, synthetic_data, table_schema
+from assets.core import core_asset, extract_rows, publish_quarantine, refuse_headline_failures, split_valid
+from assets.metadata import parquet_metadata, provenance, table_schema
 from assets.out import DICTIONARY_KEY
+from assets.pack import summaries_of
 from assets.packs import Unit, stage_packs
 from assets.published import out_asset
-from assets.publishing import Upstream, publication_in_launch, quiet, stage, write_table
+from assets.publishing import Upstream, stage
 from assets.raw import META_KEY
 from jsna import layout
 from jsna.areas import ENGLAND_CODE
 from jsna.extracts import ICBS, served_areas
-from jsna.pack.display import decimals_by_indicator
-from jsna.pack.summary import borough_summaries
 from jsna.tidy import add_comparators, tidy_areas
 from resources import FingertipsResource, JsnaSettings
-from schemas import INDICATOR_VALUES, QUARANTINE
-from schemas.summary import ALL_AREAS
+from schemas import INDICATOR_VALUES
 
 ICB_CORE_KEY = "core_jsna__icb_values"
 ICB_PACK_KEY = "out_jsna__icb_pack"
@@ -68,26 +62,13 @@ def core_jsna__icb_values(
     valid = add_comparators(valid, regions)[list(INDICATOR_VALUES.column_names)]
     valid = valid.sort_values(SORT, kind="stable").reset_index(drop=True)
     INDICATOR_VALUES.pandera_schema().validate(valid, lazy=True)
-    if publication_in_launch(context) and not quiet(context, settings):
-        pub = stage(context, settings)
-        synthetic = synthetic_data(valid, settings, fingertips)
-        write_table(
-            pub, QUARANTINE, quarantine, functools.partial(layout.quarantine, synthetic=synthetic, table=ICB_TABLE)
-        )
+    check = publish_quarantine(
+        context, settings, fingertips, valid, quarantine, cases, check_name="icb_rows_valid", table=ICB_TABLE
+    )
     return MaterializeResult(
         value=valid,
         metadata={"dagster/row_count": len(valid), "icbs": len(codes), "quarantined_rows": len(quarantine)},
-        check_results=[
-            AssetCheckResult(
-                check_name="icb_rows_valid",
-                passed=quarantine.empty,
-                severity=AssetCheckSeverity.WARN,
-                metadata={
-                    "quarantined_rows": len(quarantine),
-                    "failure_cases": MetadataValue.md(cases.head(20).to_markdown(index=False)) if len(cases) else "",
-                },
-            )
-        ],
+        check_results=[check],
     )
 
 
@@ -110,8 +91,7 @@ def out_jsna__icb_pack(
     units = icb_units(icbs, bool(fields["synthetic"]))
     codes = [u.code for u in units]
     # Ranked among ICBs (their "region" is empty: every ICB in one group).
-    summaries = ALL_AREAS.conform(borough_summaries(icbs, catalogue, codes, decimals_by_indicator(raw_metadata)))
-    ALL_AREAS.pandera_schema().validate(summaries, lazy=True)
+    summaries = summaries_of(icbs, raw_metadata, catalogue, codes)
     counts = stage_packs(
         pub,
         units,

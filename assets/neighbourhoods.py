@@ -7,12 +7,8 @@ table does); the out asset publishes ``areas/<slug>/neighbourhoods.*`` per parti
 The report draws its neighbourhood charts from the same core table.
 """
 
-import functools
-
 import pandas as pd
 from dagster import (
-    AssetCheckResult,
-    AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
     AssetIn,
@@ -20,27 +16,22 @@ from dagster import (
     MetadataValue,
 )
 
-from assets.core import core_asset, extract_rows, refuse_headline_failures, split_valid
-from assets.metadata import parquet_metadata, provenance, synthetic_data, table_schema
+from assets.core import core_asset, extract_rows, publish_quarantine, refuse_headline_failures, split_valid
+from assets.metadata import parquet_metadata, provenance, table_schema
 from assets.published import borough_asset
 from assets.publishing import (
     Upstream,
     in_scope,
-    publication_in_launch,
-    quiet,
     stage,
     stage_files,
-    table_paths,
-    write_table,
+    table_job,
 )
 from jsna import layout
 from jsna.extracts import NEIGHBOURHOODS
 from jsna.grouping import split_by
 from jsna.neighbourhoods import tidy_neighbourhoods
-from jsna.table_files import table_files
 from jsna.workers import render_each
 from resources import FingertipsResource, JsnaSettings
-from schemas import QUARANTINE
 from schemas.neighbourhoods import NEIGHBOURHOOD_VALUES
 
 NEIGHBOURHOOD_CORE_KEY = "core_jsna__neighbourhood_values"
@@ -73,11 +64,16 @@ def core_jsna__neighbourhood_values(
     refuse_headline_failures(quarantine, "nothing was published")
     valid = valid.sort_values(SORT, kind="stable").reset_index(drop=True)
     NEIGHBOURHOOD_VALUES.pandera_schema().validate(valid, lazy=True)
-    if publication_in_launch(context) and not quiet(context, settings):
-        pub = stage(context, settings)
-        synthetic = synthetic_data(valid, settings, fingertips)
-        path = functools.partial(layout.quarantine, synthetic=synthetic, table=NEIGHBOURHOOD_VALUES.name)
-        write_table(pub, QUARANTINE, quarantine, path)
+    check = publish_quarantine(
+        context,
+        settings,
+        fingertips,
+        valid,
+        quarantine,
+        cases,
+        check_name="neighbourhood_rows_valid",
+        table=NEIGHBOURHOOD_VALUES.name,
+    )
     return MaterializeResult(
         value=valid,
         metadata={
@@ -86,17 +82,7 @@ def core_jsna__neighbourhood_values(
             "councils": int(valid["council_code"].nunique()),
             "quarantined_rows": len(quarantine),
         },
-        check_results=[
-            AssetCheckResult(
-                check_name="neighbourhood_rows_valid",
-                passed=quarantine.empty,
-                severity=AssetCheckSeverity.WARN,
-                metadata={
-                    "quarantined_rows": len(quarantine),
-                    "failure_cases": MetadataValue.md(cases.head(20).to_markdown(index=False)) if len(cases) else "",
-                },
-            )
-        ],
+        check_results=[check],
     )
 
 
@@ -117,14 +103,7 @@ def out_jsna__neighbourhood_values(
     meta = parquet_metadata(fields)
     areas = [(slug, by_council.get(scope.area_for_slug(slug).code, neighbourhoods.iloc[0:0])) for slug in slugs]
     jobs = [
-        functools.partial(
-            table_files,
-            NEIGHBOURHOOD_VALUES,
-            rows,
-            table_paths(layout.area(slug, fields["synthetic"]).neighbourhoods),
-            meta,
-            validated=True,
-        )
+        table_job(NEIGHBOURHOOD_VALUES, rows, layout.area(slug, fields["synthetic"]).neighbourhoods, meta)
         for slug, rows in areas
     ]
     for files in render_each(jobs):

@@ -22,7 +22,7 @@ from assets.core import CORE_KEY
 from assets.descriptions import FILES
 from assets.metadata import parquet_metadata, provenance, synthetic_data, table_schema
 from assets.published import borough_asset, out_asset
-from assets.publishing import Upstream, in_scope, stage, stage_files, table_paths, write_table
+from assets.publishing import Upstream, in_scope, stage, stage_files, table_job, table_paths, write_table
 from assets.raw import META_KEY, raw_stores
 from jsna import layout, progress
 from jsna.areas import ENGLAND_CODE, region_slug
@@ -31,7 +31,6 @@ from jsna.extracts import COUNCILS
 from jsna.grouping import split_by
 from jsna.pack.display import DEFAULT_DECIMALS, decimals_by_indicator
 from jsna.preview import area_table, preview_markdown
-from jsna.table_files import table_files
 from jsna.workers import render_each
 from resources import FingertipsResource, JsnaSettings
 from schemas import CHANGES, DATA_DICTIONARY, INDICATOR_VALUES, PUBLISHED
@@ -125,13 +124,8 @@ def out_jsna__region_indicator_values(
             tables[region_slug(region.name)] = rows[mine | rows["area_code"].isin([region.code, ENGLAND_CODE])]
     meta = parquet_metadata(fields)
     jobs = [
-        functools.partial(
-            table_files,
-            INDICATOR_VALUES,
-            table,
-            table_paths(functools.partial(layout.region_table, synthetic=synthetic, scope=slug)),
-            meta,
-            validated=True,
+        table_job(
+            INDICATOR_VALUES, table, functools.partial(layout.region_table, synthetic=synthetic, scope=slug), meta
         )
         for slug, table in tables.items()
     ]

@@ -16,16 +16,16 @@ from assets.metadata import parquet_metadata, provenance, table_schema
 from assets.neighbourhoods import NEIGHBOURHOOD_CORE_KEY
 from assets.out import DICTIONARY_KEY, rows_by_area
 from assets.published import borough_asset, out_asset
-from assets.publishing import Upstream, in_scope, stage, stage_files, table_paths
+from assets.publishing import Upstream, in_scope, stage, stage_files, table_job
 from assets.raw import META_KEY
 from jsna import layout, progress
 from jsna.areas import ENGLAND_CODE
+from jsna.catalogue import Catalogue
 from jsna.grouping import split_by
 from jsna.pack.display import DEFAULT_DECIMALS, decimals_by_indicator
 from jsna.pack.report import borough_report, index_page, region_ranges, trend_lines
 from jsna.pack.summary import borough_summaries
 from jsna.pack.workbook import build_workbook
-from jsna.table_files import table_files
 from jsna.workers import render_each
 from resources import FingertipsResource, JsnaSettings
 from schemas import SUMMARY
@@ -38,14 +38,17 @@ INDEX_KEY = "out_jsna__index"
 
 
 def summaries_of(
-    core: pd.DataFrame, metadata: pd.DataFrame, settings: JsnaSettings, england: pd.DataFrame | None = None
+    core: pd.DataFrame,
+    metadata: pd.DataFrame,
+    catalogue: Catalogue,
+    codes: list[str],
+    england: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """The summary rows of every area of the scope, in the summary spec's types."""
-    region = settings.scope()
-    codes = [a.code for a in region.areas]
+    """The summary rows of these areas (the scope's councils, or every ICB), in the summary
+    spec's types, validated once for every area: each area's file is a cut of it."""
     decimals = decimals_by_indicator(metadata)
-    frame = ALL_AREAS.conform(borough_summaries(core, settings.catalogue(), codes, decimals, england))
-    ALL_AREAS.pandera_schema().validate(frame, lazy=True)  # once for every area; each file is a cut of it
+    frame = ALL_AREAS.conform(borough_summaries(core, catalogue, codes, decimals, england))
+    ALL_AREAS.pandera_schema().validate(frame, lazy=True)
     return frame
 
 
@@ -66,7 +69,7 @@ def out_jsna__borough_summary(
     pub = stage(context, settings)
     region = settings.scope()
     # Every area's summary at once (ranks need them all); each partition publishes its own rows.
-    summaries = summaries_of(core, raw_metadata, settings, england)
+    summaries = summaries_of(core, raw_metadata, settings.catalogue(), [a.code for a in region.areas], england)
     fields = provenance(core, settings, fingertips)
     by_area = split_by(summaries)
     meta = parquet_metadata(fields)
@@ -74,14 +77,7 @@ def out_jsna__borough_summary(
         (slug, by_area.get(region.area_for_slug(slug).code, summaries.iloc[0:0])) for slug in in_scope(context, region)
     ]
     jobs = [
-        functools.partial(
-            table_files,
-            SUMMARY,
-            rows.drop(columns="area_code"),
-            table_paths(layout.area(slug, fields["synthetic"]).summary),
-            meta,
-            validated=True,
-        )
+        table_job(SUMMARY, rows.drop(columns="area_code"), layout.area(slug, fields["synthetic"]).summary, meta)
         for slug, rows in areas
     ]
     counts = {}

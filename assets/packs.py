@@ -13,14 +13,13 @@ from typing import Any
 
 import pandas as pd
 
-from assets.publishing import stage_files, table_paths
+from assets.publishing import stage_files, table_job
 from jsna import layout
 from jsna.areas import ENGLAND_CODE
 from jsna.grouping import split_by
 from jsna.pack.report import borough_report, trend_lines
 from jsna.pack.workbook import build_workbook
 from jsna.publish import Publication
-from jsna.table_files import table_files
 from jsna.workers import render_each
 from schemas import SUMMARY
 from schemas.spec import TableSpec
@@ -57,17 +56,8 @@ def stage_packs(
     for unit in units:
         mine = rows_of.get(unit.code, rows.iloc[0:0])
         summary = summary_of.get(unit.code, summaries.iloc[0:0])
-        tables.append(functools.partial(table_files, spec, mine, table_paths(unit.files.table), meta, validated=True))
-        tables.append(
-            functools.partial(
-                table_files,
-                SUMMARY,
-                summary.drop(columns="area_code"),
-                table_paths(unit.files.summary),
-                meta,
-                validated=True,
-            )
-        )
+        tables.append(table_job(spec, mine, unit.files.table, meta))
+        tables.append(table_job(SUMMARY, summary.drop(columns="area_code"), unit.files.summary, meta))
         books.append(
             functools.partial(
                 build_workbook,

@@ -10,7 +10,7 @@ from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataV
 
 from assets.core import CORE_KEY
 from assets.footprints import FOOTPRINT_PACK_KEY
-from assets.icbs import ICB_CORE_KEY, ICB_PACK_KEY, icb_units
+from assets.icbs import ICB_CORE_KEY, ICB_PACK_KEY
 from assets.metadata import provenance
 from assets.neighbourhoods import NEIGHBOURHOOD_KEY
 from assets.out import BOROUGH_KEY, CHANGES_KEY, DICTIONARY_KEY, REGION_KEY
@@ -18,6 +18,7 @@ from assets.pack import INDEX_KEY, REPORT_KEY, SUMMARY_KEY, WORKBOOK_KEY
 from assets.published import out_asset
 from assets.publishing import PUBLICATION_KEY, clear_quiet, hold_lease, publication_id, quiet, release, unchanged
 from jsna import layout
+from jsna.extracts import served_areas
 from resources import FingertipsResource, JsnaSettings
 
 __all__ = ["PUBLICATION_KEY", "out_jsna__publication"]
@@ -58,7 +59,7 @@ def out_jsna__publication(
         return unchanged(files=len(root.read_manifest().get("files", {})))
     fields = provenance(core, settings, fingertips)
     scope = settings.scope()
-    icb_slugs = [u.files.slug for u in icb_units(icbs, False)]
+    icb_slugs = [slug for _, _, slug in served_areas(icbs)]
     footprint_slugs = settings.footprints().slugs
     manifest = root.commit(
         publication_id(context),

@@ -23,7 +23,7 @@ from dagster._core.execution.backfill import BulkActionStatus
 from jsna.areas import Scope
 from jsna.lease import RefreshLease, process_alive
 from jsna.publish import Publication, RefreshLockedError
-from jsna.table_files import conformed, files_of
+from jsna.table_files import conformed, files_of, table_files
 from resources import JsnaSettings
 from resources.storage import BACKFILL_TAG, LAUNCH, PUBLICATION_TAG, launch_id
 from schemas.spec import TableSpec
@@ -196,6 +196,14 @@ def write_table(
     rows = conformed(spec, frame, validated=validated)
     stage_files(pub, files_of(spec, rows, table_paths(path, suffixes), metadata))
     return rows
+
+
+def table_job(
+    spec: TableSpec, rows: pd.DataFrame, path: Callable[[str], str], metadata: dict[str, str]
+) -> Callable[[], list[tuple[str, bytes, int]]]:
+    """A job (for ``jsna.workers.render_each``) making the files of rows already
+    validated as a whole, at ``path(suffix)`` from ``jsna.layout``."""
+    return functools.partial(table_files, spec, rows, table_paths(path), metadata, validated=True)
 
 
 def table_paths(path: Callable[[str], str], suffixes: tuple[str, ...] = ("parquet", "csv")) -> dict[str, str]:

@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from jsna.yaml_file import read_yaml
 
 DEFAULT_CATALOGUE = Path(__file__).with_name("indicators.yaml")
 TOP_KEYS = {"version", "domains", "indicators", "neighbourhoods"}
@@ -74,17 +74,7 @@ class Catalogue:
 def load_catalogue(path: str | Path | None = None) -> Catalogue:
     """Read and validate a catalogue file; raise ``CatalogueError`` naming the bad entry."""
     file = Path(path) if path else DEFAULT_CATALOGUE
-    try:
-        raw_bytes = file.read_bytes()
-    except OSError as exc:
-        raise CatalogueError(f"cannot read the catalogue {file}: {exc.strerror}") from exc
-    try:
-        doc = yaml.safe_load(raw_bytes)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise CatalogueError(f"{file}: not valid YAML{where}: {problem}") from exc
+    doc, raw_bytes = read_yaml(file, CatalogueError, "the catalogue")
     if not isinstance(doc, dict):
         raise CatalogueError(f"{file}: expected a mapping with {sorted(TOP_KEYS)}")
     _no_unknown(doc, TOP_KEYS, f"{file}: top level")

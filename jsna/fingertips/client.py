@@ -342,7 +342,7 @@ class FingertipsClient:
         served = set(pd.to_numeric(frame["indicator_id"], errors="coerce").dropna().astype(int))
         empty = [i for i in ids if i not in served]
         if empty:
-            log.warning("no data came back for indicator ids %s", empty)
+            log.warning("no data came back at area type %s for indicator ids %s", child_area_type_id, empty)
         return DataFetch(
             frame=frame.astype("string"),
             empty_ids=empty,

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from jsna.comparisons import compare_all
-from jsna.footprints.config import COUNCILS, Footprint
+from jsna.extracts import COUNCILS
+from jsna.footprints.config import Footprint
 from jsna.footprints.methods import LEVELS, crude_rate, proportion
 from schemas.footprints import FOOTPRINT_VALUES
 from schemas.indicator_values import ROW_KEY

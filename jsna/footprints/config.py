@@ -11,13 +11,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from jsna.extracts import COUNCILS, NEIGHBOURHOODS
+from jsna.yaml_file import read_yaml
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 CODE = re.compile(r"^E\d{8}$")
 MSOA_PREFIX = "E02"
 ENTRY_KEYS = {"slug", "name", "members"}
-COUNCILS, NEIGHBOURHOODS = "councils", "neighbourhoods"
 
 
 class FootprintsError(ValueError):
@@ -55,14 +55,7 @@ def load_footprints(path: str | Path | None) -> Footprints:
     if not path:
         return Footprints()
     file = Path(path)
-    try:
-        raw = file.read_bytes()
-    except OSError as exc:
-        raise FootprintsError(f"cannot read the footprints file {file}: {exc.strerror}") from exc
-    try:
-        doc = yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        raise FootprintsError(f"{file}: not valid YAML: {str(exc).splitlines()[0]}") from exc
+    doc, raw = read_yaml(file, FootprintsError, "the footprints file")
     if not isinstance(doc, dict) or set(doc) != {"footprints"} or not isinstance(doc["footprints"], list):
         raise FootprintsError(f"{file}: expected a mapping with one key, 'footprints', holding a list")
     found: list[Footprint] = []

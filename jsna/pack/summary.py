@@ -16,14 +16,13 @@ import numpy as np
 import pandas as pd
 
 from jsna.catalogue import Catalogue
-from jsna.comparisons import compare_ci
+from jsna.comparisons import HIGH_IS_GOOD, LOW_IS_GOOD, compare_ci
 from jsna.pack.display import DEFAULT_DECIMALS
 from jsna.pack.findings import finding
 from jsna.ranks import add_england_ranks
 from schemas.summary import BEST_FIFTH, COMPUTED, FROM_FINGERTIPS, LOWEST_FIFTH, SUMMARY
 
 SUMMARY_COLUMNS = list(SUMMARY.column_names)
-LOW_IS_GOOD, HIGH_IS_GOOD = "RAG - Low is good", "RAG - High is good"
 
 
 def standard_age(ages: list[str], preferred: str | None) -> str:
