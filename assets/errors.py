@@ -15,10 +15,12 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import pandera.pandas as pa
 from dagster import Failure
 
 from jsna.catalogue import CatalogueError
 from jsna.fingertips import FingertipsError
+from jsna.footprints.config import FootprintsError
 from jsna.publish import ManifestDamagedError, ProvenanceError, RefreshLockedError, UnsafePathError
 from jsna.raw_store import RawStoreDamagedError
 
@@ -30,6 +32,7 @@ PIPELINE_ERRORS: tuple[type[BaseException], ...] = (
     RawStoreDamagedError,
     ManifestDamagedError,
     CatalogueError,
+    FootprintsError,
     OSError,
 )
 
@@ -37,7 +40,7 @@ PIPELINE_ERRORS: tuple[type[BaseException], ...] = (
 def one_line(exc: BaseException | str) -> str:
     """The first line of the reason ("\n": str.splitlines would also cut at a vertical tab),
     control characters shown escaped, never acted on by a terminal."""
-    text = str(exc) or type(exc).__name__
+    text = _contract_failure(exc) or str(exc) or type(exc).__name__
     first = text.split("\n")[0]
     return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", first)
 
@@ -63,3 +66,18 @@ def one_line_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             raise Failure(description=one_line(exc)) from exc
 
     return wrapper
+
+
+def _contract_failure(exc: BaseException | str) -> str | None:
+    """A table that breaks its contract, in words: pandera's own message is a JSON
+    report whose first line is ``{``."""
+    if not isinstance(exc, pa.errors.SchemaErrors):
+        return None
+    cases = exc.failure_cases
+    first = cases.iloc[0] if len(cases) else None
+    where = (
+        f"; first: column {first['column']}, {first['check']} (got {first['failure_case']!r})"
+        if first is not None
+        else ""
+    )
+    return f"the {exc.schema.name} table breaks its contract: {len(cases)} failure(s){where}"

@@ -117,6 +117,7 @@ def out_jsna__footprint_pack(
             meta=parquet_metadata(fields),
             key_ids=[i.id for i in own.indicators if i.key],
             comparator="footprint",
+            scope_areas=len(settings.scope().areas),
         )
     return MaterializeResult(
         metadata={

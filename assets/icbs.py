@@ -59,7 +59,7 @@ def core_jsna__icb_values(
     result = tidy_areas(raw, raw_metadata, settings.catalogue(), codes, regions)
     valid, quarantine, cases = split_valid(result.frame, result.problems, result.served)
     refuse_headline_failures(quarantine, "nothing was published")
-    valid = add_comparators(valid, regions)[list(INDICATOR_VALUES.column_names)]
+    valid = INDICATOR_VALUES.conform(add_comparators(valid, regions))  # typed, also when no ICB is served
     valid = valid.sort_values(SORT, kind="stable").reset_index(drop=True)
     INDICATOR_VALUES.pandera_schema().validate(valid, lazy=True)
     check = publish_quarantine(
@@ -103,5 +103,6 @@ def out_jsna__icb_pack(
         meta=parquet_metadata(fields),
         key_ids=[i.id for i in catalogue.indicators if i.key],
         comparator="ICBs",
+        scope_areas=len(settings.scope().areas),
     )
     return MaterializeResult(metadata={"icbs": len(units), "rows_by_icb": MetadataValue.json(counts)})

@@ -46,9 +46,12 @@ def stage_packs(
     meta: dict[str, str],
     key_ids: list[int],
     comparator: str,
+    scope_areas: int,
 ) -> dict[str, int]:
     """Stage every unit's table (``spec``), summary, workbook and report; returns each
-    unit's row count. ``comparator`` names what ranks are among (e.g. "ICBs")."""
+    unit's row count. ``comparator`` names what ranks are among (e.g. "ICBs");
+    ``scope_areas`` (the scope's size) decides, as for the councils, whether the worker
+    pool renders them."""
     rows_of, summary_of = split_by(rows), split_by(summaries)
     synthetic = bool(fields["synthetic"])
     trends = trend_lines(rows[(rows["category"] == "") & rows["indicator_id"].isin(key_ids)])
@@ -89,10 +92,10 @@ def stage_packs(
                 files=unit.files,
             )
         )
-    for files in render_each(tables):
+    for files in render_each(tables, scope_areas):
         stage_files(pub, files)
-    for unit, book in zip(units, render_each(books), strict=True):
+    for unit, book in zip(units, render_each(books, scope_areas), strict=True):
         pub.write_bytes(unit.files.workbook, book, rows=len(rows_of.get(unit.code, rows.iloc[0:0])))
-    for unit, page in zip(units, render_each(pages), strict=True):
+    for unit, page in zip(units, render_each(pages, scope_areas), strict=True):
         pub.write_bytes(unit.files.report, page.encode("utf-8"))
     return {unit.files.slug: len(rows_of.get(unit.code, rows.iloc[0:0])) for unit in units}

@@ -224,7 +224,15 @@ def refresh(args: argparse.Namespace) -> int:
     manifest = root.read_manifest()
     label = "SYNTHETIC SAMPLE DATA" if manifest.get("synthetic") else "Fingertips data"
     print(f"Done ({label}). Outputs in {output}")
-    print(f"  {layout.AREAS_DIR}/<slug>/: indicator values, summary, workbook, report  ({len(selected)} area(s))")
+    print(
+        f"  {layout.AREAS_DIR}/<slug>/: indicator values, neighbourhoods, summary, workbook, report"
+        f"  ({len(selected)} area(s))"
+    )
+    files = manifest.get("files", {})
+    for folder, what in ((layout.ICBS_DIR, "ICB"), (layout.FOOTPRINTS_DIR, "footprint")):
+        count = len({f.split("/")[1] for f in files if f.startswith(f"{folder}/")})
+        if count:
+            print(f"  {folder}/<slug>/: the same pack for each {what}  ({count})")
     print(f"  {', '.join([*layout.region_files(bool(manifest.get('synthetic')), scope.slug), layout.MANIFEST])}")
     return 0
 

@@ -42,6 +42,7 @@ def build_resources(
             real_output_dir=os.environ.get("JSNA_REAL_OUTPUT_DIR") or str(REAL_OUTPUT_DIR),
             max_shrink=float(os.environ.get("JSNA_MAX_SHRINK") or DEFAULT_MAX_SHRINK),
             footprints_path=footprints_path or os.environ.get("JSNA_FOOTPRINTS", ""),
+            icbs=os.environ.get("JSNA_ICBS", "yes").strip().lower() not in ("no", "none", "0", "false", "off"),
         ),
         # Tables passed between assets: Parquet (never pickles) in the state folder,
         # outside the published tree.

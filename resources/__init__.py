@@ -116,6 +116,7 @@ class JsnaSettings(ConfigurableResource):
     real_output_dir: str = str(REAL_OUTPUT_DIR)
     max_shrink: float = DEFAULT_MAX_SHRINK  # refuse an indicator losing more than this share of its rows
     footprints_path: str = ""  # custom footprints (JSNA_FOOTPRINTS, --footprints); empty: none
+    icbs: bool = True  # fetch and publish every ICB's pack (JSNA_ICBS=no turns it off)
 
     def catalogue(self) -> Catalogue:
         return load_catalogue(self.catalogue_path or None)
@@ -130,7 +131,7 @@ class JsnaSettings(ConfigurableResource):
 
     def extracts(self) -> tuple[Extract, ...]:
         """What the raw step fetches (``jsna.extracts``)."""
-        return extracts(self.catalogue(), self.area_type_id)
+        return extracts(self.catalogue(), self.area_type_id, icbs=self.icbs)
 
     def area_list(self) -> AreaList:
         """The areas the API listed, as the raw layer cached them in the state folder."""

@@ -16,7 +16,7 @@ from jsna.footprints.config import Footprint, FootprintsError, load_footprints
 from jsna.footprints.methods import crude_rate, proportion
 from jsna.sample_api.faults import SampleApiState
 from jsna.sample_api.server import running_sample_api
-from tests.pipeline_helpers import refresh
+from tests.pipeline_helpers import refresh, snapshot
 
 SOUTHWARK, LAMBETH = "E09000028", "E09000022"
 FOOTPRINTS = """
@@ -28,9 +28,10 @@ footprints:
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame, pd.DataFrame]:
-    """One London refresh with a footprint of two boroughs, and what the sample API served
-    at MSOA level (councils as parents) and at ICB level."""
+def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame, pd.DataFrame, dict]:
+    """One London refresh with a footprint of two boroughs, what the sample API served at
+    MSOA level (councils as parents) and at ICB level, and a second refresh with nothing
+    new upstream (its requests, and the published files before and after)."""
     out = tmp_path_factory.mktemp("geographies")
     file = out.parent / "footprints.yaml"
     file.write_text(FOOTPRINTS)
@@ -39,6 +40,9 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame, p
     try:
         with running_sample_api(SampleApiState()) as server:
             assert refresh(server.base_url, out, "--footprints", str(file)) == 0
+            before, asked = snapshot(out), len(server.state.requests)
+            assert refresh(server.base_url, out, "--footprints", str(file)) == 0
+            quiet = {"before": before, "after": snapshot(out), "requests": server.state.requests[asked:]}
             url = f"{server.base_url}/all_data/csv/by_indicator_id"
             msoa = {"indicator_ids": "93239,93097,93098,93280", "child_area_type_id": 3, "parent_area_type_id": 502}
             icb = {"indicator_ids": "848,91243", "child_area_type_id": 221, "parent_area_type_id": 15}
@@ -46,7 +50,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame, p
             served_icb = parse_data_csv(requests.get(url, params=icb, timeout=30).content).frame
     finally:
         mp.undo()
-    return out, served_msoa, served_icb
+    return out, served_msoa, served_icb, quiet
 
 
 def _number(text: str) -> float:
@@ -58,7 +62,7 @@ def _same(a: float, b: float) -> bool:
 
 
 def test_every_served_msoa_value_reaches_the_neighbourhood_table_exactly(run):
-    out, served, _ = run
+    out, served, _, _ = run
     published = pd.read_parquet(out / "areas/southwark/neighbourhoods.parquet")
     mine = served[(served["parent_code"] == SOUTHWARK) & served["area_code"].str.startswith("E02")]
     assert len(mine) and len(published) == len(mine)
@@ -76,7 +80,7 @@ def test_every_served_msoa_value_reaches_the_neighbourhood_table_exactly(run):
 
 
 def test_computed_comparisons_follow_the_ci_and_polarity(run):
-    out, _, _ = run
+    out, _, _, _ = run
     rows = pd.read_parquet(out / "areas/southwark/neighbourhoods.parquet").dropna(subset=["value"])
     worse = rows[rows["computed_vs_england"] == "Worse"]
     assert len(worse)
@@ -88,7 +92,7 @@ def test_computed_comparisons_follow_the_ci_and_polarity(run):
 
 
 def test_the_report_charts_each_neighbourhood_indicator_with_a_word_beside_every_bar(run):
-    out, _, _ = run
+    out, _, _, _ = run
     page = (out / "areas/southwark/report.html").read_text()
     assert "id='neighbourhoods'" in page
     assert page.count("<title>Neighbourhoods: ") == 4
@@ -101,7 +105,7 @@ def test_the_report_charts_each_neighbourhood_indicator_with_a_word_beside_every
 
 
 def test_icb_packs_stand_on_their_own_ranked_among_icbs(run):
-    out, _, served = run
+    out, _, served, _ = run
     folders = sorted(p.name for p in (out / "icbs").iterdir())
     assert len(folders) == 42 and "nhs-south-east-london-icb" in folders
     for name in (
@@ -127,7 +131,7 @@ def test_icb_packs_stand_on_their_own_ranked_among_icbs(run):
 
 
 def test_a_footprint_of_two_boroughs_sums_counts_and_denominators(run):
-    out, _, _ = run
+    out, _, _, _ = run
     fp = pd.read_parquet(out / "footprints/lambeth-and-southwark/indicator_values.parquet")
     boroughs = pd.read_parquet(out / "london/indicator_values.parquet")
     members = boroughs[boroughs["area_code"].isin([LAMBETH, SOUTHWARK]) & (boroughs["indicator_id"] == 848)]
@@ -146,6 +150,15 @@ def test_a_footprint_of_two_boroughs_sums_counts_and_denominators(run):
     summary = pd.read_parquet(out / "footprints/lambeth-and-southwark/summary.parquet")
     assert summary["rank"].isna().all() and (summary["comparison_source"].str.startswith("computed")).all()
     assert (out / "footprints/lambeth-and-southwark/report.html").read_text().count("SYNTHETIC") >= 1
+
+
+def test_a_quiet_night_rewrites_nothing_with_neighbourhoods_icbs_and_footprints(run):
+    out, _, _, quiet = run
+    assert any(f.startswith("icbs/") for f in quiet["before"]) and any(
+        f.startswith("footprints/") for f in quiet["before"]
+    )
+    assert quiet["after"] == quiet["before"]
+    assert [r["path"] for r in quiet["requests"]] == ["/api/indicator_metadata/by_indicator_id"]
 
 
 def _members(value_type: str, unit: str, counts: list[float], denominators: list[float]) -> pd.DataFrame:
