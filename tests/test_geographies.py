@@ -14,7 +14,7 @@ from jsna.fingertips.data_csv import parse_data_csv
 from jsna.footprints.combine import combine
 from jsna.footprints.config import Footprint, FootprintsError, load_footprints
 from jsna.footprints.methods import crude_rate, proportion
-from jsna.sample_api.faults import SampleApiState
+from jsna.sample_api.faults import Fault, SampleApiState
 from jsna.sample_api.server import running_sample_api
 from tests.pipeline_helpers import refresh, snapshot
 
@@ -159,6 +159,22 @@ def test_a_quiet_night_rewrites_nothing_with_neighbourhoods_icbs_and_footprints(
     )
     assert quiet["after"] == quiet["before"]
     assert [r["path"] for r in quiet["requests"]] == ["/api/indicator_metadata/by_indicator_id"]
+
+
+def test_an_icb_outage_is_refused_and_the_last_good_icb_values_stay(tmp_path):
+    def icb_tables() -> dict[str, pd.DataFrame]:
+        return {p.parent.name: pd.read_parquet(p) for p in sorted(tmp_path.glob("icbs/*/indicator_values.parquet"))}
+
+    with running_sample_api(SampleApiState()) as server:
+        assert refresh(server.base_url, tmp_path) == 0
+        before = icb_tables()
+        server.state.faults = [Fault(kind="header_only", match="child_area_type_id=221", times=None)]
+        code = refresh(server.base_url, tmp_path, "--full")
+    assert code != 0  # refused answers fail the run, saying so
+    after = icb_tables()
+    assert len(before) == 42 and after.keys() == before.keys()
+    for slug, table in before.items():
+        pd.testing.assert_frame_equal(after[slug], table)
 
 
 def _members(value_type: str, unit: str, counts: list[float], denominators: list[float]) -> pd.DataFrame:

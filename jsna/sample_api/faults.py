@@ -1,6 +1,7 @@
 """Fault injection for the sample API: the failures the live service and proxies produce.
 
-A fault matches requests by a substring of their path and applies a number of times
+A fault matches requests by a substring of their path and query (``all_data``, or
+``child_area_type_id=221`` for the ICBs' requests only) and applies a number of times
 (or always). Tests set faults through ``SampleApiState`` directly, or over HTTP with
 ``POST /_sample/config``, or at start-up with ``jsna sample-api --config FILE``.
 """

@@ -78,7 +78,7 @@ class SampleApiHandler(BaseHTTPRequestHandler):
         if not path.startswith("/api/"):
             return self._send(404, b"not found", "text/plain", log=False)
         self._entry = state.log(path, parts.query)
-        faults = state.take_faults(path)
+        faults = state.take_faults(f"{path}?{parts.query}")  # a fault may match a query too
         delay = state.latency_seconds
         if path.endswith("all_data/csv/by_indicator_id"):
             delay += state.seconds_per_indicator * len(_ids(query))
