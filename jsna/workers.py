@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
+import multiprocessing.util
 import os
 import threading
 import time
@@ -118,6 +119,12 @@ def shutdown() -> None:
 
 
 atexit.register(shutdown)
+# A process started by multiprocessing (Dagster's multiprocess executor runs each step in
+# one) runs no ``atexit`` handler: at exit it joins its child processes, the workers among
+# them, which wait for jobs forever. Its finalizers of priority >= 0 run before that join,
+# highest first: this one before the pool's queues close (priority 10), so the workers
+# still receive the call to stop.
+multiprocessing.util.Finalize(None, shutdown, exitpriority=100)
 
 
 def _call(job: Callable[[], T]) -> T:

@@ -96,3 +96,31 @@ def _running(pid: int) -> bool:
             return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def render_on_the_pool() -> None:
+    """A step's work in a multiprocessing child: render on the pool, then return."""
+    assert os.getpid() not in set(workers.render_each([functools.partial(os.getpid)] * 8))
+
+
+def test_a_step_run_as_a_multiprocessing_child_exits_after_using_the_pool(tmp_path):
+    """Dagster's multiprocess executor (the UI's) runs each step in a multiprocessing child,
+    which at exit joins its child processes before any ``atexit`` handler: workers left
+    waiting for jobs kept such a step, and the run, from ever ending."""
+    script = (
+        "import multiprocessing, os\n"
+        "os.environ.update(JSNA_POOL_MIN_AREAS='1', JSNA_WORKERS='2')\n"
+        "from tests.test_workers import render_on_the_pool\n"
+        "if __name__ == '__main__':\n"
+        "    child = multiprocessing.get_context('spawn').Process(target=render_on_the_pool)\n"
+        "    child.start()\n"
+        "    child.join(120)\n"
+        "    print('alive' if child.is_alive() else f'exit {child.exitcode}', flush=True)\n"
+        "    if child.is_alive():\n"
+        "        child.kill()\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300
+    )
+    assert done.stdout.strip() == "exit 0", done.stderr
