@@ -6,6 +6,7 @@ no rows at the area type, are listed by the non-blocking ``catalogue_complete`` 
 """
 
 import hashlib
+from dataclasses import dataclass
 
 import pandas as pd
 from dagster import (
@@ -165,21 +166,30 @@ def raw_fingertips__indicator_data(
     known = {int(i) for i in metadata["indicator_id"]}
     uploads = metadata["last_uploaded_at"].fillna("")
     last_uploaded = {int(i): (u or None) for i, u in zip(metadata["indicator_id"], uploads, strict=True)}
-    refusals: list = []
-    requests: list[dict] = []
-    accepted: list[int] = []
-    plans: dict[str, list[int]] = {}
-    frames = []
+    plans = {
+        e.name: stores[e.name].plan(last_uploaded, [i for i in e.ids if i in known], full=config.full)
+        for e in settings.extracts()
+    }
+    answers = {
+        name: _fetch_checked(context, config, fingertips, settings, stores[name], metadata, plan)
+        for name, plan in plans.items()
+    }
+    refusals = [r for answer in answers.values() for r in answer.refusals]
+    requests = [r for answer in answers.values() for r in answer.requests]
+    # One upload of an indicator is trusted or not as a whole: refused in any extract, it is
+    # kept from none (its upload time recorded nowhere), so the next refresh asks again for all.
+    refused = {r.indicator_id for r in refusals}
+    accepted = []
+    for name, answer in answers.items():
+        kept = [i for i in plans[name] if i not in refused]
+        if kept:
+            rows = (
+                answer.frame[answer.frame["indicator_id"].astype(int).isin(kept)] if len(answer.frame) else answer.frame
+            )
+            stores[name].save(rows, kept, last_uploaded, answer.synthetic)
+        accepted += kept
     columns = [*CANONICAL, "request_url", "retrieved_at", "source"]
-    for extract in settings.extracts():
-        store = stores[extract.name]
-        plan = store.plan(last_uploaded, [i for i in extract.ids if i in known], full=config.full)
-        refused, asked = _fetch_checked(context, config, fingertips, settings, store, metadata, last_uploaded, plan)
-        refusals += refused
-        requests += asked
-        plans[extract.name] = plan
-        accepted += [i for i in plan if i not in {r.indicator_id for r in refused}]
-        frames.append(store.load(extract.ids, columns).assign(**{EXTRACT_COLUMN: extract.name}))
+    frames = [stores[e.name].load(e.ids, columns).assign(**{EXTRACT_COLUMN: e.name}) for e in settings.extracts()]
     store = stores[COUNCILS]
     # The area list is refreshed with the data (never on a quiet night: one request then).
     moved = refresh_area_list(fingertips, settings) if accepted or config.full else {"added": [], "removed": []}
@@ -237,6 +247,16 @@ def raw_fingertips__indicator_data(
     )
 
 
+@dataclass(frozen=True)
+class _Answer:
+    """What one extract's fetch brought: the rows, the refused answers, the requests."""
+
+    frame: pd.DataFrame
+    refusals: list
+    requests: list[dict]
+    synthetic: bool = False
+
+
 def _fetch_checked(
     context: AssetExecutionContext,
     config: RawDataConfig,
@@ -244,15 +264,13 @@ def _fetch_checked(
     settings: JsnaSettings,
     store: RawStore,
     metadata: pd.DataFrame,
-    last_uploaded: dict[int, str | None],
     plan: list[int],
-) -> tuple[list, list[dict]]:
-    """Fetch the planned indicators and keep only plausible answers in the raw store.
-
-    Returns (refusals, request records). A refused indicator keeps its last good data and
-    its upload time is not recorded, so the next refresh asks again."""
+) -> _Answer:
+    """Fetch the planned indicators of one extract and check each answer against the last
+    good data (``jsna.plausibility``); nothing is stored here. A refused indicator keeps its
+    last good data and its upload time is not recorded, so the next refresh asks again."""
     if not plan:
-        return [], []
+        return _Answer(pd.DataFrame(), [], [])
     workers.warm_up(len(settings.scope().areas))  # the pack's workers start while the data comes (once)
     fetch = fingertips.client().fetch_data(
         plan, progress=lambda done, total: _progress(context, "chunks fetched", done, total), **store.params
@@ -268,12 +286,9 @@ def _fetch_checked(
         max_shrink=settings.max_shrink,
         accepted=config.accept_shrink,
     )
-    refused = {r.indicator_id for r in refusals}
     for refusal in refusals:
         context.log.error(f"refused: {refusal}; the last good data stays")
-    kept = fetched[~fetched["indicator_id"].astype(int).isin(refused)] if len(fetched) else fetched
-    store.save(kept, [i for i in plan if i not in refused], last_uploaded, fetch.synthetic)
-    return refusals, [r.__dict__ for r in fetch.requests]
+    return _Answer(fetched, refusals, [r.__dict__ for r in fetch.requests], fetch.synthetic)
 
 
 def _check_results(empty: list[dict], refusals: list, requested: int) -> list[AssetCheckResult]:

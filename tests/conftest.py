@@ -75,10 +75,13 @@ def data_requests(server: SampleApiServer) -> list[dict]:
     return [r for r in server.state.requests if r["path"].endswith("all_data/csv/by_indicator_id")]
 
 
-def requested_ids(server: SampleApiServer) -> list[list[int]]:
-    """The indicator ids of each data request, in order."""
+def requested_ids(server: SampleApiServer, area_type: int | None = None) -> list[list[int]]:
+    """The indicator ids of each data request, in order (only those at ``area_type``, the
+    ``child_area_type_id`` asked for, when given)."""
     out = []
     for request in data_requests(server):
+        if area_type is not None and f"child_area_type_id={area_type}&" not in f"{request['query']}&":
+            continue
         ids = re.search(r"indicator_ids=([0-9,%C]+)", request["query"]).group(1).replace("%2C", ",")
         out.append([int(i) for i in ids.split(",")])
     return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import datetime
@@ -84,7 +85,10 @@ def test_full_refresh_fetches_everything(tmp_path):
         assert refresh(server.base_url, tmp_path, *FEW) == 0
         server.state.requests.clear()
         assert refresh(server.base_url, tmp_path, "--full", *FEW) == 0
-        assert sorted(sum(requested_ids(server), [])) == sorted(load_catalogue().ids)
+        catalogue = load_catalogue()
+        # Every extract asks again for all its ids: the councils', the MSOAs', the ICBs'.
+        for area_type, ids in ((502, catalogue.ids), (3, catalogue.neighbourhood_ids), (221, catalogue.ids)):
+            assert sorted(sum(requested_ids(server, area_type), [])) == sorted(ids)
 
 
 def test_a_changed_indicator_is_fetched_alone_and_reported(tmp_path):
@@ -95,7 +99,9 @@ def test_a_changed_indicator_is_fetched_alone_and_reported(tmp_path):
         server.state.revisions = {41001: 1}
         assert refresh(server.base_url, tmp_path, *FEW) == 0
         requested = [r["query"] for r in data_requests(server)]
-    assert len(requested) == 1 and "indicator_ids=41001&" in requested[0]
+    # Asked for alone, once for the councils and once for the ICBs (the catalogue is fetched for both).
+    assert len(requested) == 2 and all(r.startswith("indicator_ids=41001&") for r in requested)
+    assert {re.search(r"child_area_type_id=(\d+)", r).group(1) for r in requested} == {"502", "221"}
     files = sorted((tmp_path / "changes").glob("*.csv"))
     assert len(files) == 1 and files[0].name.endswith("_SYNTHETIC.csv")
     changes = pd.read_parquet(next((tmp_path / "changes").glob("*.parquet")))
@@ -111,8 +117,10 @@ def test_raw_store_is_keyed_by_api(tmp_path):
     with running_sample_api(SampleApiState()) as first, running_sample_api(SampleApiState()) as second:
         assert refresh(first.base_url, tmp_path, *FEW) == 0
         assert refresh(second.base_url, tmp_path, *FEW) == 0
-        assert len(sum(requested_ids(second), [])) == len(load_catalogue().ids)  # nothing reused across APIs
-    assert len(list((OutputRoot(tmp_path).state_dir / "raw").iterdir())) == 2
+        catalogue = load_catalogue()
+        for area_type, ids in ((502, catalogue.ids), (3, catalogue.neighbourhood_ids), (221, catalogue.ids)):
+            assert sorted(sum(requested_ids(second, area_type), [])) == sorted(ids)  # nothing reused across APIs
+    assert len(list((OutputRoot(tmp_path).state_dir / "raw").iterdir())) == 2 * 3  # a store per API and extract
     assert not (tmp_path / ".raw").exists() and not (tmp_path / ".dagster").exists()  # state stays outside
 
 

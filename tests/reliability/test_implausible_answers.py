@@ -12,6 +12,7 @@ import pytest
 from jsna.catalogue import load_catalogue
 from jsna.publish import OutputRoot
 from jsna.sample_api.faults import Fault, SampleApiState
+from jsna.sample_api.indicators import known_indicators
 from jsna.sample_api.server import running_sample_api
 from tests.pipeline_helpers import refresh, snapshot
 
@@ -37,7 +38,9 @@ def test_every_answer_empty_after_an_upload_publishes_nothing_new(kind, tmp_path
         capsys.readouterr()
         assert refresh(server.base_url, tmp_path, *BOROUGH) == 1
         err = capsys.readouterr().err
-        assert "refused 45 implausible answers" in err and "answered no rows" in err and "looks like an outage" in err
+        at_icb = sum(known_indicators()[i].at_icb for i in load_catalogue().ids)  # emptied at ICB level too
+        assert f"refused {45 + at_icb} implausible answers" in err
+        assert "answered no rows" in err and "looks like an outage" in err
         assert len(err.strip().splitlines()) == 1
         assert snapshot(tmp_path) == before  # not one byte changed
         assert json.loads((tmp_path / "manifest.json").read_text()) == manifest_before  # still synthetic

@@ -24,8 +24,10 @@ def test_150_catalogue_ids_all_arrive(tmp_path, monkeypatch):
     monkeypatch.setenv("JSNA_CATALOGUE", str(path))
     with running_sample_api(SampleApiState()) as server:
         assert refresh(server.base_url, tmp_path / "out", "--borough", "southwark") == 0
-        chunks = requested_ids(server)
+        chunks = requested_ids(server, 502)
     assert all(len(c) <= 100 for c in chunks) and sorted(sum(chunks, [])) == sorted(ids)
+    icb_chunks = requested_ids(server, 221)  # the same ids at ICB level, also in chunks of 100 at most
+    assert all(len(c) <= 100 for c in icb_chunks) and sorted(sum(icb_chunks, [])) == sorted(ids)
     london = pd.read_parquet(tmp_path / "out" / "london" / "indicator_values.parquet")
     assert set(london["indicator_id"]) == set(ids)
     southwark = pd.read_parquet(tmp_path / "out" / "areas" / "southwark" / "indicator_values.parquet")
