@@ -37,6 +37,17 @@ from schemas.summary import COMPUTED
 
 FOOTPRINT_PACK_KEY = "out_jsna__footprint_pack"
 FOOTPRINT_SUMMARIES = SUMMARY.across(FOOTPRINT_VALUES.column("area_code"))
+COMPARED = (
+    "Every value is computed by this pipeline from the members' summed counts and denominators (Wilson score "
+    "intervals for proportions; Byar's method, or the exact Poisson interval under 10 events, for crude rates), "
+    "and every comparison with England the Fingertips way (the 95% confidence interval against England's value). "
+    "An indicator that cannot be combined exactly is left empty with the reason, never averaged. Footprints are "
+    "not ranked and have no recent trend."
+)
+LEGEND = (
+    "Spine charts: England (the black line) at the centre of every row; the circle is the footprint (its colour "
+    "and the word beside it give the computed comparison with England)."
+)
 NOT_RANKED = ("rank", "ranked_areas", "region_quintile", "england_rank", "england_ranked_areas", "england_quintile")
 
 
@@ -118,6 +129,9 @@ def out_jsna__footprint_pack(
             key_ids=[i.id for i in own.indicators if i.key],
             comparator="footprint",
             scope_areas=len(settings.scope().areas),
+            compared=COMPARED,
+            legend=LEGEND,
+            ranked=False,
         )
     return MaterializeResult(
         metadata={

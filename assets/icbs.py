@@ -33,6 +33,18 @@ from schemas import INDICATOR_VALUES
 ICB_CORE_KEY = "core_jsna__icb_values"
 ICB_PACK_KEY = "out_jsna__icb_pack"
 ICB_TABLE = "icb_values"
+COMPARED = (
+    "Compared with England by Fingertips (95% confidence intervals); * marks a comparison computed by this "
+    "pipeline where Fingertips gave none. ICBs are not grouped in regions, so the region columns are empty."
+)
+LEGEND = (
+    "Spine charts, as Fingertips draws them: England (the black line) at the centre of every row, the worst ICB "
+    "at the left end and the best at the right (by the indicator's polarity; lowest to highest where it has "
+    "none); the circle is this ICB (its colour and the word beside it give the comparison with England), the grey "
+    "bar the range of all ICBs (darker: the 25th to 75th percentile). Rank: 1 is the best of all ICBs by the "
+    "indicator's polarity. Quintile: 1 is the best fifth of ICBs (or, for an indicator with no better or worse, "
+    "the lowest fifth)."
+)
 SORT = ["domain", "indicator_id", "area_code", "sex", "age", "category_type", "category", "period_sortable"]
 
 
@@ -59,7 +71,9 @@ def core_jsna__icb_values(
     result = tidy_areas(raw, raw_metadata, settings.catalogue(), codes, regions)
     valid, quarantine, cases = split_valid(result.frame, result.problems, result.served)
     refuse_headline_failures(quarantine, "nothing was published")
-    valid = INDICATOR_VALUES.conform(add_comparators(valid, regions))  # typed, also when no ICB is served
+    # The parent comparison an ICB is served with is England's again (its parent type): ICBs
+    # have no region, so the region comparison stays empty rather than repeat it.
+    valid = INDICATOR_VALUES.conform(add_comparators(valid, regions).assign(compared_to_region=""))
     valid = valid.sort_values(SORT, kind="stable").reset_index(drop=True)
     INDICATOR_VALUES.pandera_schema().validate(valid, lazy=True)
     check = publish_quarantine(
@@ -104,5 +118,8 @@ def out_jsna__icb_pack(
         key_ids=[i.id for i in catalogue.indicators if i.key],
         comparator="ICBs",
         scope_areas=len(settings.scope().areas),
+        compared=COMPARED,
+        legend=LEGEND,
+        ranked=True,
     )
     return MaterializeResult(metadata={"icbs": len(units), "rows_by_icb": MetadataValue.json(counts)})

@@ -17,7 +17,7 @@ from assets.publishing import stage_files, table_job
 from jsna import layout
 from jsna.areas import ENGLAND_CODE
 from jsna.grouping import split_by
-from jsna.pack.report import borough_report, trend_lines
+from jsna.pack.report import borough_report, region_ranges, trend_lines
 from jsna.pack.workbook import build_workbook
 from jsna.publish import Publication
 from jsna.workers import render_each
@@ -47,14 +47,20 @@ def stage_packs(
     key_ids: list[int],
     comparator: str,
     scope_areas: int,
+    compared: str,
+    legend: str,
+    ranked: bool,
 ) -> dict[str, int]:
     """Stage every unit's table (``spec``), summary, workbook and report; returns each
     unit's row count. ``comparator`` names what ranks are among (e.g. "ICBs");
     ``scope_areas`` (the scope's size) decides, as for the councils, whether the worker
-    pool renders them."""
+    pool renders them; ``compared`` and ``legend`` say on each report how such an area is
+    compared and its charts read; ``ranked``: the units are a set of areas of one type (the
+    ICBs), so each spine chart shows their range."""
     rows_of, summary_of = split_by(rows), split_by(summaries)
     synthetic = bool(fields["synthetic"])
     trends = trend_lines(rows[(rows["category"] == "") & rows["indicator_id"].isin(key_ids)])
+    ranges = region_ranges(summaries).get("", {}) if ranked else {}  # the units' region is empty
     tables, books, pages = [], [], []
     for unit in units:
         mine = rows_of.get(unit.code, rows.iloc[0:0])
@@ -80,7 +86,7 @@ def stage_packs(
                 unit.name,
                 unit.files.slug,
                 summary,
-                {},
+                ranges,
                 lines,
                 key_ids,
                 borough_code=unit.code,
@@ -90,6 +96,8 @@ def stage_packs(
                 synthetic=synthetic,
                 region_name=comparator,
                 files=unit.files,
+                compared=compared,
+                legend=legend,
             )
         )
     for files in render_each(tables, scope_areas):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 from collections.abc import Iterator
@@ -33,6 +34,18 @@ def _default_sigterm_for_module_fixtures() -> None:
 @pytest.fixture(autouse=True)
 def _default_sigterm_for_each_test() -> None:
     _default_sigterm()
+
+
+# ICB packs (42 of them) cost a few seconds a refresh, which the suite's hundred refreshes of
+# council tables do not need: they are off unless a test turns them on (the ICB tests in
+# test_geographies, and those that count every extract's requests, do).
+os.environ.setdefault("JSNA_ICBS", "no")
+
+
+@pytest.fixture
+def with_icbs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The refreshes of this test fetch and publish the ICBs, as by default outside tests."""
+    monkeypatch.setenv("JSNA_ICBS", "yes")
 
 
 @pytest.fixture

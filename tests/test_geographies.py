@@ -3,6 +3,7 @@ and, for the footprint statistics, against published worked examples."""
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -37,6 +38,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame, p
     file.write_text(FOOTPRINTS)
     mp = pytest.MonkeyPatch()
     mp.delenv("DAGSTER_HOME", raising=False)
+    mp.setenv("JSNA_ICBS", "yes")
     try:
         with running_sample_api(SampleApiState()) as server:
             assert refresh(server.base_url, out, "--footprints", str(file)) == 0
@@ -161,7 +163,9 @@ def test_a_quiet_night_rewrites_nothing_with_neighbourhoods_icbs_and_footprints(
     assert [r["path"] for r in quiet["requests"]] == ["/api/indicator_metadata/by_indicator_id"]
 
 
-def test_an_icb_outage_is_refused_and_the_last_good_icb_values_stay(tmp_path):
+def test_an_icb_outage_is_refused_and_the_last_good_icb_values_stay_until_icbs_are_turned_off(
+    tmp_path, with_icbs, monkeypatch
+):
     def icb_tables() -> dict[str, pd.DataFrame]:
         return {p.parent.name: pd.read_parquet(p) for p in sorted(tmp_path.glob("icbs/*/indicator_values.parquet"))}
 
@@ -170,11 +174,17 @@ def test_an_icb_outage_is_refused_and_the_last_good_icb_values_stay(tmp_path):
         before = icb_tables()
         server.state.faults = [Fault(kind="header_only", match="child_area_type_id=221", times=None)]
         code = refresh(server.base_url, tmp_path, "--full")
+        after = icb_tables()
+        server.state.faults.clear()
+        monkeypatch.setenv("JSNA_ICBS", "no")
+        assert refresh(server.base_url, tmp_path) == 0
     assert code != 0  # refused answers fail the run, saying so
-    after = icb_tables()
     assert len(before) == 42 and after.keys() == before.keys()
     for slug, table in before.items():
         pd.testing.assert_frame_equal(after[slug], table)
+    # Turned off, the ICBs' folder goes in the next publication (and from its manifest).
+    assert not (tmp_path / "icbs").exists()
+    assert not [f for f in json.loads((tmp_path / "manifest.json").read_text())["files"] if f.startswith("icbs/")]
 
 
 def _members(value_type: str, unit: str, counts: list[float], denominators: list[float]) -> pd.DataFrame:

@@ -80,7 +80,7 @@ def test_unchanged_upstream_makes_no_data_requests_and_rewrites_nothing(tmp_path
     assert {p: (tmp_path / p).stat().st_mtime_ns for p in first} == mtimes  # not even rewritten
 
 
-def test_full_refresh_fetches_everything(tmp_path):
+def test_full_refresh_fetches_everything(tmp_path, with_icbs):
     with running_sample_api(SampleApiState()) as server:
         assert refresh(server.base_url, tmp_path, *FEW) == 0
         server.state.requests.clear()
@@ -91,7 +91,7 @@ def test_full_refresh_fetches_everything(tmp_path):
             assert sorted(sum(requested_ids(server, area_type), [])) == sorted(ids)
 
 
-def test_a_changed_indicator_is_fetched_alone_and_reported(tmp_path):
+def test_a_changed_indicator_is_fetched_alone_and_reported(tmp_path, with_icbs):
     with running_sample_api(SampleApiState()) as server:
         assert refresh(server.base_url, tmp_path, *FEW) == 0
         before = pd.read_parquet(tmp_path / "london" / "indicator_values.parquet")
@@ -113,7 +113,7 @@ def test_a_changed_indicator_is_fetched_alone_and_reported(tmp_path):
     assert old.loc[key, "value"] == row.old_value
 
 
-def test_raw_store_is_keyed_by_api(tmp_path):
+def test_raw_store_is_keyed_by_api(tmp_path, with_icbs):
     with running_sample_api(SampleApiState()) as first, running_sample_api(SampleApiState()) as second:
         assert refresh(first.base_url, tmp_path, *FEW) == 0
         assert refresh(second.base_url, tmp_path, *FEW) == 0

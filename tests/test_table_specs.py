@@ -23,16 +23,19 @@ pytestmark = pytest.mark.usefixtures("ephemeral_dagster")
 
 @pytest.fixture(scope="module")
 def publication(tmp_path_factory):
-    """Two refreshes of two boroughs with an upstream revision between them, so that every
-    table (changes too) is published."""
+    """Two refreshes of two boroughs with an upstream revision between them and a footprint,
+    so that every table (changes and footprint_values too) is published."""
     out = tmp_path_factory.mktemp("specs")
+    footprints = out.parent / "specs-footprints.yaml"
+    footprints.write_text("footprints:\n  - {slug: two, name: Two boroughs, members: [E09000028, E09000023]}\n")
     mp = pytest.MonkeyPatch()
     mp.delenv("DAGSTER_HOME", raising=False)
     try:
         with running_sample_api(SampleApiState()) as server:
-            assert refresh(server.base_url, out, "--borough", "southwark", "lewisham") == 0
+            boroughs = ("--borough", "southwark", "lewisham", "--footprints", str(footprints))
+            assert refresh(server.base_url, out, *boroughs) == 0
             server.state.revisions = {41001: 1}
-            assert refresh(server.base_url, out, "--borough", "southwark", "lewisham") == 0
+            assert refresh(server.base_url, out, *boroughs) == 0
     finally:
         mp.undo()
     return out
@@ -86,7 +89,14 @@ def test_every_published_parquet_file_is_its_spec(publication):
     files = sorted(p.relative_to(publication).as_posix() for p in publication.rglob("*.parquet"))
     files = [f for f in files if not f.startswith(".")]
     kinds = {spec_of(f).name for f in files}
-    assert kinds == {"indicator_values", "summary", "changes", "quarantine"}, kinds
+    assert kinds == {
+        "indicator_values",
+        "neighbourhood_values",
+        "footprint_values",
+        "summary",
+        "changes",
+        "quarantine",
+    }, kinds
     for relpath in files:
         spec = spec_of(relpath)
         schema = pq.read_schema(publication / relpath)

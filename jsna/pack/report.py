@@ -240,34 +240,51 @@ def borough_report(
     neighbourhoods: pd.DataFrame | None = None,
     neighbourhood_labels: dict[int, tuple[str, int]] | None = None,
     files: layout.AreaFiles | None = None,
+    compared: str | None = None,
+    legend: str | None = None,
 ) -> str:
     """The whole report page for one area. ``ranges``: its region's (``region_ranges``);
     ``trends``: the key indicators' headline lines (``trend_lines``), read once for all areas;
     ``neighbourhoods``: a council's MSOA rows, charted by ``neighbourhood_section`` with
     ``neighbourhood_labels`` (id -> label, display decimals); ``files``: where the page and
-    its downloads are (a council's, unless an ICB's or a footprint's)."""
+    its downloads are (a council's, unless an ICB's or a footprint's); ``compared`` and
+    ``legend``: how such an area is compared and its charts read, instead of a council's."""
     files = files or layout.area(slug, synthetic)
     region = html.escape(region_name.removesuffix(" region"))
 
     def here(target: str) -> str:
         return layout.link(files.report, target)
 
+    compared = (
+        html.escape(compared)
+        if compared
+        else (
+            f"Compared with England and {region} by Fingertips (95% confidence intervals); * marks a comparison "
+            "computed by this pipeline where Fingertips gave none."
+        )
+    )
+    legend = (
+        html.escape(legend)
+        if legend
+        else (
+            "Spine charts, as Fingertips draws them: England (the black line) at the centre of every "
+            f"row, the worst area of {region} at the left end and the best at the right (by the indicator's polarity; "
+            f"lowest to highest where it has none); the circle is {html.escape(borough)} (its colour and the word "
+            f"beside it give the comparison with England), the diamond is {region}, the grey bar the range of its "
+            "areas (darker: the 25th to 75th percentile). Where an indicator has no better or worse, Worst and Best "
+            "give the lowest and highest. Rank: 1 is the "
+            "best of the region's areas by the indicator's polarity, and below it the rank among every area of the "
+            "type in England. Quintile: 1 is the best fifth of the region (or, for an "
+            "indicator with no better or worse, the lowest fifth)."
+        )
+    )
     body = [
         f"<h1>{html.escape(borough)}: mental health and wellbeing</h1>",
         f"<p class='meta'>JSNA indicators from {source_name(synthetic)}. Data retrieved "
-        f"{html.escape(retrieved_at or '')} (UTC). Compared with England and {region} by Fingertips (95% "
-        "confidence intervals); * marks a comparison computed by this pipeline where Fingertips gave none. "
+        f"{html.escape(retrieved_at or '')} (UTC). {compared} "
         "Values are shown at each indicator's display precision; the downloads keep every digit.</p>",
         key_findings_section(key_findings(borough, summary)),
-        "<p class='legend'>Spine charts, as Fingertips draws them: England (the black line) at the centre of every "
-        f"row, the worst area of {region} at the left end and the best at the right (by the indicator's polarity; "
-        f"lowest to highest where it has none); the circle is {html.escape(borough)} (its colour and the word "
-        f"beside it give the comparison with England), the diamond is {region}, the grey bar the range of its "
-        "areas (darker: the 25th to 75th percentile). Where an indicator has no better or worse, Worst and Best "
-        "give the lowest and highest. Rank: 1 is the "
-        "best of the region's areas by the indicator's polarity, and below it the rank among every area of the "
-        "type in England. Quintile: 1 is the best fifth of the region (or, for an "
-        "indicator with no better or worse, the lowest fifth).</p>",
+        f"<p class='legend'>{legend}</p>",
         f"<p>Downloads: <a href='{here(files.table('csv'))}'>all values (CSV)</a> · "
         f"<a href='{here(files.table('parquet'))}'>all values (Parquet)</a> · "
         f"<a href='{here(files.summary('csv'))}'>summary (CSV)</a> · "

@@ -98,7 +98,8 @@ def borough_summaries(
                 latest.at[row.Index, column] = compare_ci(
                     row.value, row.lower_ci_95, row.upper_ci_95, reference, row.polarity
                 )
-                computed = True
+                # Without a comparator (an ICB has no region) nothing was computed: "Not compared".
+                computed = computed or not pd.isna(reference)
         source.append(COMPUTED if computed else FROM_FINGERTIPS)
     latest["comparison_source"] = source
     latest["display_decimals"] = latest["indicator_id"].map(lambda i: (decimals or {}).get(i, DEFAULT_DECIMALS))

@@ -27,7 +27,7 @@ def values(root, iid: int) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("kind", ["header_only", "empty", "no_content"])
-def test_every_answer_empty_after_an_upload_publishes_nothing_new(kind, tmp_path, capsys):
+def test_every_answer_empty_after_an_upload_publishes_nothing_new(kind, tmp_path, capsys, with_icbs):
     with running_sample_api(SampleApiState()) as server:
         assert refresh(server.base_url, tmp_path, *BOROUGH) == 0
         before = snapshot(tmp_path)

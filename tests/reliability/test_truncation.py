@@ -12,7 +12,7 @@ from tests.conftest import requested_ids
 from tests.pipeline_helpers import refresh
 
 
-def test_150_catalogue_ids_all_arrive(tmp_path, monkeypatch):
+def test_150_catalogue_ids_all_arrive(tmp_path, monkeypatch, with_icbs):
     ids = list(FILLER_RANGE)[:150]
     catalogue = {
         "version": "test-150",
