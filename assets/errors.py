@@ -18,6 +18,7 @@ from typing import Any
 import pandera.pandas as pa
 from dagster import Failure
 
+from jsna.areas import ImplausibleAreaListError
 from jsna.catalogue import CatalogueError
 from jsna.fingertips import FingertipsError
 from jsna.footprints.config import FootprintsError
@@ -33,6 +34,7 @@ PIPELINE_ERRORS: tuple[type[BaseException], ...] = (
     ManifestDamagedError,
     CatalogueError,
     FootprintsError,
+    ImplausibleAreaListError,
     OSError,
 )
 

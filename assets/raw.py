@@ -16,6 +16,7 @@ from dagster import (
     AssetExecutionContext,
     AssetIn,
     Config,
+    Failure,
     MaterializeResult,
     MetadataValue,
     asset,
@@ -30,6 +31,7 @@ from jsna.areas import (
     AreaList,
     area_changes,
     cached_area_list,
+    check_area_list,
     load_area_list,
     resolve_scope,
     save_area_list,
@@ -37,7 +39,8 @@ from jsna.areas import (
 from jsna.extracts import COUNCILS, EXTRACT_COLUMN, ICBS, NEIGHBOURHOODS, combined_digest, served_areas
 from jsna.fingertips.client import redact
 from jsna.fingertips.data_csv import CANONICAL
-from jsna.plausibility import check_answers
+from jsna.footprints.config import check_members, msoa_codes
+from jsna.plausibility import LOSS_COLUMNS, check_answers
 from jsna.raw_store import RawStore
 from resources import FingertipsResource, JsnaSettings
 from schemas.indicator_values import SOURCE_FINGERTIPS, SOURCE_SYNTHETIC
@@ -79,6 +82,8 @@ def raw_fingertips__indicator_metadata(
     state_dir = settings.output_root().state_dir
     areas = cached_area_list(state_dir, settings.area_type_id, redact(fingertips.base_url), lambda: client)
     scope = resolve_scope(settings.region, areas)  # an unknown region fails here, naming the valid ones
+    # A footprint member the API does not list stops the run before any data is fetched.
+    check_members(settings.footprints(), areas.codes(), lambda: msoa_codes(client), settings.area_type_id)
     store = raw_store(settings, fingertips)
     store.mark_synthetic(dates.synthetic)
     frame = store.load_metadata(dates.last_uploaded)
@@ -124,6 +129,8 @@ class RawDataConfig(Config):
     full: bool = False  # fetch every indicator, even those unchanged upstream
     # Indicators whose shrunk (or emptied, or renamed) answer an operator has checked and accepts.
     accept_shrink: list[int] = []
+    # An area list that lost more than a few areas, which an operator has checked and accepts.
+    accept_area_changes: bool = False
 
 
 @asset(
@@ -170,8 +177,13 @@ def raw_fingertips__indicator_data(
         e.name: stores[e.name].plan(last_uploaded, [i for i in e.ids if i in known], full=config.full)
         for e in settings.extracts()
     }
+    # The area list is refreshed with the data (never on a quiet night: one request then),
+    # first, so that the rows of an area that went upstream are not taken for a loss.
+    fresh = fetch_area_list(fingertips, settings, config) if any(plans.values()) or config.full else None
+    moved = area_changes(fresh[0], fresh[1]) if fresh else {"added": [], "removed": []}
+    gone = {a["code"] for a in moved["removed"]}
     answers = {
-        name: _fetch_checked(context, config, fingertips, settings, stores[name], metadata, plan)
+        name: _fetch_checked(context, config, fingertips, settings, stores[name], metadata, plan, gone)
         for name, plan in plans.items()
     }
     refusals = [r for answer in answers.values() for r in answer.refusals]
@@ -191,8 +203,14 @@ def raw_fingertips__indicator_data(
     columns = [*CANONICAL, "request_url", "retrieved_at", "source"]
     frames = [stores[e.name].load(e.ids, columns).assign(**{EXTRACT_COLUMN: e.name}) for e in settings.extracts()]
     store = stores[COUNCILS]
-    # The area list is refreshed with the data (never on a quiet night: one request then).
-    moved = refresh_area_list(fingertips, settings) if accepted or config.full else {"added": [], "removed": []}
+    if refusals and not len(frames[0]):
+        # Nothing to publish but refused answers (an outage on a first refresh): say so
+        # now, before any later step meets an empty table.
+        raise Failure(description=refusal_summary(refusals))
+    if not (accepted or config.full):
+        moved = {"added": [], "removed": []}
+    elif fresh:
+        save_new_area_list(settings, *fresh)
     for what, listed in moved.items():
         if listed:
             context.log.warning(f"areas {what} upstream: {', '.join(a['name'] for a in listed)}")
@@ -265,6 +283,7 @@ def _fetch_checked(
     store: RawStore,
     metadata: pd.DataFrame,
     plan: list[int],
+    gone: set[str],
 ) -> _Answer:
     """Fetch the planned indicators of one extract and check each answer against the last
     good data (``jsna.plausibility``); nothing is stored here. A refused indicator keeps its
@@ -285,6 +304,8 @@ def _fetch_checked(
         names,
         max_shrink=settings.max_shrink,
         accepted=config.accept_shrink,
+        last_rows={i: store.last_good_rows(i, LOSS_COLUMNS) for i in plan},
+        gone_areas=gone,
     )
     for refusal in refusals:
         context.log.error(f"refused: {refusal}; the last good data stays")
@@ -315,10 +336,12 @@ def _check_results(empty: list[dict], refusals: list, requested: int) -> list[As
 def refusal_summary(refusals: list) -> str:
     """One line for the CLI and the UI: what was refused and how to accept it."""
     first = refusals[0]
+    areas = _areas_lost(refusals)
     if len(refusals) > 5:  # many at once: an outage, not a change at Fingertips
+        what = f"{areas}: refused" if areas else f"refused {len(refusals)} implausible answers, e.g. {first}"
         return (
-            f"refused {len(refusals)} implausible answers, e.g. {first}; so many at once looks like an outage, "
-            "not a change at Fingertips: the last good data stays published, and the next refresh asks again"
+            f"{what}; so many at once looks like an outage, not a change at Fingertips: the last good data stays "
+            "published, and the next refresh asks again"
         )
     more = f" (and {len(refusals) - 1} more)" if len(refusals) > 1 else ""
     hint = (
@@ -326,18 +349,46 @@ def refusal_summary(refusals: list) -> str:
         if all(r.acceptable for r in refusals)
         else ""
     )
+    if areas:
+        return f"{areas}: refused; the last good data stays published{hint}"
     return f"refused an implausible answer: {first}{more}; the last good data stays published{hint}"
 
 
-def refresh_area_list(fingertips: FingertipsResource, settings: JsnaSettings) -> dict[str, list]:
-    """Fetch the area list again (with the data) and say which areas came or went."""
-    state_dir = settings.output_root().state_dir
-    old = load_area_list(state_dir, settings.area_type_id)
+def _areas_lost(refusals: list) -> str:
+    """ "Southwark answered no values for 45 indicators that had 375 in the last good data",
+    or "" when no refusal lost a whole area."""
+    by_area: dict[str, list] = {}
+    names: dict[str, str] = {}
+    for refusal in refusals:
+        for code, name in refusal.lost_areas:
+            by_area.setdefault(code, []).append(refusal)
+            names[code] = name
+    if not by_area:
+        return ""
+    indicators = {r.indicator_id for hit in by_area.values() for r in hit}
+    values = sum(r.lost_values for r in {id(r): r for hit in by_area.values() for r in hit}.values())
+    shown = [names[c] for c in sorted(by_area, key=lambda c: (-len(by_area[c]), names[c]))]
+    listed = ", ".join(shown[:5]) + (", ..." if len(shown) > 5 else "")
+    who = shown[0] if len(shown) == 1 else f"{len(shown)} areas ({listed})"
+    return f"{who} answered no values for {len(indicators)} indicator(s) that had {values:,} in the last good data"
+
+
+def fetch_area_list(
+    fingertips: FingertipsResource, settings: JsnaSettings, config: RawDataConfig
+) -> tuple[AreaList | None, AreaList]:
+    """The cached area list and the API's list now, checked (``jsna.areas.check_area_list``:
+    a list that lost more than a few areas is refused before anything is removed)."""
+    old = load_area_list(settings.output_root().state_dir, settings.area_type_id)
     new = AreaList.fetch(fingertips.client(), settings.area_type_id, api_base_url=redact(fingertips.base_url))
     resolve_scope(settings.region, new)  # the region still exists upstream
+    check_area_list(old, new, settings.region, accept=config.accept_area_changes)
+    return old, new
+
+
+def save_new_area_list(settings: JsnaSettings, old: AreaList | None, new: AreaList) -> None:
+    """Cache the refreshed list when it changed (the next run publishes its areas)."""
     if old is None or old.areas != new.areas or old.regions != new.regions:
-        save_area_list(state_dir, new)
-    return area_changes(old, new)
+        save_area_list(settings.output_root().state_dir, new)
 
 
 def raw_stores(settings: JsnaSettings, fingertips: FingertipsResource) -> dict[str, RawStore]:

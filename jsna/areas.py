@@ -33,6 +33,34 @@ AREA_TYPES: dict[int, str] = {
 }
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 AREA_LIST_VERSION = 1
+# England's real counts (2024) of the area types the list is fetched for, and regions.
+# An answer listing more than a few times as many is not a reorganisation but a fault:
+# refused at once, before 200,000 partitions or folders are made of it.
+ENGLAND_COUNTS: dict[int, int] = {502: 153, 501: 296, REGION_AREA_TYPE: 9}
+MAX_TIMES_ENGLAND = 3
+# A list that loses more areas than this share (and more than two) is refused as a
+# fault; a merger of one or two councils goes through, with its changes-table rows.
+MAX_AREAS_LOST = 0.05
+
+
+class ImplausibleAreaListError(ValueError):
+    """The API's area list looks like a fault (an outage, a runaway answer), not a change."""
+
+
+def area_bound(area_type_id: int) -> int:
+    """The most areas of a type an answer may list before it is refused."""
+    return MAX_TIMES_ENGLAND * ENGLAND_COUNTS.get(area_type_id, max(ENGLAND_COUNTS.values()))
+
+
+def _bounded(rows: list[dict[str, object]], area_type_id: int) -> list[dict[str, object]]:
+    bound = area_bound(area_type_id)
+    if len(rows) > bound:
+        raise ImplausibleAreaListError(
+            f"the API listed {len(rows):,} areas of type {area_type_id}, more than {bound:,} "
+            f"({MAX_TIMES_ENGLAND} times England's {ENGLAND_COUNTS.get(area_type_id, '?')}): refused as a fault; "
+            "the cached area list and the published outputs are unchanged"
+        )
+    return rows
 
 
 def slugify(name: str) -> str:
@@ -86,8 +114,9 @@ class AreaList:
         cls, client: AreaSource, area_type_id: int, *, api_base_url: str = "", retrieved_at: str = ""
     ) -> AreaList:
         """Three small JSON requests: the regions, the areas of the type, and which region holds which."""
-        regions = [_area(r, "region") for r in client.fetch_areas(REGION_AREA_TYPE)]
-        names = {a.code: a.name for a in (_area(r, "area") for r in client.fetch_areas(area_type_id))}
+        regions = [_area(r, "region") for r in _bounded(client.fetch_areas(REGION_AREA_TYPE), REGION_AREA_TYPE)]
+        listed = _bounded(client.fetch_areas(area_type_id), area_type_id)
+        names = {a.code: a.name for a in (_area(r, "area") for r in listed)}
         children = client.fetch_parent_to_child(area_type_id, REGION_AREA_TYPE)
         region_names = {r.code: r.name for r in regions}
         areas: list[Area] = []
@@ -230,6 +259,28 @@ def cached_area_list(
     fetched = AreaList.fetch(client(), area_type_id, api_base_url=api_base_url)
     save_area_list(state_dir, fetched)
     return fetched
+
+
+def check_area_list(old: AreaList | None, new: AreaList, region: str, accept: bool = False) -> None:
+    """Refuse a refreshed list that loses more than a small share of the cached one's areas,
+    in England or in the scope, or loses a region (``accept`` after checking Fingertips).
+
+    Raises ImplausibleAreaListError before anything is removed."""
+    if old is None or accept:
+        return
+    now = set(new.codes())
+    regions_lost = [r.name for r in old.regions if r.code not in {n.code for n in new.regions}]
+    scope = resolve_scope(region, old)
+    for where, areas in (("England", old.areas), (scope.name, scope.areas)):
+        lost = [a for a in areas if a.code not in now]
+        if (len(lost) > 2 and len(lost) > MAX_AREAS_LOST * len(areas)) or regions_lost:
+            names = ", ".join(a.name for a in lost[:5]) + (f" and {len(lost) - 5} more" if len(lost) > 5 else "")
+            what = f"regions {', '.join(regions_lost)}" if regions_lost else f"{len(lost)} of its {len(areas)} areas"
+            raise ImplausibleAreaListError(
+                f"the API's list of areas of type {new.area_type_id} lost {what} in {where} "
+                f"({names or 'none by code'}): refused as a fault, nothing removed; the last good data stays "
+                "published; after checking Fingertips, accept with --accept-area-changes"
+            )
 
 
 def area_changes(old: AreaList | None, new: AreaList) -> dict[str, list[dict[str, Any]]]:

@@ -7,13 +7,19 @@ every published table and record "removed" for every row. So each fetched indica
 compared with what the raw store last accepted for it; an implausible answer is refused
 (the last good data stays), the night's check fails loudly, and an operator who has
 checked that Fingertips really changed accepts it with ``--accept-shrink ID``.
+
+Losses are judged by key as well as by count: damage that keeps the row count (every
+value blanked) or that hits one area across every indicator (a borough missing from
+every answer, 0.6% of the rows) is refused like a shrink. A value turned empty *with* a
+value note is a suppression, which is data; an area the refreshed area list no longer
+holds (a merger upstream) may go.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -21,7 +27,10 @@ import pandas as pd
 from jsna.tidy import parse_numbers, unrepresentable
 from schemas.indicator_values import SERVED_NUMBERS
 
-DEFAULT_MAX_SHRINK = 0.2  # a drop of more than 20% of an indicator's rows is refused
+DEFAULT_MAX_SHRINK = 0.2  # a drop of more than 20% of an indicator's rows (or values) is refused
+# What the key checks read of the last good rows (``RawStore.last_good_rows``).
+ROW_KEY: tuple[str, ...] = ("area_code", "period", "sex", "age", "category_type", "category")
+LOSS_COLUMNS: tuple[str, ...] = (*ROW_KEY, "area_name", "value", "value_note")
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,9 @@ class Refusal:
     indicator_id: int
     reason: str
     acceptable: bool  # an operator may accept it with --accept-shrink (not so for non-finite values)
+    # Areas (code, name) that had values in the last good data and answered none now.
+    lost_areas: tuple[tuple[str, str], ...] = field(default=())
+    lost_values: int = 0  # values of those areas in the last good data
 
     def __str__(self) -> str:
         return f"indicator {self.indicator_id} {self.reason}"
@@ -48,9 +60,16 @@ def check_answers(
     *,
     max_shrink: float = DEFAULT_MAX_SHRINK,
     accepted: Iterable[int] = (),
+    last_rows: Mapping[int, pd.DataFrame | None] | None = None,
+    gone_areas: Iterable[str] = (),
 ) -> list[Refusal]:
-    """The refusals among ``ids`` (empty when every answer is plausible)."""
+    """The refusals among ``ids`` (empty when every answer is plausible).
+
+    ``last_rows`` holds the last good rows of each id (``LOSS_COLUMNS``), to judge losses
+    by key; ``gone_areas`` the codes of areas the refreshed area list no longer holds."""
     accepted_ids = set(accepted)
+    gone = set(gone_areas)
+    outage = _all_empty(fetched, list(ids))
     by_id = (
         {int(k): g for k, g in fetched.groupby(fetched["indicator_id"].astype(int), sort=False)} if len(fetched) else {}
     )
@@ -67,7 +86,9 @@ def check_answers(
             continue
         if iid in accepted_ids:
             continue
-        if had and count == 0:
+        if outage and not before:  # never fetched (a first refresh): nothing to compare with
+            problem = f"answered no rows, as did all {outage} indicators asked for at once (an outage?)"
+        elif had and count == 0:
             problem = f"answered no rows where the last good data had {had:,}"
         elif had and count < had * (1 - max_shrink):
             problem = (
@@ -78,7 +99,69 @@ def check_answers(
             problem = _wrong_name(iid, rows, before.get("name"), names)
         if problem:
             refusals.append(Refusal(iid, problem, acceptable=True))
+            continue
+        previous = (last_rows or {}).get(iid)
+        if previous is not None and len(previous) and rows is not None:
+            loss = _key_losses(iid, rows, previous, gone, max_shrink)
+            if loss is not None:
+                refusals.append(loss)
     return refusals
+
+
+def _all_empty(fetched: pd.DataFrame, ids: list[int]) -> int:
+    """How many ids were asked for when every one of them (two or more) answered no rows:
+    taken as an outage even where there is no last good data to compare with (a first
+    refresh), since no indicator of the catalogue is empty everywhere. 0 otherwise."""
+    return len(ids) if len(ids) >= 2 and not len(fetched) else 0
+
+
+def _speaks(rows: pd.DataFrame) -> pd.Series:
+    """A row that carries a value, or a note saying why it has none (suppression)."""
+    return rows["value"].fillna("").str.strip().ne("") | rows["value_note"].fillna("").str.strip().ne("")
+
+
+def _keys(rows: pd.DataFrame) -> pd.Series:
+    """Each row's key (area, period, sex, age, category type, category) as one text."""
+    text = rows[list(ROW_KEY)].fillna("").astype(str)
+    return text[ROW_KEY[0]].str.cat([text[c] for c in ROW_KEY[1:]], sep="\x1f")
+
+
+def _key_losses(
+    iid: int, rows: pd.DataFrame, previous: pd.DataFrame, gone: set[str], max_shrink: float
+) -> Refusal | None:
+    """Values lost by key: an area that had values and answers none (neither value nor
+    note), or more than ``max_shrink`` of the indicator's values turned empty."""
+    had_value = previous[previous["value"].fillna("").str.strip().ne("") & ~previous["area_code"].isin(gone)]
+    if had_value.empty:
+        return None
+    speaking = rows[_speaks(rows)]
+    now_areas = set(speaking["area_code"].astype(str))
+    served_areas = set(rows["area_code"].astype(str))
+    lost = [
+        (str(code), str(group["area_name"].iloc[0]), len(group))
+        for code, group in had_value.groupby("area_code", sort=True)
+        if code not in now_areas
+    ]
+    emptied = int((~_keys(had_value).isin(set(_keys(speaking)))).sum())
+    share = emptied / len(had_value)
+    if not lost and share <= max_shrink:
+        return None
+    parts = []
+    if lost:
+        names = ", ".join(name for _, name, _ in lost[:3]) + (f" and {len(lost) - 3} more" if len(lost) > 3 else "")
+        what = "rows" if not any(code in served_areas for code, _, _ in lost) else "values"
+        parts.append(f"answered no {what} for {names} where the last good data had values")
+    if share > max_shrink:
+        parts.append(
+            f"lost {emptied:,} of its {len(had_value):,} values ({share:.0%}; more than {max_shrink:.0%} is refused)"
+        )
+    return Refusal(
+        iid,
+        "; ".join(parts),
+        acceptable=True,
+        lost_areas=tuple((code, name) for code, name, _ in lost),
+        lost_values=sum(n for _, _, n in lost),
+    )
 
 
 def _wrong_name(iid: int, rows: pd.DataFrame, stored: str | None, names: Mapping[int, str]) -> str | None:

@@ -131,6 +131,14 @@ class RawStore:
         state["synthetic"] = bool(state.get("synthetic")) or synthetic
         self._save_state(state)
 
+    def last_good_rows(self, iid: int, columns: Iterable[str]) -> pd.DataFrame | None:
+        """These columns of an indicator's stored rows, to judge a new answer's losses by
+        key (None when nothing is stored or the file fails its checksum)."""
+        entry = self.state()["indicators"].get(str(int(iid)))
+        if not entry or not entry.get("rows") or not self.intact(iid, entry):
+            return None
+        return pd.read_parquet(self._path(iid), columns=list(columns)).astype("string")
+
     def load(self, ids: Iterable[int], columns: list[str]) -> pd.DataFrame:
         """The stored rows of these indicators, in the order asked for."""
         known = self.state()["indicators"]

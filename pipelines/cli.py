@@ -15,8 +15,10 @@ import json
 import logging
 import os
 import re
+import signal
 import subprocess
 import sys
+import threading
 import uuid
 import warnings
 from collections.abc import Sequence
@@ -27,7 +29,7 @@ from jsna import layout, progress
 from jsna.areas import Scope, cached_area_list, check_area_type, resolve_scope
 from jsna.fingertips import DEFAULT_BASE_URL, FingertipsError, FingertipsUnavailable
 from jsna.fingertips.client import redact
-from jsna.footprints.config import load_footprints
+from jsna.footprints.config import check_members, load_footprints, msoa_codes
 from jsna.publish import ManifestDamagedError
 from jsna.remote import is_uri, open_output_root
 from jsna.sample_api.faults import SampleApiState
@@ -124,6 +126,22 @@ def _check_arguments(args: argparse.Namespace) -> str | None:
         return "the output folder is empty (--output or JSNA_OUTPUT_DIR); name a folder"
     if output and not is_uri(output) and Path(output).exists() and not Path(output).is_dir():
         return f"the output folder {output} is a file, not a folder"
+    if not output or not is_uri(output):
+        return _writable(output or "data/output")
+    return None
+
+
+def _writable(output: str) -> str | None:
+    """The output folder and its state folder can be made: said of the folder the user gave,
+    never of an internal path they did not name."""
+    root = open_output_root(output)
+    for folder, what in ((root.root, "the output folder"), (root.state_dir, "the state folder beside it")):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            detail = exc.strerror or type(exc).__name__
+            where = "" if what == "the output folder" else f" ({folder})"
+            return f"cannot write to the output folder {output}: {what}{where} cannot be created ({detail})"
     return None
 
 
@@ -140,7 +158,10 @@ def _scope(args: argparse.Namespace) -> Scope:
     state_dir = open_output_root(output_dir_from(args.output)).state_dir
     found = cached_area_list(state_dir, area_type, redact(fingertips.base_url), fingertips.client)
     args.region, args.area_type = region, area_type
-    return resolve_scope(region, found)
+    scope = resolve_scope(region, found)
+    footprints = load_footprints(args.footprints)  # validated at start-up, like the catalogue
+    check_members(footprints, found.codes(), lambda: msoa_codes(fingertips.client()), area_type)
+    return scope
 
 
 def refresh(args: argparse.Namespace) -> int:
@@ -152,9 +173,8 @@ def refresh(args: argparse.Namespace) -> int:
     from assets.errors import one_line
 
     try:
-        scope = _scope(args)
         args.footprints = args.footprints or os.environ.get("JSNA_FOOTPRINTS") or None
-        load_footprints(args.footprints)  # validated at start-up, like the catalogue
+        scope = _scope(args)
     except FingertipsError as exc:
         return _fail(exc)
     except ValueError as exc:
@@ -194,7 +214,11 @@ def refresh(args: argparse.Namespace) -> int:
     job = defs.resolve_job_def("refresh_all")
     instance = _instance()
     run_config: dict = {"loggers": {"console": {"config": {"log_level": args.log_level}}}}
-    data_config = {"full": bool(args.full), "accept_shrink": [int(i) for i in args.accept_shrink or []]}
+    data_config = {
+        "full": bool(args.full),
+        "accept_shrink": [int(i) for i in args.accept_shrink or []],
+        "accept_area_changes": bool(args.accept_area_changes),
+    }
     run_config["ops"] = {DATA_KEY: {"config": data_config}}
     ranges = _contiguous_ranges(selected, slugs)
     api = redact(str(defs.resources["fingertips"].value_of("base_url")))  # type: ignore[attr-defined]
@@ -364,6 +388,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ID",
         help="accept these indicators' emptied, shrunk or renamed answers (after checking Fingertips)",
     )
+    r.add_argument(
+        "--accept-area-changes",
+        action="store_true",
+        help="accept an area list that lost more than a few areas (after checking Fingertips)",
+    )
     r.add_argument("--log-level", default="CRITICAL", choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"])
     r.set_defaults(func=refresh)
 
@@ -390,21 +419,45 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Dagster raises its managed loggers (jsna.fingertips) to INFO for the run log;
         # the terminal shows them only with -v.
         handler.setLevel(level)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)  # a service stop reads like Ctrl-C, never a traceback
     try:
         return int(args.func(args))
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return EXIT_FAILED
     except Exception as exc:  # noqa: BLE001 - a one-line reason, never a traceback
         return _fail(exc)
+    except BaseException as exc:  # KeyboardInterrupt, SIGTERM, Dagster's interrupted run
+        if isinstance(exc, SystemExit):
+            raise
+        return _interrupted(args)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _interrupted(args: argparse.Namespace) -> int:
+    """The words for an interrupted command: whether the outputs are as they were."""
+    output = getattr(args, "output", None) or os.environ.get("JSNA_OUTPUT_DIR") or "data/output"
+    try:
+        pending = open_output_root(output).pending()
+    except Exception:  # noqa: BLE001 - the message must come whatever the folder's state
+        pending = False
+    if pending:
+        print(
+            f"interrupted during the commit; jsna verify --output {output} (or the next refresh) finishes it",
+            file=sys.stderr,
+        )
+    else:
+        print("interrupted; previous outputs are unchanged", file=sys.stderr)
+    return EXIT_FAILED
 
 
 def _fail(exc: BaseException) -> int:
     """Print the reason for a failure in one line, with a hint where there is one."""
-    reason = _reason(exc)
-    message = getattr(reason, "description", None) or str(reason) or type(reason).__name__
     from assets.errors import one_line
 
+    reason = _reason(exc)
+    message = getattr(reason, "description", None) or one_line(reason)
     # The ids are listed once, compactly, after the URL: keep the line short.
     message = re.sub(r"indicator_ids=[0-9,]{40,}", "indicator_ids=...", one_line(message))
     print(f"error: refresh failed: {message}", file=sys.stderr)

@@ -44,6 +44,14 @@ def _ci_order(lower: str, upper: str):  # noqa: ANN202 - a row rule
     return test
 
 
+def _intervals_nest(df: pd.DataFrame) -> pd.Series:
+    """The 99.8% interval holds the 95% one, wherever both limits of a side exist: a
+    narrower 99.8% interval is no measurement but two columns swapped on the way."""
+    ok_lower = df["lower_ci_99_8"].isna() | df["lower_ci_95"].isna() | (df["lower_ci_99_8"] <= df["lower_ci_95"])
+    ok_upper = df["upper_ci_99_8"].isna() | df["upper_ci_95"].isna() | (df["upper_ci_95"] <= df["upper_ci_99_8"])
+    return ok_lower & ok_upper
+
+
 def _proportion_in_range(df: pd.DataFrame) -> pd.Series:
     """Percentages (value type Proportion, unit %) lie within 0-100."""
     is_pct = (df["value_type"] == "Proportion") & (df["unit"] == "%")
@@ -132,6 +140,11 @@ INDICATOR_VALUES = TableSpec(
         RowRule("ci_95_order", "lower_ci_95 <= value <= upper_ci_95", _ci_order("lower_ci_95", "upper_ci_95")),
         RowRule(
             "ci_99_8_order", "lower_ci_99_8 <= value <= upper_ci_99_8", _ci_order("lower_ci_99_8", "upper_ci_99_8")
+        ),
+        RowRule(
+            "ci_nested",
+            "lower_ci_99_8 <= lower_ci_95 and upper_ci_95 <= upper_ci_99_8 (the 99.8% interval holds the 95% one)",
+            _intervals_nest,
         ),
         RowRule("proportion_range", "a proportion (%) lies within 0-100", _proportion_in_range),
     ),

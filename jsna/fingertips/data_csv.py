@@ -82,6 +82,14 @@ CANONICAL: tuple[str, ...] = (
     *list(DATA_COLUMNS.values())[22:],
 )
 
+# What a complete value of a column that can end a row looks like. A body cut inside the
+# last field of its last row, with a newline after it, parses; its last value is then a
+# stump ("1" of "1y", "New da" of "New data") that no complete value matches.
+COMPLETE_LAST_FIELD: dict[str, re.Pattern[str]] = {
+    "period_range": re.compile(r"^(\d+ ?[A-Za-z]+)?$"),
+    "new_data": re.compile(r"^(New data)?$"),
+    "period_sortable": re.compile(r"^\d{8}$"),
+}
 HTML_START = re.compile(rb"^\s*<(!doctype|html|head|body|\?xml)", re.IGNORECASE)
 
 
@@ -191,6 +199,23 @@ def _canonical(table: pa.Table | pa.RecordBatch, plan: _Plan) -> pd.DataFrame:
     return frame[list(CANONICAL)].astype("string").reset_index(drop=True)
 
 
+def _check_last_field(frame: pd.DataFrame, plan: _Plan, url: str | None) -> None:
+    """The last row's last field is a complete value of its column, where the column's
+    values have a known shape (otherwise nothing can be proven and nothing is said)."""
+    if not len(frame):
+        return
+    column = plan.mapping.get(plan.names[-1])
+    shape = COMPLETE_LAST_FIELD.get(column or "")
+    if shape is None:
+        return
+    last = str(frame[column].iloc[-1])
+    if not shape.match(last):
+        raise FingertipsTruncatedError(
+            f"the CSV was cut short (its last field, {plan.names[-1]!r}, ends in {last[-20:]!r}, not a whole value)",
+            url=url,
+        )
+
+
 def _file_head(path: Path) -> tuple[bytes, bool]:
     with path.open("rb") as handle:
         head = handle.read(1 << 16)
@@ -219,8 +244,14 @@ def iter_data_csv_file(path: str | Path, block_size: int = 32 << 20) -> Iterator
         return
     try:
         with pa_csv.open_csv(file, **_read_options(plan, block_size)) as reader:
+            pending = None
             for batch in reader:
-                yield _canonical(batch, plan)
+                if pending is not None:
+                    yield pending
+                pending = _canonical(batch, plan)
+            if pending is not None:
+                _check_last_field(pending, plan, str(file))
+                yield pending
     except pa.ArrowInvalid as exc:
         raise FingertipsTruncatedError(f"the CSV is malformed or cut short: {str(exc)[:300]}", url=str(file)) from exc
 
@@ -240,7 +271,9 @@ def parse_data_csv(
         table = pa_csv.read_csv(source if source is not None else io.BytesIO(body), **_read_options(plan))
     except pa.ArrowInvalid as exc:
         raise FingertipsTruncatedError(f"the CSV is malformed or cut short: {str(exc)[:300]}", url=url) from exc
-    return ParsedCsv(_canonical(table, plan), plan.header, plan.unknown, plan.missing_optional)
+    frame = _canonical(table, plan)
+    _check_last_field(frame, plan, url)
+    return ParsedCsv(frame, plan.header, plan.unknown, plan.missing_optional)
 
 
 def _empty() -> ParsedCsv:

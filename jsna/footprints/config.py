@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
-from jsna.extracts import COUNCILS, NEIGHBOURHOODS
+from jsna.extracts import COUNCILS, MSOA_AREA_TYPE, NEIGHBOURHOODS
 from jsna.yaml_file import read_yaml
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -95,3 +97,36 @@ def _footprint(entry: object, where: str) -> Footprint:
     if msoas and len(msoas) != len(codes):
         raise FootprintsError(f"{where}: members must be all councils or all MSOAs (E02...), not a mix")
     return Footprint(slug, name.strip(), tuple(codes))
+
+
+class _AreaLister(Protocol):
+    def fetch_areas(self, area_type_id: int) -> list[dict[str, object]]: ...
+
+
+def msoa_codes(client: _AreaLister) -> set[str]:
+    """The codes of every MSOA the API lists (one request)."""
+    return {str(row.get("Code", "")).strip() for row in client.fetch_areas(MSOA_AREA_TYPE)}
+
+
+def check_members(
+    footprints: Footprints, council_codes: Iterable[str], msoa_codes: Callable[[], Iterable[str]], area_type_id: int
+) -> None:
+    """Every member is an area the API lists (a council of the area type, or an MSOA), so a
+    typo (``E09000092``) stops the run before anything is fetched, naming the entry, and a
+    good footprint pack is never replaced by one of "not compared".
+
+    ``msoa_codes`` is called (one request) only when a footprint has MSOA members."""
+    councils = set(council_codes)
+    msoas: set[str] | None = None
+    for footprint in footprints.footprints:
+        if footprint.kind == NEIGHBOURHOODS:
+            msoas = set(msoa_codes()) if msoas is None else msoas
+            known, what = msoas, "MSOAs"
+        else:
+            known, what = councils, f"areas of type {area_type_id}"
+        unknown = [code for code in footprint.members if code not in known]
+        if unknown:
+            raise FootprintsError(
+                f"the footprints file: footprint {footprint.slug!r} names {', '.join(unknown)}, which the API does "
+                f"not list among its {what}; correct the member code(s) (nothing was fetched or published)"
+            )
