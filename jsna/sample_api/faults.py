@@ -35,6 +35,12 @@ FAULT_KINDS = (
     "swap_ids",  # rows of `indicator_id` and `other_id` carry each other's id
     "drop_rows",  # keep only the first `size` rows of indicator `indicator_id` (0: none)
     "duplicate_rows",  # serve the rows of `indicator_id` in `category` twice
+    "drop_area",  # leave out every row of `area_code` (of every indicator)
+    "swap_columns",  # the headers `column` and `new_name` exchanged (their data answers under the other's name)
+    "cut_last_field",  # cut inside the last field of the last row, then a line end (it still parses)
+    "damage",  # one random damage of jsna.sample_api.damage, chosen and sized by `seed`
+    "keep_areas",  # an area list (areas/by_area_type) answering only its first `size` areas
+    "extra_areas",  # an area list with `size` made-up areas after the real ones
 )
 
 
@@ -56,6 +62,7 @@ class Fault:
     category: str | None = None
     other_id: int | None = None
     size: int = 0
+    seed: int = 0
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:

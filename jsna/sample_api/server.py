@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from jsna.sample_api import data
+from jsna.sample_api import damage, data
 from jsna.sample_api.areas import ENGLAND_CODE, LONDON_BOROUGHS, REGIONS, SampleArea
 from jsna.sample_api.faults import Fault, SampleApiState
 from jsna.sample_api.indicators import known_indicators
@@ -118,6 +118,8 @@ class SampleApiHandler(BaseHTTPRequestHandler):
                 return self._send(200, body[: len(body) // 2], content_type, declared=len(body), query=parts.query)
             if fault.kind == "chunked_short":
                 return self._chunked_short(body, content_type)
+            if fault.kind == "cut_last_field" or (fault.kind == "damage" and damage.cuts_body(fault.seed)):
+                return self._send(200, damage.cut_last_field(body), content_type, query=parts.query)
             if fault.kind == "truncate_chunked":
                 cut = body[: len(body) // 2]
                 return self._send(200, cut, content_type, query=parts.query)
@@ -179,7 +181,13 @@ class SampleApiHandler(BaseHTTPRequestHandler):
             return json.dumps({"LastUploadedAt": when, "LastDeletedAt": None}).encode(), "application/json"
         if endpoint == "areas/by_area_type":
             area_type = int(query.get("area_type_id", ["502"])[0])
-            return json.dumps(_areas(area_type, state.areas())).encode(), "application/json"
+            listed = _areas(area_type, state.areas())
+            for fault in faults:
+                if fault.kind == "keep_areas":
+                    listed = damage.keep_areas(listed, fault.size)
+                elif fault.kind == "extra_areas":
+                    listed = damage.extra_areas(listed, fault.size, area_type)
+            return json.dumps(listed).encode(), "application/json"
         if endpoint == "parent_to_child_areas":
             child = int(query.get("child_area_type_id", ["502"])[0])
             parent_type = int(query.get("parent_area_type_id", ["6"])[0])
@@ -318,6 +326,12 @@ def _apply_column_faults(
             a, b = str(fault.indicator_id), str(fault.other_id)
             for r in rows:
                 r[c] = b if r[c] == a else a if r[c] == b else r[c]
+        elif fault.kind == "drop_area":
+            rows = damage.drop_area(header, rows, fault.area_code)
+        elif fault.kind == "swap_columns":
+            header = damage.swap_columns(header, fault.column, fault.new_name)
+        elif fault.kind == "damage":
+            _, header, rows = damage.damage_rows(header, rows, fault.seed)
         elif fault.kind == "set_value" and fault.column in header:
             i = header.index(fault.column)
             a, c, k = header.index("Area Code"), header.index("Indicator ID"), header.index("Category")
