@@ -53,14 +53,12 @@ sample: $(VENV)/.installed-run $(SAMPLE_HOME)/dagster.yaml
 
 # The Dagster UI for the sample: sample API, own DAGSTER_HOME and output root, a banner on every asset.
 ui-sample: $(VENV)/.installed-run $(SAMPLE_HOME)/dagster.yaml
-	@$(BIN)/jsna sample-api --port $(SAMPLE_PORT) > $(VENV)/sample-api.log 2>&1 & pid=$$!; \
-	  trap 'kill $$pid 2>/dev/null' EXIT; \
-	  for i in $$(seq 100); do grep -q SYNTHETIC $(VENV)/sample-api.log 2>/dev/null && break; sleep 0.1; done; \
-	  $(SAMPLE_ENV) JSNA_UI_BANNER="SYNTHETIC SAMPLE DATA - not real statistics." \
-	    $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(SAMPLE_UI_PORT)
+	$(SAMPLE_ENV) JSNA_UI_BANNER="SYNTHETIC SAMPLE DATA - not real statistics." \
+	  $(BIN)/jsna ui --port $(SAMPLE_UI_PORT) --sample-api $(SAMPLE_PORT)
 
+# jsna ui runs dagster dev in a process group of its own and stops all of it on SIGTERM.
 ui: $(VENV)/.installed-run $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1
+	$(BIN)/jsna ui --port 3000
 
 $(VENV)/.installed-bench: pyproject.toml constraints.txt $(VENV)/.installed-dev
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,bench]'

@@ -306,6 +306,7 @@ def _fetch_checked(
         accepted=config.accept_shrink,
         last_rows={i: store.last_good_rows(i, LOSS_COLUMNS) for i in plan},
         gone_areas=gone,
+        empty_is_outage=store.params == settings.extracts()[0].params,  # the councils' extract
     )
     for refusal in refusals:
         context.log.error(f"refused: {refusal}; the last good data stays")

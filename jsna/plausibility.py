@@ -62,14 +62,17 @@ def check_answers(
     accepted: Iterable[int] = (),
     last_rows: Mapping[int, pd.DataFrame | None] | None = None,
     gone_areas: Iterable[str] = (),
+    empty_is_outage: bool = False,
 ) -> list[Refusal]:
     """The refusals among ``ids`` (empty when every answer is plausible).
 
     ``last_rows`` holds the last good rows of each id (``LOSS_COLUMNS``), to judge losses
-    by key; ``gone_areas`` the codes of areas the refreshed area list no longer holds."""
+    by key; ``gone_areas`` the codes of areas the refreshed area list no longer holds;
+    ``empty_is_outage`` refuses an answer with no rows at all for two or more ids even on
+    a first fetch (the councils' extract: an ICB or MSOA extract may have no data at all)."""
     accepted_ids = set(accepted)
     gone = set(gone_areas)
-    outage = _all_empty(fetched, list(ids))
+    outage = _all_empty(fetched, list(ids)) if empty_is_outage else 0
     by_id = (
         {int(k): g for k, g in fetched.groupby(fetched["indicator_id"].astype(int), sort=False)} if len(fetched) else {}
     )

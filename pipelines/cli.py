@@ -349,6 +349,12 @@ def sample_api(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ui(args: argparse.Namespace) -> int:
+    from pipelines.ui import run_ui
+
+    return run_ui(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jsna", description="The mental wellbeing JSNA pipeline.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every API request (URL, status, bytes, s)")
@@ -399,6 +405,12 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("verify", help="finish an interrupted publication and check the manifest against the files")
     v.add_argument("--output", help="output folder (default: $JSNA_OUTPUT_DIR or data/output)")
     v.set_defaults(func=verify)
+
+    u = sub.add_parser("ui", help="the Dagster UI (dagster dev), stopped whole by SIGTERM or Ctrl-C")
+    u.add_argument("--host", default="127.0.0.1")
+    u.add_argument("--port", type=int, default=3000)
+    u.add_argument("--sample-api", type=int, metavar="PORT", help="also serve the offline sample API on this port")
+    u.set_defaults(func=_ui)
 
     s = sub.add_parser("sample-api", help="serve the offline sample API (synthetic data)")
     s.add_argument("--host", default="127.0.0.1")
