@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,12 +21,13 @@ import requests
 
 from jsna.fingertips import FingertipsError
 from jsna.plausibility import DEFAULT_MAX_SHRINK, LOSS_COLUMNS, check_answers
-from jsna.publish import OutputRoot, default_state_dir
+from jsna.publish import OutputRoot
 from jsna.sample_api.damage import DAMAGES
 from jsna.sample_api.faults import SampleApiState
 from jsna.sample_api.server import SampleApiServer, running_sample_api
 from resources import FingertipsResource
 from tests.pipeline_helpers import refresh, snapshot
+from tests.reliability.conftest import copy_publication, good_publication
 
 IDS = [848, 41001, 93014]  # rows with sex, age and deprivation breakdowns among them
 PARAMS = {"child_area_type_id": 502, "parent_area_type_id": 6}
@@ -115,15 +115,7 @@ def test_every_seed_is_refused_or_taken_exactly_as_served(server):
 
 @pytest.fixture(scope="module")
 def good(server: SampleApiServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    mp = pytest.MonkeyPatch()
-    mp.delenv("DAGSTER_HOME", raising=False)
-    out = tmp_path_factory.mktemp("harness") / "out"
-    try:
-        server.state.configure({"faults": [], "revisions": {}})
-        assert refresh(server.base_url, out, "--borough", "southwark") == 0
-    finally:
-        mp.undo()
-    return out
+    return good_publication(server, tmp_path_factory, "--borough", "southwark")
 
 
 def _number(text: str) -> float:
@@ -133,9 +125,7 @@ def _number(text: str) -> float:
 @pytest.mark.parametrize("kind", REFRESHED)
 def test_a_refresh_under_damage_refuses_or_publishes_only_served_values(kind, server, good, tmp_path, monkeypatch):
     monkeypatch.setenv("JSNA_MAX_CONCURRENCY", "1")  # one request for the ids, as the oracle asks
-    out = tmp_path / "out"
-    shutil.copytree(good, out, symlinks=True)
-    shutil.copytree(default_state_dir(good), default_state_dir(out), symlinks=True)
+    out = copy_publication(good, tmp_path / "out")
     seed = DAMAGES.index(kind) + len(DAMAGES)  # a fixed case of this kind
     server.state.configure({"faults": [], "revisions": {str(i): 1 for i in IDS}})
     clean = served(server)

@@ -6,7 +6,6 @@ in words, naming what the user gave."""
 from __future__ import annotations
 
 import json
-import shutil
 import signal
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from jsna.sample_api.faults import Fault, SampleApiState
 from jsna.sample_api.server import SampleApiServer, running_sample_api
 from tests.conftest import data_requests
 from tests.pipeline_helpers import refresh, snapshot
+from tests.reliability.conftest import copy_publication, good_publication
 
 BOROUGH = ("--borough", "southwark")
 SOUTHWARK = "E09000028"
@@ -41,24 +41,14 @@ def server() -> Iterator[SampleApiServer]:
 @pytest.fixture(scope="module")
 def good(server: SampleApiServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One good publication of Southwark (with its state folder), copied by each test."""
-    mp = pytest.MonkeyPatch()
-    mp.delenv("DAGSTER_HOME", raising=False)
-    out = tmp_path_factory.mktemp("good") / "out"
-    try:
-        assert refresh(server.base_url, out, *BOROUGH) == 0
-    finally:
-        mp.undo()
-    return out
+    return good_publication(server, tmp_path_factory, *BOROUGH)
 
 
 @pytest.fixture
 def out(good: Path, server: SampleApiServer, tmp_path: Path) -> Path:
     """A copy of the good publication and its state, and a server without faults."""
-    copy = tmp_path / "out"
-    shutil.copytree(good, copy, symlinks=True)
-    shutil.copytree(default_state_dir(good), default_state_dir(copy), symlinks=True)
     server.state.configure({"faults": [], "revisions": {}, "reset_requests": True})
-    return copy
+    return copy_publication(good, tmp_path / "out")
 
 
 def southwark(root: Path) -> pd.DataFrame:
