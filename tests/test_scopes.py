@@ -106,6 +106,9 @@ def test_an_area_that_appears_upstream_is_published_and_one_that_goes_is_removed
     assert not (out / "areas" / "liverpool").exists()
     manifest = json.loads((out / "manifest.json").read_text())
     assert not [f for f in manifest["files"] if f.startswith("areas/liverpool/")]
+    # One publication, one data fingerprint (the changes tables are each day's own record).
+    built = {v["data"] for k, v in manifest["files"].items() if not k.startswith("changes/")}
+    assert built == {manifest["data_fingerprint"]}
 
 
 def test_an_upgraded_publication_drops_the_old_layout_and_says_what_was_renamed(tmp_path):
