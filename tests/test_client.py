@@ -219,3 +219,20 @@ def test_areas_and_their_parents_come_from_the_api(client):
     children = client.fetch_parent_to_child(502, 6)
     london = set(children["E12000007"])
     assert len(london) == 33 and london <= {a["Code"] for a in boroughs}
+
+
+def test_a_gzip_answer_of_two_members_arrives_whole(client, sample_api):
+    """RFC 1952 allows several members in one gzip body: every one is decoded."""
+    clean = client.fetch_data([848, 41001]).frame
+    add_faults(sample_api, Fault("gzip_members", times=None))
+    both = client.fetch_data([848, 41001]).frame
+    assert len(both) == len(clean) > 0
+    pd.testing.assert_frame_equal(
+        both.drop(columns="retrieved_at", errors="ignore"), clean.drop(columns="retrieved_at", errors="ignore")
+    )
+
+
+def test_the_last_row_cut_inside_its_last_field_is_refused(client, sample_api):
+    add_faults(sample_api, Fault("cut_last_field", times=None))
+    with pytest.raises(FingertipsResponseError, match="cut short"):
+        client.fetch_data([848])

@@ -503,27 +503,41 @@ def _check_length(response: requests.Response, body: bytes, url: str) -> None:
 
 
 def _decode(body: bytes, encoding: str, limit: int, url: str) -> bytes:
-    """Undo a Content-Encoding; a compressed stream must reach its end marker."""
+    """Undo a Content-Encoding; a compressed stream must reach its end marker. A gzip body
+    may hold several members one after another (RFC 1952): every one is decoded, so a
+    valid answer is never cut to its first member."""
     codings = [c.strip().lower() for c in encoding.split(",") if c.strip() and c.strip().lower() != "identity"]
     for coding in reversed(codings):
-        if coding in ("gzip", "x-gzip"):
-            decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        elif coding == "deflate":
-            decoder = zlib.decompressobj(zlib.MAX_WBITS if body[:1] == b"\x78" else -zlib.MAX_WBITS)
-        else:
+        if coding not in ("gzip", "x-gzip", "deflate"):
             raise FingertipsResponseError(f"the answer uses an unsupported Content-Encoding ({coding})", url=url)
+        body = _inflate(body, coding, limit, url)
+    return body
+
+
+def _inflate(body: bytes, coding: str, limit: int, url: str) -> bytes:
+    """One coding undone, member after member (gzip), within ``limit`` bytes in all."""
+    out: list[bytes] = []
+    size, rest = 0, body
+    while True:
+        if coding == "deflate":
+            decoder = zlib.decompressobj(zlib.MAX_WBITS if rest[:1] == b"\x78" else -zlib.MAX_WBITS)
+        else:
+            decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
         try:
-            out = decoder.decompress(body, limit + 1)
+            chunk = decoder.decompress(rest, limit + 1 - size)
         except zlib.error as exc:
             raise FingertipsTruncatedError(f"the {coding} stream is corrupt ({exc})", url=url) from exc
-        if len(out) > limit:
+        size += len(chunk)
+        if size > limit or decoder.unconsumed_tail:
             raise FingertipsResponseError(
                 f"the answer is larger than the limit of {limit:,} bytes once decompressed", url=url
             )
         if not decoder.eof:
             raise FingertipsTruncatedError(f"the {coding} stream ended before its end ({len(body)} bytes)", url=url)
-        body = out
-    return body
+        out.append(chunk)
+        rest = decoder.unused_data
+        if coding == "deflate" or not rest.strip(b"\x00"):  # gzip writers may pad with zeros
+            return b"".join(out)
 
 
 def _retry_after_seconds(value: str | None) -> float | None:

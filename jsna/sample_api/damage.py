@@ -10,6 +10,7 @@ cut short or swollen)."""
 
 from __future__ import annotations
 
+import gzip
 import random
 
 DAMAGES = (
@@ -21,6 +22,7 @@ DAMAGES = (
     "swap_columns",  # two numeric columns' headers swapped
     "shuffle_rows",  # the rows in another order (harmless: must be published as served)
     "cut_last_field",  # the last field of the last row cut short, a newline after it
+    "gzip_members",  # the body sent as two gzip members (valid: every row must arrive)
     "blank_column",  # one numeric column emptied everywhere
 )
 NUMERIC = ("Value", "Lower CI 95.0 limit", "Upper CI 95.0 limit", "Lower CI 99.8 limit", "Upper CI 99.8 limit")
@@ -48,13 +50,24 @@ def cut_last_field(body: bytes) -> bytes:
     return text[:-1] + b"\r\n" if text.count(b"\n") else body
 
 
-def cuts_body(seed: int) -> bool:
-    """Whether this seed's damage is done to the body (its last field cut), not the rows."""
-    return DAMAGES[seed % len(DAMAGES)] == "cut_last_field"
+BODY_DAMAGES = ("cut_last_field", "gzip_members")
+
+
+def body_damage(seed: int) -> str | None:
+    """The damage this seed does to the body as sent (not to its rows), if any."""
+    kind = DAMAGES[seed % len(DAMAGES)]
+    return kind if kind in BODY_DAMAGES else None
+
+
+def gzip_members(body: bytes) -> bytes:
+    """The body as two gzip members, split at a line end near its middle (RFC 1952 allows
+    any number; a decoder that stops after the first loses the rest)."""
+    cut = body.find(b"\n", len(body) // 2) + 1 or len(body)
+    return gzip.compress(body[:cut], mtime=0) + gzip.compress(body[cut:], mtime=0)
 
 
 def damage_rows(header: list[str], rows: list[list[str]], seed: int) -> tuple[str, list[str], list[list[str]]]:
-    """(what was done, header, rows) for one seed (``cuts_body`` says if the body is cut too)."""
+    """(what was done, header, rows) for one seed (``body_damage`` says what is done to the body as sent)."""
     rng = random.Random(seed)
     kind = DAMAGES[seed % len(DAMAGES)]
     rows = [list(r) for r in rows]

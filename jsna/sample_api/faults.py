@@ -38,6 +38,7 @@ FAULT_KINDS = (
     "drop_area",  # leave out every row of `area_code` (of every indicator)
     "swap_columns",  # the headers `column` and `new_name` exchanged (their data answers under the other's name)
     "cut_last_field",  # cut inside the last field of the last row, then a line end (it still parses)
+    "gzip_members",  # the body gzip-encoded as two members (a valid answer: every row must arrive)
     "damage",  # one random damage of jsna.sample_api.damage, chosen and sized by `seed`
     "keep_areas",  # an area list (areas/by_area_type) answering only its first `size` areas
     "extra_areas",  # an area list with `size` made-up areas after the real ones

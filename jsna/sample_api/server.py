@@ -118,8 +118,12 @@ class SampleApiHandler(BaseHTTPRequestHandler):
                 return self._send(200, body[: len(body) // 2], content_type, declared=len(body), query=parts.query)
             if fault.kind == "chunked_short":
                 return self._chunked_short(body, content_type)
-            if fault.kind == "cut_last_field" or (fault.kind == "damage" and damage.cuts_body(fault.seed)):
+            body_kind = damage.body_damage(fault.seed) if fault.kind == "damage" else fault.kind
+            if body_kind == "cut_last_field":
                 return self._send(200, damage.cut_last_field(body), content_type, query=parts.query)
+            if body_kind == "gzip_members":
+                packed = damage.gzip_members(body)
+                return self._send(200, packed, content_type, {"Content-Encoding": "gzip"}, query=parts.query)
             if fault.kind == "truncate_chunked":
                 cut = body[: len(body) // 2]
                 return self._send(200, cut, content_type, query=parts.query)

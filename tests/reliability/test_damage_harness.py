@@ -1,5 +1,5 @@
 """A damage harness, not a list: random damage (blank cells, rows dropped by area and by
-indicator, swapped columns, cut fields, shuffled rows) done to the sample API's answers
+indicator, swapped columns, cut fields, shuffled rows, a body of two gzip members) done to the sample API's answers
 with fixed seeds, and one rule held for every case: the answer is refused, or what is
 taken equals what was served and no key was lost beyond the limits.
 
@@ -110,7 +110,7 @@ def test_every_seed_is_refused_or_taken_exactly_as_served(server):
     assert set(outcomes) == set(DAMAGES)
     assert any("taken" in o for o in outcomes.values()) and any(o - {"taken"} for o in outcomes.values())
     assert outcomes["drop_area"] == {"refused"} and outcomes["blank_indicator"] >= {"refused"}
-    assert outcomes["shuffle_rows"] == {"taken"}
+    assert outcomes["shuffle_rows"] == {"taken"} and outcomes["gzip_members"] == {"taken"}
 
 
 @pytest.fixture(scope="module")
