@@ -164,8 +164,13 @@ class RawStore:
         fetched = pd.to_datetime(frame["retrieved_at"], utc=True, errors="coerce").min()
         if pd.isna(fetched) or pd.Timestamp.now(tz="UTC") - fetched > pd.Timedelta(days=max_age_days):
             return None
-        stored = dict(zip(frame["indicator_id"].astype(int), frame["last_uploaded_at"], strict=True))
-        if stored != {i: (u if u is not None else None) for i, u in last_uploaded.items()}:
+        # A null upload time (Fingertips serves some) is missing on both sides, never pd.NA
+        # compared with None (whose truth value is ambiguous).
+        stored = {
+            int(i): None if pd.isna(u) or u == "" else str(u)
+            for i, u in zip(frame["indicator_id"], frame["last_uploaded_at"], strict=True)
+        }
+        if stored != {int(i): (None if u is None else str(u)) for i, u in last_uploaded.items()}:
             return None
         return frame
 

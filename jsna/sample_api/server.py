@@ -176,6 +176,9 @@ class SampleApiHandler(BaseHTTPRequestHandler):
             return _csv(data.METADATA_HEADER, rows_meta), "text/csv; charset=utf-8"
         if endpoint == "indicator_metadata/by_indicator_id":
             payload = {str(i): _metadata_json(known[i], state.revisions.get(i, 0)) for i in _ids(query) if i in known}
+            for fault in faults:
+                if fault.kind == "null_upload" and str(fault.indicator_id) in payload:
+                    payload[str(fault.indicator_id)]["DataChange"]["LastUploadedAt"] = None
             return json.dumps(payload).encode(), "application/json"
         if endpoint == "data_changes":
             iid = int(query.get("indicator_id", ["0"])[0])

@@ -196,3 +196,13 @@ def test_an_output_folder_that_cannot_be_made_is_named_as_given(server):
     _, err = process.communicate(timeout=120)
     assert process.returncode == 1
     assert err.startswith("error: cannot write to the output folder /proc/foo") and "jsna-state" not in err
+
+
+def test_a_null_upload_time_does_not_stop_later_refreshes(server, out):
+    server.state.faults.append(Fault("null_upload", match="indicator_metadata/by_indicator_id", indicator_id=848,
+                                     times=None))  # fmt: skip
+    server.state.revisions = {41001: 1}
+    assert refresh(server.base_url, out, *BOROUGH) == 0
+    assert refresh(server.base_url, out, *BOROUGH) == 0  # the metadata cached with the null is read back
+    server.state.faults.clear()  # the upload time is served again: the cached null is compared with it
+    assert refresh(server.base_url, out, *BOROUGH) == 0
