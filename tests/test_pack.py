@@ -142,3 +142,26 @@ def test_report_opens_in_headless_chromium(published):
     dom = headless("--dump-dom", report.as_uri()).stdout
     assert "<h1>Hackney: mental health and wellbeing</h1>" in dom
     assert dom.count('class="summary-row"') == len(summary)
+
+
+def test_a_name_that_looks_like_a_formula_stays_text_in_the_workbook(published, tmp_path):
+    """An area or footprint named ``=HYPERLINK(...)`` is a title, never a formula."""
+    import io
+    import zipfile
+
+    from jsna.pack.workbook import build_workbook
+
+    out, _ = published
+    summary = pd.read_parquet(out / "areas" / "southwark" / "summary.parquet")
+    data = pd.read_parquet(out / "areas" / "southwark" / "indicator_values.parquet")
+    dictionary = pd.read_csv(out / "data_dictionary_SYNTHETIC.csv", encoding="utf-8-sig", dtype=str).fillna("")
+    name = '=HYPERLINK("http://127.0.0.1/x","click")'
+    body = build_workbook(name, summary, data, dictionary, api_base_url="http://127.0.0.1/api", retrieved_at=None,
+                          synthetic=True)  # fmt: skip
+    with zipfile.ZipFile(io.BytesIO(body)) as package:
+        sheets = [package.read(n).decode() for n in package.namelist() if n.startswith("xl/worksheets/")]
+    assert sheets and not any("<f>" in xml for xml in sheets)
+    book = openpyxl.load_workbook(io.BytesIO(body))
+    titles = [book[s]["A1"] for s in book.sheetnames]
+    assert [c.value for c in titles if c.data_type != "s"] == []
+    assert sum(str(c.value).startswith(name) for c in titles) >= 3

@@ -102,7 +102,11 @@ def source_line(api_base_url: str, retrieved_at: str | None, synthetic: bool = F
 
 
 def _cell(sheet: object, value: object, **style: object) -> WriteOnlyCell:
+    """A title-row cell; text is always text, so an area or footprint named ``=...`` is
+    shown as written, never run as a formula (openpyxl would take it for one)."""
     cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
     for key, val in style.items():
         setattr(cell, key, val)
     return cell
@@ -154,7 +158,7 @@ def _sheet(
     last = get_column_letter(max(1, len(frame.columns)))
     sheet.auto_filter.ref = f"A{HEADER_ROW}:{last}{HEADER_ROW + max(len(frame), 1)}"
     sheet.append([_cell(sheet, heading, font=Font(bold=True, size=14))])
-    sheet.append([source])
+    sheet.append([_cell(sheet, source)])
     if synthetic:
         sheet.append([_cell(sheet, BANNER, font=Font(bold=True, color="FFFFFF"), fill=BANNER_FILL)])
     else:
