@@ -1,5 +1,9 @@
 """Reading a YAML file a person wrote (the catalogue, the footprints file): what is wrong
-with it is said in one line, naming the file and, for bad YAML, where."""
+with it is said in one line, naming the file and, for bad YAML, where.
+
+Such a file is small and plain, so two things are refused before it is built into
+objects: more than ``MAX_BYTES``, and aliases (``*name``), with which 631 bytes of
+nested aliases expand to gigabytes (a "billion laughs")."""
 
 from __future__ import annotations
 
@@ -7,14 +11,26 @@ from pathlib import Path
 
 import yaml
 
+MAX_BYTES = 1 << 20  # England's 7,264 MSOAs as members fit in a tenth of this
+
 
 def read_yaml(file: Path, error: type[ValueError], what: str) -> tuple[object, bytes]:
     """(the parsed document, the file's bytes); ``error`` raised with ``what`` the file is."""
     try:
-        raw = file.read_bytes()
+        with file.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
     except OSError as exc:
         raise error(f"cannot read {what} {file}: {exc.strerror}") from exc
+    if len(raw) > MAX_BYTES:
+        raise error(f"{file}: {what} is larger than {MAX_BYTES:,} bytes; it is a short list written by a person")
     try:
+        for event in yaml.parse(raw, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                mark = event.start_mark
+                raise error(
+                    f"{file}: YAML aliases (*{event.anchor}) are not allowed in {what} "
+                    f"(line {mark.line + 1}); write each value out"
+                )
         return yaml.safe_load(raw), raw
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

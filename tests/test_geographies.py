@@ -276,3 +276,40 @@ def test_the_refresh_refuses_a_bad_footprints_file_before_fetching(tmp_path, sam
     assert "at least two" in capsys.readouterr().err
     assert not [r for r in sample_api.state.requests[before:] if "all_data" in r["path"]]
     assert not (tmp_path / "out" / "manifest.json").exists()
+
+
+def test_a_yaml_alias_bomb_is_refused_before_it_expands(tmp_path):
+    lines = ["a: &a [E09000022, E09000028]"] + [f"{chr(98 + n)}: &{chr(98 + n)} [{', '.join(['*' + chr(97 + n)] * 9)}]"
+                                                for n in range(9)]  # fmt: skip
+    file = tmp_path / "footprints.yaml"
+    file.write_text("\n".join(lines) + "\nfootprints: []\n")
+    assert file.stat().st_size < 1000
+    with pytest.raises(FootprintsError, match="aliases"):
+        load_footprints(file)
+
+
+def test_a_footprints_file_too_large_for_a_person_to_write_is_refused(tmp_path):
+    file = tmp_path / "footprints.yaml"
+    members = ", ".join(f"E02{n:06d}" for n in range(200_000))
+    file.write_text(f"footprints:\n  - slug: a\n    name: A\n    members: [{members}]\n")
+    with pytest.raises(FootprintsError, match="larger than"):
+        load_footprints(file)
+
+
+def test_duplicate_members_are_found_in_one_pass(tmp_path):
+    """20,000 members with one listed twice: said at once (it was quadratic in the members)."""
+    file = tmp_path / "footprints.yaml"
+    members = ", ".join([*(f"E02{n:06d}" for n in range(20_000)), "E02000007"])
+    file.write_text(f"footprints:\n  - slug: a\n    name: A\n    members: [{members}]\n")
+    with pytest.raises(FootprintsError, match="listed twice: E02000007"):
+        load_footprints(file)
+
+
+def test_a_region_or_a_typo_as_a_member_is_refused_naming_the_entry(tmp_path):
+    from jsna.footprints.config import check_members
+
+    for bad in ("E12000007", "E09000092"):  # London region beside its own borough; a typo
+        file = tmp_path / "footprints.yaml"
+        file.write_text(f"footprints:\n  - slug: south\n    name: South\n    members: [E09000028, {bad}]\n")
+        with pytest.raises(FootprintsError, match=f"'south' names {bad}, which the API does not list"):
+            check_members(load_footprints(file), ["E09000028", "E09000022"], lambda: [], 502)

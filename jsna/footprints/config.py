@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,7 +91,7 @@ def _footprint(entry: object, where: str) -> Footprint:
     bad = [c for c in codes if not CODE.match(c)]
     if bad:
         raise FootprintsError(f"{where}: not area codes: {', '.join(bad)}")
-    twice = sorted({c for c in codes if codes.count(c) > 1})
+    twice = sorted(c for c, n in Counter(codes).items() if n > 1)  # one pass: 200,000 members stay fast
     if twice:
         raise FootprintsError(f"{where}: listed twice: {', '.join(twice)}")
     msoas = [c for c in codes if c.startswith(MSOA_PREFIX)]
