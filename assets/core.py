@@ -28,7 +28,7 @@ from assets.errors import one_line_errors
 from assets.metadata import synthetic_data, table_schema
 from assets.published import OWNERS
 from assets.publishing import publication_in_launch, quiet, stage, write_table
-from assets.raw import DATA_KEY, META_KEY
+from assets.raw import DATA_KEY, META_KEY, raw_stores
 from jsna import layout
 from jsna.extracts import COUNCILS, EXTRACT_COLUMN
 from jsna.ranks import england_headline
@@ -61,12 +61,18 @@ def split_valid(
     return valid, quarantine.reset_index(drop=True), cases
 
 
-def refuse_headline_failures(quarantine: pd.DataFrame, outcome: str) -> None:
+def refuse_headline_failures(
+    quarantine: pd.DataFrame, outcome: str, settings: JsnaSettings, fingertips: FingertipsResource
+) -> None:
     """Fail the run if a headline row (no inequality category) was quarantined: a table
-    without its headline figure would mislead."""
+    without its headline figure would mislead. The refused indicators' upload times are
+    forgotten in every raw store, so the next normal refresh asks for them again."""
     headline_bad = quarantine[quarantine["category"] == ""]
     if not len(headline_bad):
         return
+    refused = sorted({int(i) for i in headline_bad["indicator_id"] if str(i).strip().isdigit()})
+    for store in raw_stores(settings, fingertips).values():
+        store.forget_uploads(refused)
     first = headline_bad.iloc[0]
     raise Failure(
         description=(
@@ -149,7 +155,7 @@ def core_jsna__indicator_values(
     scope = settings.scope()
     result = tidy(extract_rows(raw_data, COUNCILS), raw_metadata, settings.catalogue(), scope)
     valid, quarantine, cases = split_valid(result.frame, result.problems, result.served)
-    refuse_headline_failures(quarantine, "nothing was published")
+    refuse_headline_failures(quarantine, "nothing was published", settings, fingertips)
     sample = quarantine.head(20)
     # Comparators are recomputed from valid rows only: a quarantined England value must
     # not leak into a borough's row as its comparator.

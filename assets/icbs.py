@@ -70,7 +70,7 @@ def core_jsna__icb_values(
     regions = {code: "" for code in codes} | {ENGLAND_CODE: ""}
     result = tidy_areas(raw, raw_metadata, settings.catalogue(), codes, regions)
     valid, quarantine, cases = split_valid(result.frame, result.problems, result.served)
-    refuse_headline_failures(quarantine, "nothing was published")
+    refuse_headline_failures(quarantine, "nothing was published", settings, fingertips)
     # The parent comparison an ICB is served with is England's again (its parent type): ICBs
     # have no region, so the region comparison stays empty rather than repeat it.
     valid = INDICATOR_VALUES.conform(add_comparators(valid, regions).assign(compared_to_region=""))

@@ -61,7 +61,7 @@ def core_jsna__neighbourhood_values(
     councils = {a.code for a in scope.areas}
     result = tidy_neighbourhoods(extract_rows(raw_data, NEIGHBOURHOODS), raw_metadata, settings.catalogue(), councils)
     valid, quarantine, cases = split_valid(result.frame, result.problems, result.served, NEIGHBOURHOOD_VALUES)
-    refuse_headline_failures(quarantine, "nothing was published")
+    refuse_headline_failures(quarantine, "nothing was published", settings, fingertips)
     valid = valid.sort_values(SORT, kind="stable").reset_index(drop=True)
     NEIGHBOURHOOD_VALUES.pandera_schema().validate(valid, lazy=True)
     check = publish_quarantine(

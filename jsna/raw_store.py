@@ -31,6 +31,7 @@ from jsna.fingertips.client import redact
 from jsna.publish import read_nofollow, sha256_file, write_atomic
 
 STATE = "state.json"
+REFUSED = "refused by validation"  # an upload time no answer has: the indicator is fetched again
 METADATA = "indicator_metadata.parquet"
 log = logging.getLogger("jsna.raw_store")
 
@@ -138,6 +139,20 @@ class RawStore:
         if not entry or not entry.get("rows") or not self.intact(iid, entry):
             return None
         return pd.read_parquet(self._path(iid), columns=list(columns)).astype("string")
+
+    def forget_uploads(self, ids: Iterable[int]) -> None:
+        """Forget when these indicators were uploaded, so the next refresh fetches them
+        again: their stored answer was refused by validation (a headline row broke a rule),
+        and once Fingertips is mended a normal refresh must see it, not only ``--full``."""
+        state = self.state()
+        touched = False
+        for iid in ids:
+            entry = state["indicators"].get(str(int(iid)))
+            if entry is not None and entry.get("last_uploaded_at") != REFUSED:
+                entry["last_uploaded_at"] = REFUSED
+                touched = True
+        if touched:
+            self._save_state(state)
 
     def load(self, ids: Iterable[int], columns: list[str]) -> pd.DataFrame:
         """The stored rows of these indicators, in the order asked for."""

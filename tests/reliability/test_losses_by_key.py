@@ -206,3 +206,17 @@ def test_a_null_upload_time_does_not_stop_later_refreshes(server, out):
     assert refresh(server.base_url, out, *BOROUGH) == 0  # the metadata cached with the null is read back
     server.state.faults.clear()  # the upload time is served again: the cached null is compared with it
     assert refresh(server.base_url, out, *BOROUGH) == 0
+
+
+def test_an_answer_refused_by_validation_is_fetched_again_once_mended(server, out, capsys):
+    server.state.revisions = {848: 1}
+    server.state.faults.append(Fault("set_value", column="Value", value="not a number", indicator_id=848,
+                                     area_code=SOUTHWARK, category="", times=None))  # fmt: skip
+    before = snapshot(out)
+    assert refresh(server.base_url, out, *BOROUGH) == 1
+    assert "headline row(s) failed validation" in capsys.readouterr().err
+    assert snapshot(out) == before
+    server.state.faults.clear()  # Fingertips mends the answer without a new upload time
+    assert refresh(server.base_url, out, *BOROUGH) == 0  # a normal refresh, no --full
+    mended = southwark(out).query("indicator_id == 848 and category == ''")
+    assert mended["value"].notna().any()
