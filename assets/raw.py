@@ -40,7 +40,7 @@ from jsna.extracts import COUNCILS, EXTRACT_COLUMN, ICBS, NEIGHBOURHOODS, combin
 from jsna.fingertips.client import redact
 from jsna.fingertips.data_csv import CANONICAL
 from jsna.footprints.config import check_members, msoa_codes
-from jsna.plausibility import LOSS_COLUMNS, check_answers
+from jsna.plausibility import LOSS_COLUMNS, check_answers, keep_previous_metadata, metadata_changes
 from jsna.raw_store import RawStore
 from resources import FingertipsResource, JsnaSettings
 from schemas.indicator_values import SOURCE_FINGERTIPS, SOURCE_SYNTHETIC
@@ -48,12 +48,31 @@ from schemas.indicator_values import SOURCE_FINGERTIPS, SOURCE_SYNTHETIC
 META_KEY = "raw_fingertips__indicator_metadata"
 DATA_KEY = "raw_fingertips__indicator_data"
 PLAUSIBLE_CHECK = "answers_plausible"
+METADATA_CHECK = "metadata_plausible"
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
 
 
 def source_label(synthetic: bool) -> str:
     return SOURCE_SYNTHETIC if synthetic else SOURCE_FINGERTIPS
+
+
+def metadata_summary(refusals: list) -> str:
+    """One line for the CLI and the UI: which indicators changed meaning, and how to accept."""
+    first = refusals[0]
+    more = f" (and {len(refusals) - 1} more)" if len(refusals) > 1 else ""
+    ids = " ".join(str(r.indicator_id) for r in refusals)
+    return (
+        f"refused a change of meaning: indicator {first.indicator_id} {first.reason}{more}; the last good metadata "
+        f"stays published; after checking Fingertips, accept with --accept-metadata {ids}"
+    )
+
+
+class RawMetadataConfig(Config):
+    """Run configuration of the metadata fetch."""
+
+    # Indicators whose changed polarity, unit or value type an operator has checked and accepts.
+    accept_metadata: list[int] = []
 
 
 @asset(
@@ -65,12 +84,22 @@ def source_label(synthetic: bool) -> str:
     check_specs=[
         AssetCheckSpec(
             "catalogue_ids_known", asset=META_KEY, blocking=False, description="Every catalogue id is known to the API."
-        )
+        ),
+        AssetCheckSpec(
+            METADATA_CHECK,
+            asset=META_KEY,
+            blocking=False,
+            description=(
+                "No indicator's polarity, unit or value type changed upstream unchecked: a flipped polarity reverses "
+                "Better/Worse and every rank. A refused change keeps the last good metadata; accept a checked one "
+                "with --accept-metadata."
+            ),
+        ),
     ],
 )
 @one_line_errors
 def raw_fingertips__indicator_metadata(
-    context: AssetExecutionContext, fingertips: FingertipsResource, settings: JsnaSettings
+    context: AssetExecutionContext, config: RawMetadataConfig, fingertips: FingertipsResource, settings: JsnaSettings
 ):  # returns MaterializeResult(value=DataFrame); Dagster infers the type
     catalogue = settings.catalogue()
     hold_lease(context, settings)  # one refresh at a time on this output root, however launched
@@ -88,6 +117,7 @@ def raw_fingertips__indicator_metadata(
     store.mark_synthetic(dates.synthetic)
     frame = store.load_metadata(dates.last_uploaded)
     requests = len(dates.requests)
+    changed: list = []
     if frame is None:
         fetch = client.fetch_metadata(catalogue.all_ids, change_dates=dates.last_uploaded)
         requests += len(fetch.requests)
@@ -97,7 +127,16 @@ def raw_fingertips__indicator_metadata(
         frame["api_base_url"] = redact(client.base_url)
         frame["retrieved_at"] = max((r.retrieved_at for r in fetch.requests), default="")
         frame = frame.astype("string")
-        store.save_metadata(frame)
+        previous = store.stored_metadata()
+        changed = metadata_changes(previous, frame, accepted=config.accept_metadata)
+        if changed and previous is not None:
+            # Refused: the last good meaning stays, and nothing is saved, so every later
+            # refresh asks again until an operator accepts it.
+            for refusal in changed:
+                context.log.error(f"refused: {refusal}; the last good metadata stays")
+            frame = keep_previous_metadata(frame, previous.astype("string"), [r.indicator_id for r in changed])
+        else:
+            store.save_metadata(frame)
     fetch = dates
     if fetch.unknown_ids:
         context.log.warning(f"the API does not know catalogue ids {fetch.unknown_ids}")
@@ -118,7 +157,14 @@ def raw_fingertips__indicator_metadata(
                 passed=not fetch.unknown_ids,
                 severity=AssetCheckSeverity.WARN,
                 metadata={"unknown_ids": MetadataValue.json(fetch.unknown_ids)},
-            )
+            ),
+            AssetCheckResult(
+                check_name=METADATA_CHECK,
+                passed=not changed,
+                severity=AssetCheckSeverity.ERROR,
+                metadata={"refused": MetadataValue.json([{"id": r.indicator_id, "reason": r.reason} for r in changed])},
+                description=metadata_summary(changed) if changed else None,
+            ),
         ],
     )
 

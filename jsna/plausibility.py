@@ -194,3 +194,48 @@ def _not_finite(rows: pd.DataFrame) -> str | None:
             first = rows[column].iloc[int(bad.argmax())]
             return f"served {int(bad.sum())} {column} cell(s) that are not finite numbers (e.g. {first!r})"
     return None
+
+
+# What a figure means: a flipped polarity reverses Better/Worse and every rank; a changed
+# unit or value type rescales it. Changed upstream without notice, each is refused like a
+# shrink until an operator has checked it (``--accept-metadata ID``).
+WATCHED_METADATA: tuple[str, ...] = ("polarity", "unit", "value_type")
+
+
+def metadata_changes(previous: pd.DataFrame | None, new: pd.DataFrame, accepted: Iterable[int] = ()) -> list[Refusal]:
+    """Indicators whose polarity, unit or value type differs from the last good metadata."""
+    if previous is None or not len(previous) or not len(new):
+        return []
+    accepted_ids = set(accepted)
+    before = {int(r["indicator_id"]): r for r in previous.to_dict("records")}
+    refusals = []
+    for row in new.to_dict("records"):
+        iid = int(row["indicator_id"])
+        old = before.get(iid)
+        if old is None or iid in accepted_ids:
+            continue
+        changed = [
+            f"its {name.replace('_', ' ')} from {_text(old.get(name))!r} to {_text(row.get(name))!r}"
+            for name in WATCHED_METADATA
+            if name in row and name in old and _text(old.get(name)) != _text(row.get(name))
+        ]
+        if changed:
+            refusals.append(Refusal(iid, f"changed {' and '.join(changed)} without a new upload", acceptable=True))
+    return refusals
+
+
+def keep_previous_metadata(new: pd.DataFrame, previous: pd.DataFrame, ids: Iterable[int]) -> pd.DataFrame:
+    """The new metadata with the watched fields of ``ids`` as they were (refused changes)."""
+    out = new.copy()
+    old = previous.set_index(previous["indicator_id"].astype(int))
+    rows = out["indicator_id"].astype(int)
+    for iid in ids:
+        mask = rows == int(iid)
+        for name in WATCHED_METADATA:
+            if name in out and name in old:
+                out.loc[mask, name] = old.at[int(iid), name]
+    return out
+
+
+def _text(value: object) -> str:
+    return "" if value is None or (isinstance(value, float) and value != value) or value is pd.NA else str(value)

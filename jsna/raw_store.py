@@ -72,9 +72,14 @@ class RawStore:
         write_atomic(self.dir / STATE, (json.dumps(state, indent=2) + "\n").encode())
 
     def digest(self) -> str:
-        """A fingerprint of what is stored (upload times, row counts, checksums)."""
-        indicators = self.state()["indicators"]
-        return hashlib.sha256(json.dumps(indicators, sort_keys=True).encode()).hexdigest()
+        """A fingerprint of what is stored (upload times, row counts, checksums, and what
+        the metadata says, its retrieval time aside): an accepted change of polarity or
+        unit without a new data upload is published, not taken for a quiet night."""
+        state = self.state()
+        content: object = state["indicators"]
+        if state.get("metadata_content"):
+            content = {"indicators": state["indicators"], "metadata": state["metadata_content"]}
+        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
     def last_good(self, iid: int) -> dict[str, Any] | None:
         """What the store holds for an indicator (rows, name, upload time), if anything."""
@@ -189,10 +194,19 @@ class RawStore:
             return None
         return frame
 
+    def stored_metadata(self) -> pd.DataFrame | None:
+        """The last good metadata, however old (to compare a new answer's meaning with)."""
+        path = self.dir / METADATA
+        if not path.is_file() or path.is_symlink() or self.state().get("metadata_sha256") != sha256_file(path):
+            return None
+        return pd.read_parquet(path)
+
     def save_metadata(self, frame: pd.DataFrame) -> None:
         digest = _write_parquet(self.dir / METADATA, frame)
         state = self.state()
         state["metadata_sha256"] = digest
+        meaning = frame.drop(columns=["retrieved_at"], errors="ignore").to_csv(index=False).encode()
+        state["metadata_content"] = hashlib.sha256(meaning).hexdigest()
         self._save_state(state)
 
     def mark_synthetic(self, synthetic: bool) -> None:

@@ -189,7 +189,7 @@ def refresh(args: argparse.Namespace) -> int:
         # This process loaded the definitions for other areas (a second refresh in one
         # process): run this one in a fresh process, whose partitions are the scope's.
         return subprocess.run([sys.executable, "-m", "pipelines.cli", *args.argv], check=False).returncode
-    from assets.raw import DATA_KEY
+    from assets.raw import DATA_KEY, META_KEY
     from pipelines.definitions import build_definitions
 
     defs = build_definitions(
@@ -219,7 +219,10 @@ def refresh(args: argparse.Namespace) -> int:
         "accept_shrink": [int(i) for i in args.accept_shrink or []],
         "accept_area_changes": bool(args.accept_area_changes),
     }
-    run_config["ops"] = {DATA_KEY: {"config": data_config}}
+    run_config["ops"] = {
+        DATA_KEY: {"config": data_config},
+        META_KEY: {"config": {"accept_metadata": [int(i) for i in args.accept_metadata or []]}},
+    }
     ranges = _contiguous_ranges(selected, slugs)
     api = redact(str(defs.resources["fingertips"].value_of("base_url")))  # type: ignore[attr-defined]
     print(f"Refreshing {len(selected)} area(s) of {scope.name} from {api}")
@@ -303,12 +306,14 @@ def _run_ranges(job: object, ranges: list[tuple[str, str]], run_config: dict, in
 
 def _refusals(result: object) -> str | None:
     """The one-line reason of a failed plausibility check, if the run refused an answer."""
-    from assets.raw import PLAUSIBLE_CHECK
+    from assets.raw import METADATA_CHECK, PLAUSIBLE_CHECK
 
-    for evaluation in result.get_asset_check_evaluations():  # type: ignore[attr-defined]
-        if evaluation.check_name == PLAUSIBLE_CHECK and not evaluation.passed:
-            return evaluation.description or "an implausible answer was refused"
-    return None
+    lines = [
+        evaluation.description or "an implausible answer was refused"
+        for evaluation in result.get_asset_check_evaluations()  # type: ignore[attr-defined]
+        if evaluation.check_name in (PLAUSIBLE_CHECK, METADATA_CHECK) and not evaluation.passed
+    ]
+    return "; and ".join(lines) or None
 
 
 def verify(args: argparse.Namespace) -> int:
@@ -393,6 +398,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         metavar="ID",
         help="accept these indicators' emptied, shrunk or renamed answers (after checking Fingertips)",
+    )
+    r.add_argument(
+        "--accept-metadata",
+        nargs="+",
+        type=int,
+        metavar="ID",
+        help="accept these indicators' changed polarity, unit or value type (after checking Fingertips)",
     )
     r.add_argument(
         "--accept-area-changes",

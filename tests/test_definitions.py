@@ -27,6 +27,7 @@ ASSETS = {
 }
 CHECKS = {
     ("raw_fingertips__indicator_metadata", "catalogue_ids_known"),
+    ("raw_fingertips__indicator_metadata", "metadata_plausible"),
     ("raw_fingertips__indicator_data", "catalogue_complete"),
     ("raw_fingertips__indicator_data", "answers_plausible"),
     ("core_jsna__indicator_values", "rows_valid"),

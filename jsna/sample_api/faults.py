@@ -40,6 +40,7 @@ FAULT_KINDS = (
     "cut_last_field",  # cut inside the last field of the last row, then a line end (it still parses)
     "gzip_members",  # the body gzip-encoded as two members (a valid answer: every row must arrive)
     "damage",  # one random damage of jsna.sample_api.damage, chosen and sized by `seed`
+    "set_metadata",  # set metadata column `column` (e.g. Polarity) to `value` for `indicator_id`
     "null_upload",  # indicator metadata whose DataChange.LastUploadedAt is null for `indicator_id`
     "keep_areas",  # an area list (areas/by_area_type) answering only its first `size` areas
     "extra_areas",  # an area list with `size` made-up areas after the real ones

@@ -172,7 +172,13 @@ class SampleApiHandler(BaseHTTPRequestHandler):
             body = _csv(header, rows)
             return (b"\xef\xbb\xbf" + body if state.bom else body), "text/csv; charset=utf-8"
         if endpoint == "indicator_metadata/csv/by_indicator_id":
-            rows_meta = [data.metadata_row(known[i]) for i in _ids(query) if i in known]
+            rows_meta = [list(data.metadata_row(known[i])) for i in _ids(query) if i in known]
+            for fault in faults:
+                if fault.kind == "set_metadata" and fault.column in data.METADATA_HEADER:
+                    at, iid = data.METADATA_HEADER.index(fault.column), data.METADATA_HEADER.index("Indicator ID")
+                    for row in rows_meta:
+                        if row[iid] == str(fault.indicator_id):
+                            row[at] = fault.value
             return _csv(data.METADATA_HEADER, rows_meta), "text/csv; charset=utf-8"
         if endpoint == "indicator_metadata/by_indicator_id":
             payload = {str(i): _metadata_json(known[i], state.revisions.get(i, 0)) for i in _ids(query) if i in known}

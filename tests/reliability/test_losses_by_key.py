@@ -220,3 +220,22 @@ def test_an_answer_refused_by_validation_is_fetched_again_once_mended(server, ou
     assert refresh(server.base_url, out, *BOROUGH) == 0  # a normal refresh, no --full
     mended = southwark(out).query("indicator_id == 848 and category == ''")
     assert mended["value"].notna().any()
+
+
+@pytest.mark.parametrize(("column", "value"), [("Polarity", "RAG - High is good"), ("Unit", "per 1,000")])
+def test_a_flipped_polarity_or_a_changed_unit_is_refused_until_accepted(column, value, server, out, capsys):
+    summary = pd.read_parquet(out / "areas" / "southwark" / "summary.parquet").query("indicator_id == 848")
+    assert summary["polarity"].iloc[0] != value and summary["unit"].iloc[0] != value
+    server.state.revisions = {848: 1, 41001: 1}
+    server.state.faults.append(Fault("set_metadata", match="indicator_metadata/csv", column=column, value=value,
+                                     indicator_id=848, times=None))  # fmt: skip
+    capsys.readouterr()
+    assert refresh(server.base_url, out, *BOROUGH) == 1
+    err = capsys.readouterr().err
+    assert "refused a change of meaning: indicator 848 changed its" in err and "--accept-metadata 848" in err
+    kept = pd.read_parquet(out / "areas" / "southwark" / "summary.parquet").query("indicator_id == 848")
+    assert kept[["polarity", "unit"]].equals(summary[["polarity", "unit"]])  # the last good meaning stays
+    assert refresh(server.base_url, out, *BOROUGH) == 1  # asked again, refused again
+    assert refresh(server.base_url, out, *BOROUGH, "--accept-metadata", "848") == 0
+    accepted = pd.read_parquet(out / "areas" / "southwark" / "summary.parquet").query("indicator_id == 848")
+    assert value in set(accepted[["polarity", "unit"]].iloc[0])
