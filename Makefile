@@ -54,11 +54,11 @@ sample: $(VENV)/.installed-run $(SAMPLE_HOME)/dagster.yaml
 # The Dagster UI for the sample: sample API, own DAGSTER_HOME and output root, a banner on every asset.
 ui-sample: $(VENV)/.installed-run $(SAMPLE_HOME)/dagster.yaml
 	$(SAMPLE_ENV) JSNA_UI_BANNER="SYNTHETIC SAMPLE DATA - not real statistics." \
-	  $(BIN)/jsna ui --port $(SAMPLE_UI_PORT) --sample-api $(SAMPLE_PORT)
+	  $(BIN)/jsna ui --host 127.0.0.1 --port $(SAMPLE_UI_PORT) --sample-api $(SAMPLE_PORT)
 
 # jsna ui runs dagster dev in a process group of its own and stops all of it on SIGTERM.
 ui: $(VENV)/.installed-run $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/jsna ui --port 3000
+	$(BIN)/jsna ui --host 127.0.0.1 --port 3000
 
 $(VENV)/.installed-bench: pyproject.toml constraints.txt $(VENV)/.installed-dev
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,bench]'

@@ -30,7 +30,7 @@ from schemas.indicator_values import SERVED_NUMBERS
 DEFAULT_MAX_SHRINK = 0.2  # a drop of more than 20% of an indicator's rows (or values) is refused
 # What the key checks read of the last good rows (``RawStore.last_good_rows``).
 ROW_KEY: tuple[str, ...] = ("area_code", "period", "sex", "age", "category_type", "category")
-LOSS_COLUMNS: tuple[str, ...] = (*ROW_KEY, "area_name", "value", "value_note")
+LOSS_COLUMNS: tuple[str, ...] = (*ROW_KEY, "area_name", "parent_code", "value", "value_note")
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,9 @@ def _key_losses(
 ) -> Refusal | None:
     """Values lost by key: an area that had values and answers none (neither value nor
     note), or more than ``max_shrink`` of the indicator's values turned empty."""
-    had_value = previous[previous["value"].fillna("").str.strip().ne("") & ~previous["area_code"].isin(gone)]
+    # An area gone upstream takes its neighbourhoods (MSOAs, whose parent it is) with it.
+    still_listed = ~previous["area_code"].isin(gone) & ~previous["parent_code"].fillna("").isin(gone)
+    had_value = previous[previous["value"].fillna("").str.strip().ne("") & still_listed]
     if had_value.empty:
         return None
     speaking = rows[_speaks(rows)]

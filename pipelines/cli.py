@@ -36,6 +36,7 @@ from jsna.sample_api.faults import SampleApiState
 from jsna.sample_api.server import SampleApiServer
 
 EXIT_FAILED = 1
+AREAS_RERUN = "JSNA_AREAS_RERUN"  # set while a refresh re-runs for a changed area list (once)
 
 
 def _contiguous_ranges(selected: list[str], ordered: list[str]) -> list[tuple[str, str]]:
@@ -240,10 +241,23 @@ def refresh(args: argparse.Namespace) -> int:
         print(f"Upstream: {change}")
     moved = _areas_moved(result)
     if moved:
+        if os.environ.get(AREAS_RERUN):
+            # Once per refresh: a list that changes again is flapping, and re-running for
+            # every answer would never end (with --full each run fetches the list again).
+            print(
+                f"error: the API's area list changed again while publishing it ({moved}); the areas of the "
+                "first answer are published, and the next refresh publishes the list as it is then",
+                file=sys.stderr,
+            )
+            return EXIT_FAILED
         # The run published the areas it started with; the next one, in a fresh process
         # (its partitions are the new list), publishes the areas as they are now.
         print(f"Areas changed upstream ({moved}): publishing the new list of areas")
-        return refresh(args)
+        os.environ[AREAS_RERUN] = "1"
+        try:
+            return refresh(args)
+        finally:
+            os.environ.pop(AREAS_RERUN, None)
     refused = _refusals(result)
     if refused:
         print(f"error: {refused}", file=sys.stderr)

@@ -42,6 +42,7 @@ FAULT_KINDS = (
     "damage",  # one random damage of jsna.sample_api.damage, chosen and sized by `seed`
     "set_metadata",  # set metadata column `column` (e.g. Polarity) to `value` for `indicator_id`
     "null_upload",  # indicator metadata whose DataChange.LastUploadedAt is null for `indicator_id`
+    "flap_areas",  # `area_code` leaves and comes back on alternate area lists (match area_type_id=502)
     "keep_areas",  # an area list (areas/by_area_type) answering only its first `size` areas
     "extra_areas",  # an area list with `size` made-up areas after the real ones
 )

@@ -194,6 +194,9 @@ class SampleApiHandler(BaseHTTPRequestHandler):
             return json.dumps({"LastUploadedAt": when, "LastDeletedAt": None}).encode(), "application/json"
         if endpoint == "areas/by_area_type":
             area_type = int(query.get("area_type_id", ["502"])[0])
+            for fault in faults:
+                if fault.kind == "flap_areas" and fault.area_code:
+                    state.removed_areas ^= {fault.area_code}  # gone in one list, back in the next
             listed = _areas(area_type, state.areas())
             for fault in faults:
                 if fault.kind == "keep_areas":

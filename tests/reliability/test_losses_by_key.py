@@ -239,3 +239,17 @@ def test_a_flipped_polarity_or_a_changed_unit_is_refused_until_accepted(column, 
     assert refresh(server.base_url, out, *BOROUGH, "--accept-metadata", "848") == 0
     accepted = pd.read_parquet(out / "areas" / "southwark" / "summary.parquet").query("indicator_id == 848")
     assert value in set(accepted[["polarity", "unit"]].iloc[0])
+
+
+def test_an_area_list_flapping_between_two_answers_ends_the_refresh(server, out, capfd):
+    """With --full every run fetches the list again: a list that changes on every answer
+    re-ran the refresh forever; it re-runs once, then says so."""
+    lambeth = "E09000022"
+    server.state.faults.append(Fault("flap_areas", match="area_type_id=502", area_code=lambeth, times=None))
+    code = refresh(server.base_url, out, *BOROUGH, "--full")
+    server.state.removed_areas.discard(lambeth)
+    asked = [r for r in server.state.requests if r["path"].endswith("parent_to_child_areas")]
+    assert code == 1 and len(asked) <= 3
+    captured = capfd.readouterr()  # the second run is a process of its own (its partitions are the new list)
+    assert "Areas changed upstream" in captured.out and "changed again while publishing" in captured.err
+    assert OutputRoot(out).verify() == []

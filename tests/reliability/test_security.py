@@ -50,7 +50,7 @@ def test_self_signed_https_endpoint_is_refused(self_signed_https):
 def test_ui_binds_to_loopback_unless_configured():
     makefile = (ROOT / "Makefile").read_text()
     ui = re.search(r"^ui:.*?\n((?:\t.*\n)+)", makefile, re.M).group(1)
-    assert "-h 127.0.0.1" in ui
+    assert "--host 127.0.0.1" in ui  # jsna ui, which runs dagster dev with it
     unit = (ROOT / "deploy" / "systemd" / "jsna-dagster-webserver.service").read_text()
     assert "-h 127.0.0.1" in unit
 
