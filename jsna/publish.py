@@ -90,6 +90,28 @@ def safe_relpath(relpath: str) -> str:
     return str(path)
 
 
+def inside_root(relpath: str) -> bool:
+    """Whether a manifest entry names a path inside the root (``safe_relpath`` holds)."""
+    try:
+        safe_relpath(relpath)
+    except UnsafePathError:
+        return False
+    return True
+
+
+def _linked_folder(base: Path, relpath: str) -> Path | None:
+    """The first folder on the way to ``base / relpath`` that is a symbolic link, if any."""
+    current = base
+    for part in PurePosixPath(relpath).parts[:-1]:
+        current = current / part
+        try:
+            if stat.S_ISLNK(os.lstat(current).st_mode):
+                return current
+        except FileNotFoundError:
+            return None
+    return None
+
+
 def refuse_links(base: Path, relpath: str) -> Path:
     """``base / relpath``, refusing if ``base`` or any folder or file below it on the way
     is a symbolic link: a planted link must not redirect a write outside the root."""
@@ -305,7 +327,12 @@ class OutputRoot:
         return problems
 
     def _file_problem(self, relpath: str, entry: dict[str, Any], *, thorough: bool = False) -> str | None:
+        if not inside_root(relpath):
+            return "not a path inside the output root (the manifest was edited); the next refresh drops it"
         path = self.root / relpath
+        link = _linked_folder(self.root, relpath)
+        if link is not None:
+            return f"reached through the symbolic link {link}, not a folder of the output root"
         try:
             info = os.lstat(path)
         except FileNotFoundError:
@@ -361,7 +388,11 @@ class OutputRoot:
         with self.lock():
             self.recover(keep={staging.name})
             manifest = self.read_manifest()
-            files = dict(manifest.get("files", {}))
+            # An entry naming a path outside the root (an edited manifest) is dropped, never
+            # acted on: removing it would reach outside, and refusing it would block every night.
+            files = {k: v for k, v in manifest.get("files", {}).items() if inside_root(k)}
+            if len(files) != len(manifest.get("files", {})):
+                manifest = {**manifest, "rebuilt_from_files": True}
             now = datetime.now(UTC).isoformat(timespec="seconds")
             changed: list[StagedFile] = []
             for staged in publication.files():

@@ -165,3 +165,32 @@ def test_exact_copies_of_a_row_quarantine_only_the_copy(tmp_path):
     table = pd.read_parquet(tmp_path / "london" / "indicator_values.parquet")
     kept = table[(table["indicator_id"] == 848) & (table["category"] == decile)]
     assert len(kept) == len(quarantine)  # one of each pair published, the copy quarantined
+
+
+@pytest.mark.parametrize("folder", ["areas/southwark", "quarantine"])
+def test_verify_names_a_folder_swapped_for_a_symbolic_link_to_a_copy(published, tmp_path_factory, folder):
+    """The files behind the link are byte for byte the published ones: still not the
+    output root's own, so verify says so instead of "OK"."""
+    import shutil
+
+    _, root = published
+    copy = tmp_path_factory.mktemp("copy") / "folder"
+    shutil.copytree(root / folder, copy)
+    shutil.rmtree(root / folder)
+    (root / folder).symlink_to(copy, target_is_directory=True)
+    result = run_cli("verify", "--output", str(root))
+    assert result.returncode == 1 and f"reached through the symbolic link {root / folder}" in result.stderr
+
+
+def test_a_manifest_entry_outside_the_root_is_dropped_not_followed(published, tmp_path):
+    server, root = published
+    manifest = json.loads((root / "manifest.json").read_text())
+    manifest["files"]["../outside.csv"] = {"rows": 1, "sha256": "0" * 64, "bytes": 1, "mtime_ns": 0}
+    (root / "manifest.json").write_text(json.dumps(manifest))
+    (root.parent / "outside.csv").write_text("not ours\n")
+    result = run_cli("verify", "--output", str(root))
+    assert result.returncode == 1 and "not a path inside the output root" in result.stderr
+    assert refresh(server.base_url, root, *BOROUGH) == 0  # not blocked
+    assert "../outside.csv" not in json.loads((root / "manifest.json").read_text())["files"]
+    assert (root.parent / "outside.csv").read_text() == "not ours\n"
+    assert OutputRoot(root).verify() == []
