@@ -11,7 +11,9 @@ once here from the official names (lower case, ``&`` spelt out, hyphens).
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -129,14 +131,18 @@ class AreaList:
         return cls(area_type_id, tuple(regions), tuple(areas), api_base_url, retrieved_at)
 
     def to_json(self) -> str:
+        """The list with the sha256 of its content, so an edited or damaged cache is
+        never trusted (``from_json`` checks it) but fetched again."""
         body = {"version": AREA_LIST_VERSION, **asdict(self)}
-        return json.dumps(body, indent=1, sort_keys=True)
+        return json.dumps({**body, "sha256": _content_sha(body)}, indent=1, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> AreaList:
         body = json.loads(text)
         if body.get("version") != AREA_LIST_VERSION:
             raise ValueError("area list of another version")
+        if body.pop("sha256", None) != _content_sha(body):
+            raise ValueError("the area list fails its checksum")
         return cls(
             int(body["area_type_id"]),
             tuple(Area(**a) for a in body["regions"]),
@@ -147,6 +153,10 @@ class AreaList:
 
     def codes(self) -> list[str]:
         return [a.code for a in self.areas]
+
+
+def _content_sha(body: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
 def _area(row: dict[str, object], what: str) -> Area:
@@ -237,7 +247,10 @@ def load_area_list(state_dir: Path, area_type_id: int) -> AreaList | None:
     path = area_list_path(state_dir, area_type_id)
     try:
         return AreaList.from_json(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, KeyError, TypeError):
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        logging.getLogger("jsna.areas").warning("%s is not trusted (%s); the areas are fetched again", path, exc)
         return None
 
 

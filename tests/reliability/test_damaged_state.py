@@ -194,3 +194,19 @@ def test_a_manifest_entry_outside_the_root_is_dropped_not_followed(published, tm
     assert "../outside.csv" not in json.loads((root / "manifest.json").read_text())["files"]
     assert (root.parent / "outside.csv").read_text() == "not ours\n"
     assert OutputRoot(root).verify() == []
+
+
+def test_an_edited_area_list_cache_is_fetched_again(published):
+    """The cached list carries its checksum: a borough renamed in it by hand is not
+    published as the API's name, the list is fetched again."""
+    from jsna.areas import area_list_path
+    from jsna.publish import default_state_dir
+
+    server, root = published
+    path = area_list_path(default_state_dir(root), 502)
+    path.write_text(path.read_text().replace('"Southwark"', '"Southwark (edited)"'))
+    server.state.requests.clear()
+    assert refresh(server.base_url, root, *BOROUGH) == 0
+    assert [r for r in server.state.requests if r["path"].endswith("parent_to_child_areas")]
+    assert "Southwark (edited)" not in path.read_text()
+    assert set(pd.read_parquet(root / "areas" / "southwark" / "indicator_values.parquet")["area_name"]) >= {"Southwark"}
