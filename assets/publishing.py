@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from dagster import AssetExecutionContext, AssetKey, DagsterRunStatus, Failure, MaterializeResult
+from dagster import AssetExecutionContext, AssetKey, DagsterInstance, DagsterRunStatus, Failure, MaterializeResult
 from dagster._core.execution.backfill import BulkActionStatus
 
 from jsna.areas import Scope
@@ -58,16 +58,40 @@ def _alive(context: AssetExecutionContext):  # noqa: ANN202 - a closure over the
         run = instance.get_run_by_id(str(holder.get("run_id") or ""))
         if run is not None:
             return run.status in _ACTIVE_RUN
+        other = _run_status_elsewhere(holder, instance)
+        if other is not None:
+            return other in _ACTIVE_RUN
         return process_alive(holder)  # a run of another Dagster instance (e.g. the CLI's own)
 
     return alive
+
+
+def _run_status_elsewhere(holder: dict[str, Any], instance: DagsterInstance) -> DagsterRunStatus | None:
+    """The status of the holder's run in the Dagster instance it named, when that is not
+    ours (a multiprocess run between steps has no live process to find by pid)."""
+    home = holder.get("dagster_home")
+    if not home or (not instance.is_ephemeral and str(instance.root_directory) == str(home)):
+        return None
+    try:
+        with DagsterInstance.from_config(str(home)) as other:
+            run = other.get_run_by_id(str(holder.get("run_id") or ""))
+    except Exception:  # noqa: BLE001 - an instance that cannot be read says nothing either way
+        return None
+    return run.status if run is not None else None
+
+
+def _home(context: AssetExecutionContext) -> str | None:
+    instance = context.instance
+    return None if instance.is_ephemeral else str(instance.root_directory)
 
 
 def hold_lease(context: AssetExecutionContext, settings: JsnaSettings) -> None:
     """Take or renew this run's lease on the output root; refused while another refresh runs."""
     root = settings.output_root()
     try:
-        RefreshLease(root.state_dir, root.root).acquire(publication_id(context), context.run.run_id, _alive(context))
+        RefreshLease(root.state_dir, root.root).acquire(
+            publication_id(context), context.run.run_id, _alive(context), _home(context)
+        )
     except RefreshLockedError as exc:
         raise Failure(description=str(exc)) from exc
 

@@ -63,9 +63,17 @@ class RefreshLease:
         return data if isinstance(data, dict) else None
 
     def acquire(
-        self, publication: str, run_id: str, is_alive: Callable[[dict[str, Any]], bool] = process_alive
+        self,
+        publication: str,
+        run_id: str,
+        is_alive: Callable[[dict[str, Any]], bool] = process_alive,
+        dagster_home: str | None = None,
     ) -> None:
-        """Take or renew the lease for ``publication``, or raise ``RefreshLockedError``."""
+        """Take or renew the lease for ``publication``, or raise ``RefreshLockedError``.
+
+        ``dagster_home`` names the Dagster instance the run belongs to, so that a refresh
+        launched from another instance (a CLI without ``DAGSTER_HOME``) can still ask
+        whether the run lives while it is between steps and no process of it runs."""
         with locked_file(self.state_dir / LEASE_LOCK, blocking=True):
             current = self.holder() or {}
             renewing = current.get("publication") == publication
@@ -79,6 +87,7 @@ class RefreshLease:
                 "run_id": run_id,
                 "pid": os.getpid(),
                 "host": socket.gethostname(),
+                **({"dagster_home": dagster_home} if dagster_home else {}),
                 "since": current.get("since") if renewing else datetime.now(UTC).isoformat(timespec="seconds"),
             }
             write_atomic(self.path, json.dumps(lease).encode())

@@ -43,3 +43,35 @@ def test_a_cli_refresh_is_refused_while_a_dagster_run_holds_the_root(tmp_path):
     assert lease.holder() is None  # released by the commit
     manifest = root.read_manifest()
     assert {v["data"] for k, v in manifest["files"].items() if k.startswith("areas/")} == {manifest["data_fingerprint"]}
+
+
+def test_a_cli_without_dagster_home_is_refused_while_a_run_of_the_ui_is_between_steps(tmp_path):
+    """A multiprocess run between two steps has no process of it alive: the lease names
+    its instance, and a CLI with a throw-away instance asks that one about the run."""
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from dagster import DagsterInstance, DagsterRunStatus
+    from dagster._core.storage.dagster_run import DagsterRun
+
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(Path(__file__).resolve().parents[2] / "pipelines" / "instance" / "dagster.yaml", home)
+    with DagsterInstance.from_config(str(home)) as instance:
+        instance.add_run(DagsterRun(job_name="refresh_all", run_id="a" * 36, status=DagsterRunStatus.STARTED))
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # the step process that wrote the lease has ended
+    root = OutputRoot(tmp_path / "out")
+    root.state_dir.mkdir(parents=True)
+    (root.state_dir / "refresh.lease").write_text(json.dumps({
+        "publication": "ui-run", "run_id": "a" * 36, "pid": dead.pid, "host": os.uname().nodename,
+        "dagster_home": str(home),
+    }))  # fmt: skip
+    with running_sample_api(SampleApiState()) as server:
+        cli = run_cli("refresh", "--api-url", server.base_url, "--output", str(root.root), "--borough", "southwark")
+    assert cli.returncode == 1 and "another refresh (pid" in cli.stderr
+    assert not (root.root / "manifest.json").exists()
