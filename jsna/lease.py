@@ -19,10 +19,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from jsna.publish import RefreshLockedError, locked_file, read_nofollow, write_atomic
+from jsna.publish import STAGING, RefreshLockedError, locked_file, read_nofollow, refuse_links, write_atomic
 
 LEASE = "refresh.lease"
 LEASE_LOCK = "refresh.lock"
+# A copy of the lease inside the output root (its staging folder), which every refresh of
+# the root sees whatever state folder it keeps (JSNA_STATE_DIR may differ between two).
+ROOT_LEASE = "lease.json"
 
 
 def process_alive(holder: dict[str, Any]) -> bool:
@@ -90,7 +93,16 @@ class RefreshLease:
                 **({"dagster_home": dagster_home} if dagster_home else {}),
                 "since": current.get("since") if renewing else datetime.now(UTC).isoformat(timespec="seconds"),
             }
+            other = self._root_holder()
+            if other and other.get("state_dir") != str(self.state_dir) and other.get("publication") != publication:
+                if is_alive(other):
+                    raise RefreshLockedError(
+                        f"another refresh (pid {other.get('pid')}, run {str(other.get('run_id'))[:8]}) is running on "
+                        f"{self.root} with the state folder {other.get('state_dir')}; wait for it to finish "
+                        "(and give every refresh of one output root the same JSNA_STATE_DIR)"
+                    )
             write_atomic(self.path, json.dumps(lease).encode())
+            self._write_root_lease({**lease, "state_dir": str(self.state_dir)})
 
     def holds(self, publication: str) -> bool:
         current = self.holder()
@@ -100,3 +112,18 @@ class RefreshLease:
         with locked_file(self.state_dir / LEASE_LOCK, blocking=True):
             if self.holds(publication):
                 self.path.unlink(missing_ok=True)
+            mine = self._root_holder()
+            if mine and mine.get("publication") == publication and mine.get("state_dir") == str(self.state_dir):
+                (self.root / STAGING / ROOT_LEASE).unlink(missing_ok=True)
+
+    def _root_holder(self) -> dict[str, Any] | None:
+        try:
+            data = json.loads(read_nofollow(self.root / STAGING / ROOT_LEASE))
+        except (FileNotFoundError, NotADirectoryError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def _write_root_lease(self, lease: dict[str, Any]) -> None:
+        folder = refuse_links(self.root, STAGING)
+        folder.mkdir(parents=True, exist_ok=True)
+        write_atomic(folder / ROOT_LEASE, json.dumps(lease).encode())

@@ -452,6 +452,8 @@ class OutputRoot:
             return
         refuse_links(self.root, STAGING)
         for staging in sorted(staging_root.iterdir()):
+            if not staging.is_dir() or staging.is_symlink():
+                continue  # the lease's copy (jsna.lease), not a publication
             if (staging / CONTROL / JOURNAL).exists():
                 self._roll_forward(staging)
             elif discard and staging.name not in keep:

@@ -75,3 +75,30 @@ def test_a_cli_without_dagster_home_is_refused_while_a_run_of_the_ui_is_between_
         cli = run_cli("refresh", "--api-url", server.base_url, "--output", str(root.root), "--borough", "southwark")
     assert cli.returncode == 1 and "another refresh (pid" in cli.stderr
     assert not (root.root / "manifest.json").exists()
+
+
+def test_two_refreshes_with_different_state_folders_on_one_output_root(tmp_path):
+    """Each state folder has its own lease; the copy inside the output root is seen by both."""
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    with running_sample_api(SampleApiState(faults=[Fault("delay", seconds=6, times=1)])) as server:
+        env = {**os.environ, "CI": "true", "JSNA_STATE_DIR": str(tmp_path / "state-a")}
+        env.pop("DAGSTER_HOME", None)
+        args = ["refresh", "--api-url", server.base_url, "--output", str(out), "--borough", "southwark"]
+        first = subprocess.Popen([sys.executable, "-m", "pipelines.cli", *args], env=env, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE, text=True)  # fmt: skip
+        lease = out / ".staging" / "lease.json"
+        for _ in range(1200):  # polling, not a timing assertion
+            if lease.exists() or first.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert lease.exists(), "the first refresh never took the lease"
+        second = run_cli(*args, env={"JSNA_STATE_DIR": str(tmp_path / "state-b")})
+        _, first_err = first.communicate(timeout=300)
+    assert first.returncode == 0, first_err
+    assert second.returncode == 1 and "with the state folder" in second.stderr
+    assert OutputRoot(out).verify() == []
+    assert not lease.exists()  # released by the commit

@@ -86,7 +86,7 @@ def test_sigkill_at_a_random_moment_of_writing(tmp_path):
         )  # fmt: skip
         staging = tmp_path / ".staging"
         for _ in range(3000):  # polling, not a timing assertion
-            if proc.poll() is not None or (staging.exists() and any(staging.iterdir())):
+            if proc.poll() is not None or (staging.exists() and any(p.is_dir() for p in staging.iterdir())):
                 break
             time.sleep(0.01)
         proc.send_signal(signal.SIGKILL)
