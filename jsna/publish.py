@@ -320,13 +320,24 @@ class OutputRoot:
         unless ``thorough``: then every file is hashed)."""
         manifest = self.read_manifest() if manifest is None else manifest
         problems = []
+        since = self._committed_ns()
         for relpath, entry in manifest.get("files", {}).items():
-            problem = self._file_problem(relpath, entry, thorough=thorough)
+            problem = self._file_problem(relpath, entry, thorough=thorough, since=since)
             if problem:
                 problems.append(f"{relpath}: {problem}")
         return problems
 
-    def _file_problem(self, relpath: str, entry: dict[str, Any], *, thorough: bool = False) -> str | None:
+    def _committed_ns(self) -> int | None:
+        """When the last commit ended: the manifest is renamed into place after every file,
+        so its change time is later than any published file's that nobody touched since."""
+        try:
+            return os.lstat(self.manifest_path).st_ctime_ns
+        except FileNotFoundError:
+            return None
+
+    def _file_problem(
+        self, relpath: str, entry: dict[str, Any], *, thorough: bool = False, since: int | None = None
+    ) -> str | None:
         if not inside_root(relpath):
             return "not a path inside the output root (the manifest was edited); the next refresh drops it"
         path = self.root / relpath
@@ -342,7 +353,10 @@ class OutputRoot:
         if not thorough:
             if entry.get("bytes") is not None and info.st_size != entry["bytes"]:
                 return f"{info.st_size} bytes where the manifest says {entry['bytes']}"
-            if entry.get("mtime_ns") == info.st_mtime_ns:
+            # Size and mtime are trusted only for a file unchanged since the commit: an edit
+            # in place with its mtime restored (os.utime) still moves its change time.
+            untouched = since is not None and info.st_ctime_ns <= since
+            if entry.get("mtime_ns") == info.st_mtime_ns and untouched:
                 return None
         return None if sha256_file(path) == entry.get("sha256") else "sha256 differs from the manifest"
 
@@ -395,9 +409,11 @@ class OutputRoot:
                 manifest = {**manifest, "rebuilt_from_files": True}
             now = datetime.now(UTC).isoformat(timespec="seconds")
             changed: list[StagedFile] = []
+            since = self._committed_ns()
             for staged in publication.files():
                 entry = files.get(staged.relpath)
-                if entry and entry.get("sha256") == staged.sha256 and not self._file_problem(staged.relpath, entry):
+                intact = entry and not self._file_problem(staged.relpath, entry, since=since)
+                if entry and entry.get("sha256") == staged.sha256 and intact:
                     if data_fingerprint:
                         files[staged.relpath] = {**entry, "data": data_fingerprint}
                     continue

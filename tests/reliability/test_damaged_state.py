@@ -210,3 +210,20 @@ def test_an_edited_area_list_cache_is_fetched_again(published):
     assert [r for r in server.state.requests if r["path"].endswith("parent_to_child_areas")]
     assert "Southwark (edited)" not in path.read_text()
     assert set(pd.read_parquet(root / "areas" / "southwark" / "indicator_values.parquet")["area_name"]) >= {"Southwark"}
+
+
+def test_an_edit_of_the_same_size_with_its_mtime_restored_is_repaired(published):
+    """Size and mtime are trusted only for files unchanged since the commit (their change
+    time says so): an edit in place with ``os.utime`` is found and rebuilt."""
+    server, root = published
+    path = root / "areas" / "southwark" / "indicator_values_SYNTHETIC.csv"
+    good, info = path.read_bytes(), path.stat()
+    digit = next(i for i, b in enumerate(good) if chr(b).isdigit() and i > 500)
+    edited = good[:digit] + (b"1" if good[digit : digit + 1] != b"1" else b"2") + good[digit + 1 :]
+    with path.open("r+b") as handle:  # in place: the same inode, the same size
+        handle.write(edited)
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert path.stat().st_size == info.st_size and path.stat().st_mtime_ns == info.st_mtime_ns
+    assert OutputRoot(root).damaged() != []
+    assert refresh(server.base_url, root, *BOROUGH) == 0  # a quiet night, no --full
+    assert path.read_bytes() == good
