@@ -189,7 +189,9 @@ def refresh(args: argparse.Namespace) -> int:
     if borough_partitions.get_partition_keys() != scope.slugs:
         # This process loaded the definitions for other areas (a second refresh in one
         # process): run this one in a fresh process, whose partitions are the scope's.
-        return subprocess.run([sys.executable, "-m", "pipelines.cli", *args.argv], check=False).returncode
+        return subprocess.run(
+            [sys.executable, "-m", "pipelines.cli", *args.argv], check=False, preexec_fn=_die_with_parent
+        ).returncode
     from assets.raw import DATA_KEY, META_KEY
     from pipelines.definitions import build_definitions
 
@@ -467,6 +469,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(exc, SystemExit):
             raise
         return _interrupted(args)
+
+
+def _die_with_parent() -> None:
+    """In a refresh this process starts for itself: SIGTERM when this process dies (Linux's
+    PR_SET_PDEATHSIG), so a killed refresh leaves no refresh of its own running."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):  # not Linux: the child is on its own, as before
+        pass
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -94,3 +94,40 @@ def test_the_service_units_stop_every_process_within_30_seconds():
     for unit in ("jsna-dagster-webserver.service", "jsna-dagster-daemon.service"):
         text = (ROOT / "deploy" / "systemd" / unit).read_text()
         assert "KillMode=control-group" in text and "TimeoutStopSec=30" in text, unit
+
+
+def test_a_killed_refresh_leaves_no_refresh_of_its_own_running(tmp_path):
+    """When the area list changes, ``jsna refresh`` runs itself again in a new process: that
+    process ends with its parent (SIGTERM on the parent's death), it does not publish on."""
+    from jsna.sample_api.faults import Fault, SampleApiState
+    from jsna.sample_api.server import running_sample_api
+    from tests.pipeline_helpers import refresh
+
+    out = tmp_path / "out"
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"} | {"CI": "true"}
+    with running_sample_api(SampleApiState()) as server:
+        assert refresh(server.base_url, out, "--borough", "southwark") == 0
+        # Lambeth goes: the first run publishes without it, then the refresh runs itself again.
+        server.state.faults.append(Fault("flap_areas", match="area_type_id=502", area_code="E09000022", times=1))
+        server.state.revisions = {848: 1}
+        parent = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.cli", "refresh", "--api-url", server.base_url, "--output", str(out),
+             "--borough", "southwark"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )  # fmt: skip
+        for line in parent.stdout:
+            if line.startswith("Areas changed upstream"):
+                break
+        server.state.faults.append(Fault("delay", match="/api/", seconds=20, times=None))  # the second run waits
+        child: set[int] = set()
+        deadline = time.monotonic() + 240  # a safety net for a broken build, never an assertion
+        while not child and time.monotonic() < deadline and parent.poll() is None:
+            child = {p for p in descendants(parent.pid) if b"pipelines.cli" in Path(f"/proc/{p}/cmdline").read_bytes()}
+            time.sleep(0.2)
+        assert child, "the refresh never ran itself again"
+        parent.kill()
+        parent.wait()
+        for _ in range(300):
+            if not running(child):
+                break
+            time.sleep(0.1)
+        assert running(child) == []
