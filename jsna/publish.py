@@ -268,7 +268,11 @@ class OutputRoot:
             text = read_nofollow(self.manifest_path)
         except FileNotFoundError:
             return {}
+        except IsADirectoryError:
+            text = None  # a folder where the manifest belongs: damaged like a torn file
         try:
+            if text is None:
+                raise ValueError("a folder, not a file")
             manifest = json.loads(text)
             if not isinstance(manifest, dict) or not isinstance(manifest.get("files", {}), dict):
                 raise ValueError("not a JSON object with a files table")
@@ -286,7 +290,8 @@ class OutputRoot:
         top: dict[str, Any] = {}
         for path in sorted(self.root.rglob("*")):
             relpath = path.relative_to(self.root).as_posix()
-            if relpath == MANIFEST or any(p.startswith(".") for p in PurePosixPath(relpath).parts):
+            parts = PurePosixPath(relpath).parts
+            if parts[0] == MANIFEST or any(p.startswith(".") for p in parts):
                 continue
             if path.is_symlink() or not path.is_file():
                 continue
@@ -346,7 +351,7 @@ class OutputRoot:
             return f"reached through the symbolic link {link}, not a folder of the output root"
         try:
             info = os.lstat(path)
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return "listed in the manifest but missing"
         if stat.S_ISLNK(info.st_mode) or not stat.S_ISREG(info.st_mode):
             return "not a regular file"
@@ -502,6 +507,8 @@ class OutputRoot:
             _fsync_dir(self.root / relpath)
         manifest = control / MANIFEST
         if manifest.exists():
+            if self.manifest_path.is_dir() and not self.manifest_path.is_symlink():
+                shutil.rmtree(self.manifest_path)  # a folder in the manifest's place (see read_manifest)
             os.replace(manifest, self.manifest_path)
             _fsync_dir(self.root)
         shutil.rmtree(staging, ignore_errors=True)

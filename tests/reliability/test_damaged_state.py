@@ -227,3 +227,14 @@ def test_an_edit_of_the_same_size_with_its_mtime_restored_is_repaired(published)
     assert OutputRoot(root).damaged() != []
     assert refresh(server.base_url, root, *BOROUGH) == 0  # a quiet night, no --full
     assert path.read_bytes() == good
+
+
+def test_a_folder_in_the_place_of_the_manifest_does_not_block_verify_or_the_refresh(published):
+    server, root = published
+    (root / "manifest.json").unlink()
+    (root / "manifest.json").mkdir()
+    (root / "manifest.json" / "junk").write_text("x")
+    result = run_cli("verify", "--output", str(root))
+    assert result.returncode == 1 and "manifest.json is damaged (a folder, not a file)" in result.stderr
+    assert refresh(server.base_url, root, *BOROUGH) == 0
+    assert (root / "manifest.json").is_file() and OutputRoot(root).verify() == []
