@@ -6,6 +6,7 @@ no rows at the area type, are listed by the non-blocking ``catalogue_complete`` 
 """
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -158,13 +159,7 @@ def raw_fingertips__indicator_metadata(
                 severity=AssetCheckSeverity.WARN,
                 metadata={"unknown_ids": MetadataValue.json(fetch.unknown_ids)},
             ),
-            AssetCheckResult(
-                check_name=METADATA_CHECK,
-                passed=not changed,
-                severity=AssetCheckSeverity.ERROR,
-                metadata={"refused": MetadataValue.json([{"id": r.indicator_id, "reason": r.reason} for r in changed])},
-                description=metadata_summary(changed) if changed else None,
-            ),
+            refusal_check(METADATA_CHECK, changed, metadata_summary),
         ],
     )
 
@@ -370,14 +365,19 @@ def _check_results(empty: list[dict], refusals: list, requested: int) -> list[As
             metadata={"empty_indicators": MetadataValue.json(empty), "requested": requested},
             description=None if not empty else f"{len(empty)} catalogue indicator(s) have no data",
         ),
-        AssetCheckResult(
-            check_name=PLAUSIBLE_CHECK,
-            passed=not refusals,
-            severity=AssetCheckSeverity.ERROR,
-            metadata={"refused": MetadataValue.json([{"id": r.indicator_id, "reason": r.reason} for r in refusals])},
-            description=refusal_summary(refusals) if refusals else None,
-        ),
+        refusal_check(PLAUSIBLE_CHECK, refusals, refusal_summary),
     ]
+
+
+def refusal_check(name: str, refusals: list, summary: Callable[[list], str]) -> AssetCheckResult:
+    """A check that fails (an error) with each refusal's reason and one line for the CLI."""
+    return AssetCheckResult(
+        check_name=name,
+        passed=not refusals,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={"refused": MetadataValue.json([{"id": r.indicator_id, "reason": r.reason} for r in refusals])},
+        description=summary(refusals) if refusals else None,
+    )
 
 
 def refusal_summary(refusals: list) -> str:

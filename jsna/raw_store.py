@@ -73,8 +73,8 @@ class RawStore:
 
     def digest(self) -> str:
         """A fingerprint of what is stored (upload times, row counts, checksums, and what
-        the metadata says, its retrieval time aside): an accepted change of polarity or
-        unit without a new data upload is published, not taken for a quiet night."""
+        the metadata says, its retrieval and upload times aside): an accepted change of
+        polarity or unit without a new data upload is published, not taken for a quiet night."""
         state = self.state()
         content: object = state["indicators"]
         if state.get("metadata_content"):
@@ -205,7 +205,9 @@ class RawStore:
         digest = _write_parquet(self.dir / METADATA, frame)
         state = self.state()
         state["metadata_sha256"] = digest
-        meaning = frame.drop(columns=["retrieved_at"], errors="ignore").to_csv(index=False).encode()
+        # What the metadata says, not when it was fetched or uploaded (the upload times of
+        # accepted answers are in the indicators' entries; a refused night changes nothing).
+        meaning = frame.drop(columns=["retrieved_at", "last_uploaded_at"], errors="ignore").to_csv(index=False).encode()
         state["metadata_content"] = hashlib.sha256(meaning).hexdigest()
         self._save_state(state)
 

@@ -65,6 +65,13 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300)
     )
 
 
+@pytest.fixture(scope="module")
+def server():
+    """One sample API for a module whose tests share a good publication (``good_publication``)."""
+    with running_sample_api(SampleApiState()) as running:
+        yield running
+
+
 def good_publication(server, tmp_path_factory, *args: str) -> Path:
     """One good publication (and its state folder) from a module's server, for the tests
     of that module to copy (``copy_publication``) instead of refreshing from nothing."""

@@ -5,24 +5,16 @@ refresh, once upstream is mended without a new upload time, publishes what the A
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from jsna.publish import OutputRoot
-from jsna.sample_api.faults import SampleApiState
-from jsna.sample_api.server import SampleApiServer, running_sample_api
+from jsna.sample_api.server import SampleApiServer
 from tests.pipeline_helpers import refresh, snapshot
 from tests.reliability.conftest import copy_publication, good_publication
 from tests.reliability.test_damage_harness import IDS, PUBLISHED_KEY, _number, served
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SampleApiServer]:
-    with running_sample_api(SampleApiState()) as running:
-        yield running
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -23,8 +22,7 @@ from jsna.fingertips import FingertipsError
 from jsna.plausibility import DEFAULT_MAX_SHRINK, LOSS_COLUMNS, check_answers
 from jsna.publish import OutputRoot
 from jsna.sample_api.damage import DAMAGES
-from jsna.sample_api.faults import SampleApiState
-from jsna.sample_api.server import SampleApiServer, running_sample_api
+from jsna.sample_api.server import SampleApiServer
 from resources import FingertipsResource
 from tests.pipeline_helpers import refresh, snapshot
 from tests.reliability.conftest import copy_publication, good_publication
@@ -36,12 +34,6 @@ PUBLISHED_KEY = ("indicator_id", "area_code", "period", "sex", "age", "category_
 SEEDS = range(4 * len(DAMAGES))  # 4 cases of each kind of damage, each its own size and target
 # Whole refreshes (about 5 s each): the kinds that reach the core layer's rules too.
 REFRESHED = ("blank_values", "drop_area", "swap_columns", "cut_last_field")
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SampleApiServer]:
-    with running_sample_api(SampleApiState()) as running:
-        yield running
 
 
 def served(server: SampleApiServer) -> dict[tuple[str, ...], tuple[str, str]]:

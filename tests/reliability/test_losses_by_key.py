@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -20,8 +19,8 @@ from jsna.areas import area_list_path
 from jsna.catalogue import load_catalogue
 from jsna.publish import OutputRoot, default_state_dir
 from jsna.sample_api.areas import LONDON_BOROUGHS
-from jsna.sample_api.faults import Fault, SampleApiState
-from jsna.sample_api.server import SampleApiServer, running_sample_api
+from jsna.sample_api.faults import Fault
+from jsna.sample_api.server import SampleApiServer
 from tests.conftest import data_requests
 from tests.pipeline_helpers import refresh, snapshot
 from tests.reliability.conftest import copy_publication, good_publication
@@ -30,12 +29,6 @@ BOROUGH = ("--borough", "southwark")
 SOUTHWARK = "E09000028"
 NO_DATA = 93496  # no data at area type 502 in the sample API: its new upload is accepted (0 rows)
 EVERY_ID = {i: 1 for i in (*load_catalogue().ids, *load_catalogue().neighbourhood_ids) if i != NO_DATA}
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SampleApiServer]:
-    with running_sample_api(SampleApiState()) as running:
-        yield running
 
 
 @pytest.fixture(scope="module")
