@@ -65,17 +65,19 @@ def run_ui(args: argparse.Namespace) -> int:
 
 
 def _stop_group(process: subprocess.Popen) -> None:
-    """SIGTERM to the group, then SIGKILL to whatever is left after the grace period."""
-    for signum, wait in ((signal.SIGTERM, GRACE_SECONDS), (signal.SIGKILL, 5.0)):
-        try:
-            os.killpg(process.pid, signum)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=wait)
-        except subprocess.TimeoutExpired:
-            continue
-        try:  # the leader is gone; its children may not be
-            os.killpg(process.pid, signal.SIGKILL if signum == signal.SIGKILL else signal.SIGTERM)
-        except ProcessLookupError:
-            return
+    """SIGTERM to the group; after the grace period SIGKILL to whatever of it is left, the
+    leader gone or not (its children may outlive it)."""
+    _signal_group(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=GRACE_SECONDS)
+    except subprocess.TimeoutExpired:
+        pass
+    _signal_group(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def _signal_group(pgid: int, signum: int) -> None:
+    try:
+        os.killpg(pgid, signum)
+    except ProcessLookupError:
+        pass
