@@ -28,12 +28,12 @@ from assets.errors import one_line_errors
 from assets.metadata import synthetic_data, table_schema
 from assets.published import OWNERS
 from assets.publishing import publication_in_launch, quiet, stage, write_table
-from assets.raw import DATA_KEY, META_KEY, raw_stores
+from assets.raw import DATA_KEY, META_KEY
 from jsna import layout
 from jsna.extracts import COUNCILS, EXTRACT_COLUMN
 from jsna.ranks import england_headline
 from jsna.tidy import scope_comparators, tidy
-from resources import FingertipsResource, JsnaSettings
+from resources import RunContext
 from schemas import QUARANTINE
 from schemas.indicator_values import COLUMN_NAMES, INDICATOR_VALUES, indicator_values_schema, row_failures
 from schemas.spec import TableSpec
@@ -61,9 +61,7 @@ def split_valid(
     return valid, quarantine.reset_index(drop=True), cases
 
 
-def refuse_headline_failures(
-    quarantine: pd.DataFrame, outcome: str, settings: JsnaSettings, fingertips: FingertipsResource
-) -> None:
+def refuse_headline_failures(quarantine: pd.DataFrame, outcome: str, run: RunContext) -> None:
     """Fail the run if a headline row (no inequality category) was quarantined: a table
     without its headline figure would mislead. The refused indicators' upload times are
     forgotten in every raw store, so the next normal refresh asks for them again."""
@@ -71,7 +69,7 @@ def refuse_headline_failures(
     if not len(headline_bad):
         return
     refused = sorted({int(i) for i in headline_bad["indicator_id"] if str(i).strip().isdigit()})
-    for store in raw_stores(settings, fingertips).values():
+    for store in run.raw_stores().values():
         store.forget_uploads(refused)
     first = headline_bad.iloc[0]
     raise Failure(
@@ -90,8 +88,7 @@ def refuse_headline_failures(
 
 def publish_quarantine(
     context: AssetExecutionContext,
-    settings: JsnaSettings,
-    fingertips: FingertipsResource,
+    run: RunContext,
     valid: pd.DataFrame,
     quarantine: pd.DataFrame,
     cases: pd.DataFrame,
@@ -102,9 +99,9 @@ def publish_quarantine(
     """Stage a table's quarantine (``quarantine/<table>_quarantine.*``, published with
     everything else by out_jsna__publication) and report it as the table's check (a
     warning: the quarantined rows are reported, never silently dropped)."""
-    if publication_in_launch(context) and not quiet(context, settings):
-        pub = stage(context, settings)
-        synthetic = synthetic_data(valid, settings, fingertips)
+    if publication_in_launch(context) and not quiet(context, run):
+        pub = stage(context, run)
+        synthetic = synthetic_data(valid, run)
         write_table(pub, QUARANTINE, quarantine, partial(layout.quarantine, synthetic=synthetic, table=table))
     reasons = quarantine["reason"].value_counts().to_dict() if len(quarantine) else {}
     return AssetCheckResult(
@@ -147,21 +144,20 @@ def core_asset(key: str, **kwargs: Any) -> Callable:
 )
 def core_jsna__indicator_values(
     context: AssetExecutionContext,
-    settings: JsnaSettings,
-    fingertips: FingertipsResource,
+    run: RunContext,
     raw_data: pd.DataFrame,
     raw_metadata: pd.DataFrame,
 ):  # returns MaterializeResult(value=DataFrame); Dagster infers the type
-    scope = settings.scope()
-    result = tidy(extract_rows(raw_data, COUNCILS), raw_metadata, settings.catalogue(), scope)
+    scope = run.scope()
+    result = tidy(extract_rows(raw_data, COUNCILS), raw_metadata, run.catalogue(), scope)
     valid, quarantine, cases = split_valid(result.frame, result.problems, result.served)
-    refuse_headline_failures(quarantine, "nothing was published", settings, fingertips)
+    refuse_headline_failures(quarantine, "nothing was published", run)
     sample = quarantine.head(20)
     # Comparators are recomputed from valid rows only: a quarantined England value must
     # not leak into a borough's row as its comparator.
     valid = scope_comparators(valid, scope)[list(COLUMN_NAMES)]
     indicator_values_schema().validate(valid, lazy=True)
-    check = publish_quarantine(context, settings, fingertips, valid, quarantine, cases, check_name="rows_valid")
+    check = publish_quarantine(context, run, valid, quarantine, cases, check_name="rows_valid")
     return MaterializeResult(
         value=valid.reset_index(drop=True),
         metadata={
@@ -177,9 +173,9 @@ def core_jsna__indicator_values(
 
 @core_asset(ENGLAND_KEY)
 def core_jsna__england_headline(
-    context: AssetExecutionContext, settings: JsnaSettings, raw_data: pd.DataFrame, raw_metadata: pd.DataFrame
+    context: AssetExecutionContext, run: RunContext, raw_data: pd.DataFrame, raw_metadata: pd.DataFrame
 ):  # returns MaterializeResult(value=DataFrame)
-    areas = settings.area_list()
+    areas = run.area_list()
     frame = england_headline(extract_rows(raw_data, COUNCILS), raw_metadata, set(areas.codes()))
     return MaterializeResult(
         value=frame,

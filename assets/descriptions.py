@@ -65,7 +65,7 @@ DESCRIPTIONS: dict[str, str] = {
         "computed against. Not published."
     ),
     "out_jsna__borough_indicator_values": _table(
-        INDICATOR_VALUES, f"`{_AREA.table('parquet')}` and `.csv`, one partition per borough"
+        INDICATOR_VALUES, f"`{_AREA.table('parquet')}` and `.csv`, one file per area"
     ),
     "out_jsna__region_indicator_values": _table(
         INDICATOR_VALUES, f"`{layout.region_table('parquet')}` and `.csv`, every area of the region in one file"
@@ -79,7 +79,7 @@ DESCRIPTIONS: dict[str, str] = {
         f"with the reason (`{layout.quarantine('parquet', table='neighbourhood_values')}` and `.csv`)."
     ),
     "out_jsna__neighbourhood_values": _table(
-        NEIGHBOURHOOD_VALUES, f"`{_AREA.neighbourhoods('parquet')}` and `.csv`, one partition per council"
+        NEIGHBOURHOOD_VALUES, f"`{_AREA.neighbourhoods('parquet')}` and `.csv`, one file per council"
     ),
     "core_jsna__icb_values": (
         "Tidy, typed values of every Integrated Care Board (area type 221) for the council catalogue, with England "

@@ -29,7 +29,7 @@ from jsna.neighbourhoods import tidy_neighbourhoods
 from jsna.pack.display import decimals_by_indicator
 from jsna.pack.summary import borough_summaries
 from jsna.tidy import tidy_areas
-from resources import FingertipsResource, JsnaSettings
+from resources import RunContext
 from schemas import SUMMARY
 from schemas.footprints import FOOTPRINT_VALUES
 from schemas.neighbourhoods import NEIGHBOURHOOD_VALUES
@@ -86,17 +86,16 @@ def footprint_summaries(rows: pd.DataFrame, catalogue: Catalogue, slugs: list[st
 )
 def out_jsna__footprint_pack(
     context: AssetExecutionContext,
-    settings: JsnaSettings,
-    fingertips: FingertipsResource,
+    run: RunContext,
     raw_data: Upstream,
     raw_metadata: Upstream,
     dictionary: Upstream,
 ) -> MaterializeResult:
-    footprints = settings.footprints().footprints
+    footprints = run.footprints().footprints
     if not footprints:
         return MaterializeResult(metadata={"footprints": 0, "note": "no footprints file (JSNA_FOOTPRINTS)"})
-    pub = stage(context, settings)
-    catalogue = settings.catalogue()
+    pub = stage(context, run)
+    catalogue = run.catalogue()
     decimals = decimals_by_indicator(raw_metadata)
     counts: dict[str, int] = {}
     unknown: dict[str, list[str]] = {}
@@ -110,7 +109,7 @@ def out_jsna__footprint_pack(
         rows = combine(members, footprint)
         FOOTPRINT_VALUES.pandera_schema().validate(rows, lazy=True)
         combined.append((footprint, rows))
-    fields = provenance(pd.concat([rows for _, rows in combined], ignore_index=True), settings, fingertips)
+    fields = provenance(pd.concat([rows for _, rows in combined], ignore_index=True), run)
     for footprint, rows in combined:
         own = catalogue
         if footprint.kind == NEIGHBOURHOODS:
@@ -128,7 +127,7 @@ def out_jsna__footprint_pack(
             meta=parquet_metadata(fields),
             key_ids=[i.id for i in own.indicators if i.key],
             comparator="footprint",
-            scope_areas=len(settings.scope().areas),
+            scope_areas=len(run.scope().areas),
             compared=COMPARED,
             legend=LEGEND,
             ranked=False,

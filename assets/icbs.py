@@ -27,7 +27,7 @@ from jsna import layout
 from jsna.areas import ENGLAND_CODE
 from jsna.extracts import ICBS, served_areas
 from jsna.tidy import add_comparators, tidy_areas
-from resources import FingertipsResource, JsnaSettings
+from resources import RunContext
 from schemas import INDICATOR_VALUES
 
 ICB_CORE_KEY = "core_jsna__icb_values"
@@ -60,25 +60,22 @@ def icb_units(rows: pd.DataFrame, synthetic: bool) -> list[Unit]:
 )
 def core_jsna__icb_values(
     context: AssetExecutionContext,
-    settings: JsnaSettings,
-    fingertips: FingertipsResource,
+    run: RunContext,
     raw_data: pd.DataFrame,
     raw_metadata: pd.DataFrame,
 ):  # returns MaterializeResult(value=DataFrame)
     raw = extract_rows(raw_data, ICBS)
     codes = set(raw["area_code"]) - {ENGLAND_CODE}
     regions = {code: "" for code in codes} | {ENGLAND_CODE: ""}
-    result = tidy_areas(raw, raw_metadata, settings.catalogue(), codes, regions)
+    result = tidy_areas(raw, raw_metadata, run.catalogue(), codes, regions)
     valid, quarantine, cases = split_valid(result.frame, result.problems, result.served)
-    refuse_headline_failures(quarantine, "nothing was published", settings, fingertips)
+    refuse_headline_failures(quarantine, "nothing was published", run)
     # The parent comparison an ICB is served with is England's again (its parent type): ICBs
     # have no region, so the region comparison stays empty rather than repeat it.
     valid = INDICATOR_VALUES.conform(add_comparators(valid, regions).assign(compared_to_region=""))
     valid = valid.sort_values(SORT, kind="stable").reset_index(drop=True)
     INDICATOR_VALUES.pandera_schema().validate(valid, lazy=True)
-    check = publish_quarantine(
-        context, settings, fingertips, valid, quarantine, cases, check_name="icb_rows_valid", table=ICB_TABLE
-    )
+    check = publish_quarantine(context, run, valid, quarantine, cases, check_name="icb_rows_valid", table=ICB_TABLE)
     return MaterializeResult(
         value=valid,
         metadata={"dagster/row_count": len(valid), "icbs": len(codes), "quarantined_rows": len(quarantine)},
@@ -93,15 +90,14 @@ def core_jsna__icb_values(
 )
 def out_jsna__icb_pack(
     context: AssetExecutionContext,
-    settings: JsnaSettings,
-    fingertips: FingertipsResource,
+    run: RunContext,
     icbs: Upstream,
     raw_metadata: Upstream,
     dictionary: Upstream,
 ) -> MaterializeResult:
-    pub = stage(context, settings)
-    catalogue = settings.catalogue()
-    fields = provenance(icbs, settings, fingertips)
+    pub = stage(context, run)
+    catalogue = run.catalogue()
+    fields = provenance(icbs, run)
     units = icb_units(icbs, bool(fields["synthetic"]))
     codes = [u.code for u in units]
     # Ranked among ICBs (their "region" is empty: every ICB in one group).
@@ -117,7 +113,7 @@ def out_jsna__icb_pack(
         meta=parquet_metadata(fields),
         key_ids=[i.id for i in catalogue.indicators if i.key],
         comparator="ICBs",
-        scope_areas=len(settings.scope().areas),
+        scope_areas=len(run.scope().areas),
         compared=COMPARED,
         legend=LEGEND,
         ranked=True,

@@ -3,7 +3,7 @@
 The core asset types and validates every MSOA row of the scope's councils from the
 neighbourhoods' extract (quarantining rows that break the ``neighbourhood_values``
 contract, with the reason, and failing the run on a bad headline row as the council
-table does); the out asset publishes ``areas/<slug>/neighbourhoods.*`` per partition.
+table does); the out asset publishes ``areas/<slug>/neighbourhoods.*`` per area.
 The report draws its neighbourhood charts from the same core table.
 """
 
@@ -17,11 +17,11 @@ from dagster import (
 )
 
 from assets.core import core_asset, extract_rows, publish_quarantine, refuse_headline_failures, split_valid
-from assets.metadata import parquet_metadata, provenance, table_schema
-from assets.published import borough_asset
+from assets.metadata import by_area, parquet_metadata, provenance, table_schema
+from assets.published import out_asset
 from assets.publishing import (
     Upstream,
-    in_scope,
+    run_areas,
     stage,
     stage_files,
     table_job,
@@ -31,7 +31,7 @@ from jsna.extracts import NEIGHBOURHOODS
 from jsna.grouping import split_by
 from jsna.neighbourhoods import tidy_neighbourhoods
 from jsna.workers import render_each
-from resources import FingertipsResource, JsnaSettings
+from resources import RunContext
 from schemas.neighbourhoods import NEIGHBOURHOOD_VALUES
 
 NEIGHBOURHOOD_CORE_KEY = "core_jsna__neighbourhood_values"
@@ -52,22 +52,20 @@ SORT = ["council_code", "indicator_id", "area_code", "sex", "age", "category_typ
 )
 def core_jsna__neighbourhood_values(
     context: AssetExecutionContext,
-    settings: JsnaSettings,
-    fingertips: FingertipsResource,
+    run: RunContext,
     raw_data: pd.DataFrame,
     raw_metadata: pd.DataFrame,
 ):  # returns MaterializeResult(value=DataFrame)
-    scope = settings.scope()
+    scope = run.scope()
     councils = {a.code for a in scope.areas}
-    result = tidy_neighbourhoods(extract_rows(raw_data, NEIGHBOURHOODS), raw_metadata, settings.catalogue(), councils)
+    result = tidy_neighbourhoods(extract_rows(raw_data, NEIGHBOURHOODS), raw_metadata, run.catalogue(), councils)
     valid, quarantine, cases = split_valid(result.frame, result.problems, result.served, NEIGHBOURHOOD_VALUES)
-    refuse_headline_failures(quarantine, "nothing was published", settings, fingertips)
+    refuse_headline_failures(quarantine, "nothing was published", run)
     valid = valid.sort_values(SORT, kind="stable").reset_index(drop=True)
     NEIGHBOURHOOD_VALUES.pandera_schema().validate(valid, lazy=True)
     check = publish_quarantine(
         context,
-        settings,
-        fingertips,
+        run,
         valid,
         quarantine,
         cases,
@@ -86,20 +84,20 @@ def core_jsna__neighbourhood_values(
     )
 
 
-@borough_asset(
+@out_asset(
     NEIGHBOURHOOD_KEY,
     kinds={"pandas", "parquet", "csv"},
     ins={"neighbourhoods": AssetIn(NEIGHBOURHOOD_CORE_KEY)},
     metadata={"dagster/column_schema": table_schema(NEIGHBOURHOOD_VALUES)},
 )
 def out_jsna__neighbourhood_values(
-    context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, neighbourhoods: Upstream
+    context: AssetExecutionContext, run: RunContext, neighbourhoods: Upstream
 ) -> MaterializeResult:
-    pub = stage(context, settings)
-    scope = settings.scope()
-    fields = provenance(neighbourhoods, settings, fingertips)
+    pub = stage(context, run)
+    scope = run.scope()
+    fields = provenance(neighbourhoods, run)
     by_council = split_by(neighbourhoods, "council_code")
-    slugs = in_scope(context, scope)
+    slugs = run_areas(context, run)
     meta = parquet_metadata(fields)
     areas = [(slug, by_council.get(scope.area_for_slug(slug).code, neighbourhoods.iloc[0:0])) for slug in slugs]
     jobs = [
@@ -109,4 +107,9 @@ def out_jsna__neighbourhood_values(
     for files in render_each(jobs):
         stage_files(pub, files)
     counts = {slug: len(rows) for slug, rows in areas}
-    return MaterializeResult(metadata={"rows_by_borough": MetadataValue.json(counts)})
+    return MaterializeResult(
+        metadata={
+            "rows_by_borough": MetadataValue.json(counts),
+            "by_area": by_area([{"slug": slug, "neighbourhood_rows": rows} for slug, rows in counts.items()]),
+        }
+    )

@@ -1,7 +1,7 @@
 """Out layer: the files commissioners and analysts download.
 
-``boroughs/<slug>/indicator_values.{parquet,csv}`` (one partition per borough, all
-boroughs in one run), ``london/indicator_values.{parquet,csv}``, ``data_dictionary.csv``
+``areas/<slug>/indicator_values.{parquet,csv}`` (every area of the scope in one run),
+``london/indicator_values.{parquet,csv}``, ``data_dictionary.csv``
 and ``manifest.json`` (kept by ``jsna.publish``). Every write goes through a
 publication, so readers never see half a file.
 """
@@ -13,17 +13,16 @@ import pandas as pd
 from dagster import (
     AssetExecutionContext,
     AssetIn,
-    AssetObservation,
     MaterializeResult,
     MetadataValue,
 )
 
 from assets.core import CORE_KEY
 from assets.descriptions import FILES
-from assets.metadata import parquet_metadata, provenance, synthetic_data, table_schema
-from assets.published import borough_asset, out_asset
-from assets.publishing import Upstream, in_scope, stage, stage_files, table_job, table_paths, write_table
-from assets.raw import META_KEY, raw_stores
+from assets.metadata import by_area, parquet_metadata, provenance, synthetic_data, table_schema
+from assets.published import out_asset
+from assets.publishing import Upstream, run_areas, stage, stage_files, table_job, table_paths, write_table
+from assets.raw import META_KEY
 from jsna import layout, progress
 from jsna.areas import ENGLAND_CODE, region_slug
 from jsna.changes import compare, summary
@@ -32,7 +31,7 @@ from jsna.grouping import split_by
 from jsna.pack.display import DEFAULT_DECIMALS, decimals_by_indicator
 from jsna.preview import area_table, preview_markdown
 from jsna.workers import render_each
-from resources import FingertipsResource, JsnaSettings
+from resources import RunContext
 from schemas import CHANGES, DATA_DICTIONARY, INDICATOR_VALUES, PUBLISHED
 
 BOROUGH_KEY = "out_jsna__borough_indicator_values"
@@ -49,24 +48,24 @@ def rows_by_area(core: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return split_by(core.sort_values(SORT, kind="stable"))
 
 
-@borough_asset(
+@out_asset(
     BOROUGH_KEY,
     kinds={"pandas", "parquet", "csv"},
     ins={"core": AssetIn(CORE_KEY)},
     metadata={"dagster/column_schema": table_schema()},
 )
 def out_jsna__borough_indicator_values(
-    context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: Upstream
+    context: AssetExecutionContext, run: RunContext, core: Upstream
 ) -> MaterializeResult:
-    pub = stage(context, settings)
-    region = settings.scope()
-    root = settings.output_root()
-    fields = provenance(core, settings, fingertips)
+    pub = stage(context, run)
+    region = run.scope()
+    root = run.output_root()
+    fields = provenance(core, run)
     counts: dict[str, int] = {}
     previews: dict[str, str] = {}
-    slugs = in_scope(context, region)
-    by_area = rows_by_area(core)
-    areas = [(slug, by_area.get(region.area_for_slug(slug).code, core.iloc[0:0])) for slug in slugs]
+    slugs = run_areas(context, run)
+    rows_of = rows_by_area(core)
+    areas = [(slug, rows_of.get(region.area_for_slug(slug).code, core.iloc[0:0])) for slug in slugs]
     meta = parquet_metadata(fields)
     # Rows of the core table, validated whole before any of them reached here.
     jobs = [
@@ -82,22 +81,28 @@ def out_jsna__borough_indicator_values(
         # Progress goes to the command line only: a log line per area is an event in the
         # run's storage (one SQLite commit each), which cost more than writing the area.
         progress.report("boroughs written", n, len(slugs))
-    if len(slugs) > 1:
-        for slug in slugs:
-            context.log_event(
-                AssetObservation(
-                    asset_key=BOROUGH_KEY,
-                    partition=slug,
-                    metadata={"dagster/row_count": counts[slug], "preview": MetadataValue.md(previews[slug])},
-                )
-            )
+
+    def csv_of(slug: str) -> str:
+        return layout.area(slug, fields["synthetic"]).table("csv")
+
     metadata: dict[str, object] = {
+        "dagster/row_count": sum(counts.values()),
+        "by_area": by_area(
+            [
+                {
+                    "area": region.area_for_slug(s).name,
+                    "slug": s,
+                    "rows": counts[s],
+                    "file": layout.area(s).table("parquet"),
+                }
+                for s in slugs
+            ]
+        ),
         "rows_by_borough": MetadataValue.json(counts),
         "source": fields["source"],
         "output_dir": MetadataValue.path(str(root.root / layout.AREAS_DIR)),
     }
-    if len(slugs) == 1:  # one partition: its own count and preview (a range gets them per borough above)
-        metadata["dagster/row_count"] = counts[slugs[0]]
+    if slugs:  # the first area's rows as they are published (every area's count is in by_area)
         metadata["preview"] = MetadataValue.md(previews[slugs[0]])
     return MaterializeResult(metadata=metadata)
 
@@ -110,11 +115,11 @@ def out_jsna__borough_indicator_values(
     metadata={"dagster/column_schema": table_schema()},
 )
 def out_jsna__region_indicator_values(
-    context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: Upstream
+    context: AssetExecutionContext, run: RunContext, core: Upstream
 ) -> MaterializeResult:
-    pub = stage(context, settings)
-    fields = provenance(core, settings, fingertips)
-    scope = settings.scope()
+    pub = stage(context, run)
+    fields = provenance(core, run)
+    scope = run.scope()
     rows = core.sort_values(SORT, kind="stable").reset_index(drop=True)
     synthetic = bool(fields["synthetic"])
     tables = {scope.slug: rows}
@@ -147,7 +152,7 @@ def out_jsna__region_indicator_values(
 def data_dictionary(
     core: pd.DataFrame,
     metadata: pd.DataFrame,
-    settings: JsnaSettings,
+    run: RunContext,
     uploads: dict[int, str | None] | None = None,
     served_by_extract: dict[str, set[int]] | None = None,
 ) -> pd.DataFrame:
@@ -164,8 +169,8 @@ def data_dictionary(
     decimals = decimals_by_indicator(metadata)
     rows = []
     served = set(core["indicator_id"].unique())
-    extracts = {e.name: e for e in settings.extracts()}
-    catalogue = settings.catalogue()
+    extracts = {e.name: e for e in run.extracts()}
+    catalogue = run.catalogue()
     for ind in (*catalogue.indicators, *catalogue.neighbourhoods):
         by_type = [
             f"{e.child_area_type_id} {name}: {'yes' if ind.id in (served_by_extract or {}).get(name, set()) else 'no'}"
@@ -209,13 +214,12 @@ def data_dictionary(
 )
 def out_jsna__data_dictionary(
     context: AssetExecutionContext,
-    settings: JsnaSettings,
-    fingertips: FingertipsResource,
+    run: RunContext,
     core: Upstream,
     raw_metadata: Upstream,
 ) -> MaterializeResult:
-    pub = stage(context, settings)
-    stores = raw_stores(settings, fingertips)
+    pub = stage(context, run)
+    stores = run.raw_stores()
     held = stores[COUNCILS].state()["indicators"]
     uploads = {int(i): entry.get("last_uploaded_at") for i, entry in held.items()}
     for name, store in stores.items():  # an MSOA indicator's upload time is its neighbourhood data's
@@ -226,11 +230,11 @@ def out_jsna__data_dictionary(
         name: {int(i) for i, entry in store.state()["indicators"].items() if entry.get("rows")}
         for name, store in stores.items()
     }
-    synthetic = synthetic_data(core, settings, fingertips)
+    synthetic = synthetic_data(core, run)
     table = write_table(
         pub,
         DATA_DICTIONARY,
-        data_dictionary(core, raw_metadata, settings, uploads, served_by_extract),
+        data_dictionary(core, raw_metadata, run, uploads, served_by_extract),
         functools.partial(layout.dictionary, synthetic=synthetic),
         suffixes=("csv",),
     )
@@ -250,12 +254,10 @@ def out_jsna__data_dictionary(
     ins={"core": AssetIn(CORE_KEY)},
     metadata={"dagster/column_schema": table_schema(CHANGES)},
 )
-def out_jsna__changes(
-    context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, core: Upstream
-) -> MaterializeResult:
-    pub = stage(context, settings)
-    root = settings.output_root()
-    previous_path = root.root / layout.region_table("parquet", scope=settings.scope().slug)
+def out_jsna__changes(context: AssetExecutionContext, run: RunContext, core: Upstream) -> MaterializeResult:
+    pub = stage(context, run)
+    root = run.output_root()
+    previous_path = root.root / layout.region_table("parquet", scope=run.scope().slug)
     if not previous_path.exists():
         return MaterializeResult(metadata={"changes": 0, "note": "first publication: nothing to compare with"})
     changes = compare(pd.read_parquet(previous_path), core)
@@ -265,7 +267,7 @@ def out_jsna__changes(
     earlier = root.root / layout.changes(day, "parquet")
     if earlier.exists():  # a second publication on the same day: keep the first one's changes too
         changes = pd.concat([pd.read_parquet(earlier), changes], ignore_index=True)
-    synthetic = synthetic_data(core, settings, fingertips)
+    synthetic = synthetic_data(core, run)
     changes = write_table(pub, CHANGES, changes, functools.partial(layout.changes, day, synthetic=synthetic))
     return MaterializeResult(
         metadata={

@@ -12,11 +12,11 @@ import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataValue
 
 from assets.core import CORE_KEY, ENGLAND_KEY
-from assets.metadata import parquet_metadata, provenance, table_schema
+from assets.metadata import by_area, parquet_metadata, provenance, table_schema
 from assets.neighbourhoods import NEIGHBOURHOOD_CORE_KEY
 from assets.out import DICTIONARY_KEY, rows_by_area
-from assets.published import borough_asset, out_asset
-from assets.publishing import Upstream, in_scope, stage, stage_files, table_job
+from assets.published import out_asset
+from assets.publishing import Upstream, run_areas, stage, stage_files, table_job
 from assets.raw import META_KEY
 from jsna import layout, progress
 from jsna.areas import ENGLAND_CODE
@@ -27,7 +27,7 @@ from jsna.pack.report import borough_report, index_page, region_ranges, trend_li
 from jsna.pack.summary import borough_summaries
 from jsna.pack.workbook import build_workbook
 from jsna.workers import render_each
-from resources import FingertipsResource, JsnaSettings
+from resources import RunContext
 from schemas import SUMMARY
 from schemas.summary import ALL_AREAS
 
@@ -52,7 +52,7 @@ def summaries_of(
     return frame
 
 
-@borough_asset(
+@out_asset(
     SUMMARY_KEY,
     kinds={"pandas", "parquet", "csv"},
     ins={"core": AssetIn(CORE_KEY), "raw_metadata": AssetIn(META_KEY), "england": AssetIn(ENGLAND_KEY)},
@@ -60,21 +60,20 @@ def summaries_of(
 )
 def out_jsna__borough_summary(
     context: AssetExecutionContext,
-    settings: JsnaSettings,
-    fingertips: FingertipsResource,
+    run: RunContext,
     core: Upstream,
     raw_metadata: Upstream,
     england: Upstream,
 ) -> MaterializeResult:
-    pub = stage(context, settings)
-    region = settings.scope()
-    # Every area's summary at once (ranks need them all); each partition publishes its own rows.
-    summaries = summaries_of(core, raw_metadata, settings.catalogue(), [a.code for a in region.areas], england)
-    fields = provenance(core, settings, fingertips)
-    by_area = split_by(summaries)
+    pub = stage(context, run)
+    region = run.scope()
+    # Every area's summary at once (ranks need them all); each area's rows to its own folder.
+    summaries = summaries_of(core, raw_metadata, run.catalogue(), [a.code for a in region.areas], england)
+    fields = provenance(core, run)
+    summary_of = split_by(summaries)
     meta = parquet_metadata(fields)
     areas = [
-        (slug, by_area.get(region.area_for_slug(slug).code, summaries.iloc[0:0])) for slug in in_scope(context, region)
+        (slug, summary_of.get(region.area_for_slug(slug).code, summaries.iloc[0:0])) for slug in run_areas(context, run)
     ]
     jobs = [
         table_job(SUMMARY, rows.drop(columns="area_code"), layout.area(slug, fields["synthetic"]).summary, meta)
@@ -86,29 +85,29 @@ def out_jsna__borough_summary(
         counts[slug] = len(rows)
     return MaterializeResult(
         value=summaries,  # passed to the workbook and the report
-        # A borough's own count when one partition runs; a range gets each borough's count in rows_by_borough.
-        metadata={"rows_by_borough": MetadataValue.json(counts)}
-        | ({"dagster/row_count": next(iter(counts.values()))} if len(counts) == 1 else {}),
+        metadata={
+            "rows_by_borough": MetadataValue.json(counts),
+            "by_area": by_area([{"slug": slug, "rows": rows} for slug, rows in counts.items()]),
+        },
     )
 
 
-@borough_asset(
+@out_asset(
     WORKBOOK_KEY,
     kinds={"excel"},
     ins={"core": AssetIn(CORE_KEY), "summaries": AssetIn(SUMMARY_KEY), "dictionary": AssetIn(DICTIONARY_KEY)},
 )
 def out_jsna__borough_workbook(
     context: AssetExecutionContext,
-    settings: JsnaSettings,
-    fingertips: FingertipsResource,
+    run: RunContext,
     core: Upstream,
     summaries: Upstream,
     dictionary: Upstream,
 ) -> MaterializeResult:
-    pub = stage(context, settings)
-    region = settings.scope()
-    fields = provenance(core, settings, fingertips)
-    slugs = in_scope(context, region)
+    pub = stage(context, run)
+    region = run.scope()
+    fields = provenance(core, run)
+    slugs = run_areas(context, run)
     summary_of, data_of = split_by(summaries), rows_by_area(core)
     common = {
         "dictionary": dictionary,
@@ -134,7 +133,7 @@ def out_jsna__borough_workbook(
     return MaterializeResult(metadata={"workbooks": len(slugs)})
 
 
-@borough_asset(
+@out_asset(
     REPORT_KEY,
     kinds={"html"},
     ins={
@@ -146,22 +145,21 @@ def out_jsna__borough_workbook(
 )
 def out_jsna__borough_report(
     context: AssetExecutionContext,
-    settings: JsnaSettings,
-    fingertips: FingertipsResource,
+    run: RunContext,
     core: Upstream,
     summaries: Upstream,
     neighbourhoods: Upstream,
     raw_metadata: Upstream,
 ) -> MaterializeResult:
-    pub = stage(context, settings)
-    region = settings.scope()
-    catalogue = settings.catalogue()
-    fields = provenance(core, settings, fingertips)
+    pub = stage(context, run)
+    region = run.scope()
+    catalogue = run.catalogue()
+    fields = provenance(core, run)
     # Each area's spine shows the range of its own region's areas.
     ranges = region_ranges(summaries)
     key_ids = [i.id for i in catalogue.indicators if i.key]
     trends = trend_lines(core[(core["category"] == "") & core["indicator_id"].isin(key_ids)])
-    slugs = in_scope(context, region)
+    slugs = run_areas(context, run)
     summary_of = split_by(summaries)
     msoas_of = split_by(neighbourhoods, "council_code")
     decimals = decimals_by_indicator(raw_metadata)
@@ -201,14 +199,13 @@ def out_jsna__borough_report(
 )
 def out_jsna__index(
     context: AssetExecutionContext,
-    settings: JsnaSettings,
-    fingertips: FingertipsResource,
+    run: RunContext,
     core: Upstream,
     summaries: Upstream,
 ) -> MaterializeResult:
-    pub = stage(context, settings)
-    region = settings.scope()
-    fields = provenance(core, settings, fingertips)
+    pub = stage(context, run)
+    region = run.scope()
+    fields = provenance(core, run)
     published = [(a.slug, a.name, a.code) for a in region.areas if pub.path(layout.area(a.slug).report).exists()]
     # Only the data's retrieval time: a publication time here would change the page every run.
     page = index_page(

@@ -19,7 +19,7 @@ from assets.published import out_asset
 from assets.publishing import PUBLICATION_KEY, clear_quiet, hold_lease, publication_id, quiet, release, unchanged
 from jsna import layout
 from jsna.extracts import served_areas
-from resources import FingertipsResource, JsnaSettings
+from resources import RunContext
 
 __all__ = ["PUBLICATION_KEY", "out_jsna__publication"]
 
@@ -45,22 +45,21 @@ __all__ = ["PUBLICATION_KEY", "out_jsna__publication"]
 )
 def out_jsna__publication(
     context: AssetExecutionContext,
-    settings: JsnaSettings,
-    fingertips: FingertipsResource,
+    run: RunContext,
     core: pd.DataFrame,
     icbs: pd.DataFrame,
 ) -> MaterializeResult:
-    hold_lease(context, settings)  # still ours: no other refresh took the root over
-    root = settings.output_root()
-    if quiet(context, settings):
+    hold_lease(context, run)  # still ours: no other refresh took the root over
+    root = run.output_root()
+    if quiet(context, run):
         root.discard(publication_id(context))
-        clear_quiet(context, settings)
-        release(context, settings)
+        clear_quiet(context, run)
+        release(context, run)
         return unchanged(files=len(root.read_manifest().get("files", {})))
-    fields = provenance(core, settings, fingertips)
-    scope = settings.scope()
+    fields = provenance(core, run)
+    scope = run.scope()
     icb_slugs = [slug for _, _, slug in served_areas(icbs)]
-    footprint_slugs = settings.footprints().slugs
+    footprint_slugs = run.footprints().slugs
     manifest = root.commit(
         publication_id(context),
         fields,
@@ -69,7 +68,7 @@ def out_jsna__publication(
             relpath, scope.slugs, layout.table_dirs(scope), icb_slugs, footprint_slugs
         ),
     )
-    release(context, settings)
+    release(context, run)
     changed = list(root.last_committed)
     removed = list(root.last_removed)
     return MaterializeResult(

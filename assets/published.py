@@ -1,15 +1,15 @@
 """How every published (out-layer) asset is declared: one place for group, owner,
-freshness, description and, for borough tables, partitions and single-run backfill."""
+freshness and description. Nothing is partitioned: every run covers the scope's areas
+(one run per click), and each area's figures are in the asset's metadata, area by area."""
 
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from dagster import BackfillPolicy, FreshnessPolicy, asset
+from dagster import FreshnessPolicy, asset
 
 from assets.descriptions import describe
 from assets.errors import one_line_errors
-from assets.partitions import borough_partitions
 from assets.publishing import skip_when_quiet
 
 OWNERS = ["team:public-health-intelligence"]
@@ -24,10 +24,3 @@ def out_asset(key: str, *, kinds: set[str], fresh: bool = True, quiet_skip: bool
         kwargs["freshness_policy"] = FRESHNESS
     decorate = asset(key=key, group_name="out", kinds=kinds, owners=OWNERS, description=describe(key), **kwargs)
     return lambda fn: decorate(one_line_errors(skip_when_quiet(fn) if quiet_skip else fn))
-
-
-def borough_asset(key: str, *, kinds: set[str], **kwargs: Any) -> Callable:
-    """A published asset with one partition per borough, all boroughs in one run."""
-    return out_asset(
-        key, kinds=kinds, partitions_def=borough_partitions, backfill_policy=BackfillPolicy.single_run(), **kwargs
-    )

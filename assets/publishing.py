@@ -20,11 +20,10 @@ import pandas as pd
 from dagster import AssetExecutionContext, AssetKey, DagsterInstance, DagsterRunStatus, Failure, MaterializeResult
 from dagster._core.execution.backfill import BulkActionStatus
 
-from jsna.areas import Scope
 from jsna.lease import RefreshLease, process_alive
 from jsna.publish import Publication, RefreshLockedError
 from jsna.table_files import conformed, files_of, table_files
-from resources import JsnaSettings
+from resources import RunContext
 from resources.storage import BACKFILL_TAG, LAUNCH, PUBLICATION_TAG, launch_id
 from schemas.spec import TableSpec
 
@@ -85,9 +84,9 @@ def _home(context: AssetExecutionContext) -> str | None:
     return None if instance.is_ephemeral else str(instance.root_directory)
 
 
-def hold_lease(context: AssetExecutionContext, settings: JsnaSettings) -> None:
+def hold_lease(context: AssetExecutionContext, run: RunContext) -> None:
     """Take or renew this run's lease on the output root; refused while another refresh runs."""
-    root = settings.output_root()
+    root = run.output_root()
     try:
         RefreshLease(root.state_dir, root.root).acquire(
             publication_id(context), context.run.run_id, _alive(context), _home(context)
@@ -142,34 +141,34 @@ def require_current_inputs(context: AssetExecutionContext, inputs: dict[str, Any
         )
 
 
-def stage(context: AssetExecutionContext, settings: JsnaSettings) -> Publication:
+def stage(context: AssetExecutionContext, run: RunContext) -> Publication:
     """The run's publication, to stage files in (nothing is published until the commit).
 
     A launch that does not end with ``out_jsna__publication`` (one asset picked in the
     UI) would stage files nobody commits: it is refused at once, saying what to select."""
     require_publication(context)
-    hold_lease(context, settings)
-    return settings.output_root().stage(publication_id(context))
+    hold_lease(context, run)
+    return run.output_root().stage(publication_id(context))
 
 
-def _quiet_marker(context: AssetExecutionContext, settings: JsnaSettings) -> Path:
-    return settings.output_root().state_dir / "quiet" / publication_id(context).replace("/", "_")
+def _quiet_marker(context: AssetExecutionContext, run: RunContext) -> Path:
+    return run.output_root().state_dir / "quiet" / publication_id(context).replace("/", "_")
 
 
-def mark_quiet(context: AssetExecutionContext, settings: JsnaSettings) -> None:
+def mark_quiet(context: AssetExecutionContext, run: RunContext) -> None:
     """Record that this publication has nothing to do (set by the raw data step)."""
-    marker = _quiet_marker(context, settings)
+    marker = _quiet_marker(context, run)
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text(NO_CHANGE)
 
 
-def quiet(context: AssetExecutionContext, settings: JsnaSettings) -> bool:
+def quiet(context: AssetExecutionContext, run: RunContext) -> bool:
     """Nothing changed upstream and every published file is current: skip the work."""
-    return _quiet_marker(context, settings).exists()
+    return _quiet_marker(context, run).exists()
 
 
-def clear_quiet(context: AssetExecutionContext, settings: JsnaSettings) -> None:
-    _quiet_marker(context, settings).unlink(missing_ok=True)
+def clear_quiet(context: AssetExecutionContext, run: RunContext) -> None:
+    _quiet_marker(context, run).unlink(missing_ok=True)
 
 
 def unchanged(**metadata: Any) -> MaterializeResult:
@@ -180,8 +179,8 @@ def unchanged(**metadata: Any) -> MaterializeResult:
     return MaterializeResult(metadata={"upstream_change": NO_CHANGE, "rewritten": "nothing", **metadata})
 
 
-def release(context: AssetExecutionContext, settings: JsnaSettings) -> None:
-    root = settings.output_root()
+def release(context: AssetExecutionContext, run: RunContext) -> None:
+    root = run.output_root()
     RefreshLease(root.state_dir, root.root).release(publication_id(context))
 
 
@@ -194,7 +193,7 @@ def skip_when_quiet(fn: Callable[..., MaterializeResult]) -> Callable[..., Mater
     def wrapper(*args: Any, **kwargs: Any) -> MaterializeResult:
         bound = signature.bind(*args, **kwargs).arguments
         context = bound["context"]
-        if quiet(context, bound["settings"]):
+        if quiet(context, bound["run"]):
             return unchanged()
         require_publication(context)
         inputs = {d.name for d in context.op_def.input_defs}
@@ -241,12 +240,12 @@ def stage_files(pub: Publication, files: list[tuple[str, bytes, int]]) -> None:
         pub.write_bytes(relpath, data, rows=rows)
 
 
-def in_scope(context: AssetExecutionContext, scope: Scope) -> list[str]:
-    """The run's area partitions that are still areas of the scope. An area that went
-    upstream during this run (the raw step refreshed the list) publishes nothing; the CLI's
-    next run, with the new list as its partitions, publishes the areas as they are."""
-    current = set(scope.slugs)
-    gone = [s for s in context.partition_keys if s not in current]
+def run_areas(context: AssetExecutionContext, run: RunContext) -> list[str]:
+    """The areas whose packs this run rebuilds (``RunContext.slugs``). An area asked for
+    that is no longer an area of the scope upstream (the raw step refreshed the list) is
+    said once and published by no one."""
+    slugs = run.slugs()
+    gone = sorted(set(run.areas) - set(slugs))
     if gone:
-        context.log.warning(f"no longer areas of {scope.name} upstream, not published: {', '.join(gone)}")
-    return [s for s in context.partition_keys if s in current]
+        context.log.warning(f"not areas of {run.scope().name} upstream, not published: {', '.join(gone)}")
+    return slugs

@@ -5,7 +5,6 @@ server declared its data synthetic. Ids the API does not know, or that came back
 no rows at the area type, are listed by the non-blocking ``catalogue_complete`` checks.
 """
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,6 +22,7 @@ from dagster import (
     asset,
 )
 
+from assets.currency import outputs_current
 from assets.descriptions import describe
 from assets.errors import one_line_errors
 from assets.published import OWNERS
@@ -37,21 +37,19 @@ from jsna.areas import (
     resolve_scope,
     save_area_list,
 )
-from jsna.extracts import COUNCILS, EXTRACT_COLUMN, ICBS, NEIGHBOURHOODS, combined_digest, served_areas
+from jsna.extracts import COUNCILS, EXTRACT_COLUMN, ICBS, NEIGHBOURHOODS, served_areas
 from jsna.fingertips.client import redact
 from jsna.fingertips.data_csv import CANONICAL
 from jsna.footprints.config import check_members, msoa_codes
 from jsna.plausibility import LOSS_COLUMNS, check_answers, keep_previous_metadata, metadata_changes
 from jsna.raw_store import RawStore
-from resources import FingertipsResource, JsnaSettings
+from resources import FingertipsResource, RunContext
 from schemas.indicator_values import SOURCE_FINGERTIPS, SOURCE_SYNTHETIC
 
 META_KEY = "raw_fingertips__indicator_metadata"
 DATA_KEY = "raw_fingertips__indicator_data"
 PLAUSIBLE_CHECK = "answers_plausible"
 METADATA_CHECK = "metadata_plausible"
-RANGE_START = "dagster/asset_partition_range_start"
-RANGE_END = "dagster/asset_partition_range_end"
 
 
 def source_label(synthetic: bool) -> str:
@@ -100,21 +98,21 @@ class RawMetadataConfig(Config):
 )
 @one_line_errors
 def raw_fingertips__indicator_metadata(
-    context: AssetExecutionContext, config: RawMetadataConfig, fingertips: FingertipsResource, settings: JsnaSettings
+    context: AssetExecutionContext, config: RawMetadataConfig, fingertips: FingertipsResource, run: RunContext
 ):  # returns MaterializeResult(value=DataFrame); Dagster infers the type
-    catalogue = settings.catalogue()
-    hold_lease(context, settings)  # one refresh at a time on this output root, however launched
+    catalogue = run.catalogue()
+    hold_lease(context, run)  # one refresh at a time on this output root, however launched
     client = fingertips.client()
     # The change dates first (one request per 100 ids): most nights they are all we need.
     dates = client.fetch_change_dates(catalogue.all_ids)
     # Before anything is written: never mix synthetic and real data in one output root.
-    settings.output_root().check_provenance(dates.synthetic, settings.real_output_dir)
-    state_dir = settings.output_root().state_dir
-    areas = cached_area_list(state_dir, settings.area_type_id, redact(fingertips.base_url), lambda: client)
-    scope = resolve_scope(settings.region, areas)  # an unknown region fails here, naming the valid ones
+    run.output_root().check_provenance(dates.synthetic, run.real_output_dir)
+    state_dir = run.output_root().state_dir
+    areas = cached_area_list(state_dir, run.area_type_id, run.api_name, lambda: client)
+    scope = resolve_scope(run.region, areas)  # an unknown region fails here, naming the valid ones
     # A footprint member the API does not list stops the run before any data is fetched.
-    check_members(settings.footprints(), areas.codes(), lambda: msoa_codes(client), settings.area_type_id)
-    store = raw_store(settings, fingertips)
+    check_members(run.footprints(), areas.codes(), lambda: msoa_codes(client), run.area_type_id)
+    store = run.raw_store()
     store.mark_synthetic(dates.synthetic)
     frame = store.load_metadata(dates.last_uploaded)
     requests = len(dates.requests)
@@ -205,26 +203,26 @@ def raw_fingertips__indicator_data(
     context: AssetExecutionContext,
     config: RawDataConfig,
     fingertips: FingertipsResource,
-    settings: JsnaSettings,
+    run: RunContext,
     metadata: pd.DataFrame,
 ):  # yields the checks and MaterializeResult(value=DataFrame)
-    catalogue = settings.catalogue()
-    hold_lease(context, settings)
-    stores = raw_stores(settings, fingertips)
+    catalogue = run.catalogue()
+    hold_lease(context, run)
+    stores = run.raw_stores()
     known = {int(i) for i in metadata["indicator_id"]}
     uploads = metadata["last_uploaded_at"].fillna("")
     last_uploaded = {int(i): (u or None) for i, u in zip(metadata["indicator_id"], uploads, strict=True)}
     plans = {
         e.name: stores[e.name].plan(last_uploaded, [i for i in e.ids if i in known], full=config.full)
-        for e in settings.extracts()
+        for e in run.extracts()
     }
     # The area list is refreshed with the data (never on a quiet night: one request then),
     # first, so that the rows of an area that went upstream are not taken for a loss.
-    fresh = fetch_area_list(fingertips, settings, config) if any(plans.values()) or config.full else None
+    fresh = fetch_area_list(fingertips, run, config) if any(plans.values()) or config.full else None
     moved = area_changes(fresh[0], fresh[1]) if fresh else {"added": [], "removed": []}
     gone = {a["code"] for a in moved["removed"]}
     answers = {
-        name: _fetch_checked(context, config, fingertips, settings, stores[name], metadata, plan, gone)
+        name: _fetch_checked(context, config, fingertips, run, stores[name], metadata, plan, gone)
         for name, plan in plans.items()
     }
     refusals = [r for answer in answers.values() for r in answer.refusals]
@@ -242,7 +240,7 @@ def raw_fingertips__indicator_data(
             stores[name].save(rows, kept, last_uploaded, answer.synthetic)
         accepted += kept
     columns = [*CANONICAL, "request_url", "retrieved_at", "source"]
-    frames = [stores[e.name].load(e.ids, columns).assign(**{EXTRACT_COLUMN: e.name}) for e in settings.extracts()]
+    frames = [stores[e.name].load(e.ids, columns).assign(**{EXTRACT_COLUMN: e.name}) for e in run.extracts()]
     store = stores[COUNCILS]
     if refusals and not len(frames[0]):
         # Nothing to publish but refused answers (an outage on a first refresh): say so
@@ -251,7 +249,7 @@ def raw_fingertips__indicator_data(
     if not (accepted or config.full):
         moved = {"added": [], "removed": []}
     elif fresh:
-        save_new_area_list(settings, *fresh)
+        save_new_area_list(run, *fresh)
     for what, listed in moved.items():
         if listed:
             context.log.warning(f"areas {what} upstream: {', '.join(a['name'] for a in listed)}")
@@ -266,15 +264,15 @@ def raw_fingertips__indicator_data(
     }
     empty = [{"id": i, "label": catalogue.label_of(i)} for i in catalogue.ids if i not in served.get(COUNCILS, set())]
     if empty:
-        context.log.warning(f"no data at area type {settings.area_type_id} for {empty}")
-    empty_at = {e.name: [i for i in e.ids if i not in served.get(e.name, set())] for e in settings.extracts()[1:]}
+        context.log.warning(f"no data at area type {run.area_type_id} for {empty}")
+    empty_at = {e.name: [i for i in e.ids if i not in served.get(e.name, set())] for e in run.extracts()[1:]}
     if empty_at.get(NEIGHBOURHOODS):
         context.log.warning(f"no data at MSOA level for neighbourhood indicators {empty_at[NEIGHBOURHOODS]}")
     synthetic = bool(store.state().get("synthetic"))
     icbs = [slug for _, _, slug in served_areas(frame[frame[EXTRACT_COLUMN] == ICBS])]
     extra = [f for slug in icbs for f in layout.icb(slug, synthetic).files()]
-    extra += [f for slug in settings.footprints().slugs for f in layout.footprint(slug, synthetic).files()]
-    current = not accepted and not config.full and outputs_current(context, settings, fingertips, extra)
+    extra += [f for slug in run.footprints().slugs for f in layout.footprint(slug, synthetic).files()]
+    current = not accepted and not config.full and outputs_current(context, run, extra)
     if not accepted and not current:
         change += "; rebuilding outputs that are out of date, damaged or unfinished"
     details = {
@@ -290,9 +288,9 @@ def raw_fingertips__indicator_data(
     if current:
         # Nothing new upstream and the published outputs were built from exactly this raw
         # data: every publishing step reports success without rewriting anything.
-        mark_quiet(context, settings)
+        mark_quiet(context, run)
     else:
-        clear_quiet(context, settings)
+        clear_quiet(context, run)
     yield MaterializeResult(
         value=frame,
         metadata={
@@ -320,7 +318,7 @@ def _fetch_checked(
     context: AssetExecutionContext,
     config: RawDataConfig,
     fingertips: FingertipsResource,
-    settings: JsnaSettings,
+    run: RunContext,
     store: RawStore,
     metadata: pd.DataFrame,
     plan: list[int],
@@ -331,7 +329,7 @@ def _fetch_checked(
     last good data and its upload time is not recorded, so the next refresh asks again."""
     if not plan:
         return _Answer(pd.DataFrame(), [], [])
-    workers.warm_up(len(settings.scope().areas))  # the pack's workers start while the data comes (once)
+    workers.warm_up(len(run.scope().areas))  # the pack's workers start while the data comes (once)
     fetch = fingertips.client().fetch_data(
         plan, progress=lambda done, total: _progress(context, "chunks fetched", done, total), **store.params
     )
@@ -343,11 +341,11 @@ def _fetch_checked(
         plan,
         {i: store.last_good(i) for i in plan},
         names,
-        max_shrink=settings.max_shrink,
+        max_shrink=run.max_shrink,
         accepted=config.accept_shrink,
         last_rows={i: store.last_good_rows(i, LOSS_COLUMNS) for i in plan},
         gone_areas=gone,
-        empty_is_outage=store.params == settings.extracts()[0].params,  # the councils' extract
+        empty_is_outage=store.params == run.extracts()[0].params,  # the councils' extract
     )
     for refusal in refusals:
         context.log.error(f"refused: {refusal}; the last good data stays")
@@ -421,84 +419,21 @@ def _areas_lost(refusals: list) -> str:
 
 
 def fetch_area_list(
-    fingertips: FingertipsResource, settings: JsnaSettings, config: RawDataConfig
+    fingertips: FingertipsResource, run: RunContext, config: RawDataConfig
 ) -> tuple[AreaList | None, AreaList]:
     """The cached area list and the API's list now, checked (``jsna.areas.check_area_list``:
     a list that lost more than a few areas is refused before anything is removed)."""
-    old = load_area_list(settings.output_root().state_dir, settings.area_type_id)
-    new = AreaList.fetch(fingertips.client(), settings.area_type_id, api_base_url=redact(fingertips.base_url))
-    resolve_scope(settings.region, new)  # the region still exists upstream
-    check_area_list(old, new, settings.region, accept=config.accept_area_changes)
+    old = load_area_list(run.output_root().state_dir, run.area_type_id)
+    new = AreaList.fetch(fingertips.client(), run.area_type_id, api_base_url=run.api_name)
+    resolve_scope(run.region, new)  # the region still exists upstream
+    check_area_list(old, new, run.region, accept=config.accept_area_changes)
     return old, new
 
 
-def save_new_area_list(settings: JsnaSettings, old: AreaList | None, new: AreaList) -> None:
+def save_new_area_list(run: RunContext, old: AreaList | None, new: AreaList) -> None:
     """Cache the refreshed list when it changed (the next run publishes its areas)."""
     if old is None or old.areas != new.areas or old.regions != new.regions:
-        save_area_list(settings.output_root().state_dir, new)
-
-
-def raw_stores(settings: JsnaSettings, fingertips: FingertipsResource) -> dict[str, RawStore]:
-    """The raw store of each extract (``jsna.extracts``) of this output root and API. The
-    councils' asks for every area in England (no ``parent_area_code``): one answer holds
-    the region's areas and all those an area is ranked against in England."""
-    state_dir = settings.output_root().state_dir
-    return {e.name: RawStore(state_dir, fingertips.base_url, e.params) for e in settings.extracts()}
-
-
-def raw_store(settings: JsnaSettings, fingertips: FingertipsResource) -> RawStore:
-    """The councils' raw store (whether the API declared its data synthetic is kept here)."""
-    return raw_stores(settings, fingertips)[COUNCILS]
-
-
-def raw_digest(settings: JsnaSettings, fingertips: FingertipsResource) -> str:
-    """What every extract's raw store holds, as one fingerprint."""
-    return combined_digest({name: store.digest() for name, store in raw_stores(settings, fingertips).items()})
-
-
-def data_fingerprint(settings: JsnaSettings, fingertips: FingertipsResource) -> str:
-    """What a publication is built from: the raw data, the catalogue, the footprints, the
-    scope and its areas."""
-    scope = settings.scope()
-    key = scope.region_code or scope.slug
-    areas = hashlib.sha256(",".join(a.code + a.name for a in scope.areas).encode()).hexdigest()[:16]
-    digest = raw_digest(settings, fingertips)
-    text = f"{digest}|{settings.catalogue().sha256}|{key}|{scope.child_area_type_id}|{areas}{settings.footprints_key()}"
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-def outputs_current(
-    context: AssetExecutionContext, settings: JsnaSettings, fingertips: FingertipsResource, extra: list[str]
-) -> bool:
-    """The published outputs were built from this raw data and catalogue, and hold
-    every borough this run asks for and the ``extra`` files (ICBs', footprints')."""
-    root = settings.output_root()
-    if root.pending():
-        return False  # a commit interrupted by a crash: this run finishes it
-    manifest = root.read_manifest()
-    store = raw_store(settings, fingertips)
-    if (
-        manifest.get("raw_digest") != raw_digest(settings, fingertips)
-        or manifest.get("catalogue_sha256") != settings.catalogue().sha256
-    ):
-        return False
-    files = manifest.get("files", {})
-    slugs = settings.scope().slugs
-    first, last = context.run.tags.get(RANGE_START), context.run.tags.get(RANGE_END)
-    if first in slugs and last in slugs:
-        slugs = slugs[slugs.index(first) : slugs.index(last) + 1]
-    synthetic = bool(store.state().get("synthetic"))
-    tables = layout.table_dirs(settings.scope())
-    wanted = [f for s in slugs for f in layout.area(s, synthetic).files()]
-    wanted += [f for table in tables for f in layout.region_files(synthetic, table)]
-    wanted += extra
-    fingerprint = data_fingerprint(settings, fingertips)
-    if not all(w in files and files[w].get("data") == fingerprint for w in wanted):
-        return False  # a borough published from older data (e.g. by a partial refresh)
-    damaged = root.damaged(manifest)
-    if damaged:
-        context.log.warning(f"published files differ from the manifest, rebuilding them: {damaged[:5]}")
-    return not damaged
+        save_area_list(run.output_root().state_dir, new)
 
 
 def _progress(context: AssetExecutionContext, what: str, done: int, total: int) -> None:

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
+from pathlib import Path
 
 from jsna.areas import Scope, region_slug
 from jsna.publish import MANIFEST
 
+DEFAULT_OUTPUT_DIR = "data/output"
+# Where real outputs live (the project's own data/output): synthetic data is never written here.
+REAL_OUTPUT_DIR = Path(__file__).resolve().parent.parent / DEFAULT_OUTPUT_DIR
 AREAS_DIR = "areas"
 LEGACY_AREAS_DIR = "boroughs"  # the area folders before every council in England (retired on upgrade)
 REGION_DIR = "london"  # the default scope's table folder; every scope's is its slug

@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 import fsspec
 
-from jsna.publish import MANIFEST, OutputRoot
+from jsna.publish import MANIFEST, OutputRoot, default_state_dir
 
 
 def is_uri(location: str) -> bool:
@@ -36,8 +36,7 @@ class MirroredOutputRoot(OutputRoot):
 
     def __init__(self, uri: str, cache_dir: str | Path | None = None) -> None:
         self.uri = uri.rstrip("/")
-        base = Path(cache_dir or os.environ.get("JSNA_CACHE_DIR") or Path.home() / ".cache" / "jsna")
-        super().__init__(base / hashlib.sha256(self.uri.encode()).hexdigest()[:16])
+        super().__init__(working_copy(self.uri, cache_dir))
         self.fs, self.remote = fsspec.core.url_to_fs(self.uri)
         self.root.mkdir(parents=True, exist_ok=True)
         remote_manifest = f"{self.remote}/{MANIFEST}"
@@ -56,6 +55,20 @@ class MirroredOutputRoot(OutputRoot):
             if self.fs.exists(f"{self.remote}/{relpath}"):
                 self.fs.rm(f"{self.remote}/{relpath}")
         return manifest
+
+
+def working_copy(uri: str, cache_dir: str | Path | None = None) -> Path:
+    """The local working copy of an object-store root (named without touching the store)."""
+    base = Path(cache_dir or os.environ.get("JSNA_CACHE_DIR") or Path.home() / ".cache" / "jsna")
+    return base / hashlib.sha256(uri.rstrip("/").encode()).hexdigest()[:16]
+
+
+def state_dir_of(location: str) -> Path:
+    """The state folder of an output root, worked out without opening the root: loading the
+    definitions names it for the IO manager and must reach no network."""
+    if is_uri(location) and urlsplit(location).scheme != "file":
+        return default_state_dir(working_copy(location).resolve())
+    return default_state_dir(local_path(location).resolve())
 
 
 def open_output_root(location: str) -> OutputRoot:

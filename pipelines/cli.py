@@ -16,10 +16,8 @@ import logging
 import os
 import re
 import signal
-import subprocess
 import sys
 import threading
-import uuid
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,27 +28,13 @@ from jsna.areas import Scope, cached_area_list, check_area_type, resolve_scope
 from jsna.fingertips import DEFAULT_BASE_URL, FingertipsError, FingertipsUnavailable
 from jsna.fingertips.client import redact
 from jsna.footprints.config import check_members, load_footprints, msoa_codes
-from jsna.publish import ManifestDamagedError
+from jsna.publish import ManifestDamagedError, OutputRoot
 from jsna.remote import is_uri, open_output_root
 from jsna.sample_api.faults import SampleApiState
 from jsna.sample_api.server import SampleApiServer
+from pipelines.environment import Launch
 
 EXIT_FAILED = 1
-AREAS_RERUN = "JSNA_AREAS_RERUN"  # set while a refresh re-runs for a changed area list (once)
-
-
-def _contiguous_ranges(selected: list[str], ordered: list[str]) -> list[tuple[str, str]]:
-    """Selected partition keys as runs of neighbours in partition order."""
-    positions = sorted(ordered.index(s) for s in set(selected))
-    ranges: list[tuple[str, str]] = []
-    start = prev = positions[0]
-    for pos in positions[1:]:
-        if pos != prev + 1:
-            ranges.append((ordered[start], ordered[prev]))
-            start = pos
-        prev = pos
-    ranges.append((ordered[start], ordered[prev]))
-    return ranges
 
 
 def _instance():  # noqa: ANN202 - DagsterInstance import is deferred to keep start-up fast
@@ -115,20 +99,19 @@ def check_api_url(url: str) -> str | None:
     return None
 
 
-def _check_arguments(args: argparse.Namespace) -> str | None:
+def _check_arguments(launch: Launch) -> str | None:
     """One line on what is wrong with the command line or environment, or None."""
 
-    url = args.api_url if args.api_url is not None else os.environ.get("FINGERTIPS_API_URL") or DEFAULT_BASE_URL
-    problem = check_api_url(url)
+    problem = check_api_url(launch.api_url or DEFAULT_BASE_URL)
     if problem:
         return problem
-    output = args.output if args.output is not None else os.environ.get("JSNA_OUTPUT_DIR")
-    if output is not None and not output.strip():
+    output = launch.output_dir
+    if not output.strip():
         return "the output folder is empty (--output or JSNA_OUTPUT_DIR); name a folder"
-    if output and not is_uri(output) and Path(output).exists() and not Path(output).is_dir():
+    if not is_uri(output) and Path(output).exists() and not Path(output).is_dir():
         return f"the output folder {output} is a file, not a folder"
-    if not output or not is_uri(output):
-        return _writable(output or "data/output")
+    if not is_uri(output):
+        return _writable(output)
     return None
 
 
@@ -146,92 +129,84 @@ def _writable(output: str) -> str | None:
     return None
 
 
-def _scope(args: argparse.Namespace) -> Scope:
+def _scope(launch: Launch) -> Scope:
     """The areas to publish, from the cached area list of the output root (fetched from the
-    API first when there is none): before the definitions load, so their partitions are
-    the scope's areas. Raises ValueError (unknown region or area type) or FingertipsError."""
-    from resources import FingertipsResource, output_dir_from, scope_from_env
+    API first when there is none), and the footprints checked against them: before the run
+    starts, so a wrong name stops it at once. Raises ValueError (unknown region, area type
+    or footprint member) or FingertipsError."""
+    from resources import FingertipsResource
 
-    env_region, env_type = scope_from_env()
-    region, area_type = args.region or env_region, args.area_type or env_type
-    check_area_type(area_type)
-    fingertips = FingertipsResource.resolved(args.api_url)
-    state_dir = open_output_root(output_dir_from(args.output)).state_dir
-    found = cached_area_list(state_dir, area_type, redact(fingertips.base_url), fingertips.client)
-    args.region, args.area_type = region, area_type
-    scope = resolve_scope(region, found)
-    footprints = load_footprints(args.footprints)  # validated at start-up, like the catalogue
-    check_members(footprints, found.codes(), lambda: msoa_codes(fingertips.client()), area_type)
+    check_area_type(launch.area_type_id)
+    fingertips = FingertipsResource.resolved(launch.api_url)
+    state_dir = open_output_root(launch.output).state_dir
+    found = cached_area_list(state_dir, launch.area_type_id, redact(fingertips.base_url), fingertips.client)
+    scope = resolve_scope(launch.region, found)
+    footprints = load_footprints(launch.footprints_path or None)  # validated at start-up, like the catalogue
+    check_members(footprints, found.codes(), lambda: msoa_codes(fingertips.client()), launch.area_type_id)
     return scope
 
 
-def refresh(args: argparse.Namespace) -> int:
-    """Run the whole graph (or the named areas) in-process and say where the outputs are."""
-    problem = _check_arguments(args)
-    if problem:
-        print(f"error: {problem}", file=sys.stderr)
-        return EXIT_FAILED
-    from assets.errors import one_line
-
-    try:
-        args.footprints = args.footprints or os.environ.get("JSNA_FOOTPRINTS") or None
-        scope = _scope(args)
-    except FingertipsError as exc:
-        return _fail(exc)
-    except ValueError as exc:
-        print(f"error: {one_line(str(exc))}", file=sys.stderr)
-        return EXIT_FAILED
-    from resources import use_scope_for_partitions
-
-    use_scope_for_partitions(scope)
-    from assets.partitions import borough_partitions
-
-    if borough_partitions.get_partition_keys() != scope.slugs:
-        # This process loaded the definitions for other areas (a second refresh in one
-        # process): run this one in a fresh process, whose partitions are the scope's.
-        return subprocess.run(
-            [sys.executable, "-m", "pipelines.cli", *args.argv], check=False, preexec_fn=_die_with_parent
-        ).returncode
-    from assets.raw import DATA_KEY, META_KEY
-    from pipelines.definitions import build_definitions
-
-    defs = build_definitions(
+def launch_of(args: argparse.Namespace) -> Launch:
+    """The environment's settings with the command line's flags over them."""
+    return Launch.from_env().with_flags(
         api_url=args.api_url,
         output_dir=args.output,
         region=args.region,
         area_type_id=args.area_type,
         footprints_path=args.footprints,
     )
-    settings = defs.resources["settings"]
-    root = settings.output_root()  # type: ignore[attr-defined]
-    output = settings.output_dir  # type: ignore[attr-defined]
+
+
+def refresh(args: argparse.Namespace) -> int:
+    """Run the whole graph (or the named areas) in-process, in one run, and say where the
+    outputs are."""
+    launch = launch_of(args)
+    problem = _check_arguments(launch)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_FAILED
+    from assets.errors import one_line
+
+    try:
+        scope = _scope(launch)
+    except FingertipsError as exc:
+        return _fail(exc)
+    except ValueError as exc:
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
+        return EXIT_FAILED
     slugs = scope.slugs
     selected = args.borough or slugs
     unknown = [s for s in selected if s not in slugs]
     if unknown:
         print(
-            f"error: unknown borough slug(s): {', '.join(unknown)}; expected one of: {', '.join(slugs)}",
+            f"error: unknown area slug(s): {', '.join(unknown)}; expected one of: {', '.join(slugs)}",
             file=sys.stderr,
         )
         return EXIT_FAILED
+    from assets.raw import DATA_KEY, META_KEY
+    from pipelines.definitions import build_definitions
+
+    launch = launch.with_flags(areas=tuple(args.borough or ()))
+    defs = build_definitions(launch)
+    root = open_output_root(launch.output)
     job = defs.resolve_job_def("refresh_all")
-    instance = _instance()
-    run_config: dict = {"loggers": {"console": {"config": {"log_level": args.log_level}}}}
     data_config = {
         "full": bool(args.full),
         "accept_shrink": [int(i) for i in args.accept_shrink or []],
         "accept_area_changes": bool(args.accept_area_changes),
     }
-    run_config["ops"] = {
-        DATA_KEY: {"config": data_config},
-        META_KEY: {"config": {"accept_metadata": [int(i) for i in args.accept_metadata or []]}},
+    run_config: dict = {
+        "loggers": {"console": {"config": {"log_level": args.log_level}}},
+        "ops": {
+            DATA_KEY: {"config": data_config},
+            META_KEY: {"config": {"accept_metadata": [int(i) for i in args.accept_metadata or []]}},
+        },
     }
-    ranges = _contiguous_ranges(selected, slugs)
     api = redact(str(defs.resources["fingertips"].value_of("base_url")))  # type: ignore[attr-defined]
     print(f"Refreshing {len(selected)} area(s) of {scope.name} from {api}")
     handler = progress.attach_terminal()
     try:
-        result = _run_ranges(job, ranges, run_config, instance)
+        result = job.execute_in_process(run_config=run_config, instance=_instance(), tags={"jsna/trigger": "cli"})
     except Exception as exc:  # noqa: BLE001 - every failure becomes one line for the user
         return _fail(exc)
     finally:
@@ -243,33 +218,23 @@ def refresh(args: argparse.Namespace) -> int:
         print(f"Upstream: {change}")
     moved = _areas_moved(result)
     if moved:
-        if os.environ.get(AREAS_RERUN):
-            # Once per refresh: a list that changes again is flapping, and re-running for
-            # every answer would never end (with --full each run fetches the list again).
-            print(
-                f"error: the API's area list changed again while publishing it ({moved}); the areas of the "
-                "first answer are published, and the next refresh publishes the list as it is then",
-                file=sys.stderr,
-            )
-            return EXIT_FAILED
-        # The run published the areas it started with; the next one, in a fresh process
-        # (its partitions are the new list), publishes the areas as they are now.
-        print(f"Areas changed upstream ({moved}): publishing the new list of areas")
-        os.environ[AREAS_RERUN] = "1"
-        try:
-            return refresh(args)
-        finally:
-            os.environ.pop(AREAS_RERUN, None)
+        # The raw step cached the new list before any area was published: this run
+        # published the areas as they are now.
+        print(f"Areas changed upstream ({moved}): published the new list of areas")
     refused = _refusals(result)
     if refused:
         print(f"error: {refused}", file=sys.stderr)
         return EXIT_FAILED
+    return _done(root, launch, len(selected), scope)
+
+
+def _done(root: OutputRoot, launch: Launch, areas: int, scope: Scope) -> int:
+    """Where the outputs are, what they hold and whether they are synthetic."""
     manifest = root.read_manifest()
     label = "SYNTHETIC SAMPLE DATA" if manifest.get("synthetic") else "Fingertips data"
-    print(f"Done ({label}). Outputs in {output}")
+    print(f"Done ({label}). Outputs in {launch.output}")
     print(
-        f"  {layout.AREAS_DIR}/<slug>/: indicator values, neighbourhoods, summary, workbook, report"
-        f"  ({len(selected)} area(s))"
+        f"  {layout.AREAS_DIR}/<slug>/: indicator values, neighbourhoods, summary, workbook, report  ({areas} area(s))"
     )
     files = manifest.get("files", {})
     for folder, what in ((layout.ICBS_DIR, "ICB"), (layout.FOOTPRINTS_DIR, "footprint")):
@@ -278,46 +243,6 @@ def refresh(args: argparse.Namespace) -> int:
             print(f"  {folder}/<slug>/: the same pack for each {what}  ({count})")
     print(f"  {', '.join([*layout.region_files(bool(manifest.get('synthetic')), scope.slug), layout.MANIFEST])}")
     return 0
-
-
-def _run_ranges(job: object, ranges: list[tuple[str, str]], run_config: dict, instance: object) -> object:
-    """One publication over every range of boroughs.
-
-    A Dagster run covers one contiguous partition range, so boroughs that are not
-    neighbours need one run per range. They share one publication (a tag): the first run
-    also runs everything upstream, later runs only the borough assets of their range,
-    and only the last run commits (``out_jsna__publication``), so the refresh still
-    publishes everything or nothing. Returns the first run's result.
-    """
-
-    from dagster import AssetKey
-
-    from assets.core import CORE_KEY
-    from assets.publication import PUBLICATION_KEY
-    from assets.publishing import PUBLICATION_TAG
-    from pipelines.definitions import ALL_ASSETS
-    from pipelines.jobs import RANGE_END, RANGE_START
-
-    borough_keys = [key for a in ALL_ASSETS if a.partitions_def is not None for key in a.keys]
-    final_keys = [AssetKey(k) for k in (PUBLICATION_KEY, "out_jsna__index")]
-    publication = f"cli-{uuid.uuid4().hex}"
-    first_result = None
-    for n, (first, last) in enumerate(ranges):
-        if n == 0:
-            selection = None if len(ranges) == 1 else [k for a in ALL_ASSETS for k in a.keys if k not in final_keys]
-        else:
-            selection = borough_keys + (final_keys if n == len(ranges) - 1 else [])
-        result = job.execute_in_process(  # type: ignore[attr-defined]
-            run_config=run_config if n == 0 else {"loggers": run_config["loggers"]},
-            instance=instance,
-            tags={RANGE_START: first, RANGE_END: last, "jsna/trigger": "cli", PUBLICATION_TAG: publication},
-            asset_selection=selection,
-        )
-        if n == 0:
-            first_result = result
-            if not result.asset_materializations_for_node(CORE_KEY):
-                break  # nothing changed upstream: nothing to publish for any range
-    return first_result
 
 
 def _refusals(result: object) -> str | None:
@@ -335,7 +260,7 @@ def _refusals(result: object) -> str | None:
 def verify(args: argparse.Namespace) -> int:
     """Finish any interrupted publication, then check the manifest against the files."""
 
-    root = open_output_root(args.output or os.environ.get("JSNA_OUTPUT_DIR") or "data/output")
+    root = open_output_root(Launch.from_env().with_flags(output_dir=args.output).output_dir)
     if root.pending():  # only then is anything written: verify runs on a read-only copy too
         with root.lock():
             root.recover(discard=False)
@@ -489,7 +414,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def _interrupted(args: argparse.Namespace) -> int:
     """The words for an interrupted command: whether the outputs are as they were."""
-    output = getattr(args, "output", None) or os.environ.get("JSNA_OUTPUT_DIR") or "data/output"
+    output = Launch.from_env().with_flags(output_dir=getattr(args, "output", None)).output_dir
     try:
         pending = open_output_root(output).pending()
     except Exception:  # noqa: BLE001 - the message must come whatever the folder's state

@@ -1,8 +1,9 @@
-"""The Dagster ``Definitions``: every asset, check, job, schedule and resource."""
+"""The Dagster ``Definitions``: every asset, check, job, schedule and resource.
+
+Loading them reads the environment (``pipelines.environment``) and nothing else: no
+network, no state folder. What areas a run covers is worked out by the run itself."""
 
 from __future__ import annotations
-
-import os
 
 from dagster import AssetsDefinition, Definitions
 
@@ -24,7 +25,7 @@ from assets.pack import (
 )
 from assets.publication import out_jsna__publication
 from assets.raw import raw_fingertips__indicator_data, raw_fingertips__indicator_metadata
-from pipelines.environment import build_resources
+from pipelines.environment import Launch
 from pipelines.jobs import refresh_all
 from pipelines.schedules import nightly_refresh
 
@@ -61,13 +62,15 @@ def with_banner(assets: list[AssetsDefinition], banner: str) -> list[AssetsDefin
     ]
 
 
-def build_definitions(**resource_args: object) -> Definitions:
-    """Definitions with resources from arguments (CLI, tests) or the environment (UI)."""
+def build_definitions(launch: Launch | None = None, **flags: object) -> Definitions:
+    """Definitions for a launch's settings (the CLI's, a test's), else the environment's
+    (``dagster dev``: the UI and the schedule), with ``flags`` (``Launch`` fields) over them."""
+    launch = (launch or Launch.from_env()).with_flags(**flags)
     return Definitions(
-        assets=with_banner(ALL_ASSETS, os.environ.get("JSNA_UI_BANNER", "")),
+        assets=with_banner(ALL_ASSETS, launch.ui_banner),
         jobs=[refresh_all],
         schedules=[nightly_refresh],
-        resources=build_resources(**resource_args),  # type: ignore[arg-type]
+        resources=launch.resources(),  # type: ignore[arg-type]
     )
 
 

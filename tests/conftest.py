@@ -123,18 +123,3 @@ def published(tmp_path_factory):
     finally:
         mp.undo()
     return out, parse_data_csv(body).frame
-
-
-def _partitions_for_the_sample() -> None:
-    """The definitions' partitions are the areas of the scope (resolved when they load):
-    in tests, London as the sample API lists it, with no request at import time."""
-    from jsna.areas import Area, AreaList, resolve_scope
-    from jsna.sample_api.areas import REGIONS, upper_tier_areas
-    from resources import use_scope_for_partitions
-
-    regions = tuple(Area(code, name) for code, name in REGIONS.items())
-    areas = tuple(Area(a.code, a.name, a.region_code, REGIONS[a.region_code]) for a in upper_tier_areas())
-    use_scope_for_partitions(resolve_scope("london", AreaList(502, regions, areas)))
-
-
-_partitions_for_the_sample()

@@ -16,7 +16,7 @@ from assets.publishing import PUBLICATION_TAG
 from assets.raw import raw_fingertips__indicator_data, raw_fingertips__indicator_metadata
 from jsna import layout
 from jsna.sample_api.server import SampleApiState, running_sample_api
-from pipelines.environment import build_resources
+from pipelines.environment import Launch
 from resources.storage import ParquetIOManager
 from schemas import QUARANTINE, SUMMARY
 
@@ -37,9 +37,9 @@ def upstream(tmp_path_factory):
     """The raw and core layers materialised on their own against the sample API."""
     out = tmp_path_factory.mktemp("assets") / "out"
     with running_sample_api(SampleApiState()) as server:
-        resources = build_resources(server.base_url, str(out))
-        result = materialize(RAW_AND_CORE, resources=resources, tags={PUBLICATION_TAG: PUBLICATION})
-    return out, resources, result
+        launch = Launch.from_env().with_flags(api_url=server.base_url, output_dir=str(out))
+        result = materialize(RAW_AND_CORE, resources=launch.resources(), tags={PUBLICATION_TAG: PUBLICATION})
+    return out, launch, result
 
 
 def stored(frame: pd.DataFrame, io, key: str, launch: str) -> None:  # noqa: ANN001
@@ -51,13 +51,15 @@ def stored(frame: pd.DataFrame, io, key: str, launch: str) -> None:  # noqa: ANN
     )
 
 
-def resources_with_io(resources: dict, base) -> dict:  # noqa: ANN001
-    return {**resources, "io_manager": ParquetIOManager(base_dir=str(base))}
+def resources_with_io(launch: Launch, base, areas: tuple[str, ...]) -> dict:  # noqa: ANN001
+    return {**launch.with_flags(areas=areas).resources(), "io_manager": ParquetIOManager(base_dir=str(base))}
 
 
-def alone(asset, upstream, resources: dict, io, **kwargs):  # noqa: ANN001, ANN201
-    """Materialise one asset; its upstream assets are only loaded (from ``io``), not run."""
-    return materialize([asset, *upstream], selection=[asset.key], resources=resources_with_io(resources, io), **kwargs)
+def alone(asset, upstream, launch: Launch, io, areas: tuple[str, ...] = (), **kwargs):  # noqa: ANN001, ANN201
+    """Materialise one asset for ``areas`` (all when none); its upstream assets are only
+    loaded (from ``io``), not run."""
+    resources = resources_with_io(launch, io, areas)
+    return materialize([asset, *upstream], selection=[asset.key], resources=resources, **kwargs)
 
 
 def refusal(run) -> str:  # noqa: ANN001
@@ -80,7 +82,7 @@ def test_core_alone_validates_and_stages_but_publishes_nothing(upstream):
     assert not (out / layout.MANIFEST).exists()  # staged only: the commit is another asset's
 
 
-def test_summary_for_one_partition_from_its_input(upstream, tmp_path):
+def test_summary_for_one_area_from_its_input(upstream, tmp_path):
     out, resources, result = upstream
     core = result.output_for_node("core_jsna__indicator_values")
     stored(core, tmp_path / "io", "core_jsna__indicator_values", "summary-alone")
@@ -93,7 +95,7 @@ def test_summary_for_one_partition_from_its_input(upstream, tmp_path):
         RAW_AND_CORE,
         resources,
         tmp_path / "io",
-        partition_key="southwark",
+        areas=("southwark",),
         tags={PUBLICATION_TAG: "summary-alone"},
     )
     assert run.success
@@ -108,7 +110,8 @@ def test_summary_for_one_partition_from_its_input(upstream, tmp_path):
     southwark = pd.read_parquet(staged / layout.area("southwark").summary())
     SUMMARY.pandera_schema().validate(southwark)
     materialized = run.asset_materializations_for_node("out_jsna__borough_summary")[0]
-    assert materialized.metadata["dagster/row_count"].value == len(southwark)
+    (record,) = materialized.metadata["by_area"].value.records
+    assert record.data == {"slug": "southwark", "rows": len(southwark)}
 
 
 def test_workbook_is_built_from_its_inputs_alone(upstream, tmp_path):
@@ -123,13 +126,13 @@ def test_workbook_is_built_from_its_inputs_alone(upstream, tmp_path):
     tags = {PUBLICATION_TAG: "workbook-alone"}
     raw = RAW_AND_CORE
     assert alone(out_jsna__data_dictionary, raw, resources, io, tags=tags).success
-    assert alone(out_jsna__borough_summary, raw, resources, io, partition_key="lewisham", tags=tags).success
+    assert alone(out_jsna__borough_summary, raw, resources, io, areas=("lewisham",), tags=tags).success
     staged = out / ".staging" / "workbook-alone"
     for path in staged.rglob("*"):  # nothing on disk for the workbook step to read
         if path.is_file() and ".control" not in path.parts:
             path.unlink()
     upstream_assets = [*RAW_AND_CORE, out_jsna__borough_summary, out_jsna__data_dictionary]
-    run = alone(out_jsna__borough_workbook, upstream_assets, resources, io, partition_key="lewisham", tags=tags)
+    run = alone(out_jsna__borough_workbook, upstream_assets, resources, io, areas=("lewisham",), tags=tags)
     assert run.success
     assert (staged / layout.area("lewisham").workbook).stat().st_size > 0
 
@@ -143,7 +146,7 @@ def test_a_publishing_asset_alone_is_refused_in_one_line(upstream, tmp_path):
         RAW_AND_CORE,
         resources,
         io,
-        partition_key="southwark",
+        areas=("southwark",),
         raise_on_error=False,
     )
     assert "publishes only together with out_jsna__publication" in refusal(run)
@@ -163,7 +166,7 @@ def test_a_table_kept_from_an_earlier_launch_is_refused(upstream, tmp_path):
         RAW_AND_CORE,
         resources,
         io,
-        partition_key="southwark",
+        areas=("southwark",),
         tags={PUBLICATION_TAG: "tonight"},
         raise_on_error=False,
     )

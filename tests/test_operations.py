@@ -15,13 +15,11 @@ import pytest
 from dagster import build_schedule_context
 from dagster._utils.schedules import cron_string_iterator
 
-from assets.partitions import borough_partitions
 from jsna.catalogue import load_catalogue
 from jsna.publish import OutputRoot
 from jsna.sample_api.faults import SampleApiState
 from jsna.sample_api.server import running_sample_api
 from pipelines.definitions import build_definitions
-from pipelines.jobs import RANGE_END, RANGE_START
 from pipelines.schedules import nightly_refresh
 from tests.conftest import data_requests, requested_ids
 from tests.pipeline_helpers import refresh, snapshot
@@ -48,10 +46,9 @@ def test_nightly_tick_is_0200_london_on_both_sides_of_a_clock_change(start, labe
     assert len(offsets) == 2, f"{label}: the ticks should span the clock change"
     for tick in times:
         requests = nightly_refresh.evaluate_tick(build_schedule_context(scheduled_execution_time=tick)).run_requests
-        assert len(requests) == 1
-        keys = borough_partitions.get_partition_keys()
-        assert requests[0].tags[RANGE_START] == keys[0] and requests[0].tags[RANGE_END] == keys[-1]
-        assert len(keys) == 33
+        assert len(requests) == 1  # one run: every area, one publication
+        assert requests[0].tags == {"jsna/trigger": "nightly"}
+        assert requests[0].run_key == tick.isoformat()
 
 
 def test_schedule_runs_by_default_and_definitions_hold_freshness_policies():
@@ -161,17 +158,20 @@ def test_output_root_on_an_object_store(tmp_path, monkeypatch):
     assert "areas/southwark/indicator_values_SYNTHETIC.csv" in manifest["files"]
 
 
-def test_one_borough_partition_carries_its_own_row_count_and_preview(tmp_path):
-    """As the UI's "Materialize" of one partition runs it (refresh_all's default range tags
-    give way to the partition picked)."""
+def test_one_run_shows_each_areas_rows_and_file_on_the_asset(tmp_path):
+    """Without a partition per area, the asset's page still says, area by area, what was
+    published: each area's row count equals its file's, and the preview is of its rows."""
     with running_sample_api(SampleApiState()) as server:
-        defs = build_definitions(api_url=server.base_url, output_dir=str(tmp_path))
-        result = defs.resolve_job_def("refresh_all").execute_in_process(partition_key="southwark")
-    rows = len(pd.read_parquet(tmp_path / "areas" / "southwark" / "indicator_values.parquet"))
+        defs = build_definitions(api_url=server.base_url, output_dir=str(tmp_path), areas=("southwark", "lewisham"))
+        result = defs.resolve_job_def("refresh_all").execute_in_process()
     (event,) = result.asset_materializations_for_node("out_jsna__borough_indicator_values")
-    assert event.partition == "southwark"
-    assert event.metadata["dagster/row_count"].value == rows
-    table = pd.read_parquet(tmp_path / "areas" / "southwark" / "indicator_values.parquet")
+    records = {r.data["slug"]: r.data for r in event.metadata["by_area"].value.records}
+    assert sorted(records) == ["lewisham", "southwark"]
+    for slug, record in records.items():
+        rows = len(pd.read_parquet(tmp_path / "areas" / slug / "indicator_values.parquet"))
+        assert record["rows"] == rows and record["file"] == f"areas/{slug}/indicator_values_SYNTHETIC.csv"
+    assert event.metadata["dagster/row_count"].value == sum(r["rows"] for r in records.values())
+    table = pd.read_parquet(tmp_path / "areas" / "lewisham" / "indicator_values.parquet")
     preview = event.metadata["preview"].value
     assert "indicator_name" in preview and table["indicator_name"].iloc[0][:40] in preview
-    assert sorted(p.name for p in (tmp_path / "areas").iterdir()) == ["southwark"]
+    assert sorted(p.name for p in (tmp_path / "areas").iterdir()) == ["lewisham", "southwark"]

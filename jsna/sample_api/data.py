@@ -338,10 +338,14 @@ def neighbourhood_places(
 ) -> tuple[list[PlaceArea], list[PlaceArea]]:
     """(the councils as parents, their MSOAs), for all of England or one council."""
     served = upper_tier_areas() if areas is None else areas
+    # An area's MSOAs are numbered by its place in England's full list, not in the list
+    # served now: a council gone from one answer must not renumber every later one's MSOAs.
+    places = {a.code: n for n, a in enumerate(upper_tier_areas())}
     parents, children = [], []
-    for index, area in enumerate(served):
+    for position, area in enumerate(served):
         if parent_code is not None and area.code != parent_code:
             continue
+        index = places.get(area.code, len(places) + position)
         parent = PlaceArea(area.code, area.name, AREA_TYPE_NAMES[parent_type], ENGLAND_CODE, "England")
         parents.append(parent)
         children += [PlaceArea(c, n, "MSOA", area.code, area.name) for c, n in neighbourhoods_of(area, index)]

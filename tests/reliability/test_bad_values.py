@@ -9,7 +9,6 @@ import pytest
 from jsna.sample_api.faults import Fault, SampleApiState
 from jsna.sample_api.server import running_sample_api
 from pipelines.definitions import build_definitions
-from pipelines.jobs import RANGE_END, RANGE_START
 from tests.pipeline_helpers import snapshot
 
 DECILE = "Most deprived decile (IMD2019)"
@@ -17,10 +16,8 @@ ENGLAND = "E92000001"
 
 
 def run(server, out, raise_on_error=True):
-    defs = build_definitions(api_url=server.base_url, output_dir=str(out))
-    return defs.resolve_job_def("refresh_all").execute_in_process(
-        tags={RANGE_START: "southwark", RANGE_END: "southwark"}, raise_on_error=raise_on_error
-    )
+    defs = build_definitions(api_url=server.base_url, output_dir=str(out), areas=("southwark",))
+    return defs.resolve_job_def("refresh_all").execute_in_process(raise_on_error=raise_on_error)
 
 
 def rows_valid(result):
