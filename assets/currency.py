@@ -4,7 +4,7 @@ night (nothing new upstream) a current publication is left as it is, byte for by
 
 from __future__ import annotations
 
-from dagster import AssetExecutionContext
+from dagster import AssetExecutionContext, Failure
 
 from jsna import layout
 from resources import RunContext
@@ -31,3 +31,27 @@ def outputs_current(context: AssetExecutionContext, run: RunContext, extra: list
     if damaged:
         context.log.warning(f"published files differ from the manifest, rebuilding them: {damaged[:5]}")
     return not damaged
+
+
+def parts_kept(run: RunContext) -> None:
+    """Refuse, before anything is fetched, a launch that would drop a part of the current
+    publication that another launch made (its footprints, its ICB packs) unless told to
+    (``--drop``): a UI started without the footprints must not delete the CLI's."""
+    files = run.output_root().read_manifest().get("files", {})
+    published = {f.split("/")[1] for f in files if f.startswith(f"{layout.FOOTPRINTS_DIR}/")}
+    lost = sorted(published - set(run.footprints().slugs))
+    problems = []
+    if lost and "footprints" not in run.drop:
+        problems.append(
+            f"the footprint(s) {', '.join(lost)} (give the footprints file: --footprints, JSNA_FOOTPRINTS or jsna.toml)"
+        )
+    if not run.icbs and "icbs" not in run.drop and any(f.startswith(f"{layout.ICBS_DIR}/") for f in files):
+        problems.append("the ICB packs (JSNA_ICBS is off for this launch)")
+    if problems:
+        parts = [p for p, bad in (("footprints", lost), ("icbs", not run.icbs)) if bad and p not in run.drop]
+        raise Failure(
+            description=(
+                f"nothing was published: this launch would drop {' and '.join(problems)} from the publication an "
+                f"earlier launch made; if that is meant, run it with --drop {' '.join(parts)} (JSNA_DROP in the UI)"
+            )
+        )

@@ -5,6 +5,8 @@ them together with ``manifest.json`` (``jsna.publish``). If any step of the run 
 this one does not run and the previous publication stays exactly as it was.
 """
 
+import json
+
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataValue
 
@@ -62,7 +64,7 @@ def out_jsna__publication(
     footprint_slugs = run.footprints().slugs
     manifest = root.commit(
         publication_id(context),
-        fields,
+        {**fields, "launch": json.loads(run.launch)},
         data_fingerprint=fields["data_fingerprint"],
         retire=lambda relpath: layout.retired(
             relpath, scope.slugs, layout.table_dirs(scope), icb_slugs, footprint_slugs

@@ -22,7 +22,7 @@ from dagster import (
     asset,
 )
 
-from assets.currency import outputs_current
+from assets.currency import outputs_current, parts_kept
 from assets.descriptions import describe
 from assets.errors import one_line_errors
 from assets.published import OWNERS
@@ -102,6 +102,7 @@ def raw_fingertips__indicator_metadata(
 ):  # returns MaterializeResult(value=DataFrame); Dagster infers the type
     catalogue = run.catalogue()
     hold_lease(context, run)  # one refresh at a time on this output root, however launched
+    parts_kept(run)  # nothing another launch published is dropped unless this one says so
     client = fingertips.client()
     # The change dates first (one request per 100 ids): most nights they are all we need.
     dates = client.fetch_change_dates(catalogue.all_ids)

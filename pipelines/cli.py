@@ -32,7 +32,7 @@ from jsna.publish import ManifestDamagedError, OutputRoot
 from jsna.remote import is_uri, open_output_root
 from jsna.sample_api.faults import SampleApiState
 from jsna.sample_api.server import SampleApiServer
-from pipelines.environment import Launch
+from pipelines.environment import PARTS, Launch, SettingsError
 
 EXIT_FAILED = 1
 
@@ -148,19 +148,24 @@ def _scope(launch: Launch) -> Scope:
 
 def launch_of(args: argparse.Namespace) -> Launch:
     """The environment's settings with the command line's flags over them."""
-    return Launch.from_env().with_flags(
+    return Launch.load().with_flags(
         api_url=args.api_url,
         output_dir=args.output,
         region=args.region,
         area_type_id=args.area_type,
         footprints_path=args.footprints,
+        drop=tuple(args.drop) if args.drop else None,
     )
 
 
 def refresh(args: argparse.Namespace) -> int:
     """Run the whole graph (or the named areas) in-process, in one run, and say where the
     outputs are."""
-    launch = launch_of(args)
+    try:
+        launch = launch_of(args)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     problem = _check_arguments(launch)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
@@ -260,7 +265,7 @@ def _refusals(result: object) -> str | None:
 def verify(args: argparse.Namespace) -> int:
     """Finish any interrupted publication, then check the manifest against the files."""
 
-    root = open_output_root(Launch.from_env().with_flags(output_dir=args.output).output_dir)
+    root = open_output_root(Launch.load().with_flags(output_dir=args.output).output_dir)
     if root.pending():  # only then is anything written: verify runs on a read-only copy too
         with root.lock():
             root.recover(discard=False)
@@ -331,6 +336,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--footprints",
         metavar="FILE",
         help="custom footprints (YAML: slug, name, members) published under footprints/ (default: $JSNA_FOOTPRINTS)",
+    )
+    r.add_argument(
+        "--drop",
+        nargs="+",
+        choices=PARTS,
+        help="leave these parts of the last publication out of this one (footprints, icbs); refused otherwise",
     )
     r.add_argument("--full", action="store_true", help="fetch every indicator, even those unchanged upstream")
     r.add_argument(
@@ -414,7 +425,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def _interrupted(args: argparse.Namespace) -> int:
     """The words for an interrupted command: whether the outputs are as they were."""
-    output = Launch.from_env().with_flags(output_dir=getattr(args, "output", None)).output_dir
+    output = Launch.load().with_flags(output_dir=getattr(args, "output", None)).output_dir
     try:
         pending = open_output_root(output).pending()
     except Exception:  # noqa: BLE001 - the message must come whatever the folder's state

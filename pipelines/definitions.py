@@ -65,7 +65,7 @@ def with_banner(assets: list[AssetsDefinition], banner: str) -> list[AssetsDefin
 def build_definitions(launch: Launch | None = None, **flags: object) -> Definitions:
     """Definitions for a launch's settings (the CLI's, a test's), else the environment's
     (``dagster dev``: the UI and the schedule), with ``flags`` (``Launch`` fields) over them."""
-    launch = (launch or Launch.from_env()).with_flags(**flags)
+    launch = (launch or Launch.load()).with_flags(**flags)
     return Definitions(
         assets=with_banner(ALL_ASSETS, launch.ui_banner),
         jobs=[refresh_all],

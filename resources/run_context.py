@@ -53,6 +53,8 @@ class RunContext(ConfigurableResource):
     footprints_path: str = ""  # custom footprints (JSNA_FOOTPRINTS, --footprints); empty: none
     icbs: bool = True  # fetch and publish every ICB's pack (JSNA_ICBS=no turns it off)
     areas: list[str] = []  # the areas whose packs this run rebuilds (--area); empty: every area of the scope
+    drop: list[str] = []  # parts of the last publication this run may leave out ("footprints", "icbs"; --drop)
+    launch: str = "{}"  # what manifest.json records of the launch (JSON: settings file, overrides)
 
     _kept: dict[str, Any] = PrivateAttr(default_factory=dict)
 

@@ -37,7 +37,7 @@ def upstream(tmp_path_factory):
     """The raw and core layers materialised on their own against the sample API."""
     out = tmp_path_factory.mktemp("assets") / "out"
     with running_sample_api(SampleApiState()) as server:
-        launch = Launch.from_env().with_flags(api_url=server.base_url, output_dir=str(out))
+        launch = Launch.load().with_flags(api_url=server.base_url, output_dir=str(out))
         result = materialize(RAW_AND_CORE, resources=launch.resources(), tags={PUBLICATION_TAG: PUBLICATION})
     return out, launch, result
 

@@ -18,21 +18,8 @@ import requests
 from tests.pipeline_helpers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
-DONE_BACKFILL = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}
 DONE_RUN = {"SUCCESS", "FAILURE", "CANCELED"}
 
-LAUNCH_BACKFILL = """
-mutation($params: LaunchBackfillParams!) {
-  launchPartitionBackfill(backfillParams: $params) {
-    __typename
-    ... on LaunchBackfillSuccess { backfillId }
-    ... on PythonError { message }
-  }
-}"""
-BACKFILL_STATUS = """
-query($id: String!) {
-  partitionBackfillOrError(backfillId: $id) { __typename ... on PartitionBackfill { status } }
-}"""
 LAUNCH_RUN = """
 mutation($params: ExecutionParams!) {
   launchRun(executionParams: $params) {
@@ -43,6 +30,7 @@ mutation($params: ExecutionParams!) {
   }
 }"""
 RUN_STATUS = """query($id: ID!) { runOrError(runId: $id) { __typename ... on Run { status } } }"""
+RUNS = """{ runsOrError { ... on Runs { results { runId status } } } }"""
 REPOSITORIES = """{ repositoriesOrError { ... on RepositoryConnection { nodes { name location { name } } } } }"""
 ASSET_KEYS = """{ assetNodes { assetKey { path } } }"""
 RUN_ERRORS = """
@@ -85,20 +73,12 @@ class DagsterUI:
         return [n["assetKey"]["path"] for n in self.gql(ASSET_KEYS)["assetNodes"]]
 
     def materialize_all(self) -> str:
-        """What "Materialize all" sends: a backfill of every asset and every partition."""
-        params = {"assetSelection": [{"path": p} for p in self.asset_keys()], "allPartitions": True}
-        answer = self.gql(LAUNCH_BACKFILL, {"params": params})["launchPartitionBackfill"]
-        assert answer["__typename"] == "LaunchBackfillSuccess", answer
-        return answer["backfillId"]
+        """What "Materialize all" sends for assets without partitions: one run of the
+        asset job with every asset selected (their checks with them)."""
+        return self.launch_job("__ASSET_JOB", asset_selection=self.asset_keys())
 
-    def wait_backfill(self, backfill_id: str, timeout: float = 900) -> str:
-        query = {"id": backfill_id}
-        return _wait(
-            lambda: self.gql(BACKFILL_STATUS, query)["partitionBackfillOrError"]["status"],
-            DONE_BACKFILL,
-            timeout,
-            f"backfill {backfill_id}",
-        )
+    def runs(self) -> list[dict]:
+        return self.gql(RUNS)["runsOrError"]["results"]
 
     def launch_job(
         self,

@@ -69,7 +69,8 @@ def test_an_area_leaving_the_root_is_refused(tmp_path):
     """An area named in a launch's configuration (the UI's launchpad, a test) that is not a
     slug of the scope reaches no path: it is said and published by no one."""
     with running_sample_api(SampleApiState()) as server:
-        defs = build_definitions(api_url=server.base_url, output_dir=str(tmp_path / "out"), areas=(*LEAVING, "southwark"))
+        out = str(tmp_path / "out")
+        defs = build_definitions(api_url=server.base_url, output_dir=out, areas=(*LEAVING, "southwark"))
         with DagsterInstance.ephemeral() as instance:
             result = defs.resolve_job_def("refresh_all").execute_in_process(instance=instance)
             logged = [entry.user_message for entry in instance.all_logs(result.run_id)]
