@@ -23,7 +23,7 @@ from jsna.areas import ENGLAND_CODE
 from jsna.catalogue import Catalogue
 from jsna.grouping import split_by
 from jsna.pack.display import DEFAULT_DECIMALS, decimals_by_indicator
-from jsna.pack.report import borough_report, index_page, region_ranges, trend_lines
+from jsna.pack.report import ReportPack, area_report, index_page, region_ranges, trend_lines
 from jsna.pack.summary import borough_summaries
 from jsna.pack.workbook import build_workbook
 from jsna.workers import render_each
@@ -171,21 +171,23 @@ def out_jsna__borough_report(
         # Only the lines its page draws: a job is pickled to a worker.
         lines = {key: {c: line[c] for c in codes if c in line} for key, line in trends.items()}
         job = functools.partial(
-            borough_report,
-            area.name,
-            slug,
-            summary_of.get(area.code, summaries.iloc[0:0]),
-            ranges.get(area.region_code, {}),
-            lines,
-            key_ids,
-            borough_code=area.code,
-            region_code=area.region_code,
-            england_code=ENGLAND_CODE,
-            retrieved_at=fields["retrieved_at"],
-            synthetic=fields["synthetic"],
-            region_name=area.region_name,
-            neighbourhoods=msoas_of.get(area.code, neighbourhoods.iloc[0:0]),
-            neighbourhood_labels=labels,
+            area_report,
+            ReportPack(
+                area.name,
+                slug,
+                summary_of.get(area.code, summaries.iloc[0:0]),
+                ranges.get(area.region_code, {}),
+                lines,
+                key_ids,
+                area_code=area.code,
+                region_code=area.region_code,
+                england_code=ENGLAND_CODE,
+                retrieved_at=fields["retrieved_at"],
+                synthetic=fields["synthetic"],
+                region_name=area.region_name,
+                neighbourhoods=msoas_of.get(area.code, neighbourhoods.iloc[0:0]),
+                neighbourhood_labels=labels,
+            ),
         )
         jobs.append(job)
     for n, (slug, page) in enumerate(zip(slugs, render_each(jobs), strict=True), start=1):

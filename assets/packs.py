@@ -17,7 +17,7 @@ from assets.publishing import stage_files, table_job
 from jsna import layout
 from jsna.areas import ENGLAND_CODE
 from jsna.grouping import split_by
-from jsna.pack.report import borough_report, region_ranges, trend_lines
+from jsna.pack.report import ReportPack, area_report, region_ranges, trend_lines
 from jsna.pack.workbook import build_workbook
 from jsna.publish import Publication
 from jsna.workers import render_each
@@ -82,22 +82,24 @@ def stage_packs(
         lines = {key: {c: line[c] for c in (unit.code, ENGLAND_CODE) if c in line} for key, line in trends.items()}
         pages.append(
             functools.partial(
-                borough_report,
-                unit.name,
-                unit.files.slug,
-                summary,
-                ranges,
-                lines,
-                key_ids,
-                borough_code=unit.code,
-                region_code="",
-                england_code=ENGLAND_CODE,
-                retrieved_at=fields["retrieved_at"],
-                synthetic=synthetic,
-                region_name=comparator,
-                files=unit.files,
-                compared=compared,
-                legend=legend,
+                area_report,
+                ReportPack(
+                    unit.name,
+                    unit.files.slug,
+                    summary,
+                    ranges,
+                    lines,
+                    key_ids,
+                    area_code=unit.code,
+                    region_code="",
+                    england_code=ENGLAND_CODE,
+                    retrieved_at=fields["retrieved_at"],
+                    synthetic=synthetic,
+                    region_name=comparator,
+                    files=unit.files,
+                    compared=compared,
+                    legend=legend,
+                ),
             )
         )
     for files in render_each(tables, scope_areas):

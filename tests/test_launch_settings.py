@@ -93,8 +93,10 @@ def test_every_launch_path_publishes_what_the_file_says_and_none_drops_a_part_un
         # As the UI's run: the definitions from the environment and the file, no flags.
         clean_env.setenv("FINGERTIPS_API_URL", server.base_url)
         clean_env.setenv("JSNA_OUTPUT_DIR", str(out))
-        ui = build_definitions().resolve_job_def("refresh_all").execute_in_process(
-            run_config={"ops": {"raw_fingertips__indicator_data": {"config": {"full": True}}}}
+        ui = (
+            build_definitions()
+            .resolve_job_def("refresh_all")
+            .execute_in_process(run_config={"ops": {"raw_fingertips__indicator_data": {"config": {"full": True}}}})
         )
         assert ui.success
         assert (out / "footprints" / "lambeth-and-southwark" / "summary.parquet").exists()

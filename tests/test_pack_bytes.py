@@ -20,7 +20,7 @@ import pytest
 from jsna import layout
 from jsna.areas import ENGLAND_CODE
 from jsna.catalogue import load_catalogue
-from jsna.pack.report import borough_report, region_ranges, trend_lines
+from jsna.pack.report import ReportPack, area_report, region_ranges, trend_lines
 from jsna.pack.sheet_rows import rows_xml, value_body
 from jsna.pack.workbook import build_workbook
 
@@ -51,21 +51,23 @@ def report_of(out: Path, slug: str) -> bytes:
     scope = pd.read_parquet(out / layout.region_table("parquet", scope="london"))
     key_ids = [i.id for i in load_catalogue().indicators if i.key]
     first = data.iloc[0]
-    page = borough_report(
-        first["area_name"],
-        slug,
-        summary,
-        region_ranges(_summaries(out))[first["region_code"]],
-        trend_lines(scope[(scope["category"] == "") & scope["indicator_id"].isin(key_ids)]),
-        key_ids,
-        borough_code=first["area_code"],
-        region_code=first["region_code"],
-        england_code=ENGLAND_CODE,
-        retrieved_at=provenance(out / files.table("parquet"))["retrieved_at"],
-        synthetic=True,
-        region_name=first["region_name"],
-        neighbourhoods=pd.read_parquet(out / files.neighbourhoods("parquet")),
-        neighbourhood_labels=_neighbourhood_labels(out),
+    page = area_report(
+        ReportPack(
+            first["area_name"],
+            slug,
+            summary,
+            region_ranges(_summaries(out))[first["region_code"]],
+            trend_lines(scope[(scope["category"] == "") & scope["indicator_id"].isin(key_ids)]),
+            key_ids,
+            area_code=first["area_code"],
+            region_code=first["region_code"],
+            england_code=ENGLAND_CODE,
+            retrieved_at=provenance(out / files.table("parquet"))["retrieved_at"],
+            synthetic=True,
+            region_name=first["region_name"],
+            neighbourhoods=pd.read_parquet(out / files.neighbourhoods("parquet")),
+            neighbourhood_labels=_neighbourhood_labels(out),
+        )
     )
     return page.encode("utf-8")
 

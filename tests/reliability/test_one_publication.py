@@ -70,7 +70,7 @@ def test_a_failure_in_the_last_step_before_the_commit_publishes_nothing(tmp_path
             def broken(*args, **kwargs):
                 raise RuntimeError("the report could not be drawn")
 
-            mp.setattr(assets.pack, "borough_report", broken)
+            mp.setattr(assets.pack, "area_report", broken)
             assert refresh(server.base_url, tmp_path, "--borough", "southwark") == 1
         assert "the report could not be drawn" in capsys.readouterr().err
         assert snapshot(tmp_path) == before
