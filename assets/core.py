@@ -2,7 +2,7 @@
 
 Validation happens here, *before* anything downstream is written. Rows that break a
 rule go to a quarantine table with the reason; if any of them is a headline row (no
-inequality category) the run fails, because a borough table without its headline
+inequality category) the run fails, because an area's table without its headline
 figure would mislead.
 """
 
@@ -25,10 +25,10 @@ from dagster import (
 
 from assets.descriptions import describe
 from assets.errors import one_line_errors
-from assets.metadata import synthetic_data, table_schema
-from assets.published import OWNERS
-from assets.publishing import publication_in_launch, quiet, stage, write_table
+from assets.factories import OWNERS
 from assets.raw import DATA_KEY, META_KEY
+from assets.staging import publication_in_launch, quiet, stage, write_table
+from assets.ui_metadata import synthetic_data, table_schema
 from jsna import layout
 from jsna.extracts import COUNCILS, EXTRACT_COLUMN
 from jsna.ranks import england_headline
@@ -154,7 +154,7 @@ def core_jsna__indicator_values(
     refuse_headline_failures(quarantine, "nothing was published", run)
     sample = quarantine.head(20)
     # Comparators are recomputed from valid rows only: a quarantined England value must
-    # not leak into a borough's row as its comparator.
+    # not leak into an area's row as its comparator.
     valid = scope_comparators(valid, scope)[list(COLUMN_NAMES)]
     indicator_values_schema().validate(valid, lazy=True)
     check = publish_quarantine(context, run, valid, quarantine, cases, check_name="rows_valid")

@@ -27,15 +27,15 @@ def _table(spec: TableSpec, where: str) -> str:
 
 FILES: dict[str, tuple[str, str]] = {
     # asset key: (published path pattern, what it is)
-    "out_jsna__borough_workbook": (
+    "out_jsna__area_workbook": (
         _AREA.workbook,
         "Excel workbook: Summary, Data and Dictionary sheets with source and retrieval date on every sheet.",
     ),
-    "out_jsna__borough_report": (
+    "out_jsna__area_report": (
         _AREA.report,
         "Offline report: a spine chart per domain, trend charts for key indicators and the summary table.",
     ),
-    "out_jsna__index": (layout.INDEX, "Every borough with download links and the data's freshness."),
+    "out_jsna__index": (layout.INDEX, "Every area with download links and the data's freshness."),
     "out_jsna__publication": (
         layout.MANIFEST,
         "The publication. Commits every file the run staged, at once (one journal, atomic renames, the manifest "
@@ -64,7 +64,7 @@ DESCRIPTIONS: dict[str, str] = {
         "tables (the data request asks for all of England): what each area's rank and quintile in England are "
         "computed against. Not published."
     ),
-    "out_jsna__borough_indicator_values": _table(
+    "out_jsna__area_indicator_values": _table(
         INDICATOR_VALUES, f"`{_AREA.table('parquet')}` and `.csv`, one file per area"
     ),
     "out_jsna__region_indicator_values": _table(
@@ -72,7 +72,7 @@ DESCRIPTIONS: dict[str, str] = {
     ),
     "out_jsna__data_dictionary": _table(DATA_DICTIONARY, f"`{layout.DICTIONARY}`"),
     "out_jsna__changes": _table(CHANGES, f"`{layout.changes('<date>', 'parquet')}` and `.csv`"),
-    "out_jsna__borough_summary": _table(SUMMARY, f"`{_AREA.summary('parquet')}` and `.csv`"),
+    "out_jsna__area_summary": _table(SUMMARY, f"`{_AREA.summary('parquet')}` and `.csv`"),
     "core_jsna__neighbourhood_values": (
         "Tidy, typed MSOA values of the scope's councils (the neighbourhoods' extract: Fingertips' MSOA data with "
         "the councils as parents), validated before anything is written; rows that break a rule are quarantined "

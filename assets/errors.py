@@ -22,7 +22,7 @@ from jsna.areas import ImplausibleAreaListError
 from jsna.catalogue import CatalogueError
 from jsna.fingertips import FingertipsError
 from jsna.footprints.config import FootprintsError
-from jsna.publish import ManifestDamagedError, ProvenanceError, RefreshLockedError, UnsafePathError
+from jsna.publication import ManifestDamagedError, ProvenanceError, RefreshLockedError, UnsafePathError
 from jsna.raw_store import RawStoreDamagedError
 
 PIPELINE_ERRORS: tuple[type[BaseException], ...] = (

@@ -13,12 +13,12 @@ import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataValue
 
 from assets.core import extract_rows, split_valid
-from assets.metadata import parquet_metadata, provenance
+from assets.factories import out_asset
+from assets.group_packs import Unit, stage_packs
 from assets.out import DICTIONARY_KEY
-from assets.packs import Unit, stage_packs
-from assets.published import out_asset
-from assets.publishing import Upstream, stage
 from assets.raw import DATA_KEY, META_KEY
+from assets.staging import Upstream, stage
+from assets.ui_metadata import parquet_metadata, provenance
 from jsna import layout
 from jsna.areas import ENGLAND_CODE
 from jsna.catalogue import Catalogue
@@ -27,7 +27,7 @@ from jsna.footprints.combine import combine
 from jsna.footprints.config import Footprint
 from jsna.neighbourhoods import tidy_neighbourhoods
 from jsna.pack.display import decimals_by_indicator
-from jsna.pack.summary import borough_summaries
+from jsna.pack.summary import area_summaries
 from jsna.tidy import tidy_areas
 from resources import RunContext
 from schemas import SUMMARY
@@ -69,7 +69,7 @@ def member_rows(raw: pd.DataFrame, metadata: pd.DataFrame, catalogue: Catalogue,
 def footprint_summaries(rows: pd.DataFrame, catalogue: Catalogue, slugs: list[str], decimals: dict) -> pd.DataFrame:
     """The summary rows of every footprint: not ranked (footprints are not a set of areas
     of one type), every comparison computed."""
-    frame = borough_summaries(rows, catalogue, slugs, decimals)
+    frame = area_summaries(rows, catalogue, slugs, decimals)
     for column in NOT_RANKED:
         frame[column] = pd.NA
     frame["quintile_basis"] = ""

@@ -15,14 +15,14 @@ from dagster import (
     MetadataValue,
 )
 
+from assets.area_packs import summaries_of
 from assets.core import core_asset, extract_rows, publish_quarantine, refuse_headline_failures, split_valid
-from assets.metadata import parquet_metadata, provenance, table_schema
+from assets.factories import out_asset
+from assets.group_packs import Unit, stage_packs
 from assets.out import DICTIONARY_KEY
-from assets.pack import summaries_of
-from assets.packs import Unit, stage_packs
-from assets.published import out_asset
-from assets.publishing import Upstream, stage
 from assets.raw import META_KEY
+from assets.staging import Upstream, stage
+from assets.ui_metadata import parquet_metadata, provenance, table_schema
 from jsna import layout
 from jsna.areas import ENGLAND_CODE
 from jsna.extracts import ICBS, served_areas

@@ -17,15 +17,15 @@ from dagster import (
 )
 
 from assets.core import core_asset, extract_rows, publish_quarantine, refuse_headline_failures, split_valid
-from assets.metadata import by_area, parquet_metadata, provenance, table_schema
-from assets.published import out_asset
-from assets.publishing import (
+from assets.factories import out_asset
+from assets.staging import (
     Upstream,
     run_areas,
     stage,
     stage_files,
     table_job,
 )
+from assets.ui_metadata import by_area, parquet_metadata, provenance, table_schema
 from jsna import layout
 from jsna.extracts import NEIGHBOURHOODS
 from jsna.grouping import split_by
@@ -109,7 +109,7 @@ def out_jsna__neighbourhood_values(
     counts = {slug: len(rows) for slug, rows in areas}
     return MaterializeResult(
         metadata={
-            "rows_by_borough": MetadataValue.json(counts),
+            "rows_by_area": MetadataValue.json(counts),
             "by_area": by_area([{"slug": slug, "neighbourhood_rows": rows} for slug, rows in counts.items()]),
         }
     )

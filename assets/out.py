@@ -2,7 +2,7 @@
 
 ``areas/<slug>/indicator_values.{parquet,csv}`` (every area of the scope in one run),
 ``london/indicator_values.{parquet,csv}``, ``data_dictionary.csv``
-and ``manifest.json`` (kept by ``jsna.publish``). Every write goes through a
+and ``manifest.json`` (kept by ``jsna.publication``). Every write goes through a
 publication, so readers never see half a file.
 """
 
@@ -19,10 +19,10 @@ from dagster import (
 
 from assets.core import CORE_KEY
 from assets.descriptions import FILES
-from assets.metadata import by_area, parquet_metadata, provenance, synthetic_data, table_schema
-from assets.published import out_asset
-from assets.publishing import Upstream, run_areas, stage, stage_files, table_job, table_paths, write_table
+from assets.factories import out_asset
 from assets.raw import META_KEY
+from assets.staging import Upstream, run_areas, stage, stage_files, table_job, table_paths, write_table
+from assets.ui_metadata import by_area, parquet_metadata, provenance, synthetic_data, table_schema
 from jsna import layout, progress
 from jsna.areas import ENGLAND_CODE, region_slug
 from jsna.changes import compare, summary
@@ -34,7 +34,7 @@ from jsna.workers import render_each
 from resources import RunContext
 from schemas import CHANGES, DATA_DICTIONARY, INDICATOR_VALUES, PUBLISHED
 
-BOROUGH_KEY = "out_jsna__borough_indicator_values"
+AREA_KEY = "out_jsna__area_indicator_values"
 REGION_KEY = "out_jsna__region_indicator_values"
 DICTIONARY_KEY = "out_jsna__data_dictionary"
 SORT = ["domain", "indicator_id", "area_code", "sex", "age", "category_type", "category", "period_sortable"]
@@ -49,12 +49,12 @@ def rows_by_area(core: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 
 @out_asset(
-    BOROUGH_KEY,
+    AREA_KEY,
     kinds={"pandas", "parquet", "csv"},
     ins={"core": AssetIn(CORE_KEY)},
     metadata={"dagster/column_schema": table_schema()},
 )
-def out_jsna__borough_indicator_values(
+def out_jsna__area_indicator_values(
     context: AssetExecutionContext, run: RunContext, core: Upstream
 ) -> MaterializeResult:
     pub = stage(context, run)
@@ -80,7 +80,7 @@ def out_jsna__borough_indicator_values(
         previews[slug] = preview
         # Progress goes to the command line only: a log line per area is an event in the
         # run's storage (one SQLite commit each), which cost more than writing the area.
-        progress.report("boroughs written", n, len(slugs))
+        progress.report("areas written", n, len(slugs))
 
     def csv_of(slug: str) -> str:
         return layout.area(slug, fields["synthetic"]).table("csv")
@@ -98,7 +98,7 @@ def out_jsna__borough_indicator_values(
                 for s in slugs
             ]
         ),
-        "rows_by_borough": MetadataValue.json(counts),
+        "rows_by_area": MetadataValue.json(counts),
         "source": fields["source"],
         "output_dir": MetadataValue.path(str(root.root / layout.AREAS_DIR)),
     }

@@ -25,8 +25,8 @@ from dagster import (
 from assets.currency import outputs_current, parts_kept
 from assets.descriptions import describe
 from assets.errors import one_line_errors
-from assets.published import OWNERS
-from assets.publishing import NO_CHANGE, clear_quiet, hold_lease, mark_quiet
+from assets.factories import OWNERS
+from assets.staging import NO_CHANGE, clear_quiet, hold_lease, mark_quiet
 from jsna import layout, progress, workers
 from jsna.areas import (
     AreaList,

@@ -29,7 +29,7 @@ from bench.common import data_requests, sample_api
 from bench.fetch import fingertips_py
 from jsna.catalogue import load_catalogue
 
-PACK_STEPS = ("out_jsna__borough_summary", "out_jsna__borough_workbook", "out_jsna__borough_report")
+PACK_STEPS = ("out_jsna__area_summary", "out_jsna__area_workbook", "out_jsna__area_report")
 
 # Runs in the child: the CLI as a user runs it, then its own peak memory and the steps'
 # times from its Dagster instance (every run of the command, reruns included).

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from jsna.publish import write_atomic
+from jsna.publication import write_atomic
 
 ENGLAND_CODE = "E92000001"
 LONDON_CODE = "E12000007"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jsna.areas import Scope, region_slug
-from jsna.publish import MANIFEST
+from jsna.publication import MANIFEST
 
 DEFAULT_OUTPUT_DIR = "data/output"
 # Where real outputs live (the project's own data/output): synthetic data is never written here.

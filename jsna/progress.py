@@ -1,4 +1,4 @@
-"""Progress of a refresh (chunks fetched n/N, boroughs written n/33).
+"""Progress of a refresh (chunks fetched n/N, areas written n/33).
 
 Assets report here; ``jsna refresh`` shows it on a terminal and stays quiet under CI
 or when output is redirected. The Dagster run log gets the same lines.

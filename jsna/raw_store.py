@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from jsna.fingertips.client import redact
-from jsna.publish import read_nofollow, sha256_file, write_atomic
+from jsna.publication import read_nofollow, sha256_file, write_atomic
 
 STATE = "state.json"
 REFUSED = "refused by validation"  # an upload time no answer has: the indicator is fetched again

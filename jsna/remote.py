@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 import fsspec
 
-from jsna.publish import MANIFEST, OutputRoot, default_state_dir
+from jsna.publication import MANIFEST, OutputRoot, default_state_dir
 
 
 def is_uri(location: str) -> bool:

@@ -1,6 +1,6 @@
 """A published table's files as bytes: Parquet with its spec's Arrow schema, and CSV.
 
-One function for every table (``assets.publishing.write_table`` stages what it returns),
+One function for every table (``assets.staging.write_table`` stages what it returns),
 and one that a worker process can run for an area's tables (``jsna.pack.workers``): it
 needs only the table's spec, its rows and where its files go.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from jsna.publish import csv_bytes, parquet_bytes
+from jsna.publication import csv_bytes, parquet_bytes
 from schemas.indicator_values import INDICATOR_VALUES, SOURCE_SYNTHETIC
 from schemas.spec import TableSpec
 

@@ -28,7 +28,7 @@ from jsna.areas import Scope, cached_area_list, check_area_type, resolve_scope
 from jsna.fingertips import DEFAULT_BASE_URL, FingertipsError, FingertipsUnavailable
 from jsna.fingertips.client import redact
 from jsna.footprints.config import check_members, load_footprints, msoa_codes
-from jsna.publish import ManifestDamagedError, OutputRoot
+from jsna.publication import ManifestDamagedError, OutputRoot
 from jsna.remote import is_uri, open_output_root
 from jsna.sample_api.faults import SampleApiState
 from jsna.sample_api.server import SampleApiServer
@@ -180,7 +180,7 @@ def refresh(args: argparse.Namespace) -> int:
         print(f"error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_FAILED
     slugs = scope.slugs
-    selected = args.borough or slugs
+    selected = args.areas or slugs
     unknown = [s for s in selected if s not in slugs]
     if unknown:
         print(
@@ -191,7 +191,7 @@ def refresh(args: argparse.Namespace) -> int:
     from assets.raw import DATA_KEY, META_KEY
     from pipelines.definitions import build_definitions
 
-    launch = launch.with_flags(areas=tuple(args.borough or ()))
+    launch = launch.with_flags(areas=tuple(args.areas or ()))
     defs = build_definitions(launch)
     root = open_output_root(launch.output)
     job = defs.resolve_job_def("refresh_all")
@@ -325,11 +325,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="502 upper tier (counties and unitary authorities) or 501 lower tier (default: $JSNA_AREA_TYPE or 502)",
     )
     r.add_argument(
-        "--borough",
         "--area",
+        "--borough",
         nargs="+",
         metavar="SLUG",
-        dest="borough",
+        dest="areas",
         help="only these areas (e.g. southwark lewisham)",
     )
     r.add_argument(

@@ -7,23 +7,23 @@ from __future__ import annotations
 
 from dagster import AssetsDefinition, Definitions
 
+from assets.area_packs import (
+    out_jsna__area_report,
+    out_jsna__area_summary,
+    out_jsna__area_workbook,
+    out_jsna__index,
+)
+from assets.commit import out_jsna__publication
 from assets.core import core_jsna__england_headline, core_jsna__indicator_values
 from assets.footprints import out_jsna__footprint_pack
 from assets.icbs import core_jsna__icb_values, out_jsna__icb_pack
 from assets.neighbourhoods import core_jsna__neighbourhood_values, out_jsna__neighbourhood_values
 from assets.out import (
-    out_jsna__borough_indicator_values,
+    out_jsna__area_indicator_values,
     out_jsna__changes,
     out_jsna__data_dictionary,
     out_jsna__region_indicator_values,
 )
-from assets.pack import (
-    out_jsna__borough_report,
-    out_jsna__borough_summary,
-    out_jsna__borough_workbook,
-    out_jsna__index,
-)
-from assets.publication import out_jsna__publication
 from assets.raw import raw_fingertips__indicator_data, raw_fingertips__indicator_metadata
 from pipelines.environment import Launch
 from pipelines.jobs import refresh_all
@@ -36,14 +36,14 @@ ALL_ASSETS = [
     core_jsna__england_headline,
     core_jsna__neighbourhood_values,
     core_jsna__icb_values,
-    out_jsna__borough_indicator_values,
+    out_jsna__area_indicator_values,
     out_jsna__neighbourhood_values,
     out_jsna__region_indicator_values,
     out_jsna__data_dictionary,
     out_jsna__changes,
-    out_jsna__borough_summary,
-    out_jsna__borough_workbook,
-    out_jsna__borough_report,
+    out_jsna__area_summary,
+    out_jsna__area_workbook,
+    out_jsna__area_report,
     out_jsna__index,
     out_jsna__icb_pack,
     out_jsna__footprint_pack,

@@ -32,7 +32,7 @@ from jsna.fingertips.client import redact
 from jsna.footprints.config import Footprints, load_footprints
 from jsna.layout import DEFAULT_OUTPUT_DIR, REAL_OUTPUT_DIR
 from jsna.plausibility import DEFAULT_MAX_SHRINK
-from jsna.publish import OutputRoot
+from jsna.publication import OutputRoot
 from jsna.raw_store import RawStore
 from jsna.remote import open_output_root
 from resources.fingertips import FingertipsResource

@@ -16,9 +16,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from dagster import ConfigurableIOManager, InputContext, OutputContext
 
-from jsna.publish import write_atomic
+from jsna.publication import write_atomic
 
-PUBLICATION_TAG = "jsna/publication"  # runs that share one publication (the CLI's non-adjacent boroughs)
+PUBLICATION_TAG = "jsna/publication"  # a launch that names its publication (tests; a run without it is its own)
 BACKFILL_TAG = "dagster/backfill"
 LAUNCH = "jsna:launch"  # which launch computed a stored table (Parquet metadata, DataFrame.attrs)
 
@@ -60,7 +60,7 @@ class ParquetIOManager(ConfigurableIOManager):
     def load_input(self, context: InputContext) -> pd.DataFrame | None:
         """The upstream table, marked with the launch that computed it; None when there is
         none (a quiet night's steps pass nothing, and do no work either: see
-        ``assets.publishing``)."""
+        ``assets.staging``)."""
         path = self._path(context)
         if not path.exists():
             return None

@@ -1,4 +1,4 @@
-"""The borough ``summary`` table: each indicator's latest headline value at a glance."""
+"""The area ``summary`` table: each indicator's latest headline value at a glance."""
 
 from __future__ import annotations
 

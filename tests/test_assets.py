@@ -9,11 +9,11 @@ import pyarrow.parquet as pq
 import pytest
 from dagster import materialize
 
+from assets.area_packs import out_jsna__area_summary, out_jsna__area_workbook
 from assets.core import core_jsna__england_headline, core_jsna__indicator_values
 from assets.out import out_jsna__data_dictionary
-from assets.pack import out_jsna__borough_summary, out_jsna__borough_workbook
-from assets.publishing import PUBLICATION_TAG
 from assets.raw import raw_fingertips__indicator_data, raw_fingertips__indicator_metadata
+from assets.staging import PUBLICATION_TAG
 from jsna import layout
 from jsna.sample_api.server import SampleApiState, running_sample_api
 from pipelines.environment import Launch
@@ -91,7 +91,7 @@ def test_summary_for_one_area_from_its_input(upstream, tmp_path):
     england = result.output_for_node("core_jsna__england_headline")
     stored(england, tmp_path / "io", "core_jsna__england_headline", "summary-alone")
     run = alone(
-        out_jsna__borough_summary,
+        out_jsna__area_summary,
         RAW_AND_CORE,
         resources,
         tmp_path / "io",
@@ -99,7 +99,7 @@ def test_summary_for_one_area_from_its_input(upstream, tmp_path):
         tags={PUBLICATION_TAG: "summary-alone"},
     )
     assert run.success
-    every_area = run.output_for_node("out_jsna__borough_summary")
+    every_area = run.output_for_node("out_jsna__area_summary")
     assert every_area["area_code"].nunique() == 33  # ranks need every borough
     # Ranked in England too, from the same answer (every area of the type in England).
     assert england["area_code"].nunique() > 150 and every_area["england_ranked_areas"].max() > 33
@@ -109,7 +109,7 @@ def test_summary_for_one_area_from_its_input(upstream, tmp_path):
     assert files == {synthetic.summary("csv"), synthetic.summary("parquet")}
     southwark = pd.read_parquet(staged / layout.area("southwark").summary())
     SUMMARY.pandera_schema().validate(southwark)
-    materialized = run.asset_materializations_for_node("out_jsna__borough_summary")[0]
+    materialized = run.asset_materializations_for_node("out_jsna__area_summary")[0]
     (record,) = materialized.metadata["by_area"].value.records
     assert record.data == {"slug": "southwark", "rows": len(southwark)}
 
@@ -126,13 +126,13 @@ def test_workbook_is_built_from_its_inputs_alone(upstream, tmp_path):
     tags = {PUBLICATION_TAG: "workbook-alone"}
     raw = RAW_AND_CORE
     assert alone(out_jsna__data_dictionary, raw, resources, io, tags=tags).success
-    assert alone(out_jsna__borough_summary, raw, resources, io, areas=("lewisham",), tags=tags).success
+    assert alone(out_jsna__area_summary, raw, resources, io, areas=("lewisham",), tags=tags).success
     staged = out / ".staging" / "workbook-alone"
     for path in staged.rglob("*"):  # nothing on disk for the workbook step to read
         if path.is_file() and ".control" not in path.parts:
             path.unlink()
-    upstream_assets = [*RAW_AND_CORE, out_jsna__borough_summary, out_jsna__data_dictionary]
-    run = alone(out_jsna__borough_workbook, upstream_assets, resources, io, areas=("lewisham",), tags=tags)
+    upstream_assets = [*RAW_AND_CORE, out_jsna__area_summary, out_jsna__data_dictionary]
+    run = alone(out_jsna__area_workbook, upstream_assets, resources, io, areas=("lewisham",), tags=tags)
     assert run.success
     assert (staged / layout.area("lewisham").workbook).stat().st_size > 0
 
@@ -142,7 +142,7 @@ def test_a_publishing_asset_alone_is_refused_in_one_line(upstream, tmp_path):
     io = tmp_path / "io"
     stored(result.output_for_node("core_jsna__indicator_values"), io, "core_jsna__indicator_values", "earlier")
     run = alone(
-        out_jsna__borough_summary,
+        out_jsna__area_summary,
         RAW_AND_CORE,
         resources,
         io,
@@ -162,7 +162,7 @@ def test_a_table_kept_from_an_earlier_launch_is_refused(upstream, tmp_path):
     stored(metadata, io, "raw_fingertips__indicator_metadata", "tonight")
     stored(result.output_for_node("core_jsna__england_headline"), io, "core_jsna__england_headline", "tonight")
     run = alone(
-        out_jsna__borough_summary,
+        out_jsna__area_summary,
         RAW_AND_CORE,
         resources,
         io,

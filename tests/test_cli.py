@@ -123,6 +123,6 @@ def test_the_sample_ui_banner_leads_every_asset_description(monkeypatch):
     assert (
         "`areas/<slug>/indicator_values.parquet`"
         in graph.get(
-            next(k for k in graph.get_all_asset_keys() if k.path == ["out_jsna__borough_indicator_values"])
+            next(k for k in graph.get_all_asset_keys() if k.path == ["out_jsna__area_indicator_values"])
         ).description
     )

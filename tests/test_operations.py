@@ -16,7 +16,7 @@ from dagster import build_schedule_context
 from dagster._utils.schedules import cron_string_iterator
 
 from jsna.catalogue import load_catalogue
-from jsna.publish import OutputRoot
+from jsna.publication import OutputRoot
 from jsna.sample_api.faults import SampleApiState
 from jsna.sample_api.server import running_sample_api
 from pipelines.definitions import build_definitions
@@ -56,7 +56,7 @@ def test_schedule_runs_by_default_and_definitions_hold_freshness_policies():
     schedule = defs.resolve_schedule_def("nightly_refresh")
     assert schedule.default_status.value == "RUNNING"
     graph = defs.resolve_asset_graph()
-    for key in ("out_jsna__borough_indicator_values", "out_jsna__region_indicator_values"):
+    for key in ("out_jsna__area_indicator_values", "out_jsna__region_indicator_values"):
         node = graph.get(next(k for k in graph.get_all_asset_keys() if k.to_user_string() == key))
         assert node.freshness_policy is not None
     groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
@@ -164,7 +164,7 @@ def test_one_run_shows_each_areas_rows_and_file_on_the_asset(tmp_path):
     with running_sample_api(SampleApiState()) as server:
         defs = build_definitions(api_url=server.base_url, output_dir=str(tmp_path), areas=("southwark", "lewisham"))
         result = defs.resolve_job_def("refresh_all").execute_in_process()
-    (event,) = result.asset_materializations_for_node("out_jsna__borough_indicator_values")
+    (event,) = result.asset_materializations_for_node("out_jsna__area_indicator_values")
     records = {r.data["slug"]: r.data for r in event.metadata["by_area"].value.records}
     assert sorted(records) == ["lewisham", "southwark"]
     for slug, record in records.items():

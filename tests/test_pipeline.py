@@ -10,7 +10,7 @@ import pytest
 
 from jsna.areas import slugify
 from jsna.catalogue import load_catalogue
-from jsna.publish import OutputRoot
+from jsna.publication import OutputRoot
 from jsna.sample_api.areas import LONDON_BOROUGHS
 from jsna.sample_api.faults import Fault, SampleApiState
 from jsna.sample_api.server import running_sample_api
@@ -30,7 +30,7 @@ def test_definitions_load():
     assert {
         "raw_fingertips__indicator_data",
         "core_jsna__indicator_values",
-        "out_jsna__borough_indicator_values",
+        "out_jsna__area_indicator_values",
     } <= keys
     job = defs.resolve_job_def("refresh_all")
     assert job is not None

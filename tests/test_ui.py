@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from jsna.publish import OutputRoot
+from jsna.publication import OutputRoot
 from jsna.sample_api.faults import SampleApiState
 from jsna.sample_api.server import running_sample_api
 from tests.browser import headless, needs_chromium
@@ -64,7 +64,7 @@ def test_materialize_all_is_one_green_run_the_first_time_and_on_a_quiet_night(ui
 def test_one_asset_alone_publishes_nothing_and_says_why_in_one_line(ui):
     dagster, out = ui
     before = snapshot(out)
-    run = dagster.launch_job("__ASSET_JOB", asset_selection=[["out_jsna__borough_report"]])
+    run = dagster.launch_job("__ASSET_JOB", asset_selection=[["out_jsna__area_report"]])
     assert dagster.wait_run(run) == "FAILURE"
     errors = dagster.step_errors(run)
     assert errors and errors[0].splitlines()[0].startswith(

@@ -1,1 +1,1 @@
-"""The commissioner pack: borough summary, Excel workbook, offline HTML report, index."""
+"""The commissioner pack: each area's summary, Excel workbook, offline HTML report, and the index."""

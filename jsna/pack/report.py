@@ -2,7 +2,7 @@
 
 Self-contained pages (no external URL: charts are SVG drawn at build time and inlined,
 see ``jsna.pack.svg``) so they open from a shared drive with no internet. Per domain, a spine
-chart in Fingertips' style (the borough against the London range and the England
+chart in Fingertips' style (the area against its region's range and the England
 value) and trend charts for the key indicators; then the summary table. Colour always
 comes with text (Better / Similar / Worse) for colour-blind readers.
 """
@@ -70,7 +70,7 @@ def spine_chart(rows: list[Record], ranges: dict[tuple[int, str], dict[str, floa
 
 def trend_chart(
     lines: dict[str, tuple[str, Points]],
-    borough_code: str,
+    area_code: str,
     region_code: str,
     england_code: str,
     title: str,
@@ -79,12 +79,12 @@ def trend_chart(
 ) -> str:
     """The area, its region and England over time for one indicator's headline value.
     ``lines``: each area's name and points (``trend_lines``)."""
-    labels = {p[0]: p[1] for code in (borough_code, region_code, england_code) for p in lines.get(code, ("", []))[1]}
+    labels = {p[0]: p[1] for code in (area_code, region_code, england_code) for p in lines.get(code, ("", []))[1]}
     periods = sorted(labels)
     series = []
     whiskers: list[tuple[float | None, float | None]] = []
     for code, name, dash in (
-        (borough_code, None, "0"),
+        (area_code, None, "0"),
         (region_code, region, "6,3"),
         (england_code, "England", "2,3"),
     ):
@@ -93,7 +93,7 @@ def trend_chart(
         area_name, points = lines[code]
         by_period = {p[0]: p for p in points}
         series.append((name or area_name, [by_period[p][2] if p in by_period else None for p in periods], dash))
-        if code == borough_code:  # the borough's 95% confidence interval, as whiskers
+        if code == area_code:  # the area's 95% confidence interval, as whiskers
             whiskers = [(by_period[p][3], by_period[p][4]) if p in by_period else (None, None) for p in periods]
     return svg.trend_chart(title, [labels[p] for p in periods], series, unit=unit, whiskers=whiskers)
 

@@ -23,12 +23,12 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import IllegalCharacterError
 
-from jsna.publish import defuse_text
+from jsna.publication import defuse_text
 
 
 def _text_body(text: str) -> str:
     """The cell's type and content for a text (the part after its reference and style),
-    defused as the CSV exports are (``jsna.publish.defuse_text``)."""
+    defused as the CSV exports are (``jsna.publication.defuse_text``)."""
     text = defuse_text(text)
     if ILLEGAL_CHARACTERS_RE.search(text):  # as openpyxl refuses it: Excel could not open the file
         raise IllegalCharacterError(f"{text!r} cannot be used in worksheets.")

@@ -1,4 +1,4 @@
-"""A borough at a glance: each indicator's latest headline value, with context.
+"""An area at a glance: each indicator's latest headline value, with context.
 
 One row per catalogue indicator (per sex where an indicator has no Persons value): the
 latest period's headline value (Persons; the indicator's standard age), its 95% CI,
@@ -58,7 +58,7 @@ def headline_latest(core: pd.DataFrame, catalogue: Catalogue, area_codes: list[s
     return pd.concat(chosen, ignore_index=True) if chosen else headline.iloc[0:0]
 
 
-def rank_boroughs(latest: pd.DataFrame) -> pd.DataFrame:
+def rank_areas(latest: pd.DataFrame) -> pd.DataFrame:
     """Rank among the areas of the same region (1 = best by polarity) and region quintile:
     one grouped rank for every indicator, sex and region at once."""
     out = latest.copy()
@@ -77,17 +77,17 @@ def rank_boroughs(latest: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def borough_summaries(
+def area_summaries(
     core: pd.DataFrame,
     catalogue: Catalogue,
-    borough_codes: list[str],
+    area_codes: list[str],
     decimals: dict[int, int] | None = None,
     england: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The summary rows of every area at once (ranks need them all). ``decimals``: each
     indicator's display precision (from its metadata), for the finding sentences;
     ``england``: every area's headline values in England, for the England rank."""
-    latest = add_england_ranks(rank_boroughs(headline_latest(core, catalogue, borough_codes)), england)
+    latest = add_england_ranks(rank_areas(headline_latest(core, catalogue, area_codes)), england)
     by_id = catalogue.by_id()
     latest["label"] = latest["indicator_id"].map(lambda i: by_id[i].label if i in by_id else "")
     source = []

@@ -1,4 +1,4 @@
-"""The borough's Excel workbook: Key findings, Summary, Data and Dictionary sheets.
+"""An area's Excel workbook: Key findings, Summary, Data and Dictionary sheets.
 
 Written with openpyxl (styles, widths, filters, the package) and, for the rows of each
 table, ``jsna.pack.sheet_rows``, which writes the same cells a column at a time. Every
@@ -190,7 +190,7 @@ def _column_styles(styles: _Styles, frame: pd.DataFrame, row_decimals: list[int]
 
 
 def build_workbook(
-    borough: str,
+    name: str,
     summary: pd.DataFrame,
     data: pd.DataFrame,
     dictionary: pd.DataFrame,
@@ -201,11 +201,11 @@ def build_workbook(
 ) -> bytes:
     """The workbook as bytes (staged and published like every other file)."""
     source = source_line(api_base_url, retrieved_at, synthetic)
-    title = f"{borough}: mental health and wellbeing JSNA indicators"
+    title = f"{name}: mental health and wellbeing JSNA indicators"
     summary = summary.drop(columns=["area_code"], errors="ignore")
     decimals = dict(zip(summary["indicator_id"], summary["display_decimals"], strict=False))
     sheets = (
-        ("Key findings", findings_table(borough, summary), f"{title} - key findings", None),
+        ("Key findings", findings_table(name, summary), f"{title} - key findings", None),
         ("Summary", summary, f"{title} - summary", [int(d) for d in summary["display_decimals"]]),
         ("Data", data, f"{title} - all values", [int(decimals.get(i, DEFAULT_DECIMALS)) for i in data["indicator_id"]]),
         ("Dictionary", dictionary, "Data dictionary", None),

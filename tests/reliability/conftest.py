@@ -90,7 +90,7 @@ def copy_publication(good: Path, dest: Path) -> Path:
     """A copy of a publication with its state folder, modification times kept."""
     import shutil
 
-    from jsna.publish import default_state_dir
+    from jsna.publication import default_state_dir
 
     shutil.copytree(good, dest, symlinks=True)
     shutil.copytree(default_state_dir(good), default_state_dir(dest), symlinks=True)

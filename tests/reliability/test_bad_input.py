@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from dagster import DagsterInstance
 
-from jsna.publish import OutputRoot, UnsafePathError
+from jsna.publication import OutputRoot, UnsafePathError
 from jsna.sample_api.faults import SampleApiState
 from jsna.sample_api.server import running_sample_api
 from pipelines.definitions import build_definitions

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from jsna.publish import OutputRoot
+from jsna.publication import OutputRoot
 from jsna.sample_api.server import SampleApiServer
 from tests.pipeline_helpers import refresh, snapshot
 from tests.reliability.conftest import copy_publication, good_publication

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from jsna.publish import OutputRoot
+from jsna.publication import OutputRoot
 from jsna.sample_api.faults import Fault, SampleApiState
 from jsna.sample_api.server import running_sample_api
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from jsna.publish import defuse_formulas
+from jsna.publication import defuse_formulas
 from jsna.sample_api.faults import Fault, SampleApiState
 from jsna.sample_api.server import running_sample_api
 from tests.pipeline_helpers import refresh

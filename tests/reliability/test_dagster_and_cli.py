@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 import time
 
-from jsna.lease import RefreshLease
-from jsna.publish import OutputRoot
+from jsna.publication import OutputRoot
+from jsna.publication.lease import RefreshLease
 from jsna.sample_api.faults import Fault, SampleApiState
 from jsna.sample_api.server import running_sample_api
 from pipelines.definitions import build_definitions

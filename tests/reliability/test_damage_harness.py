@@ -20,7 +20,7 @@ import requests
 
 from jsna.fingertips import FingertipsError
 from jsna.plausibility import DEFAULT_MAX_SHRINK, LOSS_COLUMNS, check_answers
-from jsna.publish import OutputRoot
+from jsna.publication import OutputRoot
 from jsna.sample_api.damage import DAMAGES
 from jsna.sample_api.server import SampleApiServer
 from resources import FingertipsResource

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from jsna.publish import OutputRoot
+from jsna.publication import OutputRoot
 from jsna.sample_api.faults import Fault, SampleApiState
 from jsna.sample_api.server import running_sample_api
 from tests.pipeline_helpers import refresh, snapshot
@@ -200,7 +200,7 @@ def test_an_edited_area_list_cache_is_fetched_again(published):
     """The cached list carries its checksum: a borough renamed in it by hand is not
     published as the API's name, the list is fetched again."""
     from jsna.areas import area_list_path
-    from jsna.publish import default_state_dir
+    from jsna.publication import default_state_dir
 
     server, root = published
     path = area_list_path(default_state_dir(root), 502)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from jsna.catalogue import load_catalogue
-from jsna.publish import OutputRoot
+from jsna.publication import OutputRoot
 from jsna.sample_api.faults import Fault, SampleApiState
 from jsna.sample_api.indicators import known_indicators
 from jsna.sample_api.server import running_sample_api

@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from jsna.publish import OutputRoot
+from jsna.publication import OutputRoot
 from jsna.sample_api.faults import SampleApiState
 from jsna.sample_api.server import running_sample_api
 from tests.pipeline_helpers import refresh, snapshot

@@ -17,7 +17,7 @@ import pytest
 
 from jsna.areas import area_list_path
 from jsna.catalogue import load_catalogue
-from jsna.publish import OutputRoot, default_state_dir
+from jsna.publication import OutputRoot, default_state_dir
 from jsna.sample_api.areas import LONDON_BOROUGHS
 from jsna.sample_api.faults import Fault
 from jsna.sample_api.server import SampleApiServer

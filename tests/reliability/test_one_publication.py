@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from jsna.publish import OutputRoot
+from jsna.publication import OutputRoot
 from jsna.sample_api.faults import Fault, SampleApiState
 from jsna.sample_api.server import running_sample_api
 from tests.pipeline_helpers import refresh, snapshot
@@ -65,12 +65,12 @@ def test_a_failure_in_the_last_step_before_the_commit_publishes_nothing(tmp_path
         before = snapshot(tmp_path)
         server.state.revisions = {848: 1}
         with pytest.MonkeyPatch.context() as mp:
-            import assets.pack
+            import assets.area_packs
 
             def broken(*args, **kwargs):
                 raise RuntimeError("the report could not be drawn")
 
-            mp.setattr(assets.pack, "area_report", broken)
+            mp.setattr(assets.area_packs, "area_report", broken)
             assert refresh(server.base_url, tmp_path, "--borough", "southwark") == 1
         assert "the report could not be drawn" in capsys.readouterr().err
         assert snapshot(tmp_path) == before

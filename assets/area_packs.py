@@ -12,28 +12,28 @@ import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataValue
 
 from assets.core import CORE_KEY, ENGLAND_KEY
-from assets.metadata import by_area, parquet_metadata, provenance, table_schema
+from assets.factories import out_asset
 from assets.neighbourhoods import NEIGHBOURHOOD_CORE_KEY
 from assets.out import DICTIONARY_KEY, rows_by_area
-from assets.published import out_asset
-from assets.publishing import Upstream, run_areas, stage, stage_files, table_job
 from assets.raw import META_KEY
+from assets.staging import Upstream, run_areas, stage, stage_files, table_job
+from assets.ui_metadata import by_area, parquet_metadata, provenance, table_schema
 from jsna import layout, progress
 from jsna.areas import ENGLAND_CODE
 from jsna.catalogue import Catalogue
 from jsna.grouping import split_by
 from jsna.pack.display import DEFAULT_DECIMALS, decimals_by_indicator
 from jsna.pack.report import ReportPack, area_report, index_page, region_ranges, trend_lines
-from jsna.pack.summary import borough_summaries
+from jsna.pack.summary import area_summaries
 from jsna.pack.workbook import build_workbook
 from jsna.workers import render_each
 from resources import RunContext
 from schemas import SUMMARY
 from schemas.summary import ALL_AREAS
 
-SUMMARY_KEY = "out_jsna__borough_summary"
-WORKBOOK_KEY = "out_jsna__borough_workbook"
-REPORT_KEY = "out_jsna__borough_report"
+SUMMARY_KEY = "out_jsna__area_summary"
+WORKBOOK_KEY = "out_jsna__area_workbook"
+REPORT_KEY = "out_jsna__area_report"
 INDEX_KEY = "out_jsna__index"
 
 
@@ -47,7 +47,7 @@ def summaries_of(
     """The summary rows of these areas (the scope's councils, or every ICB), in the summary
     spec's types, validated once for every area: each area's file is a cut of it."""
     decimals = decimals_by_indicator(metadata)
-    frame = ALL_AREAS.conform(borough_summaries(core, catalogue, codes, decimals, england))
+    frame = ALL_AREAS.conform(area_summaries(core, catalogue, codes, decimals, england))
     ALL_AREAS.pandera_schema().validate(frame, lazy=True)
     return frame
 
@@ -58,7 +58,7 @@ def summaries_of(
     ins={"core": AssetIn(CORE_KEY), "raw_metadata": AssetIn(META_KEY), "england": AssetIn(ENGLAND_KEY)},
     metadata={"dagster/column_schema": table_schema(SUMMARY)},
 )
-def out_jsna__borough_summary(
+def out_jsna__area_summary(
     context: AssetExecutionContext,
     run: RunContext,
     core: Upstream,
@@ -86,7 +86,7 @@ def out_jsna__borough_summary(
     return MaterializeResult(
         value=summaries,  # passed to the workbook and the report
         metadata={
-            "rows_by_borough": MetadataValue.json(counts),
+            "rows_by_area": MetadataValue.json(counts),
             "by_area": by_area([{"slug": slug, "rows": rows} for slug, rows in counts.items()]),
         },
     )
@@ -97,7 +97,7 @@ def out_jsna__borough_summary(
     kinds={"excel"},
     ins={"core": AssetIn(CORE_KEY), "summaries": AssetIn(SUMMARY_KEY), "dictionary": AssetIn(DICTIONARY_KEY)},
 )
-def out_jsna__borough_workbook(
+def out_jsna__area_workbook(
     context: AssetExecutionContext,
     run: RunContext,
     core: Upstream,
@@ -143,7 +143,7 @@ def out_jsna__borough_workbook(
         "raw_metadata": AssetIn(META_KEY),
     },
 )
-def out_jsna__borough_report(
+def out_jsna__area_report(
     context: AssetExecutionContext,
     run: RunContext,
     core: Upstream,
@@ -214,4 +214,4 @@ def out_jsna__index(
         published, fields["retrieved_at"], bool(fields["synthetic"]), summaries, region.region_name, region.slug
     )
     pub.write_bytes(layout.INDEX, page.encode("utf-8"))
-    return MaterializeResult(metadata={"boroughs_listed": len(published)})
+    return MaterializeResult(metadata={"areas_listed": len(published)})

@@ -19,7 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from jsna.publish import STAGING, RefreshLockedError, locked_file, read_nofollow, refuse_links, write_atomic
+from jsna.publication.files import locked_file, read_nofollow, write_atomic
+from jsna.publication.paths import refuse_links
+from jsna.publication.transaction import STAGING, RefreshLockedError
 
 LEASE = "refresh.lease"
 LEASE_LOCK = "refresh.lock"

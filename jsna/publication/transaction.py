@@ -17,17 +17,12 @@ is rewritten by the next publication, and rebuilds a damaged manifest from the f
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import hashlib
-import io
 import json
 import logging
 import os
 import shutil
 import signal
-import stat
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -37,14 +32,24 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-MANIFEST = "manifest.json"
+from jsna.publication.files import (
+    csv_bytes,
+    fsync_dir,
+    locked_file,
+    parquet_bytes,
+    sha256_file,
+    write_atomic,
+    write_durable,
+)
+from jsna.publication.paths import inside_root, refuse_links, safe_relpath
+from jsna.publication.repair import MANIFEST, ManifestChecks
+
 STAGING = ".staging"
 CONTROL = ".control"  # inside a staging folder: records of staged files, the journal, the new manifest
 JOURNAL = "COMMIT.json"
 LOCK = "publish.lock"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
 
 log = logging.getLogger("jsna.publish")
 
@@ -63,121 +68,8 @@ class RefreshLockedError(RuntimeError):
     """Another refresh holds the output root."""
 
 
-class UnsafePathError(ValueError):
-    """A path that would leave the output root, or pass through a symbolic link."""
-
-
 class ProvenanceError(RuntimeError):
     """Synthetic data about to be written where real outputs live (or the reverse)."""
-
-
-class ManifestDamagedError(RuntimeError):
-    """``manifest.json`` is not valid JSON (truncated, edited)."""
-
-
-def safe_relpath(relpath: str) -> str:
-    """A relative POSIX path that stays inside the root and out of its hidden folders."""
-    path = PurePosixPath(relpath)
-    if (
-        not relpath
-        or path.is_absolute()
-        or ".." in path.parts
-        or "\\" in relpath
-        or relpath.startswith("~")
-        or any(part.startswith(".") for part in path.parts)
-    ):
-        raise UnsafePathError(f"refusing to write {relpath!r}: outputs must stay inside the output root")
-    return str(path)
-
-
-def inside_root(relpath: str) -> bool:
-    """Whether a manifest entry names a path inside the root (``safe_relpath`` holds)."""
-    try:
-        safe_relpath(relpath)
-    except UnsafePathError:
-        return False
-    return True
-
-
-def _linked_folder(base: Path, relpath: str) -> Path | None:
-    """The first folder on the way to ``base / relpath`` that is a symbolic link, if any."""
-    current = base
-    for part in PurePosixPath(relpath).parts[:-1]:
-        current = current / part
-        try:
-            if stat.S_ISLNK(os.lstat(current).st_mode):
-                return current
-        except FileNotFoundError:
-            return None
-    return None
-
-
-def refuse_links(base: Path, relpath: str) -> Path:
-    """``base / relpath``, refusing if ``base`` or any folder or file below it on the way
-    is a symbolic link: a planted link must not redirect a write outside the root."""
-    current = base
-    for part in ("", *PurePosixPath(relpath).parts):
-        current = current / part if part else current
-        try:
-            mode = os.lstat(current).st_mode
-        except FileNotFoundError:
-            break
-        if stat.S_ISLNK(mode):
-            raise UnsafePathError(f"{current} is a symbolic link; refusing to publish through it")
-    return base / relpath
-
-
-def defuse_text(text: str) -> str:
-    """The text a spreadsheet shows for ``text``: prefixed with ``'`` where it would run
-    as a formula (OWASP), unchanged otherwise."""
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
-def defuse_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every text cell as ``defuse_text`` gives it, for CSV exports (the workbook's rows
-    apply ``defuse_text`` as they are written). Parquet keeps text exactly; numbers stay
-    numbers. Columns with nothing to defuse are not copied."""
-    defused = {}
-    for column in frame.columns:
-        series = frame[column]
-        if pd.api.types.is_string_dtype(series) and not pd.api.types.is_numeric_dtype(series):
-            text = series.astype("string")
-            risky = text.str.startswith(FORMULA_START).fillna(False)
-            if risky.any():
-                defused[column] = text.where(~risky, "'" + text)
-    return frame.assign(**defused) if defused else frame
-
-
-def parquet_bytes(
-    frame: pd.DataFrame, metadata: dict[str, str] | None = None, schema: pa.Schema | None = None
-) -> bytes:
-    """A frame as Parquet (zstd) with ``schema`` and file-level key/value ``metadata``."""
-    if frame.attrs:  # pandas would store attrs (internal bookkeeping) in the file
-        frame = frame.copy(deep=False)
-        frame.attrs = {}
-    table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
-    if metadata:
-        merged = dict(table.schema.metadata or {})
-        merged.update({k.encode(): v.encode() for k, v in metadata.items()})
-        table = table.replace_schema_metadata(merged)
-    sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression="zstd")
-    return sink.getvalue().to_pybytes()
-
-
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """CSV for Excel: UTF-8 with BOM, formulas defused, numbers at full precision."""
-    buffer = io.StringIO()
-    defuse_formulas(frame).to_csv(buffer, index=False, lineterminator="\r\n")
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass
@@ -213,7 +105,7 @@ class Publication:
 
     def write_bytes(self, relpath: str, data: bytes, rows: int | None = None) -> StagedFile:
         path = self._stage_path(relpath)
-        _write_durable(path, data)
+        write_durable(path, data)
         failpoint("publish:staging")
         return self._record(relpath, path, rows)
 
@@ -227,7 +119,7 @@ class Publication:
         """Parquet with the table's declared Arrow schema (``schema``, from its table spec)
         and file-level key/value metadata (e.g. the data's provenance)."""
         path = self._stage_path(relpath)
-        _write_durable(path, parquet_bytes(frame, metadata, schema))
+        write_durable(path, parquet_bytes(frame, metadata, schema))
         return self._record(relpath, path, len(frame))
 
     def write_csv(self, relpath: str, frame: pd.DataFrame) -> StagedFile:
@@ -247,7 +139,7 @@ class Publication:
         return sorted(staged, key=lambda f: f.relpath)
 
 
-class OutputRoot:
+class OutputRoot(ManifestChecks):
     """The published output folder, its manifest, and the run's internal state beside it."""
 
     def __init__(self, root: str | Path, state_dir: str | Path | None = None) -> None:
@@ -255,54 +147,6 @@ class OutputRoot:
         self.state_dir = Path(state_dir).resolve() if state_dir else default_state_dir(self.root)
         self.last_committed: list[str] = []  # the files the last commit replaced
         self.last_removed: list[str] = []  # and those it removed
-
-    @property
-    def manifest_path(self) -> Path:
-        return self.root / MANIFEST
-
-    # -- the manifest ------------------------------------------------------------------
-    def read_manifest(self, *, rebuild: bool = True) -> dict[str, Any]:
-        """The manifest; a damaged one is rebuilt from the files (with a warning naming it),
-        or raises ``ManifestDamagedError`` when ``rebuild`` is false."""
-        try:
-            text = read_nofollow(self.manifest_path)
-        except FileNotFoundError:
-            return {}
-        except IsADirectoryError:
-            text = None  # a folder where the manifest belongs: damaged like a torn file
-        try:
-            if text is None:
-                raise ValueError("a folder, not a file")
-            manifest = json.loads(text)
-            if not isinstance(manifest, dict) or not isinstance(manifest.get("files", {}), dict):
-                raise ValueError("not a JSON object with a files table")
-            return manifest
-        except (ValueError, UnicodeDecodeError) as exc:
-            problem = f"{self.manifest_path} is damaged ({str(exc)[:80]})"
-            if not rebuild:
-                raise ManifestDamagedError(problem) from exc
-            log.warning("%s; rebuilt from the files on disk, the next publication rewrites it", problem)
-            return self.rebuild_manifest()
-
-    def rebuild_manifest(self) -> dict[str, Any]:
-        """A manifest describing the published files as they are (provenance from Parquet)."""
-        files: dict[str, Any] = {}
-        top: dict[str, Any] = {}
-        for path in sorted(self.root.rglob("*")):
-            relpath = path.relative_to(self.root).as_posix()
-            parts = PurePosixPath(relpath).parts
-            if parts[0] == MANIFEST or any(p.startswith(".") for p in parts):
-                continue
-            if path.is_symlink() or not path.is_file():
-                continue
-            info = path.stat()
-            files[relpath] = {"rows": None, "sha256": sha256_file(path), "bytes": info.st_size,
-                              "mtime_ns": info.st_mtime_ns}  # fmt: skip
-            if path.suffix == ".parquet" and "synthetic" not in top:
-                meta = pq.read_schema(path).metadata or {}
-                if b"jsna:synthetic" in meta:
-                    top["synthetic"] = meta[b"jsna:synthetic"].decode() == "True"
-        return {**top, "rebuilt_from_files": True, "files": files}
 
     def check_provenance(self, synthetic: bool, real_output_dir: str | Path | None = None) -> None:
         """Refuse to mix synthetic and real data in one output root."""
@@ -318,52 +162,6 @@ class OutputRoot:
             raise ProvenanceError(
                 f"{self.root} holds {held} outputs; refusing to add {new} data to it. Use another output folder."
             )
-
-    def damaged(self, manifest: dict[str, Any] | None = None, *, thorough: bool = False) -> list[str]:
-        """Published files that differ from the manifest: missing, resized, or moved and
-        with another sha256 (an unchanged size and mtime is trusted without hashing,
-        unless ``thorough``: then every file is hashed)."""
-        manifest = self.read_manifest() if manifest is None else manifest
-        problems = []
-        since = self._committed_ns()
-        for relpath, entry in manifest.get("files", {}).items():
-            problem = self._file_problem(relpath, entry, thorough=thorough, since=since)
-            if problem:
-                problems.append(f"{relpath}: {problem}")
-        return problems
-
-    def _committed_ns(self) -> int | None:
-        """When the last commit ended: the manifest is renamed into place after every file,
-        so its change time is later than any published file's that nobody touched since."""
-        try:
-            return os.lstat(self.manifest_path).st_ctime_ns
-        except FileNotFoundError:
-            return None
-
-    def _file_problem(
-        self, relpath: str, entry: dict[str, Any], *, thorough: bool = False, since: int | None = None
-    ) -> str | None:
-        if not inside_root(relpath):
-            return "not a path inside the output root (the manifest was edited); the next refresh drops it"
-        path = self.root / relpath
-        link = _linked_folder(self.root, relpath)
-        if link is not None:
-            return f"reached through the symbolic link {link}, not a folder of the output root"
-        try:
-            info = os.lstat(path)
-        except (FileNotFoundError, NotADirectoryError):
-            return "listed in the manifest but missing"
-        if stat.S_ISLNK(info.st_mode) or not stat.S_ISREG(info.st_mode):
-            return "not a regular file"
-        if not thorough:
-            if entry.get("bytes") is not None and info.st_size != entry["bytes"]:
-                return f"{info.st_size} bytes where the manifest says {entry['bytes']}"
-            # Size and mtime are trusted only for a file unchanged since the commit: an edit
-            # in place with its mtime restored (os.utime) still moves its change time.
-            untouched = since is not None and info.st_ctime_ns <= since
-            if entry.get("mtime_ns") == info.st_mtime_ns and untouched:
-                return None
-        return None if sha256_file(path) == entry.get("sha256") else "sha256 differs from the manifest"
 
     # -- locking -----------------------------------------------------------------------
     @contextmanager
@@ -449,7 +247,7 @@ class OutputRoot:
             new_manifest = {**top, "updated_at": now, "files": dict(sorted(files.items()))}
             control = staging / CONTROL
             control.mkdir(parents=True, exist_ok=True)
-            _write_durable(control / MANIFEST, (json.dumps(new_manifest, indent=2) + "\n").encode("utf-8"))
+            write_durable(control / MANIFEST, (json.dumps(new_manifest, indent=2) + "\n").encode("utf-8"))
             for staged in changed:  # refuse before the commit point, not half way through it
                 refuse_links(self.root, staged.relpath)
             for relpath in removed:
@@ -504,19 +302,14 @@ class OutputRoot:
                 folder.rmdir()  # the folder of an area that went, once empty
                 folder = folder.parent
         for relpath in {PurePosixPath(r).parent.as_posix() for r in journal["files"]} | {"."}:
-            _fsync_dir(self.root / relpath)
+            fsync_dir(self.root / relpath)
         manifest = control / MANIFEST
         if manifest.exists():
             if self.manifest_path.is_dir() and not self.manifest_path.is_symlink():
                 shutil.rmtree(self.manifest_path)  # a folder in the manifest's place (see read_manifest)
             os.replace(manifest, self.manifest_path)
-            _fsync_dir(self.root)
+            fsync_dir(self.root)
         shutil.rmtree(staging, ignore_errors=True)
-
-    def verify(self) -> list[str]:
-        """Differences between the manifest and the files on disk, every file hashed
-        (empty when they agree); a damaged manifest raises ``ManifestDamagedError``."""
-        return self.damaged(self.read_manifest(rebuild=False), thorough=True)
 
 
 def default_state_dir(root: Path) -> Path:
@@ -526,64 +319,3 @@ def default_state_dir(root: Path) -> Path:
     if configured:
         return Path(configured).resolve() / hashlib.sha256(str(root).encode()).hexdigest()[:12]
     return root.parent / f".{root.name}.jsna-state"
-
-
-@contextmanager
-def locked_file(path: Path, *, blocking: bool) -> Iterator[int]:
-    """An flock'd file opened without following a symbolic link (a planted link to
-    another file must not be truncated or written)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise UnsafePathError(f"{path} is a symbolic link; refusing to open it") from exc
-        raise
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
-        try:
-            yield fd
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
-
-
-def read_nofollow(path: Path) -> str:
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    except OSError as exc:
-        if isinstance(exc, FileNotFoundError):
-            raise
-        raise UnsafePathError(f"{path} is a symbolic link or cannot be read ({exc.strerror})") from exc
-    with os.fdopen(fd, "rb") as handle:
-        return handle.read().decode("utf-8")
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_durable(path: Path, data: bytes) -> None:
-    """Write and fsync: a staged file is on disk before the journal says it is."""
-    with path.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary name, fsync, rename: readers see the old or the new file,
-    and concurrent writers never share a temporary name."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    _write_durable(tmp, data)
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)

@@ -10,7 +10,7 @@ from dagster import FreshnessPolicy, asset
 
 from assets.descriptions import describe
 from assets.errors import one_line_errors
-from assets.publishing import skip_when_quiet
+from assets.staging import skip_when_quiet
 
 OWNERS = ["team:public-health-intelligence"]
 # Warn after 2 days and fail after 7 without a successful refresh (nightly runs at 02:00).

@@ -13,13 +13,13 @@ from typing import Any
 
 import pandas as pd
 
-from assets.publishing import stage_files, table_job
+from assets.staging import stage_files, table_job
 from jsna import layout
 from jsna.areas import ENGLAND_CODE
 from jsna.grouping import split_by
 from jsna.pack.report import ReportPack, area_report, region_ranges, trend_lines
 from jsna.pack.workbook import build_workbook
-from jsna.publish import Publication
+from jsna.publication import Publication
 from jsna.workers import render_each
 from schemas import SUMMARY
 from schemas.spec import TableSpec

@@ -3,7 +3,7 @@
 Every publishing asset stages its files in the run's publication (``stage``); only
 ``out_jsna__publication``, downstream of all of them, commits, so a run publishes
 everything or nothing. A UI backfill that Dagster splits into several runs shares one
-publication (keyed by the backfill id). The refresh lease (``jsna.lease``) is taken by
+publication (keyed by the backfill id). The refresh lease (``jsna.publication.lease``) is taken by
 the first step and renewed by every later one, so a CLI refresh, a UI launch and the
 schedule never publish over one another.
 """
@@ -20,8 +20,8 @@ import pandas as pd
 from dagster import AssetExecutionContext, AssetKey, DagsterInstance, DagsterRunStatus, Failure, MaterializeResult
 from dagster._core.execution.backfill import BulkActionStatus
 
-from jsna.lease import RefreshLease, process_alive
-from jsna.publish import Publication, RefreshLockedError
+from jsna.publication import Publication, RefreshLockedError
+from jsna.publication.lease import RefreshLease, process_alive
 from jsna.table_files import conformed, files_of, table_files
 from resources import RunContext
 from resources.storage import BACKFILL_TAG, LAUNCH, PUBLICATION_TAG, launch_id

@@ -1,7 +1,7 @@
 """The publication: the one step that makes a run's outputs visible, all at once.
 
 Every published asset stages its files; this asset, downstream of all of them, commits
-them together with ``manifest.json`` (``jsna.publish``). If any step of the run fails,
+them together with ``manifest.json`` (``jsna.publication``). If any step of the run fails,
 this one does not run and the previous publication stays exactly as it was.
 """
 
@@ -10,15 +10,15 @@ import json
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataValue
 
+from assets.area_packs import INDEX_KEY, REPORT_KEY, SUMMARY_KEY, WORKBOOK_KEY
 from assets.core import CORE_KEY
+from assets.factories import out_asset
 from assets.footprints import FOOTPRINT_PACK_KEY
 from assets.icbs import ICB_CORE_KEY, ICB_PACK_KEY
-from assets.metadata import provenance
 from assets.neighbourhoods import NEIGHBOURHOOD_KEY
-from assets.out import BOROUGH_KEY, CHANGES_KEY, DICTIONARY_KEY, REGION_KEY
-from assets.pack import INDEX_KEY, REPORT_KEY, SUMMARY_KEY, WORKBOOK_KEY
-from assets.published import out_asset
-from assets.publishing import PUBLICATION_KEY, clear_quiet, hold_lease, publication_id, quiet, release, unchanged
+from assets.out import AREA_KEY, CHANGES_KEY, DICTIONARY_KEY, REGION_KEY
+from assets.staging import PUBLICATION_KEY, clear_quiet, hold_lease, publication_id, quiet, release, unchanged
+from assets.ui_metadata import provenance
 from jsna import layout
 from jsna.extracts import served_areas
 from resources import RunContext
@@ -32,7 +32,7 @@ __all__ = ["PUBLICATION_KEY", "out_jsna__publication"]
     quiet_skip=False,
     ins={"core": AssetIn(CORE_KEY), "icbs": AssetIn(ICB_CORE_KEY)},
     deps=[
-        BOROUGH_KEY,
+        AREA_KEY,
         NEIGHBOURHOOD_KEY,
         REGION_KEY,
         DICTIONARY_KEY,

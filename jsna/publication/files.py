@@ -1,0 +1,136 @@
+"""File helpers of a publication: durable and atomic writes, locks that follow no link,
+and the bytes of a published table (Parquet, and CSV with formulas defused for Excel)."""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import io
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from jsna.publication.paths import UnsafePathError
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse_text(text: str) -> str:
+    """The text a spreadsheet shows for ``text``: prefixed with ``'`` where it would run
+    as a formula (OWASP), unchanged otherwise."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def defuse_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every text cell as ``defuse_text`` gives it, for CSV exports (the workbook's rows
+    apply ``defuse_text`` as they are written). Parquet keeps text exactly; numbers stay
+    numbers. Columns with nothing to defuse are not copied."""
+    defused = {}
+    for column in frame.columns:
+        series = frame[column]
+        if pd.api.types.is_string_dtype(series) and not pd.api.types.is_numeric_dtype(series):
+            text = series.astype("string")
+            risky = text.str.startswith(FORMULA_START).fillna(False)
+            if risky.any():
+                defused[column] = text.where(~risky, "'" + text)
+    return frame.assign(**defused) if defused else frame
+
+
+def parquet_bytes(
+    frame: pd.DataFrame, metadata: dict[str, str] | None = None, schema: pa.Schema | None = None
+) -> bytes:
+    """A frame as Parquet (zstd) with ``schema`` and file-level key/value ``metadata``."""
+    if frame.attrs:  # pandas would store attrs (internal bookkeeping) in the file
+        frame = frame.copy(deep=False)
+        frame.attrs = {}
+    table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+    if metadata:
+        merged = dict(table.schema.metadata or {})
+        merged.update({k.encode(): v.encode() for k, v in metadata.items()})
+        table = table.replace_schema_metadata(merged)
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd")
+    return sink.getvalue().to_pybytes()
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """CSV for Excel: UTF-8 with BOM, formulas defused, numbers at full precision."""
+    buffer = io.StringIO()
+    defuse_formulas(frame).to_csv(buffer, index=False, lineterminator="\r\n")
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@contextmanager
+def locked_file(path: Path, *, blocking: bool) -> Iterator[int]:
+    """An flock'd file opened without following a symbolic link (a planted link to
+    another file must not be truncated or written)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UnsafePathError(f"{path} is a symbolic link; refusing to open it") from exc
+        raise
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        try:
+            yield fd
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def read_nofollow(path: Path) -> str:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise UnsafePathError(f"{path} is a symbolic link or cannot be read ({exc.strerror})") from exc
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read().decode("utf-8")
+
+
+def fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_durable(path: Path, data: bytes) -> None:
+    """Write and fsync: a staged file is on disk before the journal says it is."""
+    with path.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary name, fsync, rename: readers see the old or the new file,
+    and concurrent writers never share a temporary name."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    write_durable(tmp, data)
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
