@@ -24,7 +24,8 @@ from assets.out import (
     out_jsna__data_dictionary,
     out_jsna__region_indicator_values,
 )
-from assets.raw import raw_fingertips__indicator_data, raw_fingertips__indicator_metadata
+from assets.raw_data import raw_fingertips__indicator_data
+from assets.raw_metadata import raw_fingertips__indicator_metadata
 from pipelines.environment import Launch
 from pipelines.jobs import refresh_all
 from pipelines.schedules import nightly_refresh

@@ -12,7 +12,8 @@ from dagster import materialize
 from assets.area_packs import out_jsna__area_summary, out_jsna__area_workbook
 from assets.core import core_jsna__england_headline, core_jsna__indicator_values
 from assets.out import out_jsna__data_dictionary
-from assets.raw import raw_fingertips__indicator_data, raw_fingertips__indicator_metadata
+from assets.raw_data import raw_fingertips__indicator_data
+from assets.raw_metadata import raw_fingertips__indicator_metadata
 from assets.staging import PUBLICATION_TAG
 from jsna import layout
 from jsna.sample_api.server import SampleApiState, running_sample_api

@@ -226,7 +226,7 @@ def _domains(pack: ReportPack, region: str) -> list[dict[str, Any]]:
 
 
 def area_report(pack: ReportPack) -> str:
-    """The whole report page for one area (``templates/report.html.j2``)."""
+    """The whole report page for one area (``templates/report.j2``)."""
     files = pack.files or layout.area(pack.slug, pack.synthetic)
 
     def here(target: str) -> str:
@@ -245,7 +245,7 @@ def area_report(pack: ReportPack) -> str:
         None if pack.neighbourhoods is None else neighbourhood_charts(pack.neighbourhoods, pack.neighbourhood_labels)
     )
     return pages.render(
-        "report.html.j2",
+        "report.j2",
         title=f"{pack.name} - mental health and wellbeing JSNA",
         css=pages.asset("page.css"),
         synthetic=pack.synthetic,
@@ -299,7 +299,7 @@ def index_page(
 ) -> str:
     """The output root's index: every area (slug, name, code) with its region, its count of
     indicators worse and better than England, its downloads and the data's freshness;
-    sortable by column (``templates/index.html.j2``)."""
+    sortable by column (``templates/index.j2``)."""
     counts: dict[str, tuple[int, int, int]] = {}
     fresh: dict[str, str] = {}
     if summaries is not None:
@@ -344,7 +344,7 @@ def index_page(
         "manifest": layout.MANIFEST,
     }
     return pages.render(
-        "index.html.j2",
+        "index.j2",
         title="Mental health and wellbeing JSNA",
         css=pages.asset("page.css"),
         synthetic=synthetic,
