@@ -14,7 +14,7 @@ from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataV
 
 from assets.core import extract_rows, split_valid
 from assets.factories import out_asset
-from assets.group_packs import Unit, stage_packs
+from assets.group_packs import GroupData, GroupKind, Unit, stage_packs
 from assets.out import DICTIONARY_KEY
 from assets.raw import DATA_KEY, META_KEY
 from assets.staging import Upstream, stage
@@ -110,28 +110,16 @@ def out_jsna__footprint_pack(
         FOOTPRINT_VALUES.pandera_schema().validate(rows, lazy=True)
         combined.append((footprint, rows))
     fields = provenance(pd.concat([rows for _, rows in combined], ignore_index=True), run)
+    kind = GroupKind(FOOTPRINT_VALUES, "footprint", COMPARED, LEGEND, ranked=False, scope_areas=len(run.scope().areas))
     for footprint, rows in combined:
         own = catalogue
         if footprint.kind == NEIGHBOURHOODS:
             own = dataclasses.replace(catalogue, indicators=catalogue.neighbourhoods)
         summaries = footprint_summaries(rows, own, [footprint.slug], decimals)
         unit = Unit(layout.footprint(footprint.slug, bool(fields["synthetic"])), footprint.name, footprint.slug)
-        counts |= stage_packs(
-            pub,
-            [unit],
-            rows,
-            summaries,
-            FOOTPRINT_VALUES,
-            dictionary=dictionary,
-            fields=fields,
-            meta=parquet_metadata(fields),
-            key_ids=[i.id for i in own.indicators if i.key],
-            comparator="footprint",
-            scope_areas=len(run.scope().areas),
-            compared=COMPARED,
-            legend=LEGEND,
-            ranked=False,
-        )
+        key_ids = [i.id for i in own.indicators if i.key]
+        data = GroupData(rows, summaries, dictionary, fields, parquet_metadata(fields), key_ids)
+        counts |= stage_packs(pub, [unit], kind, data)
     return MaterializeResult(
         metadata={
             "footprints": len(footprints),

@@ -34,78 +34,90 @@ class Unit:
     code: str
 
 
-def stage_packs(
-    pub: Publication,
-    units: list[Unit],
-    rows: pd.DataFrame,
-    summaries: pd.DataFrame,
-    spec: TableSpec,
-    *,
-    dictionary: pd.DataFrame,
-    fields: dict[str, Any],
-    meta: dict[str, str],
-    key_ids: list[int],
-    comparator: str,
-    scope_areas: int,
-    compared: str,
-    legend: str,
-    ranked: bool,
-) -> dict[str, int]:
-    """Stage every unit's table (``spec``), summary, workbook and report; returns each
-    unit's row count. ``comparator`` names what ranks are among (e.g. "ICBs");
-    ``scope_areas`` (the scope's size) decides, as for the councils, whether the worker
-    pool renders them; ``compared`` and ``legend`` say on each report how such an area is
-    compared and its charts read; ``ranked``: the units are a set of areas of one type (the
-    ICBs), so each spine chart shows their range."""
+@dataclass(frozen=True)
+class GroupKind:
+    """How the packs of one kind of area are made: their table's ``spec``; ``comparator``
+    names what ranks are among (e.g. "ICBs"); ``scope_areas`` (the scope's size) decides, as
+    for the councils, whether the worker pool renders them; ``compared`` and ``legend`` say
+    on each report how such an area is compared and its charts read; ``ranked``: the units
+    are a set of areas of one type (the ICBs), so each spine chart shows their range."""
+
+    spec: TableSpec
+    comparator: str
+    compared: str
+    legend: str
+    ranked: bool
+    scope_areas: int
+
+
+@dataclass(frozen=True)
+class GroupData:
+    """What every pack of a run is made from: the rows and summaries of all its units, the
+    data dictionary, the provenance (``fields``, and as Parquet metadata ``meta``) and the
+    catalogue's key indicators (their trend charts)."""
+
+    rows: pd.DataFrame
+    summaries: pd.DataFrame
+    dictionary: pd.DataFrame
+    fields: dict[str, Any]
+    meta: dict[str, str]
+    key_ids: list[int]
+
+
+def stage_packs(pub: Publication, units: list[Unit], kind: GroupKind, data: GroupData) -> dict[str, int]:
+    """Stage every unit's table, summary, workbook and report; returns each unit's row count."""
+    rows, summaries = data.rows, data.summaries
     rows_of, summary_of = split_by(rows), split_by(summaries)
-    synthetic = bool(fields["synthetic"])
-    trends = trend_lines(rows[(rows["category"] == "") & rows["indicator_id"].isin(key_ids)])
-    ranges = region_ranges(summaries).get("", {}) if ranked else {}  # the units' region is empty
+    trends = trend_lines(rows[(rows["category"] == "") & rows["indicator_id"].isin(data.key_ids)])
+    ranges = region_ranges(summaries).get("", {}) if kind.ranked else {}  # the units' region is empty
     tables, books, pages = [], [], []
     for unit in units:
         mine = rows_of.get(unit.code, rows.iloc[0:0])
         summary = summary_of.get(unit.code, summaries.iloc[0:0])
-        tables.append(table_job(spec, mine, unit.files.table, meta))
-        tables.append(table_job(SUMMARY, summary.drop(columns="area_code"), unit.files.summary, meta))
-        books.append(
-            functools.partial(
-                build_workbook,
-                unit.name,
-                summary.drop(columns="area_code"),
-                mine,
-                dictionary,
-                api_base_url=str(fields["api_base_url"]),
-                retrieved_at=fields["retrieved_at"],
-                synthetic=synthetic,
-            )
-        )
+        tables.append(table_job(kind.spec, mine, unit.files.table, data.meta))
+        tables.append(table_job(SUMMARY, summary.drop(columns="area_code"), unit.files.summary, data.meta))
+        books.append(_workbook_job(unit, summary, mine, data))
         lines = {key: {c: line[c] for c in (unit.code, ENGLAND_CODE) if c in line} for key, line in trends.items()}
-        pages.append(
-            functools.partial(
-                area_report,
-                ReportPack(
-                    unit.name,
-                    unit.files.slug,
-                    summary,
-                    ranges,
-                    lines,
-                    key_ids,
-                    area_code=unit.code,
-                    region_code="",
-                    england_code=ENGLAND_CODE,
-                    retrieved_at=fields["retrieved_at"],
-                    synthetic=synthetic,
-                    region_name=comparator,
-                    files=unit.files,
-                    compared=compared,
-                    legend=legend,
-                ),
-            )
-        )
-    for files in render_each(tables, scope_areas):
+        pages.append(functools.partial(area_report, _report(unit, summary, ranges, lines, kind, data)))
+    for files in render_each(tables, kind.scope_areas):
         stage_files(pub, files)
-    for unit, book in zip(units, render_each(books, scope_areas), strict=True):
+    for unit, book in zip(units, render_each(books, kind.scope_areas), strict=True):
         pub.write_bytes(unit.files.workbook, book, rows=len(rows_of.get(unit.code, rows.iloc[0:0])))
-    for unit, page in zip(units, render_each(pages, scope_areas), strict=True):
+    for unit, page in zip(units, render_each(pages, kind.scope_areas), strict=True):
         pub.write_bytes(unit.files.report, page.encode("utf-8"))
     return {unit.files.slug: len(rows_of.get(unit.code, rows.iloc[0:0])) for unit in units}
+
+
+def _workbook_job(unit: Unit, summary: pd.DataFrame, rows: pd.DataFrame, data: GroupData) -> functools.partial:
+    return functools.partial(
+        build_workbook,
+        unit.name,
+        summary.drop(columns="area_code"),
+        rows,
+        data.dictionary,
+        api_base_url=str(data.fields["api_base_url"]),
+        retrieved_at=data.fields["retrieved_at"],
+        synthetic=bool(data.fields["synthetic"]),
+    )
+
+
+def _report(
+    unit: Unit, summary: pd.DataFrame, ranges: dict, lines: dict, kind: GroupKind, data: GroupData
+) -> ReportPack:
+    return ReportPack(
+        unit.name,
+        unit.files.slug,
+        summary,
+        ranges,
+        lines,
+        data.key_ids,
+        area_code=unit.code,
+        region_code="",
+        england_code=ENGLAND_CODE,
+        retrieved_at=data.fields["retrieved_at"],
+        synthetic=bool(data.fields["synthetic"]),
+        region_name=kind.comparator,
+        files=unit.files,
+        compared=kind.compared,
+        legend=kind.legend,
+    )

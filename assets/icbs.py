@@ -18,7 +18,7 @@ from dagster import (
 from assets.area_packs import summaries_of
 from assets.core import core_asset, extract_rows, publish_quarantine, refuse_headline_failures, split_valid
 from assets.factories import out_asset
-from assets.group_packs import Unit, stage_packs
+from assets.group_packs import GroupData, GroupKind, Unit, stage_packs
 from assets.out import DICTIONARY_KEY
 from assets.raw import META_KEY
 from assets.staging import Upstream, stage
@@ -102,20 +102,9 @@ def out_jsna__icb_pack(
     codes = [u.code for u in units]
     # Ranked among ICBs (their "region" is empty: every ICB in one group).
     summaries = summaries_of(icbs, raw_metadata, catalogue, codes)
+    kind = GroupKind(INDICATOR_VALUES, "ICBs", COMPARED, LEGEND, ranked=True, scope_areas=len(run.scope().areas))
+    key_ids = [i.id for i in catalogue.indicators if i.key]
     counts = stage_packs(
-        pub,
-        units,
-        icbs,
-        summaries,
-        INDICATOR_VALUES,
-        dictionary=dictionary,
-        fields=fields,
-        meta=parquet_metadata(fields),
-        key_ids=[i.id for i in catalogue.indicators if i.key],
-        comparator="ICBs",
-        scope_areas=len(run.scope().areas),
-        compared=COMPARED,
-        legend=LEGEND,
-        ranked=True,
+        pub, units, kind, GroupData(icbs, summaries, dictionary, fields, parquet_metadata(fields), key_ids)
     )
     return MaterializeResult(metadata={"icbs": len(units), "rows_by_icb": MetadataValue.json(counts)})
