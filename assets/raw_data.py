@@ -37,7 +37,7 @@ from jsna.areas import (
 )
 from jsna.extracts import COUNCILS, EXTRACT_COLUMN, ICBS, NEIGHBOURHOODS, served_areas
 from jsna.fingertips.data_csv import CANONICAL
-from jsna.plausibility import LOSS_COLUMNS, check_answers
+from jsna.plausibility import LOSS_COLUMNS, Rules, check_answers
 from jsna.raw_store import RawStore
 from resources import FingertipsResource, RunContext
 
@@ -247,17 +247,14 @@ def _fetch_checked(
     fetched = fetch.frame.copy()
     fetched["source"] = source_label(fetch.synthetic)
     names = dict(zip(metadata["indicator_id"].astype(int), metadata["indicator_name"].fillna(""), strict=True))
-    refusals = check_answers(
-        fetched,
-        plan,
-        {i: store.last_good(i) for i in plan},
-        names,
+    rules = Rules(
         max_shrink=run.max_shrink,
-        accepted=config.accept_shrink,
-        last_rows={i: store.last_good_rows(i, LOSS_COLUMNS) for i in plan},
-        gone_areas=gone,
+        accepted=frozenset(config.accept_shrink),
+        gone_areas=frozenset(gone),
         empty_is_outage=store.params == run.extracts()[0].params,  # the councils' extract
     )
+    last_rows = {i: store.last_good_rows(i, LOSS_COLUMNS) for i in plan}
+    refusals = check_answers(fetched, plan, {i: store.last_good(i) for i in plan}, names, last_rows, rules)
     for refusal in refusals:
         context.log.error(f"refused: {refusal}; the last good data stays")
     return _Answer(fetched, refusals, [r.__dict__ for r in fetch.requests], fetch.synthetic)

@@ -52,27 +52,31 @@ def _norm(name: object) -> str:
     return re.sub(r"\s+", " ", str(name or "")).strip().casefold()
 
 
+@dataclass(frozen=True)
+class Rules:
+    """How answers are judged: ``max_shrink``, the share of an indicator's rows it may lose;
+    ``accepted``, ids whose change an operator checked and accepts; ``gone_areas``, codes of
+    areas the refreshed area list no longer holds; ``empty_is_outage`` refuses an answer
+    with no rows at all for two or more ids even on a first fetch (the councils' extract: an
+    ICB or MSOA extract may have no data at all)."""
+
+    max_shrink: float = DEFAULT_MAX_SHRINK
+    accepted: frozenset[int] = frozenset()
+    gone_areas: frozenset[str] = frozenset()
+    empty_is_outage: bool = False
+
+
 def check_answers(
     fetched: pd.DataFrame,
     ids: Iterable[int],
     last_good: Mapping[int, Mapping[str, Any] | None],
     metadata_names: Mapping[int, str],
-    *,
-    max_shrink: float = DEFAULT_MAX_SHRINK,
-    accepted: Iterable[int] = (),
     last_rows: Mapping[int, pd.DataFrame | None] | None = None,
-    gone_areas: Iterable[str] = (),
-    empty_is_outage: bool = False,
+    rules: Rules = Rules(),  # noqa: B008 - frozen, so one default is safe
 ) -> list[Refusal]:
-    """The refusals among ``ids`` (empty when every answer is plausible).
-
-    ``last_rows`` holds the last good rows of each id (``LOSS_COLUMNS``), to judge losses
-    by key; ``gone_areas`` the codes of areas the refreshed area list no longer holds;
-    ``empty_is_outage`` refuses an answer with no rows at all for two or more ids even on
-    a first fetch (the councils' extract: an ICB or MSOA extract may have no data at all)."""
-    accepted_ids = set(accepted)
-    gone = set(gone_areas)
-    outage = _all_empty(fetched, list(ids)) if empty_is_outage else 0
+    """The refusals among ``ids`` (empty when every answer is plausible). ``last_rows`` holds
+    the last good rows of each id (``LOSS_COLUMNS``), to judge losses by key."""
+    outage = _all_empty(fetched, list(ids)) if rules.empty_is_outage else 0
     by_id = (
         {int(k): g for k, g in fetched.groupby(fetched["indicator_id"].astype(int), sort=False)} if len(fetched) else {}
     )
@@ -80,35 +84,46 @@ def check_answers(
     refusals: list[Refusal] = []
     for iid in ids:
         rows = by_id.get(iid)
-        count = 0 if rows is None else len(rows)
-        before = last_good.get(iid) or {}
-        had = int(before.get("rows") or 0)
         problem = _not_finite(rows) if rows is not None else None
         if problem:
             refusals.append(Refusal(iid, problem, acceptable=False))
             continue
-        if iid in accepted_ids:
+        if iid in rules.accepted:
             continue
-        if outage and not before:  # never fetched (a first refresh): nothing to compare with
-            problem = f"answered no rows, as did all {outage} indicators asked for at once (an outage?)"
-        elif had and count == 0:
-            problem = f"answered no rows where the last good data had {had:,}"
-        elif had and count < had * (1 - max_shrink):
-            problem = (
-                f"answered {count:,} rows, {1 - count / had:.0%} fewer than the {had:,} of the last good data "
-                f"(more than {max_shrink:.0%} is refused)"
-            )
-        elif rows is not None:
-            problem = _wrong_name(iid, rows, before.get("name"), names)
+        before = last_good.get(iid) or {}
+        problem = _size_or_name(iid, rows, before, names, rules.max_shrink, outage)
         if problem:
             refusals.append(Refusal(iid, problem, acceptable=True))
             continue
         previous = (last_rows or {}).get(iid)
         if previous is not None and len(previous) and rows is not None:
-            loss = _key_losses(iid, rows, previous, gone, max_shrink)
+            loss = _key_losses(iid, rows, previous, set(rules.gone_areas), rules.max_shrink)
             if loss is not None:
                 refusals.append(loss)
     return refusals
+
+
+def _size_or_name(
+    iid: int,
+    rows: pd.DataFrame | None,
+    before: Mapping[str, Any],
+    names: dict[int, str],
+    max_shrink: float,
+    outage: int,
+) -> str | None:
+    """What is wrong with an answer's size (against the last good data) or its name."""
+    count = 0 if rows is None else len(rows)
+    had = int(before.get("rows") or 0)
+    if outage and not before:  # never fetched (a first refresh): nothing to compare with
+        return f"answered no rows, as did all {outage} indicators asked for at once (an outage?)"
+    if had and count == 0:
+        return f"answered no rows where the last good data had {had:,}"
+    if had and count < had * (1 - max_shrink):
+        return (
+            f"answered {count:,} rows, {1 - count / had:.0%} fewer than the {had:,} of the last good data "
+            f"(more than {max_shrink:.0%} is refused)"
+        )
+    return _wrong_name(iid, rows, before.get("name"), names) if rows is not None else None
 
 
 def _all_empty(fetched: pd.DataFrame, ids: list[int]) -> int:

@@ -211,24 +211,7 @@ class OutputRoot(ManifestChecks):
             if len(files) != len(manifest.get("files", {})):
                 manifest = {**manifest, "rebuilt_from_files": True}
             now = datetime.now(UTC).isoformat(timespec="seconds")
-            changed: list[StagedFile] = []
-            since = self._committed_ns()
-            for staged in publication.files():
-                entry = files.get(staged.relpath)
-                intact = entry and not self._file_problem(staged.relpath, entry, since=since)
-                if entry and entry.get("sha256") == staged.sha256 and intact:
-                    if data_fingerprint:
-                        files[staged.relpath] = {**entry, "data": data_fingerprint}
-                    continue
-                changed.append(staged)
-                files[staged.relpath] = {
-                    "rows": staged.rows,
-                    "sha256": staged.sha256,
-                    "bytes": staged.bytes,
-                    "mtime_ns": staged.mtime_ns,
-                    "written_at": now,
-                    "data": data_fingerprint,
-                }
+            changed = self._entries(publication, files, data_fingerprint, now)
             staged_paths = {f.relpath for f in publication.files()}
             removed = sorted(r for r in files if retire is not None and r not in staged_paths and retire(r))
             for relpath in removed:
@@ -245,21 +228,54 @@ class OutputRoot(ManifestChecks):
                 return manifest
             top.update(manifest_fields)
             new_manifest = {**top, "updated_at": now, "files": dict(sorted(files.items()))}
-            control = staging / CONTROL
-            control.mkdir(parents=True, exist_ok=True)
-            write_durable(control / MANIFEST, (json.dumps(new_manifest, indent=2) + "\n").encode("utf-8"))
-            for staged in changed:  # refuse before the commit point, not half way through it
-                refuse_links(self.root, staged.relpath)
-            for relpath in removed:
-                refuse_links(self.root, safe_relpath(relpath))
-            journal = {"files": [f.relpath for f in changed], "removed": removed}
-            self.last_committed = list(journal["files"])
-            self.last_removed = list(removed)
-            failpoint("publish:before-journal")
-            write_atomic(control / JOURNAL, json.dumps(journal).encode())
-            failpoint("publish:after-journal")
+            self._commit_point(staging, new_manifest, changed, removed)
             self._roll_forward(staging)
             return new_manifest
+
+    def _entries(
+        self, publication: Publication, files: dict[str, Any], data_fingerprint: str | None, now: str
+    ) -> list[StagedFile]:
+        """Update ``files`` (the manifest's entries) with what is staged; returns the staged
+        files that differ from the published ones. A file whose bytes equal the published
+        (and intact) file is left as it is; its entry only learns the data it was rebuilt from."""
+        changed: list[StagedFile] = []
+        since = self._committed_ns()
+        for staged in publication.files():
+            entry = files.get(staged.relpath)
+            intact = entry and not self._file_problem(staged.relpath, entry, since=since)
+            if entry and entry.get("sha256") == staged.sha256 and intact:
+                if data_fingerprint:
+                    files[staged.relpath] = {**entry, "data": data_fingerprint}
+                continue
+            changed.append(staged)
+            files[staged.relpath] = {
+                "rows": staged.rows,
+                "sha256": staged.sha256,
+                "bytes": staged.bytes,
+                "mtime_ns": staged.mtime_ns,
+                "written_at": now,
+                "data": data_fingerprint,
+            }
+        return changed
+
+    def _commit_point(
+        self, staging: Path, new_manifest: dict[str, Any], changed: list[StagedFile], removed: list[str]
+    ) -> None:
+        """Write the new manifest and then the journal (the commit point) into the staging
+        folder, every path checked first: refused before the commit point, never half way."""
+        control = staging / CONTROL
+        control.mkdir(parents=True, exist_ok=True)
+        write_durable(control / MANIFEST, (json.dumps(new_manifest, indent=2) + "\n").encode("utf-8"))
+        for staged in changed:
+            refuse_links(self.root, staged.relpath)
+        for relpath in removed:
+            refuse_links(self.root, safe_relpath(relpath))
+        journal = {"files": [f.relpath for f in changed], "removed": removed}
+        self.last_committed = list(journal["files"])
+        self.last_removed = list(removed)
+        failpoint("publish:before-journal")
+        write_atomic(control / JOURNAL, json.dumps(journal).encode())
+        failpoint("publish:after-journal")
 
     def recover(self, keep: set[str] = frozenset(), *, discard: bool = True) -> None:  # type: ignore[assignment]
         """Roll forward committed publications and discard uncommitted ones (runs that
