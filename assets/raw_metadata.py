@@ -29,7 +29,7 @@ from jsna.areas import (
     resolve_scope,
 )
 from jsna.fingertips import FingertipsClient
-from jsna.fingertips.client import redact
+from jsna.fingertips.transport import redact
 from jsna.footprints.config import check_members, msoa_codes
 from jsna.plausibility import keep_previous_metadata, metadata_changes
 from jsna.raw_store import RawStore

@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from jsna.fingertips.client import redact
+from jsna.fingertips.transport import redact
 from jsna.publication import read_nofollow, sha256_file, write_atomic
 
 STATE = "state.json"

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from jsna import layout, progress
 from jsna.areas import Scope, cached_area_list, check_area_type, resolve_scope
 from jsna.fingertips import DEFAULT_BASE_URL, FingertipsError
-from jsna.fingertips.client import redact
+from jsna.fingertips.transport import redact
 from jsna.footprints.config import check_members, load_footprints, msoa_codes
 from jsna.publication import OutputRoot
 from jsna.remote import is_uri, open_output_root

@@ -9,6 +9,7 @@ from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
 
 from jsna.fingertips import DEFAULT_BASE_URL, FingertipsClient
+from jsna.fingertips.client import ClientBounds
 
 
 class FingertipsResource(ConfigurableResource):
@@ -75,5 +76,6 @@ class FingertipsResource(ConfigurableResource):
 
     def client(self, **overrides: object) -> FingertipsClient:
         """A plain client (usable without Dagster, e.g. in a notebook)."""
-        settings = {name: getattr(self, name) for name in type(self).model_fields if name != "base_url"}
-        return FingertipsClient(self.base_url, **(settings | overrides))
+        settings = {name: getattr(self, name) for name in type(self).model_fields if name != "base_url"} | overrides
+        extra = {k: settings.pop(k) for k in ("sleep", "chunk_size") if k in settings}
+        return FingertipsClient(self.base_url, ClientBounds(**settings), **extra)

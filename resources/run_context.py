@@ -28,7 +28,7 @@ from jsna.areas import (
 )
 from jsna.catalogue import Catalogue, load_catalogue
 from jsna.extracts import COUNCILS, Extract, combined_digest, extracts
-from jsna.fingertips.client import redact
+from jsna.fingertips.transport import redact
 from jsna.footprints.config import Footprints, load_footprints
 from jsna.layout import DEFAULT_OUTPUT_DIR, REAL_OUTPUT_DIR
 from jsna.plausibility import DEFAULT_MAX_SHRINK

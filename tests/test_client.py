@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from jsna.fingertips import FingertipsResponseError, FingertipsUnavailable
-from jsna.fingertips.client import USER_AGENT, chunked
 from jsna.fingertips.data_csv import parse_data_csv
+from jsna.fingertips.http import USER_AGENT, chunked
 from jsna.sample_api.faults import Fault
 from jsna.sample_api.indicators import FILLER_RANGE
 from resources import FingertipsResource
