@@ -289,6 +289,18 @@ def neighbourhood_charts(rows: pd.DataFrame, labels: dict[int, tuple[str, int]])
     return charts
 
 
+def _index_counts(summaries: pd.DataFrame | None) -> tuple[dict[str, tuple[int, int, int]], dict[str, str]]:
+    """Per area: (indicators worse than England, better, all), and its newest retrieval."""
+    counts: dict[str, tuple[int, int, int]] = {}
+    fresh: dict[str, str] = {}
+    for code, group in summaries.groupby("area_code") if summaries is not None else []:
+        found = key_findings(str(code), group)
+        counts[code] = (len(found.worse), len(found.better), found.total)
+        newest = group["retrieved_at"].max()
+        fresh[code] = "" if pd.isna(newest) else pd.Timestamp(newest).strftime("%Y-%m-%d %H:%M")
+    return counts, fresh
+
+
 def index_page(
     areas: list[tuple[str, str, str]],
     retrieved_at: str | None,
@@ -300,14 +312,7 @@ def index_page(
     """The output root's index: every area (slug, name, code) with its region, its count of
     indicators worse and better than England, its downloads and the data's freshness;
     sortable by column (``templates/index.j2``)."""
-    counts: dict[str, tuple[int, int, int]] = {}
-    fresh: dict[str, str] = {}
-    if summaries is not None:
-        for code, group in summaries.groupby("area_code"):
-            found = key_findings(str(code), group)
-            counts[code] = (len(found.worse), len(found.better), found.total)
-            newest = group["retrieved_at"].max()
-            fresh[code] = "" if pd.isna(newest) else pd.Timestamp(newest).strftime("%Y-%m-%d %H:%M")
+    counts, fresh = _index_counts(summaries)
     regions = dict(zip(summaries["area_code"], summaries["region_name"], strict=True)) if summaries is not None else {}
     by_region: dict[str, list[dict[str, str]]] = {}  # in the order the API lists them
     for slug, name, code in areas:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import html
 import math
+from dataclasses import dataclass
+from typing import Any
 
 from jsna.pack import display
 
@@ -58,6 +60,73 @@ def _wrap(text: str, width: int = 46, lines: int = 2) -> list[str]:
     return out
 
 
+@dataclass(frozen=True)
+class _Spine:
+    """A spine chart's geometry: label column, bar, row height and where the bar starts."""
+
+    label_width: int
+    bar_width: int
+    row_height: int
+    left: int
+
+
+def _spine_row(row: dict, y: float, shape: _Spine) -> list[str]:
+    """One indicator's row: its label, its numbers, its comparison and its marks."""
+    parts = []
+    mid = y + shape.row_height / 2
+    label = _wrap(str(row["label"]))
+    for k, line in enumerate(label):
+        parts.append(_t(shape.label_width - 8, mid + 4 + (k - (len(label) - 1) / 2) * 13, line, "end"))
+    decimals = int(row.get("decimals", 1))
+    low_is_good = row.get("polarity", "") == LOW_IS_GOOD
+    lo, hi = row.get("min"), row.get("max")
+    worst, best = (hi, lo) if low_is_good else (lo, hi)
+    for n, v in enumerate([row.get("value"), row.get("england"), worst, best]):
+        text = display.number(v, decimals) or ("-" if n else "no value")
+        parts.append(_t(shape.label_width + 74 * n + 68, mid + 4, text, "end", "fill='#777'" if not _ok(v) else ""))
+    comparison = row.get("comparison") or "Not compared"
+    parts.append(_t(shape.left + shape.bar_width + 12, mid + 4, comparison))
+    centre = row.get("england")
+    points = [v for v in (lo, hi, row.get("value"), row.get("region")) if _ok(v)]
+    if not _ok(centre):
+        if not points:
+            return parts
+        centre = (min(points) + max(points)) / 2  # no England value: centred on the range
+    half = max([abs(v - centre) for v in points] + [0.0]) or abs(centre) * 0.1 or 1.0
+    direction = -1 if low_is_good else 1  # worst on the left
+
+    def x(v: float) -> float:
+        return shape.left + shape.bar_width / 2 + direction * (v - centre) / half * (shape.bar_width / 2 - 8)
+
+    return parts + _spine_marks(row, x, y, mid, shape.row_height, COLOURS.get(comparison, "#ffffff"))
+
+
+def _spine_marks(row: dict, x: Any, y: float, mid: float, row_height: int, colour: str) -> list[str]:
+    """The range bars, England's line, the region's diamond and the area's circle."""
+    parts = []
+    lo, hi = row.get("min"), row.get("max")
+    if _ok(lo) and _ok(hi):
+        a, b = sorted((x(lo), x(hi)))
+        parts.append(_rect(a, y + 9, b - a, row_height - 18, "#d9d9d9"))
+    if _ok(row.get("q1")) and _ok(row.get("q3")):
+        a, b = sorted((x(row["q1"]), x(row["q3"])))
+        parts.append(_rect(a, y + 9, b - a, row_height - 18, "#a6a6a6"))
+    if _ok(row.get("england")):
+        ex = x(row["england"])
+        parts.append(
+            f"<line x1='{ex:.1f}' y1='{y + 4}' x2='{ex:.1f}' y2='{y + row_height - 4}' "
+            "stroke='black' stroke-width='3'/>"
+        )
+    if _ok(row.get("region")):
+        rx = x(row["region"])
+        parts.append(
+            f"<path d='M{rx:.1f},{mid - 6:.1f} l6,6 l-6,6 l-6,-6 z' fill='white' stroke='#333' stroke-width='1.5'/>"
+        )
+    if _ok(row.get("value")):
+        parts.append(f"<circle cx='{x(row['value']):.1f}' cy='{mid:.1f}' r='6' fill='{colour}' stroke='black'/>")
+    return parts
+
+
 def spine_chart(
     rows: list[dict], title: str = "Spine chart", label_width: int = 300, bar_width: int = 300, row_height: int = 34
 ) -> str:
@@ -83,55 +152,9 @@ def spine_chart(
         parts.append(_t(label_width + 74 * n + 68, 14, name, "end", "font-weight='bold'"))
     parts.append(_t(left + 4, 14, "Worst", extra="font-weight='bold'"))
     parts.append(_t(left + bar_width - 4, 14, "Best", "end", "font-weight='bold'"))
+    shape = _Spine(label_width, bar_width, row_height, left)
     for i, row in enumerate(rows):
-        y = 22 + i * row_height
-        mid = y + row_height / 2
-        label = _wrap(str(row["label"]))
-        for k, line in enumerate(label):
-            parts.append(_t(label_width - 8, mid + 4 + (k - (len(label) - 1) / 2) * 13, line, "end"))
-        decimals = int(row.get("decimals", 1))
-        polarity = row.get("polarity", "")
-        low_is_good = polarity == LOW_IS_GOOD
-        lo, hi = row.get("min"), row.get("max")
-        worst, best = (hi, lo) if low_is_good else (lo, hi)
-        shown = [row.get("value"), row.get("england"), worst, best]
-        for n, v in enumerate(shown):
-            text = display.number(v, decimals) or ("-" if n else "no value")
-            parts.append(_t(label_width + 74 * n + 68, mid + 4, text, "end", "fill='#777'" if not _ok(v) else ""))
-        comparison = row.get("comparison") or "Not compared"
-        parts.append(_t(left + bar_width + 12, mid + 4, comparison))
-        centre = row.get("england")
-        points = [v for v in (lo, hi, row.get("value"), row.get("region")) if _ok(v)]
-        if not _ok(centre):
-            if not points:
-                continue
-            centre = (min(points) + max(points)) / 2  # no England value: centred on the range
-        half = max([abs(v - centre) for v in points] + [0.0]) or abs(centre) * 0.1 or 1.0
-        direction = -1 if low_is_good else 1  # worst on the left
-
-        def x(v: float, centre: float = centre, half: float = half, direction: int = direction) -> float:
-            return left + bar_width / 2 + direction * (v - centre) / half * (bar_width / 2 - 8)
-
-        if _ok(lo) and _ok(hi):
-            a, b = sorted((x(lo), x(hi)))
-            parts.append(_rect(a, y + 9, b - a, row_height - 18, "#d9d9d9"))
-        if _ok(row.get("q1")) and _ok(row.get("q3")):
-            a, b = sorted((x(row["q1"]), x(row["q3"])))
-            parts.append(_rect(a, y + 9, b - a, row_height - 18, "#a6a6a6"))
-        if _ok(row.get("england")):
-            ex = x(row["england"])
-            parts.append(
-                f"<line x1='{ex:.1f}' y1='{y + 4}' x2='{ex:.1f}' y2='{y + row_height - 4}' "
-                "stroke='black' stroke-width='3'/>"
-            )
-        if _ok(row.get("region")):
-            rx = x(row["region"])
-            parts.append(
-                f"<path d='M{rx:.1f},{mid - 6:.1f} l6,6 l-6,6 l-6,-6 z' fill='white' stroke='#333' stroke-width='1.5'/>"
-            )
-        if _ok(row.get("value")):
-            colour = COLOURS.get(comparison, "#ffffff")
-            parts.append(f"<circle cx='{x(row['value']):.1f}' cy='{mid:.1f}' r='6' fill='{colour}' stroke='black'/>")
+        parts += _spine_row(row, 22 + i * row_height, shape)
     parts.append("</svg>")
     return "".join(parts)
 
@@ -189,6 +212,14 @@ def trend_chart(
                 f"<path d='M{x:.1f},{y1:.1f} V{y2:.1f} M{x - 4:.1f},{y1:.1f} h8 M{x - 4:.1f},{y2:.1f} h8' "
                 "stroke='#777' stroke-width='1.2' fill='none'/>"
             )
+    parts += _trend_series(series, px, py, left + plot_w + 14, top)
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _trend_series(series: list, px: Any, py: Any, legend_x: float, top: float) -> list[str]:
+    """Each series' line and points, and its legend right of the plot, clear of the lines."""
+    parts = []
     for n, (name, vals, dash) in enumerate(series):
         points = [(px(i), py(v)) for i, v in enumerate(vals) if _ok(v)]
         if points:
@@ -198,15 +229,13 @@ def trend_chart(
             )
             for x, y in points:
                 parts.append(f"<circle cx='{x:.1f}' cy='{y:.1f}' r='3' fill='black'/>")
-        # The legend sits right of the plot, clear of the lines.
-        lx, ly = left + plot_w + 14, top + 10 + n * 16
+        lx, ly = legend_x, top + 10 + n * 16
         parts.append(
             f"<line x1='{lx}' y1='{ly}' x2='{lx + 22}' y2='{ly}' stroke='black' stroke-width='2' "
             f"stroke-dasharray='{dash}'/>"
         )
         parts.append(_t(lx + 26, ly + 4, name[:14], extra="font-size='10'"))
-    parts.append("</svg>")
-    return "".join(parts)
+    return parts
 
 
 def _rect(x: float, y: float, w: float, h: float, fill: str) -> str:
