@@ -81,3 +81,31 @@ def test_published_paths_are_spelled_only_in_the_layout_module(layer):
             continue
         found = path_literals(path)
         assert not found, f"{relpath} spells published paths {found}: build them with jsna.layout"
+
+
+def _functions(tree: ast.AST) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    return [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+
+
+def _parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    a = node.args
+    count = len(a.posonlyargs) + len(a.args) + len(a.kwonlyargs) + bool(a.vararg) + bool(a.kwarg)
+    return count - (1 if a.args and a.args[0].arg in ("self", "cls") else 0)
+
+
+def test_rooms_stay_small_enough_to_read():
+    """The shape the project keeps: no module over 400 lines, no function over 60, no
+    signature over 8 parameters (a dataclass instead: ``ReportPack``, ``GroupKind``)."""
+    too_long, too_wide, too_big = [], [], []
+    for layer in ("assets", "jsna", "pipelines", "resources", "schemas"):
+        for path in sorted((ROOT / layer).rglob("*.py")):
+            source = path.read_text()
+            relpath = path.relative_to(ROOT).as_posix()
+            if len(source.splitlines()) > 400:
+                too_big.append(relpath)
+            for node in _functions(ast.parse(source)):
+                if node.end_lineno - node.lineno + 1 > 60:
+                    too_long.append(f"{relpath}:{node.name}")
+                if _parameters(node) > 8:
+                    too_wide.append(f"{relpath}:{node.name}")
+    assert (too_big, too_long, too_wide) == ([], [], [])

@@ -206,17 +206,44 @@ def _cell(ind: SampleIndicator, area: str, period: Period, sex: str, age: str, c
     )
 
 
-def _served_row(ind: SampleIndicator, place: PlaceArea, period: Period, sex: str, age: str, cell: Cell, latest: int,
-                *, category_type: str = "", category: str = "", trend: str = "", vs_england: str = "Not compared",
-                vs_region: str = "Not compared") -> tuple[str, ...]:  # fmt: skip
-    """One row as the server writes it, in ``SERVED_HEADER`` order."""
+def _served_row(
+    ind: SampleIndicator, place: PlaceArea, period: Period, sex: str, age: str, cell: Cell, latest: int, **columns: str
+) -> tuple[str, ...]:
+    """One row as the server writes it, in ``SERVED_HEADER`` order; ``columns``: its
+    ``category_type``, ``category``, ``trend``, ``vs_england`` and ``vs_region`` where not
+    the defaults (none, none, none, "Not compared", "Not compared")."""
+    given = {"category_type": "", "category": "", "trend": "", "vs_england": "Not compared",
+             "vs_region": "Not compared"} | columns  # fmt: skip
     return (
         str(ind.id), ind.name, place.parent_code, place.parent_name, place.code, place.name, place.area_type,
-        sex, age, category_type, category, period.label, _num(cell.value), _num(cell.lower95),
+        sex, age, given["category_type"], given["category"], period.label, _num(cell.value), _num(cell.lower95),
         _num(cell.upper95), _num(cell.lower998), _num(cell.upper998), _num(cell.count), _num(cell.denominator),
-        cell.note, trend, vs_england, vs_region, str(period.sortable),
+        cell.note, given["trend"], given["vs_england"], given["vs_region"], str(period.sortable),
         "New data" if period.sortable == latest else "", "", period.range,
     )  # fmt: skip
+
+
+def _council_columns(
+    ind: SampleIndicator, area: SampleArea, slot: tuple[Period, str, str], revision: int, england: Cell, parent: Cell
+) -> tuple[Cell, dict[str, str]]:
+    """A council's cell in one period, sex and age, and its trend and comparisons with
+    England's cell and its region's (``parent``)."""
+    period, sex, age = slot
+    cell = _cell(ind, area.code, period, sex, age, "", revision)
+    trend = ""
+    if period.sortable == periods(ind.periods)[-1].sortable:
+        trend = _trend(_rng(ind.id, area.code, "trend", revision).choice(DIRECTIONS), ind.polarity)
+    if area.code in SUPPRESSED_AREAS and ind.unit not in ("score",):
+        none = Cell(None, None, None, None, None, None, None, SUPPRESSION_NOTE)
+        return none, {"trend": "Cannot be calculated" if trend else "", "vs_england": "Not compared",
+                      "vs_region": "Not compared"}  # fmt: skip
+    lo = cell.lower95 if cell.lower95 is not None else cell.value
+    hi = cell.upper95 if cell.upper95 is not None else cell.value
+    vs_england = _compare(cell.value, lo, hi, england.value, ind.polarity)  # type: ignore[arg-type]
+    vs_region = _compare(cell.value, lo, hi, parent.value, ind.polarity)  # type: ignore[arg-type]
+    if not ind.compared:
+        vs_england = vs_region = ""
+    return cell, {"trend": trend, "vs_england": vs_england, "vs_region": vs_region}
 
 
 @lru_cache(maxsize=512)
@@ -261,72 +288,12 @@ def indicator_rows(
                     vs_england = _compare(cell.value, lo, hi, england.value, ind.polarity)  # type: ignore[arg-type]
                     rows.append(row(place, period, sex, age, cell, vs_england=vs_england))
                 for area in children:
-                    cell = _cell(ind, area.code, period, sex, age, "", revision)
-                    trend = ""
-                    if period.sortable == latest:
-                        direction = _rng(ind.id, area.code, "trend", revision).choice(DIRECTIONS)
-                        trend = _trend(direction, ind.polarity)
-                    if area.code in SUPPRESSED_AREAS and ind.unit not in ("score",):
-                        cell = Cell(None, None, None, None, None, None, None, SUPPRESSION_NOTE)
-                        vs_england = vs_region = "Not compared"
-                        trend = "Cannot be calculated" if trend else ""
-                    else:
-                        lo = cell.lower95 if cell.lower95 is not None else cell.value
-                        hi = cell.upper95 if cell.upper95 is not None else cell.value
-                        parent = region_cells.get(area.parent_code) or _cell(
-                            ind, area.parent_code, period, sex, age, "", revision
-                        )
-                        vs_england = _compare(cell.value, lo, hi, england.value, ind.polarity)  # type: ignore[arg-type]
-                        vs_region = _compare(cell.value, lo, hi, parent.value, ind.polarity)  # type: ignore[arg-type]
-                        if not ind.compared:
-                            vs_england = vs_region = ""
-                    rows.append(row(area, period, sex, age, cell, trend=trend, vs_england=vs_england,
-                                    vs_region=vs_region))  # fmt: skip
+                    parent = region_cells.get(area.parent_code) or _cell(
+                        ind, area.parent_code, period, sex, age, "", revision
+                    )
+                    cell, columns = _council_columns(ind, area, (period, sex, age), revision, england, parent)
+                    rows.append(row(area, period, sex, age, cell, **columns))
     return tuple(rows)
-
-
-METADATA_HEADER: tuple[str, ...] = (
-    "Indicator ID", "Indicator", "Definition", "Rationale", "Data source", "Indicator source",
-    "Methodology", "Standard population/values", "Confidence interval details", "Source of numerator",
-    "Definition of numerator", "Source of denominator", "Definition of denominator", "Disclosure control",
-    "Caveats", "Copyright", "Data re-use", "Links", "Indicator number", "Notes", "Frequency", "Rounding",
-    "Indicator Content", "Specific rationale", "Unit", "Value type", "Year type", "Polarity",
-    "Impact of COVID-19",
-)  # fmt: skip
-
-
-# Fingertips states its rounding in free text; these are the shapes it takes.
-ROUNDING = {"score": "Rounded to 2 d.p.", "days": "Whole numbers"}
-
-
-def metadata_row(ind: SampleIndicator) -> tuple[str, ...]:
-    """The text metadata of one indicator, labelled synthetic in its data source."""
-    values = {
-        "Indicator ID": str(ind.id),
-        "Indicator": ind.name.strip(),
-        "Definition": f"{ind.name.strip()} (synthetic sample definition).",
-        "Rationale": "Synthetic sample data for testing; not a real statistic.",
-        "Data source": "Synthetic sample data (jsna sample-api)",
-        "Indicator source": "jsna sample-api",
-        "Methodology": "Deterministic pseudo-random values of the real shape.",
-        "Confidence interval details": "Wilson/Byar approximations, synthetic.",
-        "Disclosure control": "Small counts suppressed, as in the live service.",
-        "Copyright": "Synthetic",
-        "Frequency": "Annual" if ind.periods != "quarterly" else "Quarterly",
-        "Rounding": ROUNDING.get(ind.unit, "Values are rounded to 1 decimal place."),
-        "Unit": ind.unit,
-        "Value type": ind.value_type,
-        "Year type": ind.year_type,
-        "Polarity": ind.polarity,
-    }
-    return tuple(values.get(h, "") for h in METADATA_HEADER)
-
-
-def last_uploaded(ind: SampleIndicator, revision: int) -> str:
-    """Deterministic upload time; a revision moves it forward as an update would."""
-    day = 1 + ind.id % 27
-    month = 1 + (ind.id // 27) % 10
-    return f"2025-{month:02d}-{day:02d}T09:31:00" if revision == 0 else f"2026-11-{min(revision, 28):02d}T06:00:00"
 
 
 MSOA_AREA_TYPE, ICB_AREA_TYPE = 3, 221
