@@ -12,8 +12,8 @@ import dataclasses
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataValue
 
-from assets.core import extract_rows, split_valid
 from assets.factories import out_asset
+from assets.geographies import extract_rows, split_valid
 from assets.group_packs import GroupData, GroupKind, Unit, stage_packs
 from assets.out import DICTIONARY_KEY
 from assets.raw import DATA_KEY, META_KEY

@@ -8,7 +8,6 @@ so an ICB's pack stands on its own, compared with England and ranked among ICBs.
 
 import pandas as pd
 from dagster import (
-    AssetCheckSpec,
     AssetExecutionContext,
     AssetIn,
     MaterializeResult,
@@ -16,8 +15,8 @@ from dagster import (
 )
 
 from assets.area_packs import summaries_of
-from assets.core import core_asset, extract_rows, publish_quarantine, refuse_headline_failures, split_valid
 from assets.factories import out_asset
+from assets.geographies import ICB_ROWS, core_asset, extract_rows, validated
 from assets.group_packs import GroupData, GroupKind, Unit, stage_packs
 from assets.out import DICTIONARY_KEY
 from assets.raw import META_KEY
@@ -30,7 +29,7 @@ from jsna.tidy import add_comparators, tidy_areas
 from resources import RunContext
 from schemas import INDICATOR_VALUES
 
-ICB_CORE_KEY = "core_jsna__icb_values"
+ICB_CORE_KEY = ICB_ROWS.key
 ICB_PACK_KEY = "out_jsna__icb_pack"
 ICB_TABLE = "icb_values"
 COMPARED = (
@@ -56,7 +55,7 @@ def icb_units(rows: pd.DataFrame, synthetic: bool) -> list[Unit]:
 @core_asset(
     ICB_CORE_KEY,
     metadata={"dagster/column_schema": table_schema()},
-    check_specs=[AssetCheckSpec("icb_rows_valid", asset=ICB_CORE_KEY, description="No ICB row breaks the contract.")],
+    check_specs=[ICB_ROWS.check_spec()],
 )
 def core_jsna__icb_values(
     context: AssetExecutionContext,
@@ -68,14 +67,14 @@ def core_jsna__icb_values(
     codes = set(raw["area_code"]) - {ENGLAND_CODE}
     regions = {code: "" for code in codes} | {ENGLAND_CODE: ""}
     result = tidy_areas(raw, raw_metadata, run.catalogue(), codes, regions)
-    valid, quarantine, cases = split_valid(result.frame, result.problems, result.served)
-    refuse_headline_failures(quarantine, "nothing was published", run)
+
     # The parent comparison an ICB is served with is England's again (its parent type): ICBs
     # have no region, so the region comparison stays empty rather than repeat it.
-    valid = INDICATOR_VALUES.conform(add_comparators(valid, regions).assign(compared_to_region=""))
-    valid = valid.sort_values(SORT, kind="stable").reset_index(drop=True)
-    INDICATOR_VALUES.pandera_schema().validate(valid, lazy=True)
-    check = publish_quarantine(context, run, valid, quarantine, cases, check_name="icb_rows_valid", table=ICB_TABLE)
+    def finish(rows: pd.DataFrame) -> pd.DataFrame:
+        rows = INDICATOR_VALUES.conform(add_comparators(rows, regions).assign(compared_to_region=""))
+        return rows.sort_values(SORT, kind="stable").reset_index(drop=True)
+
+    valid, quarantine, check = validated(context, run, ICB_ROWS, result, finish)
     return MaterializeResult(
         value=valid,
         metadata={"dagster/row_count": len(valid), "icbs": len(codes), "quarantined_rows": len(quarantine)},

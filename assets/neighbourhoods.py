@@ -9,15 +9,14 @@ The report draws its neighbourhood charts from the same core table.
 
 import pandas as pd
 from dagster import (
-    AssetCheckSpec,
     AssetExecutionContext,
     AssetIn,
     MaterializeResult,
     MetadataValue,
 )
 
-from assets.core import core_asset, extract_rows, publish_quarantine, refuse_headline_failures, split_valid
 from assets.factories import out_asset
+from assets.geographies import NEIGHBOURHOOD_ROWS, core_asset, extract_rows, validated
 from assets.staging import (
     Upstream,
     run_areas,
@@ -34,7 +33,7 @@ from jsna.workers import render_each
 from resources import RunContext
 from schemas.neighbourhoods import NEIGHBOURHOOD_VALUES
 
-NEIGHBOURHOOD_CORE_KEY = "core_jsna__neighbourhood_values"
+NEIGHBOURHOOD_CORE_KEY = NEIGHBOURHOOD_ROWS.key
 NEIGHBOURHOOD_KEY = "out_jsna__neighbourhood_values"
 SORT = ["council_code", "indicator_id", "area_code", "sex", "age", "category_type", "category", "period_sortable"]
 
@@ -42,13 +41,7 @@ SORT = ["council_code", "indicator_id", "area_code", "sex", "age", "category_typ
 @core_asset(
     NEIGHBOURHOOD_CORE_KEY,
     metadata={"dagster/column_schema": table_schema(NEIGHBOURHOOD_VALUES)},
-    check_specs=[
-        AssetCheckSpec(
-            "neighbourhood_rows_valid",
-            asset=NEIGHBOURHOOD_CORE_KEY,
-            description="No MSOA row breaks the neighbourhood_values contract.",
-        )
-    ],
+    check_specs=[NEIGHBOURHOOD_ROWS.check_spec()],
 )
 def core_jsna__neighbourhood_values(
     context: AssetExecutionContext,
@@ -59,18 +52,12 @@ def core_jsna__neighbourhood_values(
     scope = run.scope()
     councils = {a.code for a in scope.areas}
     result = tidy_neighbourhoods(extract_rows(raw_data, NEIGHBOURHOODS), raw_metadata, run.catalogue(), councils)
-    valid, quarantine, cases = split_valid(result.frame, result.problems, result.served, NEIGHBOURHOOD_VALUES)
-    refuse_headline_failures(quarantine, "nothing was published", run)
-    valid = valid.sort_values(SORT, kind="stable").reset_index(drop=True)
-    NEIGHBOURHOOD_VALUES.pandera_schema().validate(valid, lazy=True)
-    check = publish_quarantine(
+    valid, quarantine, check = validated(
         context,
         run,
-        valid,
-        quarantine,
-        cases,
-        check_name="neighbourhood_rows_valid",
-        table=NEIGHBOURHOOD_VALUES.name,
+        NEIGHBOURHOOD_ROWS,
+        result,
+        lambda rows: rows.sort_values(SORT, kind="stable").reset_index(drop=True),
     )
     return MaterializeResult(
         value=valid,
