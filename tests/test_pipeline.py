@@ -207,10 +207,11 @@ def test_selected_boroughs_only(tmp_path):
     assert written == ["lambeth", "lewisham", "southwark"]
 
 
-def test_unknown_borough_slug_is_a_clear_error(tmp_path, capsys):
+def test_unknown_area_slug_is_a_clear_error(tmp_path, capsys):
     with running_sample_api(SampleApiState()) as server:
-        assert refresh(server.base_url, tmp_path, "--borough", "../etc") == 1
-    assert "unknown borough slug" in capsys.readouterr().err
+        assert refresh(server.base_url, tmp_path, "--area", "../etc") == 1
+    err = capsys.readouterr().err
+    assert "unknown area slug(s): ../etc; expected one of: city-of-london, barking-and-dagenham" in err
     assert not (tmp_path / "areas").exists()
 
 

@@ -11,7 +11,6 @@ from jsna.publication.lease import RefreshLease
 from jsna.sample_api.faults import Fault, SampleApiState
 from jsna.sample_api.server import running_sample_api
 from pipelines.definitions import build_definitions
-from pipelines.jobs import all_boroughs_tags
 from tests.reliability.conftest import run_cli
 
 
@@ -25,7 +24,7 @@ def test_a_cli_refresh_is_refused_while_a_dagster_run_holds_the_root(tmp_path):
 
         def dagster_run() -> None:
             job = defs.resolve_job_def("refresh_all")
-            outcome["result"] = job.execute_in_process(tags=all_boroughs_tags(), raise_on_error=False)
+            outcome["result"] = job.execute_in_process(raise_on_error=False)
 
         thread = threading.Thread(target=dagster_run)
         thread.start()
