@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from dagster import ConfigurableIOManager, InputContext, OutputContext
+from pydantic import PrivateAttr
 
 from jsna.publication import write_atomic
 
@@ -32,6 +33,9 @@ class ParquetIOManager(ConfigurableIOManager):
     """DataFrames as Parquet files under ``base_dir``, one per asset."""
 
     base_dir: str
+    # The tables this run read, by file, with the file's identity then: a run in one process
+    # (the CLI's) reads each upstream table from disk once, not once per step that needs it.
+    _kept: dict[Path, tuple[tuple[int, int, int], pd.DataFrame]] = PrivateAttr(default_factory=dict)
 
     def _path(self, context: InputContext | OutputContext) -> Path:
         """One file per asset, whatever the partitions: a partitioned step passes whole tables
@@ -64,7 +68,17 @@ class ParquetIOManager(ConfigurableIOManager):
         path = self._path(context)
         if not path.exists():
             return None
+        kept = self._kept.get(path)
+        if kept is not None and kept[0] == _identity(path):
+            return kept[1].copy()  # each step its own frame: one step's change never reaches another
         frame = pd.read_parquet(path)
         # Which launch computed it: a publishing step refuses tables from an earlier launch.
         frame.attrs[LAUNCH] = (pq.read_schema(path).metadata or {}).get(LAUNCH.encode(), b"").decode()
+        self._kept[path] = (_identity(path), frame.copy())
         return frame
+
+
+def _identity(path: Path) -> tuple[int, int, int]:
+    """A file's identity now (inode, size, modification time): another writer changes it."""
+    info = path.stat()
+    return info.st_ino, info.st_size, info.st_mtime_ns
