@@ -4,6 +4,8 @@ night (nothing new upstream) a current publication is left as it is, byte for by
 
 from __future__ import annotations
 
+import json
+
 from dagster import AssetExecutionContext, Failure
 
 from jsna import layout
@@ -31,6 +33,20 @@ def outputs_current(context: AssetExecutionContext, run: RunContext, extra: list
     if damaged:
         context.log.warning(f"published files differ from the manifest, rebuilding them: {damaged[:5]}")
     return not damaged
+
+
+def settings_whole(run: RunContext) -> None:
+    """Refuse a run whose settings did not come from ``pipelines.environment`` (the settings
+    file, the environment, the flags): resource config given in the launchpad replaces every
+    setting it does not name with a default (the output root, the footprints ...)."""
+    if "overrides" not in json.loads(run.launch or "{}"):
+        raise Failure(
+            description=(
+                "nothing was published: this run's settings were given as resource config in the launchpad, which "
+                "resets every setting it does not name; set them in jsna.toml or the environment, and launch "
+                "'Materialize all' without resource config"
+            )
+        )
 
 
 def parts_kept(run: RunContext) -> None:

@@ -18,7 +18,7 @@ from dagster import (
     asset,
 )
 
-from assets.currency import parts_kept
+from assets.currency import parts_kept, settings_whole
 from assets.descriptions import describe
 from assets.errors import one_line_errors
 from assets.factories import OWNERS
@@ -71,6 +71,7 @@ def raw_fingertips__indicator_metadata(
 ):  # returns MaterializeResult(value=DataFrame); Dagster infers the type
     catalogue = run.catalogue()
     hold_lease(context, run)  # one refresh at a time on this output root, however launched
+    settings_whole(run)  # the launch's settings, not the defaults of a resource configured in the launchpad
     parts_kept(run)  # nothing another launch published is dropped unless this one says so
     client = fingertips.client()
     # The change dates first (one request per 100 ids): most nights they are all we need.

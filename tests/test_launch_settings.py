@@ -111,3 +111,19 @@ def test_every_launch_path_publishes_what_the_file_says_and_none_drops_a_part_un
     assert not (out / "footprints").exists()
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["launch"]["overrides"] == {"footprints": "JSNA_FOOTPRINTS", "output_dir": "--output"}
+
+
+def test_a_run_whose_settings_were_replaced_in_the_launchpad_publishes_nothing(tmp_path, clean_env):
+    """Resource config in the launchpad resets every setting it does not name to its
+    default (the output root, the footprints): such a run is refused in its first step."""
+    with running_sample_api(SampleApiState()) as server:
+        defs = build_definitions(api_url=server.base_url, output_dir=str(tmp_path / "out"))
+        result = defs.resolve_job_def("refresh_all").execute_in_process(
+            run_config={"resources": {"run": {"config": {"areas": ["southwark"], "output_dir": str(tmp_path / "x")}}}},
+            raise_on_error=False,
+        )
+        asked = [r for r in server.state.requests if "all_data" in r["path"]]
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure).step_failure_data.error.message
+    assert "resets every setting it does not name" in failure
+    assert asked == [] and not (tmp_path / "x" / "manifest.json").exists()
