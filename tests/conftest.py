@@ -123,3 +123,32 @@ def published(tmp_path_factory):
     finally:
         mp.undo()
     return out, parse_data_csv(body).frame
+
+
+# Integration tests start the sample API, a refresh, the CLI, the UI or another process (in the
+# test or in a fixture it uses); the rest are unit tests. ``pytest -m unit`` runs the fast ones
+# alone; ``make test`` runs both.
+_SERVED = (
+    "running_sample_api", "refresh(", "run_cli(", "execute_in_process", "materialize(", "running_dagster_ui",
+    "subprocess.", "Popen(", "good_publication(",
+)  # fmt: skip
+
+
+def _source(function: object) -> str:
+    import inspect
+
+    try:
+        return inspect.getsource(function)  # type: ignore[arg-type]
+    except (OSError, TypeError):
+        return ""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        sources = [_source(getattr(item, "function", None))]
+        info = getattr(item, "_fixtureinfo", None)
+        for name in getattr(item, "fixturenames", ()):
+            for definition in info.name2fixturedefs.get(name, ()) if info else ():
+                sources.append(_source(definition.func))
+        served = any(marker in source for source in sources for marker in _SERVED)
+        item.add_marker(pytest.mark.integration if served else pytest.mark.unit)
