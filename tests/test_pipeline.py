@@ -33,7 +33,9 @@ def test_definitions_load():
         "out_jsna__area_indicator_values",
     } <= keys
     job = defs.resolve_job_def("refresh_all")
-    assert job is not None
+    # The one job is every asset and every check, unpartitioned: one run covers all of it.
+    assert {k.to_user_string() for k in job.asset_layer.selected_asset_keys} == keys
+    assert job.partitions_def is None
 
 
 def test_all_33_borough_folders_and_root_files(published):

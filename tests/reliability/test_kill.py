@@ -89,8 +89,9 @@ def test_sigkill_at_a_random_moment_of_writing(tmp_path):
             if proc.poll() is not None or (staging.exists() and any(p.is_dir() for p in staging.iterdir())):
                 break
             time.sleep(0.01)
+        assert proc.poll() is None, "the refresh ended before it was killed: the test would prove nothing"
         proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=60)
+        assert proc.wait(timeout=60) == -signal.SIGKILL  # killed mid-refresh, not ended on its own
     assert_every_file_whole(tmp_path)
     assert run_cli("verify", "--output", str(tmp_path)).returncode == 0
     assert OutputRoot(tmp_path).verify() == []
