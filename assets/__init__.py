@@ -1,1 +1,2 @@
-"""Dagster assets, one module per layer: raw (as served) -> core (validated) -> out (published)."""
+"""Dagster assets, a module per step of the data flow: raw (as served) -> core (validated) -> out
+(published) -> the commit. See README, How it works."""
