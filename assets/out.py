@@ -93,7 +93,7 @@ def out_jsna__area_indicator_values(
                     "area": region.area_for_slug(s).name,
                     "slug": s,
                     "rows": counts[s],
-                    "file": layout.area(s).table("parquet"),
+                    "file": csv_of(s),
                 }
                 for s in slugs
             ]

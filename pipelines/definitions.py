@@ -5,7 +5,7 @@ network, no state folder. What areas a run covers is worked out by the run itsel
 
 from __future__ import annotations
 
-from dagster import AssetsDefinition, Definitions
+from dagster import AssetsDefinition, Definitions, in_process_executor
 
 from assets.area_packs import (
     out_jsna__area_report,
@@ -68,6 +68,10 @@ def build_definitions(launch: Launch | None = None, **flags: object) -> Definiti
     (``dagster dev``: the UI and the schedule), with ``flags`` (``Launch`` fields) over them."""
     launch = (launch or Launch.load()).with_flags(**flags)
     return Definitions(
+        # Every step of a run in one process, as the CLI runs them: a run of the UI or the schedule
+        # takes about as long as jsna refresh, not a process start per step (the pack has its own
+        # worker pool for the large scopes), and reads each upstream table once.
+        executor=in_process_executor,
         assets=with_banner(ALL_ASSETS, launch.ui_banner),
         jobs=[refresh_all],
         schedules=[nightly_refresh],

@@ -177,12 +177,15 @@ def test_an_icb_outage_is_refused_and_the_last_good_icb_values_stay_until_icbs_a
         after = icb_tables()
         server.state.faults.clear()
         monkeypatch.setenv("JSNA_ICBS", "no")
-        assert refresh(server.base_url, tmp_path) == 0
+        unasked = snapshot(tmp_path)
+        assert refresh(server.base_url, tmp_path) == 1  # turned off unasked: the ICB packs are not dropped
+        assert snapshot(tmp_path) == unasked
+        assert refresh(server.base_url, tmp_path, "--drop", "icbs") == 0
     assert code != 0  # refused answers fail the run, saying so
     assert len(before) == 42 and after.keys() == before.keys()
     for slug, table in before.items():
         pd.testing.assert_frame_equal(after[slug], table)
-    # Turned off, the ICBs' folder goes in the next publication (and from its manifest).
+    # Turned off and dropped, the ICBs' folder goes in the next publication (and from its manifest).
     assert not (tmp_path / "icbs").exists()
     assert not [f for f in json.loads((tmp_path / "manifest.json").read_text())["files"] if f.startswith("icbs/")]
 
