@@ -5,33 +5,6 @@ from __future__ import annotations
 
 from jsna.sample_api.indicators import SampleIndicator
 
-CHILD_AREA_TYPE_NAME = "Counties & UAs (from Apr 2023)"
-# The area types served under regions, with their Area Type text. The sample's lower tier
-# (501) serves the same synthetic areas as its upper tier: the shape, not the geography.
-AREA_TYPE_NAMES = {502: CHILD_AREA_TYPE_NAME, 501: "Districts & UAs (from Apr 2023)"}
-SERVED_HEADER: tuple[str, ...] = (
-    "Indicator ID", "Indicator Name", "Parent Code", "Parent Name", "Area Code", "Area Name",
-    "Area Type", "Sex", "Age", "Category Type", "Category", "Time period", "Value",
-    "Lower CI 95.0 limit", "Upper CI 95.0 limit", "Lower CI 99.8 limit", "Upper CI 99.8 limit",
-    "Count", "Denominator", "Value note", "Recent Trend", "Compared to England value or percentiles",
-    "Compared to Region value or percentiles", "Time period Sortable", "New data",
-    "Compared to goal", "Time period range",
-)  # fmt: skip
-
-SUPPRESSED_AREAS = {"E09000001", "E06000053"}  # City of London, Isles of Scilly
-SUPPRESSION_NOTE = "Value suppressed for disclosure control due to small count"
-AGGREGATED_NOTE = "Aggregated from all known lower geography values"
-DEPRIVATION_TYPE = "County & UA deprivation deciles in England (IMD2019)"
-DECILES = (
-    "Most deprived decile (IMD2019)", "Second most deprived decile (IMD2019)",
-    "Third more deprived decile (IMD2019)", "Fourth more deprived decile (IMD2019)",
-    "Fifth more deprived decile (IMD2019)", "Fifth less deprived decile (IMD2019)",
-    "Fourth less deprived decile (IMD2019)", "Third less deprived decile (IMD2019)",
-    "Second least deprived decile (IMD2019)", "Least deprived decile (IMD2019)",
-)  # fmt: skip
-DIRECTIONS = ("Increasing", "Increasing", "Decreasing", "Decreasing", "No significant change", "Cannot be calculated")
-
-
 METADATA_HEADER: tuple[str, ...] = (
     "Indicator ID", "Indicator", "Definition", "Rationale", "Data source", "Indicator source",
     "Methodology", "Standard population/values", "Confidence interval details", "Source of numerator",
