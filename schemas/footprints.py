@@ -10,19 +10,30 @@ from schemas.spec import INT, TEXT, Column, TableSpec
 FOOTPRINT_SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 _OWN = {
     "area_code": Column(
-        "area_code", TEXT, "The footprint's slug (a footprint has no ONS code).", pattern=FOOTPRINT_SLUG
+        "area_code",
+        TEXT,
+        "The footprint's slug (a footprint has no ONS code).",
+        pattern=FOOTPRINT_SLUG,
+        heading="Area code",
     ),
-    "area_name": Column("area_name", TEXT, "The footprint's name, from the footprints file."),
-    "area_type": Column("area_type", TEXT, "Custom footprint of councils, or of neighbourhoods (MSOAs)."),
+    "area_name": Column("area_name", TEXT, "The footprint's name, from the footprints file.", heading="Area"),
+    "area_type": Column(
+        "area_type", TEXT, "Custom footprint of councils, or of neighbourhoods (MSOAs).", heading="Area type"
+    ),
     "value_note": Column(
         "value_note",
         TEXT,
         "How the value was computed, or why it is empty (an indicator that cannot be combined exactly, a member "
         "without a count or denominator, a member without the period).",
+        heading="Value note",
     ),
     "recent_trend": INDICATOR_VALUES.column("recent_trend"),
     "compared_to_england": Column(
-        "compared_to_england", TEXT, f"Comparison with England, {COMPUTED_NOTE}.", pattern=COMPARISON
+        "compared_to_england",
+        TEXT,
+        f"Comparison with England, {COMPUTED_NOTE}.",
+        pattern=COMPARISON,
+        heading="Compared with England",
     ),
 }
 

@@ -21,7 +21,7 @@ def _columns() -> tuple[Column, ...]:
     out: list[Column] = []
     for column in INDICATOR_VALUES.columns:
         if column.name == "area_code":
-            out.append(Column("area_code", TEXT, "ONS MSOA code (E02...).", pattern=AREA_CODE))
+            out.append(Column("area_code", TEXT, "ONS MSOA code (E02...).", pattern=AREA_CODE, heading="Area code"))
         elif column.name == "compared_to_region":
             out.append(
                 Column(

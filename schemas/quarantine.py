@@ -13,7 +13,7 @@ QUARANTINE = TableSpec(
     ),
     columns=(
         *(Column(n, TEXT, f"{n} exactly as served.") for n in (*ROW_KEY, "area_name", *SERVED_NUMBERS)),
-        Column("value_note", TEXT, "value_note exactly as served."),
+        Column("value_note", TEXT, "value_note exactly as served.", heading="Value note"),
         Column("request_url", TEXT, "The request that served the row (credentials removed)."),
         Column("reason", TEXT, "Every rule the row broke, separated by '; '."),
     ),

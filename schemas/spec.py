@@ -9,7 +9,7 @@ column schema. They cannot disagree because there is nothing to disagree about.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -49,6 +49,8 @@ class Column:
     pattern: str = ""  # a regular expression every value matches
     minimum: float | None = None  # values are >= this (missing values aside)
     checks: tuple[pa.Check, ...] = ()  # any further rule
+    heading: str = ""  # what a reader calls it, in a workbook's header row (empty: its name)
+    excel_format: str = ""  # its Excel number format, where the workbook gives it one
 
     def pandera_checks(self) -> list[pa.Check]:
         found = list(self.checks)
@@ -182,6 +184,19 @@ class TableSpec:
             for c in self.columns
         ]
         return rows
+
+
+def sheet_layout(specs: Iterable[TableSpec]) -> tuple[dict[str, str], dict[str, str]]:
+    """(heading, Excel number format) by column name, from the specs' columns: a column
+    carried by several tables is shown the same way in each (refused otherwise)."""
+    headings: dict[str, str] = {}
+    formats: dict[str, str] = {}
+    for spec in specs:
+        for column in spec.columns:
+            for found, value in ((headings, column.heading), (formats, column.excel_format)):
+                if value and found.setdefault(column.name, value) != value:
+                    raise ValueError(f"{column.name}: shown two ways ({found[column.name]!r}, {value!r})")
+    return headings, formats
 
 
 def published_spec(name: str) -> TableSpec:

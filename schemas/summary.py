@@ -26,7 +26,12 @@ SUMMARY = TableSpec(
     columns=(
         _served("domain"),
         _served("indicator_id"),
-        Column("label", TEXT, "Short indicator name from the project's catalogue, as used in the pack."),
+        Column(
+            "label",
+            TEXT,
+            "Short indicator name from the project's catalogue, as used in the pack.",
+            heading="Indicator",
+        ),
         _served("indicator_name"),
         _served("period"),
         _served("sex"),
@@ -39,6 +44,7 @@ SUMMARY = TableSpec(
             "states in the indicator metadata, else 1. The values in this table keep every digit.",
             unit="decimal places",
             minimum=0,
+            heading="Decimal places shown",
         ),
         _served("value"),
         _served("lower_ci_95"),
@@ -53,12 +59,14 @@ SUMMARY = TableSpec(
             TEXT,
             "Comparison with England: Fingertips' own, else computed (see comparison_source).",
             pattern=COMPARISON,
+            heading="Compared with England",
         ),
         Column(
             "compared_to_region",
             TEXT,
             "Comparison with the region: Fingertips' own, else computed (see comparison_source).",
             pattern=COMPARISON,
+            heading="Compared with the region",
         ),
         Column(
             "comparison_source",
@@ -66,8 +74,9 @@ SUMMARY = TableSpec(
             "Where the comparisons come from: 'fingertips' as served, or computed by this pipeline as Fingertips "
             "does (the area's 95% CI against the comparator's value) where Fingertips gave none.",
             allowed=(FROM_FINGERTIPS, COMPUTED),
+            heading="Comparison from",
         ),
-        Column("recent_trend", TEXT, "Fingertips recent trend, as served.", allowed=TRENDS),
+        Column("recent_trend", TEXT, "Fingertips recent trend, as served.", allowed=TRENDS, heading="Recent trend"),
         Column(
             "rank",
             NULLABLE_INT,
@@ -76,9 +85,18 @@ SUMMARY = TableSpec(
             True,
             "rank (1 = best)",
             minimum=1,
+            heading="Rank (1 = best)",
+            excel_format="0",
         ),
         Column(
-            "ranked_areas", NULLABLE_INT, "How many areas were ranked (those with a value).", True, "areas", minimum=1
+            "ranked_areas",
+            NULLABLE_INT,
+            "How many areas were ranked (those with a value).",
+            True,
+            "areas",
+            minimum=1,
+            heading="Areas ranked",
+            excel_format="0",
         ),
         Column(
             "region_quintile",
@@ -87,12 +105,15 @@ SUMMARY = TableSpec(
             True,
             "quintile (1-5)",
             checks=(pa.Check.in_range(1, 5),),
+            heading="Region quintile (1-5)",
+            excel_format="0",
         ),
         Column(
             "quintile_basis",
             TEXT,
             "What quintile 1 means for this indicator: the best fifth, or (without polarity) the lowest fifth.",
             allowed=("", BEST_FIFTH, LOWEST_FIFTH),
+            heading="Quintile 1 means",
         ),
         Column(
             "england_rank",
@@ -102,6 +123,8 @@ SUMMARY = TableSpec(
             True,
             "rank (1 = best)",
             minimum=1,
+            heading="Rank in England (1 = best)",
+            excel_format="0",
         ),
         Column(
             "england_ranked_areas",
@@ -110,6 +133,8 @@ SUMMARY = TableSpec(
             True,
             "areas",
             minimum=1,
+            heading="Areas ranked in England",
+            excel_format="0",
         ),
         Column(
             "england_quintile",
@@ -119,12 +144,15 @@ SUMMARY = TableSpec(
             True,
             "quintile (1-5)",
             checks=(pa.Check.in_range(1, 5),),
+            heading="England quintile (1-5, 1 = best)",
+            excel_format="0",
         ),
         Column(
             "finding",
             TEXT,
             "The row in one plain sentence (value at display precision, the comparison with England in words, "
             "a worsening or improving trend), as the report's key findings give it.",
+            heading="Finding",
         ),
         _served("polarity"),
         _served("value_note"),

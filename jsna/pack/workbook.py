@@ -25,52 +25,17 @@ from openpyxl.utils import get_column_letter
 from jsna.pack.display import DEFAULT_DECIMALS, MAX_DECIMALS, excel_format
 from jsna.pack.findings import key_findings
 from jsna.pack.sheet_rows import header_xml, rows_xml
+from schemas import PUBLISHED
+from schemas.spec import sheet_layout
 
 HEADER_ROW = 4  # rows 1-3: title, source line, synthetic banner (or blank)
 BANNER = "SYNTHETIC SAMPLE DATA - NOT REAL STATISTICS. Produced by the offline sample API for testing."
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 BANNER_FILL = PatternFill("solid", fgColor="C00000")
 HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
-NUMBER_FORMATS = {
-    "value": "#,##0.0##",
-    "lower_ci_95": "#,##0.0##",
-    "upper_ci_95": "#,##0.0##",
-    "lower_ci_99_8": "#,##0.0##",
-    "upper_ci_99_8": "#,##0.0##",
-    "region_value": "#,##0.0##",
-    "england_value": "#,##0.0##",
-    "count": "#,##0",
-    "denominator": "#,##0",
-    "rank": "0",
-    "ranked_areas": "0",
-    "region_quintile": "0",
-    "england_rank": "0",
-    "england_ranked_areas": "0",
-    "england_quintile": "0",
-    "indicator_id": "0",
-    "period_sortable": "0",
-}
-# Header text shown in Excel: what a reader calls the column, then its unit.
-IN_UNIT = "(in the row's unit)"
-HEADERS = {
-    "section": "Section", "finding": "Finding", "domain": "JSNA domain", "indicator_id": "Indicator ID",
-    "label": "Indicator", "indicator_name": "Indicator name (Fingertips)", "area_code": "Area code",
-    "area_name": "Area", "area_type": "Area type", "period": "Period", "period_sortable": "Period (sortable)",
-    "sex": "Sex", "age": "Age", "category_type": "Breakdown", "category": "Breakdown category",
-    "unit": "Unit", "display_decimals": "Decimal places shown", "value": f"Value {IN_UNIT}",
-    "lower_ci_95": f"Lower 95% CI {IN_UNIT}", "upper_ci_95": f"Upper 95% CI {IN_UNIT}",
-    "lower_ci_99_8": f"Lower 99.8% CI {IN_UNIT}", "upper_ci_99_8": f"Upper 99.8% CI {IN_UNIT}",
-    "count": "Count (people or events)", "denominator": "Denominator (people)",
-    "region_code": "Region code", "region_name": "Region",
-    "region_value": f"Region {IN_UNIT}", "england_value": f"England {IN_UNIT}",
-    "compared_to_england": "Compared with England", "compared_to_region": "Compared with the region",
-    "comparison_source": "Comparison from", "value_note": "Value note", "recent_trend": "Recent trend",
-    "rank": "Rank (1 = best)", "ranked_areas": "Areas ranked", "region_quintile": "Region quintile (1-5)",
-    "england_rank": "Rank in England (1 = best)", "england_ranked_areas": "Areas ranked in England",
-    "england_quintile": "England quintile (1-5, 1 = best)",
-    "quintile_basis": "Quintile 1 means", "value_type": "Value type", "polarity": "Polarity",
-    "source": "Source", "retrieved_at": "Retrieved (UTC)",
-}  # fmt: skip
+# What a reader calls each column (then its unit) and its number format: declared on the
+# column in its table's spec (``schemas``), so every sheet shows a column the same way.
+HEADERS, NUMBER_FORMATS = sheet_layout(PUBLISHED.values())
 COMPARISON_COLUMNS = ("compared_to_england", "compared_to_region")
 COMPARISON_FILLS = {
     "Better": PatternFill("solid", fgColor="92D050"),
