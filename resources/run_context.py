@@ -33,6 +33,7 @@ from jsna.footprints.config import Footprints, load_footprints
 from jsna.layout import DEFAULT_OUTPUT_DIR, REAL_OUTPUT_DIR
 from jsna.plausibility import DEFAULT_MAX_SHRINK
 from jsna.publication import OutputRoot
+from jsna.publication.files import file_identity
 from jsna.raw_store import RawStore
 from jsna.remote import open_output_root
 from resources.fingertips import FingertipsResource
@@ -100,8 +101,7 @@ class RunContext(ConfigurableResource):
         again only when the raw step has replaced the file)."""
         path = area_list_path(self.state_dir, self.area_type_id)
         try:
-            stat = path.stat()
-            version = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+            version = file_identity(path)
         except OSError:
             version = None
         kept = self._kept.get("area_list")

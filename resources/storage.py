@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 from dagster import ConfigurableIOManager, InputContext, OutputContext
 from pydantic import PrivateAttr
 
-from jsna.publication import write_atomic
+from jsna.publication.files import file_identity, write_atomic
 
 PUBLICATION_TAG = "jsna/publication"  # a launch that names its publication (tests; a run without it is its own)
 BACKFILL_TAG = "dagster/backfill"
@@ -69,16 +69,10 @@ class ParquetIOManager(ConfigurableIOManager):
         if not path.exists():
             return None
         kept = self._kept.get(path)
-        if kept is not None and kept[0] == _identity(path):
+        if kept is not None and kept[0] == file_identity(path):
             return kept[1].copy()  # each step its own frame: one step's change never reaches another
         frame = pd.read_parquet(path)
         # Which launch computed it: a publishing step refuses tables from an earlier launch.
         frame.attrs[LAUNCH] = (pq.read_schema(path).metadata or {}).get(LAUNCH.encode(), b"").decode()
-        self._kept[path] = (_identity(path), frame.copy())
+        self._kept[path] = (file_identity(path), frame.copy())
         return frame
-
-
-def _identity(path: Path) -> tuple[int, int, int]:
-    """A file's identity now (inode, size, modification time): another writer changes it."""
-    info = path.stat()
-    return info.st_ino, info.st_size, info.st_mtime_ns

@@ -31,6 +31,12 @@ COMPARISON = (
     r"^(Better|Worse|Similar|Higher|Lower|Same|Not compared|Cannot be calculated|[A-Za-z ]*quintile[A-Za-z ]*|)$"
 )
 IN_UNIT = "the indicator's unit (see unit)"
+# How the workbook shows a measured column: its unit named in the header, up to 3 decimals.
+MEASURED = {"excel_format": "#,##0.0##"}
+
+
+def measured(heading: str) -> dict[str, str]:
+    return {"heading": f"{heading} (in the row's unit)", **MEASURED}
 
 
 def _ci_order(lower: str, upper: str):  # noqa: ANN202 - a row rule
@@ -116,8 +122,7 @@ INDICATOR_VALUES = TableSpec(
             "The indicator value, full precision; empty when suppressed or missing.",
             True,
             IN_UNIT,
-            heading="Value (in the row's unit)",
-            excel_format="#,##0.0##",
+            **measured("Value"),
         ),
         Column(
             "lower_ci_95",
@@ -125,8 +130,7 @@ INDICATOR_VALUES = TableSpec(
             "Lower 95% confidence limit; empty when not given.",
             True,
             IN_UNIT,
-            heading="Lower 95% CI (in the row's unit)",
-            excel_format="#,##0.0##",
+            **measured("Lower 95% CI"),
         ),
         Column(
             "upper_ci_95",
@@ -134,8 +138,7 @@ INDICATOR_VALUES = TableSpec(
             "Upper 95% confidence limit; empty when not given.",
             True,
             IN_UNIT,
-            heading="Upper 95% CI (in the row's unit)",
-            excel_format="#,##0.0##",
+            **measured("Upper 95% CI"),
         ),
         Column(
             "lower_ci_99_8",
@@ -143,8 +146,7 @@ INDICATOR_VALUES = TableSpec(
             "Lower 99.8% confidence limit; empty when not given.",
             True,
             IN_UNIT,
-            heading="Lower 99.8% CI (in the row's unit)",
-            excel_format="#,##0.0##",
+            **measured("Lower 99.8% CI"),
         ),
         Column(
             "upper_ci_99_8",
@@ -152,8 +154,7 @@ INDICATOR_VALUES = TableSpec(
             "Upper 99.8% confidence limit; empty when not given.",
             True,
             IN_UNIT,
-            heading="Upper 99.8% CI (in the row's unit)",
-            excel_format="#,##0.0##",
+            **measured("Upper 99.8% CI"),
         ),
         Column(
             "count",
@@ -197,8 +198,7 @@ INDICATOR_VALUES = TableSpec(
             "England's value for the same indicator, period, sex, age, category.",
             True,
             IN_UNIT,
-            heading="England (in the row's unit)",
-            excel_format="#,##0.0##",
+            **measured("England"),
         ),
         Column(
             "region_code",
@@ -215,8 +215,7 @@ INDICATOR_VALUES = TableSpec(
             "The region's value for the same indicator, period, sex, age, category (replaces london_value).",
             True,
             IN_UNIT,
-            heading="Region (in the row's unit)",
-            excel_format="#,##0.0##",
+            **measured("Region"),
         ),
         Column("unit", TEXT, "Unit from the indicator metadata (%, per 100,000 ...).", heading="Unit"),
         Column(

@@ -134,3 +134,10 @@ def write_atomic(path: Path, data: bytes) -> None:
     write_durable(tmp, data)
     os.replace(tmp, path)
     fsync_dir(path.parent)
+
+
+def file_identity(path: Path) -> tuple[int, int, int]:
+    """A file's identity now (inode, size, modification time): a reader that keeps what it
+    read of a file reads it again once another writer has replaced or changed it."""
+    info = path.stat()
+    return info.st_ino, info.st_size, info.st_mtime_ns
