@@ -72,11 +72,14 @@ def server():
         yield running
 
 
-def good_publication(server, tmp_path_factory, *args: str) -> Path:
+def good_publication(server, tmp_path_factory, *args: str, env: dict[str, str] | None = None) -> Path:
     """One good publication (and its state folder) from a module's server, for the tests
-    of that module to copy (``copy_publication``) instead of refreshing from nothing."""
+    of that module to copy (``copy_publication``) instead of refreshing from nothing;
+    ``env``: settings of that refresh (e.g. ``JSNA_ICBS``)."""
     mp = pytest.MonkeyPatch()
     mp.delenv("DAGSTER_HOME", raising=False)
+    for name, value in (env or {}).items():
+        mp.setenv(name, value)
     out = tmp_path_factory.mktemp("good") / "out"
     try:
         server.state.configure({"faults": [], "revisions": {}})

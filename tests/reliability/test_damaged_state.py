@@ -17,7 +17,7 @@ from jsna.publication import OutputRoot
 from jsna.sample_api.faults import Fault, SampleApiState
 from jsna.sample_api.server import running_sample_api
 from tests.pipeline_helpers import refresh, snapshot
-from tests.reliability.conftest import run_cli
+from tests.reliability.conftest import copy_publication, good_publication, run_cli
 
 BOROUGH = ("--borough", "southwark")
 
@@ -26,12 +26,18 @@ def london(root) -> pd.DataFrame:
     return pd.read_parquet(root / "london" / "indicator_values.parquet").drop(columns="retrieved_at")
 
 
+@pytest.fixture(scope="module")
+def good(server, tmp_path_factory):
+    """One good publication of Southwark (with its state folder), copied by each test."""
+    return good_publication(server, tmp_path_factory, *BOROUGH)
+
+
 @pytest.fixture
-def published(tmp_path):
-    """A sample API and an output root holding one good publication."""
-    with running_sample_api(SampleApiState()) as server:
-        assert refresh(server.base_url, tmp_path, *BOROUGH) == 0
-        yield server, tmp_path
+def published(server, good, tmp_path):
+    """The module's sample API, without faults, and an output root holding a copy of the
+    good publication (a copy costs milliseconds, a refresh from nothing seconds)."""
+    server.state.configure({"faults": [], "revisions": {}, "reset_requests": True})
+    return server, copy_publication(good, tmp_path / "out")
 
 
 @pytest.mark.parametrize("damage", ["delete", "overwrite", "truncate"])

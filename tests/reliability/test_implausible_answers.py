@@ -11,14 +11,36 @@ import pytest
 
 from jsna.catalogue import load_catalogue
 from jsna.publication import OutputRoot
-from jsna.sample_api.faults import Fault, SampleApiState
+from jsna.sample_api.faults import Fault
 from jsna.sample_api.indicators import known_indicators
-from jsna.sample_api.server import running_sample_api
 from tests.pipeline_helpers import refresh, snapshot
+from tests.reliability.conftest import copy_publication, good_publication
 
 BOROUGH = ("--borough", "southwark")
 SOUTHWARK = "E09000028"
 NO_DATA = 93496
+
+
+@pytest.fixture(scope="module")
+def good(server, tmp_path_factory):
+    """One good publication of Southwark, copied by each test (see ``out``)."""
+    return good_publication(server, tmp_path_factory, *BOROUGH)
+
+
+@pytest.fixture(scope="module")
+def good_with_icbs(server, tmp_path_factory):
+    return good_publication(server, tmp_path_factory, *BOROUGH, env={"JSNA_ICBS": "yes"})
+
+
+def _fresh(server, good, tmp_path):
+    server.state.configure({"faults": [], "revisions": {}, "reset_requests": True})
+    return copy_publication(good, tmp_path / "out")
+
+
+@pytest.fixture
+def out(server, good, tmp_path):
+    """A copy of the good publication and its state, and the module's server without faults."""
+    return _fresh(server, good, tmp_path)
 
 
 def values(root, iid: int) -> pd.DataFrame:
@@ -27,70 +49,67 @@ def values(root, iid: int) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("kind", ["header_only", "empty", "no_content"])
-def test_every_answer_empty_after_an_upload_publishes_nothing_new(kind, tmp_path, capsys, with_icbs):
-    with running_sample_api(SampleApiState()) as server:
-        assert refresh(server.base_url, tmp_path, *BOROUGH) == 0
-        before = snapshot(tmp_path)
-        manifest_before = json.loads((tmp_path / "manifest.json").read_text())
-        # Every upload date moves (93496 has no data at this area type in the sample API).
-        server.state.revisions = {i: 1 for i in load_catalogue().ids if i != NO_DATA}
-        server.state.faults.append(Fault(kind, times=None))
-        capsys.readouterr()
-        assert refresh(server.base_url, tmp_path, *BOROUGH) == 1
-        err = capsys.readouterr().err
-        at_icb = sum(known_indicators()[i].at_icb for i in load_catalogue().ids)  # emptied at ICB level too
-        assert f"refused {45 + at_icb} implausible answers" in err
-        assert "answered no rows" in err and "looks like an outage" in err
-        assert len(err.strip().splitlines()) == 1
-        assert snapshot(tmp_path) == before  # not one byte changed
-        assert json.loads((tmp_path / "manifest.json").read_text()) == manifest_before  # still synthetic
-        # The next night (the outage over) fetches them again, since nothing was recorded.
-        server.state.faults.clear()
-        server.state.requests.clear()
-        assert refresh(server.base_url, tmp_path, *BOROUGH) == 0
-    assert snapshot(tmp_path) != before
-    assert json.loads((tmp_path / "manifest.json").read_text())["synthetic"] is True
+def test_every_answer_empty_after_an_upload_publishes_nothing_new(
+    kind, server, good_with_icbs, tmp_path, capsys, with_icbs
+):
+    out = _fresh(server, good_with_icbs, tmp_path)
+    before = snapshot(out)
+    manifest_before = json.loads((out / "manifest.json").read_text())
+    # Every upload date moves (93496 has no data at this area type in the sample API).
+    server.state.revisions = {i: 1 for i in load_catalogue().ids if i != NO_DATA}
+    server.state.faults.append(Fault(kind, times=None))
+    capsys.readouterr()
+    assert refresh(server.base_url, out, *BOROUGH) == 1
+    err = capsys.readouterr().err
+    at_icb = sum(known_indicators()[i].at_icb for i in load_catalogue().ids)  # emptied at ICB level too
+    assert f"refused {45 + at_icb} implausible answers" in err
+    assert "answered no rows" in err and "looks like an outage" in err
+    assert len(err.strip().splitlines()) == 1
+    assert snapshot(out) == before  # not one byte changed
+    assert json.loads((out / "manifest.json").read_text()) == manifest_before  # still synthetic
+    # The next night (the outage over) fetches them again, since nothing was recorded.
+    server.state.faults.clear()
+    server.state.requests.clear()
+    assert refresh(server.base_url, out, *BOROUGH) == 0
+    assert snapshot(out) != before
+    assert json.loads((out / "manifest.json").read_text())["synthetic"] is True
 
 
-def test_one_indicator_emptied_keeps_its_last_good_data_until_accepted(tmp_path, capsys):
-    with running_sample_api(SampleApiState()) as server:
-        assert refresh(server.base_url, tmp_path, *BOROUGH) == 0
-        good_848 = values(tmp_path, 848)
-        old_41001 = values(tmp_path, 41001)
-        server.state.revisions = {848: 1, 41001: 1}
-        server.state.faults.append(Fault("drop_rows", indicator_id=848, size=0, times=None))
-        capsys.readouterr()
-        assert refresh(server.base_url, tmp_path, *BOROUGH) == 1
-        err = capsys.readouterr().err
-        assert "indicator 848 answered no rows" in err and "--accept-shrink 848" in err
-        pd.testing.assert_frame_equal(values(tmp_path, 848), good_848)  # the last good data stays
-        assert not values(tmp_path, 41001).equals(old_41001)  # the plausible update is published
-        assert OutputRoot(tmp_path).verify() == []
-        # Refused again every night until an operator has checked and accepts it.
-        assert refresh(server.base_url, tmp_path, *BOROUGH) == 1
-        assert refresh(server.base_url, tmp_path, *BOROUGH, "--accept-shrink", "848") == 0
-    assert values(tmp_path, 848).empty
-    changes = pd.concat(pd.read_parquet(p) for p in (tmp_path / "changes").glob("*.parquet"))
+def test_one_indicator_emptied_keeps_its_last_good_data_until_accepted(server, out, capsys):
+    good_848 = values(out, 848)
+    old_41001 = values(out, 41001)
+    server.state.revisions = {848: 1, 41001: 1}
+    server.state.faults.append(Fault("drop_rows", indicator_id=848, size=0, times=None))
+    capsys.readouterr()
+    assert refresh(server.base_url, out, *BOROUGH) == 1
+    err = capsys.readouterr().err
+    assert "indicator 848 answered no rows" in err and "--accept-shrink 848" in err
+    pd.testing.assert_frame_equal(values(out, 848), good_848)  # the last good data stays
+    assert not values(out, 41001).equals(old_41001)  # the plausible update is published
+    assert OutputRoot(out).verify() == []
+    # Refused again every night until an operator has checked and accepts it.
+    assert refresh(server.base_url, out, *BOROUGH) == 1
+    assert refresh(server.base_url, out, *BOROUGH, "--accept-shrink", "848") == 0
+    assert values(out, 848).empty
+    changes = pd.concat(pd.read_parquet(p) for p in (out / "changes").glob("*.parquet"))
     assert set(changes.loc[changes["indicator_id"] == 848, "change"]) == {"removed"}
 
 
 @pytest.mark.parametrize(("keep", "refused"), [(0.5, True), (0.9, False)])
-def test_a_shrink_beyond_the_allowed_share_is_refused(keep, refused, tmp_path, capsys):
-    with running_sample_api(SampleApiState()) as server:
-        assert refresh(server.base_url, tmp_path, *BOROUGH) == 0
-        good = values(tmp_path, 848)
-        server.state.revisions = {848: 1}
-        total = server_rows(server, 848)
-        server.state.faults.append(Fault("drop_rows", indicator_id=848, size=int(total * keep), times=None))
-        capsys.readouterr()
-        code = refresh(server.base_url, tmp_path, *BOROUGH)
+def test_a_shrink_beyond_the_allowed_share_is_refused(keep, refused, server, out, capsys):
+    good = values(out, 848)
+    server.state.revisions = {848: 1}
+    total = server_rows(server, 848)
+    server.state.faults.append(Fault("drop_rows", indicator_id=848, size=int(total * keep), times=None))
+    capsys.readouterr()
+    code = refresh(server.base_url, out, *BOROUGH)
     assert total > 0
     if refused:
         assert code == 1 and "fewer than the" in capsys.readouterr().err
-        pd.testing.assert_frame_equal(values(tmp_path, 848), good)
+        pd.testing.assert_frame_equal(values(out, 848), good)
     else:
         assert code == 0
-        assert not values(tmp_path, 848).equals(good)
+        assert not values(out, 848).equals(good)
 
 
 def server_rows(server, iid: int) -> int:
@@ -108,35 +127,31 @@ def server_rows(server, iid: int) -> int:
     [("1", "answered under another name"), ("6", "holds indicator ids that were not asked for")],
     ids=["in one answer", "across two answers"],
 )
-def test_two_ids_swapped_are_refused(concurrency, reason, tmp_path, capsys, monkeypatch):
+def test_two_ids_swapped_are_refused(concurrency, reason, server, out, capsys, monkeypatch):
     monkeypatch.setenv("JSNA_MAX_CONCURRENCY", concurrency)  # 1: every id in one request
-    with running_sample_api(SampleApiState()) as server:
-        assert refresh(server.base_url, tmp_path, *BOROUGH) == 0
-        before = snapshot(tmp_path)
-        server.state.revisions = {848: 1, 41001: 1}
-        server.state.faults.append(Fault("swap_ids", indicator_id=848, other_id=41001, times=None))
-        capsys.readouterr()
-        assert refresh(server.base_url, tmp_path, *BOROUGH) == 1
-        err = capsys.readouterr().err
+    before = snapshot(out)
+    server.state.revisions = {848: 1, 41001: 1}
+    server.state.faults.append(Fault("swap_ids", indicator_id=848, other_id=41001, times=None))
+    capsys.readouterr()
+    assert refresh(server.base_url, out, *BOROUGH) == 1
+    err = capsys.readouterr().err
     assert reason in err
-    assert snapshot(tmp_path) == before
+    assert snapshot(out) == before
 
 
 @pytest.mark.parametrize("text", ["NaN", "Infinity", "-inf", "1e309", "1e-400"])
-def test_values_that_are_not_finite_numbers_are_refused(text, tmp_path, capsys):
-    with running_sample_api(SampleApiState()) as server:
-        assert refresh(server.base_url, tmp_path, *BOROUGH) == 0
-        good = values(tmp_path, 848)
-        server.state.revisions = {848: 1}
-        server.state.faults.append(Fault("set_value", column="Value", value=text, indicator_id=848,
-                                         area_code=SOUTHWARK, category="", times=None))  # fmt: skip
-        capsys.readouterr()
-        assert refresh(server.base_url, tmp_path, *BOROUGH) == 1
-        err = capsys.readouterr().err
-        # Not acceptable by an operator: a value nobody measured is never published.
-        assert "not finite numbers" in err and "--accept-shrink" not in err
-        assert refresh(server.base_url, tmp_path, *BOROUGH, "--accept-shrink", "848") == 1
-    pd.testing.assert_frame_equal(values(tmp_path, 848), good)
-    table = pd.read_parquet(tmp_path / "london" / "indicator_values.parquet")
+def test_values_that_are_not_finite_numbers_are_refused(text, server, out, capsys):
+    good = values(out, 848)
+    server.state.revisions = {848: 1}
+    server.state.faults.append(Fault("set_value", column="Value", value=text, indicator_id=848,
+                                     area_code=SOUTHWARK, category="", times=None))  # fmt: skip
+    capsys.readouterr()
+    assert refresh(server.base_url, out, *BOROUGH) == 1
+    err = capsys.readouterr().err
+    # Not acceptable by an operator: a value nobody measured is never published.
+    assert "not finite numbers" in err and "--accept-shrink" not in err
+    assert refresh(server.base_url, out, *BOROUGH, "--accept-shrink", "848") == 1
+    pd.testing.assert_frame_equal(values(out, 848), good)
+    table = pd.read_parquet(out / "london" / "indicator_values.parquet")
     numbers = table.select_dtypes("float64").to_numpy()
     assert not (numbers == float("inf")).any() and not (numbers == float("-inf")).any()
