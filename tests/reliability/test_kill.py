@@ -17,12 +17,23 @@ import pyarrow.parquet as pq
 import pytest
 
 from jsna.publication import OutputRoot
-from jsna.sample_api.faults import SampleApiState
-from jsna.sample_api.server import running_sample_api
 from tests.pipeline_helpers import refresh, snapshot
-from tests.reliability.conftest import BOROUGHS, run_cli
+from tests.reliability.conftest import BOROUGHS, copy_publication, good_publication, run_cli
 
 REBUILT_EVERY_RUN = ("areas/", "london/", "data_dictionary_SYNTHETIC.csv", "index.html", "quarantine/")
+
+
+@pytest.fixture(scope="module")
+def good(server, tmp_path_factory):
+    """One good publication of a few boroughs, copied by each test (see ``out``)."""
+    return good_publication(server, tmp_path_factory, "--borough", *BOROUGHS)
+
+
+@pytest.fixture
+def out(server, good, tmp_path):
+    """A copy of the good publication and its state, and the module's server without faults."""
+    server.state.configure({"faults": [], "revisions": {}, "reset_requests": True})
+    return copy_publication(good, tmp_path / "out")
 
 
 def assert_one_publication(root: Path) -> None:
@@ -49,77 +60,71 @@ def assert_every_file_whole(root: Path) -> None:
 
 @pytest.mark.parametrize("point", ["publish:staging", "publish:before-journal", "publish:after-journal",
                                    "publish:mid-rename"])  # fmt: skip
-def test_sigkill_at_each_point_of_a_publication(point, tmp_path):
-    with running_sample_api(SampleApiState()) as server:
-        assert refresh(server.base_url, tmp_path, "--borough", *BOROUGHS) == 0
-        before = snapshot(tmp_path)
-        server.state.revisions = {848: 1, 41001: 1}  # the next publication changes files
-        killed = run_cli("refresh", "--api-url", server.base_url, "--output", str(tmp_path), "--borough", *BOROUGHS,
-                         env={"JSNA_FAILPOINT": point})  # fmt: skip
-        assert killed.returncode == -signal.SIGKILL
-        assert_every_file_whole(tmp_path)
-        if point in ("publish:staging", "publish:before-journal"):
-            assert snapshot(tmp_path) == before  # killed before the commit point: nothing published
-        done = run_cli("verify", "--output", str(tmp_path))
-        assert done.returncode == 0, done.stderr
-        assert OutputRoot(tmp_path).verify() == []
-        assert_every_file_whole(tmp_path)
-        assert_one_publication(tmp_path)
-        # The next refresh finishes the job: the new data is published, whole.
-        assert refresh(server.base_url, tmp_path, "--borough", *BOROUGHS) == 0
-    assert snapshot(tmp_path) != before
-    assert_one_publication(tmp_path)
-    assert not any((tmp_path / ".staging").iterdir())  # a killed run's staging is gone at once
+def test_sigkill_at_each_point_of_a_publication(point, server, out):
+    before = snapshot(out)
+    server.state.revisions = {848: 1, 41001: 1}  # the next publication changes files
+    killed = run_cli("refresh", "--api-url", server.base_url, "--output", str(out), "--borough", *BOROUGHS,
+                     env={"JSNA_FAILPOINT": point})  # fmt: skip
+    assert killed.returncode == -signal.SIGKILL
+    assert_every_file_whole(out)
+    if point in ("publish:staging", "publish:before-journal"):
+        assert snapshot(out) == before  # killed before the commit point: nothing published
+    done = run_cli("verify", "--output", str(out))
+    assert done.returncode == 0, done.stderr
+    assert OutputRoot(out).verify() == []
+    assert_every_file_whole(out)
+    assert_one_publication(out)
+    # The next refresh finishes the job: the new data is published, whole.
+    assert refresh(server.base_url, out, "--borough", *BOROUGHS) == 0
+    assert snapshot(out) != before
+    assert_one_publication(out)
+    assert not any((out / ".staging").iterdir())  # a killed run's staging is gone at once
 
 
-def test_sigkill_at_a_random_moment_of_writing(tmp_path):
+def test_sigkill_at_a_random_moment_of_writing(server, out):
     """Without a failpoint: kill as soon as staging starts, whatever is being written then."""
-    with running_sample_api(SampleApiState()) as server:
-        assert refresh(server.base_url, tmp_path, "--borough", *BOROUGHS) == 0
-        server.state.revisions = {848: 1}
-        env = {**os.environ, "CI": "true"}
-        env.pop("DAGSTER_HOME", None)
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "pipelines.cli", "refresh", "--api-url", server.base_url, "--output", str(tmp_path),
-             "--borough", *BOROUGHS],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        staging = tmp_path / ".staging"
-        for _ in range(3000):  # polling, not a timing assertion
-            if proc.poll() is not None or (staging.exists() and any(p.is_dir() for p in staging.iterdir())):
-                break
-            time.sleep(0.01)
-        assert proc.poll() is None, "the refresh ended before it was killed: the test would prove nothing"
-        proc.send_signal(signal.SIGKILL)
-        assert proc.wait(timeout=60) == -signal.SIGKILL  # killed mid-refresh, not ended on its own
-    assert_every_file_whole(tmp_path)
-    assert run_cli("verify", "--output", str(tmp_path)).returncode == 0
-    assert OutputRoot(tmp_path).verify() == []
+    server.state.revisions = {848: 1}
+    env = {**os.environ, "CI": "true"}
+    env.pop("DAGSTER_HOME", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "refresh", "--api-url", server.base_url, "--output", str(out),
+         "--borough", *BOROUGHS],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    staging = out / ".staging"
+    for _ in range(3000):  # polling, not a timing assertion
+        if proc.poll() is not None or (staging.exists() and any(p.is_dir() for p in staging.iterdir())):
+            break
+        time.sleep(0.01)
+    assert proc.poll() is None, "the refresh ended before it was killed: the test would prove nothing"
+    proc.send_signal(signal.SIGKILL)
+    assert proc.wait(timeout=60) == -signal.SIGKILL  # killed mid-refresh, not ended on its own
+    assert_every_file_whole(out)
+    assert run_cli("verify", "--output", str(out)).returncode == 0
+    assert OutputRoot(out).verify() == []
 
 
-def test_sigkill_after_the_journal_still_removes_what_the_publication_retires(tmp_path):
+def test_sigkill_after_the_journal_still_removes_what_the_publication_retires(server, out):
     """Files a publication removes (here the old ``boroughs/`` layout) are listed in its
     journal: killed after the commit point, the roll-forward removes them, and the
     manifest never names a file that is gone."""
-    with running_sample_api(SampleApiState()) as server:
-        assert refresh(server.base_url, tmp_path, "--borough", *BOROUGHS) == 0
-        manifest = json.loads((tmp_path / "manifest.json").read_text())
-        old = tmp_path / "boroughs" / BOROUGHS[0]
-        old.mkdir(parents=True)
-        (old / "indicator_values.parquet").write_bytes(
-            (tmp_path / "areas" / BOROUGHS[0] / "indicator_values.parquet").read_bytes()
-        )
-        manifest["files"][f"boroughs/{BOROUGHS[0]}/indicator_values.parquet"] = manifest["files"][
-            f"areas/{BOROUGHS[0]}/indicator_values.parquet"
-        ]
-        (tmp_path / "manifest.json").write_text(json.dumps(manifest))
-        server.state.revisions = {848: 1}
-        killed = run_cli("refresh", "--api-url", server.base_url, "--output", str(tmp_path), "--borough", *BOROUGHS,
-                         env={"JSNA_FAILPOINT": "publish:after-journal"})  # fmt: skip
-        assert killed.returncode == -signal.SIGKILL
-        assert (old / "indicator_values.parquet").exists()  # the renames and removals had not run
-        done = run_cli("verify", "--output", str(tmp_path))
+    manifest = json.loads((out / "manifest.json").read_text())
+    old = out / "boroughs" / BOROUGHS[0]
+    old.mkdir(parents=True)
+    (old / "indicator_values.parquet").write_bytes(
+        (out / "areas" / BOROUGHS[0] / "indicator_values.parquet").read_bytes()
+    )
+    manifest["files"][f"boroughs/{BOROUGHS[0]}/indicator_values.parquet"] = manifest["files"][
+        f"areas/{BOROUGHS[0]}/indicator_values.parquet"
+    ]
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    server.state.revisions = {848: 1}
+    killed = run_cli("refresh", "--api-url", server.base_url, "--output", str(out), "--borough", *BOROUGHS,
+                     env={"JSNA_FAILPOINT": "publish:after-journal"})  # fmt: skip
+    assert killed.returncode == -signal.SIGKILL
+    assert (old / "indicator_values.parquet").exists()  # the renames and removals had not run
+    done = run_cli("verify", "--output", str(out))
     assert done.returncode == 0, done.stderr
-    assert not (tmp_path / "boroughs").exists()
-    assert not [f for f in json.loads((tmp_path / "manifest.json").read_text())["files"] if f.startswith("boroughs/")]
-    assert OutputRoot(tmp_path).verify() == []
+    assert not (out / "boroughs").exists()
+    assert not [f for f in json.loads((out / "manifest.json").read_text())["files"] if f.startswith("boroughs/")]
+    assert OutputRoot(out).verify() == []
