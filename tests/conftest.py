@@ -60,6 +60,13 @@ def sample_api() -> Iterator[SampleApiServer]:
         yield server
 
 
+@pytest.fixture(scope="module")
+def server() -> Iterator[SampleApiServer]:
+    """One sample API for a module whose tests share a good publication (``good_publication``)."""
+    with running_sample_api(SampleApiState()) as running:
+        yield running
+
+
 @pytest.fixture
 def sleeps() -> list[float]:
     """Backoff waits the client asked for (recorded instead of slept: tests stay fast)."""

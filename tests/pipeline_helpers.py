@@ -6,6 +6,8 @@ import hashlib
 import socket
 from pathlib import Path
 
+import pytest
+
 from pipelines.cli import main
 
 
@@ -28,3 +30,31 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def good_publication(server, tmp_path_factory, *args: str, env: dict[str, str] | None = None) -> Path:
+    """One good publication (and its state folder) from a module's server, for the tests
+    of that module to copy (``copy_publication``) instead of refreshing from nothing;
+    ``env``: settings of that refresh (e.g. ``JSNA_ICBS``)."""
+    mp = pytest.MonkeyPatch()
+    mp.delenv("DAGSTER_HOME", raising=False)
+    for name, value in (env or {}).items():
+        mp.setenv(name, value)
+    out = tmp_path_factory.mktemp("good") / "out"
+    try:
+        server.state.configure({"faults": [], "revisions": {}})
+        assert refresh(server.base_url, out, *args) == 0
+    finally:
+        mp.undo()
+    return out
+
+
+def copy_publication(good: Path, dest: Path) -> Path:
+    """A copy of a publication with its state folder, modification times kept."""
+    import shutil
+
+    from jsna.publication import default_state_dir
+
+    shutil.copytree(good, dest, symlinks=True)
+    shutil.copytree(default_state_dir(good), default_state_dir(dest), symlinks=True)
+    return dest

@@ -22,13 +22,30 @@ from jsna.sample_api.server import running_sample_api
 from pipelines.definitions import build_definitions
 from pipelines.schedules import nightly_refresh
 from tests.conftest import data_requests, requested_ids
-from tests.pipeline_helpers import refresh, snapshot
+from tests.pipeline_helpers import copy_publication, good_publication, refresh, snapshot
 
 LONDON = ZoneInfo("Europe/London")
 FEW = ("--borough", "southwark", "lewisham", "lambeth")  # the whole graph runs; fewer boroughs keep tests quick
 
 
 pytestmark = pytest.mark.usefixtures("ephemeral_dagster")
+
+
+@pytest.fixture(scope="module")
+def good(server, tmp_path_factory):
+    """One good publication of a few boroughs, copied by the tests that start from one."""
+    return good_publication(server, tmp_path_factory, *FEW)
+
+
+@pytest.fixture(scope="module")
+def good_with_icbs(server, tmp_path_factory):
+    return good_publication(server, tmp_path_factory, *FEW, env={"JSNA_ICBS": "yes"})
+
+
+def copied(server, good, tmp_path):
+    """A copy of a good publication, and the module's server without faults or revisions."""
+    server.state.configure({"faults": [], "revisions": {}, "reset_requests": True})
+    return copy_publication(good, tmp_path / "out")
 
 
 @pytest.mark.parametrize(
@@ -64,39 +81,36 @@ def test_schedule_runs_by_default_and_definitions_hold_freshness_policies():
     assert groups == {"raw", "core", "out"}
 
 
-def test_unchanged_upstream_makes_no_data_requests_and_rewrites_nothing(tmp_path, capsys):
-    with running_sample_api(SampleApiState()) as server:
-        assert refresh(server.base_url, tmp_path, *FEW) == 0
-        first = snapshot(tmp_path)
-        mtimes = {p: (tmp_path / p).stat().st_mtime_ns for p in first}
-        server.state.requests.clear()
-        assert refresh(server.base_url, tmp_path, *FEW) == 0
-        assert data_requests(server) == []
-        assert all("metadata" in r["path"] for r in server.state.requests)
+def test_unchanged_upstream_makes_no_data_requests_and_rewrites_nothing(server, good, tmp_path, capsys):
+    tmp_path = copied(server, good, tmp_path)
+    first = snapshot(tmp_path)
+    mtimes = {p: (tmp_path / p).stat().st_mtime_ns for p in first}
+    server.state.requests.clear()
+    assert refresh(server.base_url, tmp_path, *FEW) == 0
+    assert data_requests(server) == []
+    assert all("metadata" in r["path"] for r in server.state.requests)
     assert "no upstream change" in capsys.readouterr().out
     assert snapshot(tmp_path) == first
     assert {p: (tmp_path / p).stat().st_mtime_ns for p in first} == mtimes  # not even rewritten
 
 
-def test_full_refresh_fetches_everything(tmp_path, with_icbs):
-    with running_sample_api(SampleApiState()) as server:
-        assert refresh(server.base_url, tmp_path, *FEW) == 0
-        server.state.requests.clear()
-        assert refresh(server.base_url, tmp_path, "--full", *FEW) == 0
-        catalogue = load_catalogue()
-        # Every extract asks again for all its ids: the councils', the MSOAs', the ICBs'.
-        for area_type, ids in ((502, catalogue.ids), (3, catalogue.neighbourhood_ids), (221, catalogue.ids)):
-            assert sorted(sum(requested_ids(server, area_type), [])) == sorted(ids)
+def test_full_refresh_fetches_everything(server, good_with_icbs, tmp_path, with_icbs):
+    tmp_path = copied(server, good_with_icbs, tmp_path)
+    server.state.requests.clear()
+    assert refresh(server.base_url, tmp_path, "--full", *FEW) == 0
+    catalogue = load_catalogue()
+    # Every extract asks again for all its ids: the councils', the MSOAs', the ICBs'.
+    for area_type, ids in ((502, catalogue.ids), (3, catalogue.neighbourhood_ids), (221, catalogue.ids)):
+        assert sorted(sum(requested_ids(server, area_type), [])) == sorted(ids)
 
 
-def test_a_changed_indicator_is_fetched_alone_and_reported(tmp_path, with_icbs):
-    with running_sample_api(SampleApiState()) as server:
-        assert refresh(server.base_url, tmp_path, *FEW) == 0
-        before = pd.read_parquet(tmp_path / "london" / "indicator_values.parquet")
-        server.state.requests.clear()
-        server.state.revisions = {41001: 1}
-        assert refresh(server.base_url, tmp_path, *FEW) == 0
-        requested = [r["query"] for r in data_requests(server)]
+def test_a_changed_indicator_is_fetched_alone_and_reported(server, good_with_icbs, tmp_path, with_icbs):
+    tmp_path = copied(server, good_with_icbs, tmp_path)
+    before = pd.read_parquet(tmp_path / "london" / "indicator_values.parquet")
+    server.state.requests.clear()
+    server.state.revisions = {41001: 1}
+    assert refresh(server.base_url, tmp_path, *FEW) == 0
+    requested = [r["query"] for r in data_requests(server)]
     # Asked for alone, once for the councils and once for the ICBs (the catalogue is fetched for both).
     assert len(requested) == 2 and all(r.startswith("indicator_ids=41001&") for r in requested)
     assert {re.search(r"child_area_type_id=(\d+)", r).group(1) for r in requested} == {"502", "221"}
@@ -111,9 +125,9 @@ def test_a_changed_indicator_is_fetched_alone_and_reported(tmp_path, with_icbs):
     assert old.loc[key, "value"] == row.old_value
 
 
-def test_raw_store_is_keyed_by_api(tmp_path, with_icbs):
-    with running_sample_api(SampleApiState()) as first, running_sample_api(SampleApiState()) as second:
-        assert refresh(first.base_url, tmp_path, *FEW) == 0
+def test_raw_store_is_keyed_by_api(server, good_with_icbs, tmp_path, with_icbs):
+    tmp_path = copied(server, good_with_icbs, tmp_path)  # published from the module's server
+    with running_sample_api(SampleApiState()) as second:
         assert refresh(second.base_url, tmp_path, *FEW) == 0
         catalogue = load_catalogue()
         for area_type, ids in ((502, catalogue.ids), (3, catalogue.neighbourhood_ids), (221, catalogue.ids)):

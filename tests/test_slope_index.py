@@ -127,9 +127,7 @@ def test_percentages_give_the_example_scaled() -> None:
     name, rows = next((n, r) for n, r in _cases() if n.startswith("proportion"))
     args = [_column(rows, c) for c in ("Value", "Population", "LowerCL", "UpperCL")]
     fraction = slope_index(*args, value_type=PROPORTION, seed=7)
-    percent = slope_index(
-        args[0] * 100, args[1], args[2] * 100, args[3] * 100, value_type=PROPORTION, per=100, seed=7
-    )
+    percent = slope_index(args[0] * 100, args[1], args[2] * 100, args[3] * 100, value_type=PROPORTION, per=100, seed=7)
     assert percent.sii == pytest.approx(fraction.sii * 100, rel=1e-9)
     assert percent.sii_lower == pytest.approx(fraction.sii_lower * 100, rel=1e-9)
     assert percent.rii == pytest.approx(fraction.rii, rel=1e-9)

@@ -63,38 +63,3 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300)
     return subprocess.run(
         [sys.executable, "-m", "pipelines.cli", *args], capture_output=True, text=True, env=full_env, timeout=timeout
     )
-
-
-@pytest.fixture(scope="module")
-def server():
-    """One sample API for a module whose tests share a good publication (``good_publication``)."""
-    with running_sample_api(SampleApiState()) as running:
-        yield running
-
-
-def good_publication(server, tmp_path_factory, *args: str, env: dict[str, str] | None = None) -> Path:
-    """One good publication (and its state folder) from a module's server, for the tests
-    of that module to copy (``copy_publication``) instead of refreshing from nothing;
-    ``env``: settings of that refresh (e.g. ``JSNA_ICBS``)."""
-    mp = pytest.MonkeyPatch()
-    mp.delenv("DAGSTER_HOME", raising=False)
-    for name, value in (env or {}).items():
-        mp.setenv(name, value)
-    out = tmp_path_factory.mktemp("good") / "out"
-    try:
-        server.state.configure({"faults": [], "revisions": {}})
-        assert refresh(server.base_url, out, *args) == 0
-    finally:
-        mp.undo()
-    return out
-
-
-def copy_publication(good: Path, dest: Path) -> Path:
-    """A copy of a publication with its state folder, modification times kept."""
-    import shutil
-
-    from jsna.publication import default_state_dir
-
-    shutil.copytree(good, dest, symlinks=True)
-    shutil.copytree(default_state_dir(good), default_state_dir(dest), symlinks=True)
-    return dest

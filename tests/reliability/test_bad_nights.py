@@ -12,8 +12,7 @@ import pytest
 
 from jsna.publication import OutputRoot
 from jsna.sample_api.server import SampleApiServer
-from tests.pipeline_helpers import refresh, snapshot
-from tests.reliability.conftest import copy_publication, good_publication
+from tests.pipeline_helpers import copy_publication, good_publication, refresh, snapshot
 from tests.reliability.test_damage_harness import IDS, PUBLISHED_KEY, _number, served
 
 

@@ -24,8 +24,7 @@ from jsna.publication import OutputRoot
 from jsna.sample_api.damage import DAMAGES
 from jsna.sample_api.server import SampleApiServer
 from resources import FingertipsResource
-from tests.pipeline_helpers import refresh, snapshot
-from tests.reliability.conftest import copy_publication, good_publication
+from tests.pipeline_helpers import copy_publication, good_publication, refresh, snapshot
 
 IDS = [848, 41001, 93014]  # rows with sex, age and deprivation breakdowns among them
 PARAMS = {"child_area_type_id": 502, "parent_area_type_id": 6}

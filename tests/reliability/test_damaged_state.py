@@ -16,8 +16,8 @@ import pytest
 from jsna.publication import OutputRoot
 from jsna.sample_api.faults import Fault, SampleApiState
 from jsna.sample_api.server import running_sample_api
-from tests.pipeline_helpers import refresh, snapshot
-from tests.reliability.conftest import copy_publication, good_publication, run_cli
+from tests.pipeline_helpers import copy_publication, good_publication, refresh, snapshot
+from tests.reliability.conftest import run_cli
 
 BOROUGH = ("--borough", "southwark")
 

@@ -13,8 +13,7 @@ from jsna.catalogue import load_catalogue
 from jsna.publication import OutputRoot
 from jsna.sample_api.faults import Fault
 from jsna.sample_api.indicators import known_indicators
-from tests.pipeline_helpers import refresh, snapshot
-from tests.reliability.conftest import copy_publication, good_publication
+from tests.pipeline_helpers import copy_publication, good_publication, refresh, snapshot
 
 BOROUGH = ("--borough", "southwark")
 SOUTHWARK = "E09000028"

@@ -17,8 +17,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from jsna.publication import OutputRoot
-from tests.pipeline_helpers import refresh, snapshot
-from tests.reliability.conftest import BOROUGHS, copy_publication, good_publication, run_cli
+from tests.pipeline_helpers import copy_publication, good_publication, refresh, snapshot
+from tests.reliability.conftest import BOROUGHS, run_cli
 
 REBUILT_EVERY_RUN = ("areas/", "london/", "data_dictionary_SYNTHETIC.csv", "index.html", "quarantine/")
 

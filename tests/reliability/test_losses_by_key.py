@@ -22,8 +22,7 @@ from jsna.sample_api.areas import LONDON_BOROUGHS
 from jsna.sample_api.faults import Fault
 from jsna.sample_api.server import SampleApiServer
 from tests.conftest import data_requests
-from tests.pipeline_helpers import refresh, snapshot
-from tests.reliability.conftest import copy_publication, good_publication
+from tests.pipeline_helpers import copy_publication, good_publication, refresh, snapshot
 
 BOROUGH = ("--borough", "southwark")
 SOUTHWARK = "E09000028"
