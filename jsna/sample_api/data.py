@@ -2,7 +2,9 @@
 
 Every number is made up, but the shape is real: England first in each period, then the
 regions, then the child areas; period labels such as ``2023/24``, ``2021 - 23`` and
-``2024 Q3``; Persons/Male/Female and age bands; deprivation-decile rows for England;
+``2024 Q3``; Persons/Male/Female and age bands; deprivation-decile rows for England (count
+and denominator, no interval, as Fingertips aggregates them); within-area deprivation
+quintiles and ethnic groups for some councils' indicators;
 suppressed City of London values with a value note; missing confidence intervals;
 comparisons with England and the region; full-precision values. The same request always
 gets the same answer (seeded per cell), unless an indicator's ``revision`` is bumped to
@@ -11,11 +13,22 @@ simulate an upstream update.
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from functools import lru_cache
 
 from jsna.sample_api.areas import ENGLAND_CODE, REGIONS, SampleArea, icbs, neighbourhoods_of, upper_tier_areas
+from jsna.sample_api.cells import (
+    DECILES,
+    DEPRIVATION_TYPE,
+    LATEST_YEAR,
+    N_PERIODS,
+    Cell,
+    Period,
+    aggregated,
+    local_groups,
+    make_cell,
+    rng,
+)
 from jsna.sample_api.indicators import SampleIndicator
 
 CHILD_AREA_TYPE_NAME = "Counties & UAs (from Apr 2023)"
@@ -33,15 +46,6 @@ SERVED_HEADER: tuple[str, ...] = (
 
 SUPPRESSED_AREAS = {"E09000001", "E06000053"}  # City of London, Isles of Scilly
 SUPPRESSION_NOTE = "Value suppressed for disclosure control due to small count"
-AGGREGATED_NOTE = "Aggregated from all known lower geography values"
-DEPRIVATION_TYPE = "County & UA deprivation deciles in England (IMD2019)"
-DECILES = (
-    "Most deprived decile (IMD2019)", "Second most deprived decile (IMD2019)",
-    "Third more deprived decile (IMD2019)", "Fourth more deprived decile (IMD2019)",
-    "Fifth more deprived decile (IMD2019)", "Fifth less deprived decile (IMD2019)",
-    "Fourth less deprived decile (IMD2019)", "Third less deprived decile (IMD2019)",
-    "Second least deprived decile (IMD2019)", "Least deprived decile (IMD2019)",
-)  # fmt: skip
 DIRECTIONS = ("Increasing", "Increasing", "Decreasing", "Decreasing", "No significant change", "Cannot be calculated")
 
 
@@ -55,17 +59,6 @@ def _trend(direction: str, polarity: str) -> str:
     if polarity == "RAG - High is good":
         return f"{direction} and getting {'better' if direction == 'Increasing' else 'worse'}"
     return direction
-
-
-N_PERIODS = 5
-LATEST_YEAR = 2023
-
-
-@dataclass(frozen=True)
-class Period:
-    label: str
-    sortable: int
-    range: str
 
 
 @dataclass(frozen=True)
@@ -119,10 +112,6 @@ def periods(shape: str) -> list[Period]:
     raise ValueError(f"unknown period shape {shape!r}")
 
 
-def _rng(*parts: object) -> random.Random:
-    return random.Random("|".join(str(p) for p in parts))
-
-
 def _num(x: float | int | None) -> str:
     """Serve a number at full precision (shortest round-trip repr), empty for missing."""
     if x is None:
@@ -144,66 +133,6 @@ def _compare(value: float, lo: float, hi: float, reference: float, polarity: str
     if polarity.startswith("RAG - High"):
         return "Better" if side == "higher" else "Worse"
     return "Higher" if side == "higher" else "Lower"
-
-
-@dataclass(frozen=True)
-class Cell:
-    value: float | None
-    lower95: float | None
-    upper95: float | None
-    lower998: float | None
-    upper998: float | None
-    count: float | None
-    denominator: float | None
-    note: str
-
-
-def _cell(ind: SampleIndicator, area: str, period: Period, sex: str, age: str, category: str, revision: int) -> Cell:
-    """One synthetic value with CIs, count and denominator, consistent with each other."""
-    r = _rng(ind.id, area, period.sortable, sex, age, category, revision)
-    centre = _rng(ind.id, area, "level").uniform(ind.low, ind.high)
-    drift = (period.sortable // 10000 - LATEST_YEAR) * _rng(ind.id, area, "drift").uniform(-0.02, 0.02)
-    level = max(ind.low * 0.5, centre * (1 + drift) * r.uniform(0.97, 1.03))
-    if ind.unit in ("score", "years") or ind.value_type == "Percentage point":
-        spread = level * r.uniform(0.01, 0.04)
-        missing_ci = ind.unit == "score"
-        return Cell(
-            value=level,
-            lower95=None if missing_ci else level - spread,
-            upper95=None if missing_ci else level + spread,
-            lower998=None if missing_ci else level - spread * 1.58,
-            upper998=None if missing_ci else level + spread * 1.58,
-            count=None,
-            denominator=None,
-            note="",
-        )
-    scale = 100.0 if ind.unit == "%" else float(ind.unit.split()[-1].replace(",", ""))
-    if ind.value_type == "Indirectly standardised ratio":
-        scale = 100.0
-    if area == ENGLAND_CODE:
-        denominator = r.randint(40_000_000, 56_000_000)
-    elif area.startswith("E02"):  # an MSOA: about 8,000 people
-        denominator = r.randint(1_500, 9_000)
-    else:
-        denominator = r.randint(20_000, 400_000)
-    count = max(1, round(level / scale * denominator))
-    value = count / denominator * scale
-    se = (max(count, 1) ** 0.5) / denominator * scale
-    lower95, upper95 = max(0.0, value - 1.959963984540054 * se), value + 1.959963984540054 * se
-    lower998, upper998 = max(0.0, value - 3.090232306167813 * se), value + 3.090232306167813 * se
-    if ind.value_type == "Proportion":
-        upper95, upper998 = min(upper95, 100.0), min(upper998, 100.0)
-    drop_998 = r.random() < 0.05
-    return Cell(
-        value=value,
-        lower95=lower95,
-        upper95=upper95,
-        lower998=None if drop_998 else lower998,
-        upper998=None if drop_998 else upper998,
-        count=count,
-        denominator=denominator,
-        note="",
-    )
 
 
 def _served_row(
@@ -229,10 +158,10 @@ def _council_columns(
     """A council's cell in one period, sex and age, and its trend and comparisons with
     England's cell and its region's (``parent``)."""
     period, sex, age = slot
-    cell = _cell(ind, area.code, period, sex, age, "", revision)
+    cell = make_cell(ind, area.code, period, sex, age, "", revision)
     trend = ""
     if period.sortable == periods(ind.periods)[-1].sortable:
-        trend = _trend(_rng(ind.id, area.code, "trend", revision).choice(DIRECTIONS), ind.polarity)
+        trend = _trend(rng(ind.id, area.code, "trend", revision).choice(DIRECTIONS), ind.polarity)
     if area.code in SUPPRESSED_AREAS and ind.unit not in ("score",):
         none = Cell(None, None, None, None, None, None, None, SUPPRESSION_NOTE)
         return none, {"trend": "Cannot be calculated" if trend else "", "vs_england": "Not compared",
@@ -273,13 +202,13 @@ def indicator_rows(
     for period in all_periods:
         for sex in ind.sexes:
             for age in ind.ages:
-                england = _cell(ind, ENGLAND_CODE, period, sex, age, "", revision)
-                region_cells = {r.code: _cell(ind, r.code, period, sex, age, "", revision) for r in regions}
+                england = make_cell(ind, ENGLAND_CODE, period, sex, age, "", revision)
+                region_cells = {r.code: make_cell(ind, r.code, period, sex, age, "", revision) for r in regions}
                 rows.append(row(england_place, period, sex, age, england))
                 if ind.deprivation:
                     for n, decile in enumerate(DECILES):
-                        cell = _cell(ind, ENGLAND_CODE, period, sex, age, decile, revision)
-                        cell = Cell(cell.value * (1.3 - n * 0.06), None, None, None, None, None, None, AGGREGATED_NOTE)  # type: ignore[operator]
+                        cell = make_cell(ind, ENGLAND_CODE, period, sex, age, decile, revision)
+                        cell = aggregated(cell, 1.3 - n * 0.06)
                         rows.append(row(england_place, period, sex, age, cell, category_type=DEPRIVATION_TYPE,
                                         category=decile))  # fmt: skip
                 for place in regions:
@@ -288,11 +217,14 @@ def indicator_rows(
                     vs_england = _compare(cell.value, lo, hi, england.value, ind.polarity)  # type: ignore[arg-type]
                     rows.append(row(place, period, sex, age, cell, vs_england=vs_england))
                 for area in children:
-                    parent = region_cells.get(area.parent_code) or _cell(
+                    parent = region_cells.get(area.parent_code) or make_cell(
                         ind, area.parent_code, period, sex, age, "", revision
                     )
                     cell, columns = _council_columns(ind, area, (period, sex, age), revision, england, parent)
                     rows.append(row(area, period, sex, age, cell, **columns))
+                    if ind.groups and sex == ind.sexes[0]:  # breakdowns of the headline sex
+                        groups = local_groups(ind, area.code, (period, sex, age), revision)
+                        rows += [row(area, period, sex, age, c, category_type=t, category=g) for t, g, c in groups]
     return tuple(rows)
 
 
@@ -348,16 +280,16 @@ def child_rows(
     for period in all_periods:
         for sex in ind.sexes:
             for age in ind.ages:
-                england = _cell(ind, ENGLAND_CODE, period, sex, age, "", revision)
+                england = make_cell(ind, ENGLAND_CODE, period, sex, age, "", revision)
                 rows.append(_served_row(ind, england_place, period, sex, age, england, latest))
-                cells = {p.code: _cell(ind, p.code, period, sex, age, "", revision) for p in parents}
+                cells = {p.code: make_cell(ind, p.code, period, sex, age, "", revision) for p in parents}
                 for place in parents:
                     cell = cells[place.code]
                     vs_england = _compare(cell.value, cell.lower95, cell.upper95, england.value, ind.polarity)  # type: ignore[arg-type]
                     rows.append(_served_row(ind, place, period, sex, age, cell, latest, vs_england=vs_england))
                 for place in children:
-                    cell = _cell(ind, place.code, period, sex, age, "", revision)
-                    if _rng(ind.id, place.code, period.sortable, "suppressed").random() < 0.03:
+                    cell = make_cell(ind, place.code, period, sex, age, "", revision)
+                    if rng(ind.id, place.code, period.sortable, "suppressed").random() < 0.03:
                         rows.append(_served_row(ind, place, period, sex, age,
                                                 Cell(None, None, None, None, None, None, None, SUPPRESSION_NOTE),
                                                 latest))  # fmt: skip

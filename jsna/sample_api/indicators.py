@@ -27,6 +27,7 @@ class SampleIndicator:
     sexes: tuple[str, ...] = ("Persons",)
     ages: tuple[str, ...] = ("All ages",)
     deprivation: bool = False  # England rows carry deprivation-decile breakdowns
+    groups: bool = False  # council rows carry within-area deprivation quintiles and ethnic groups
     at_502: bool = True  # False: the server has no data at area type 502
     compared: bool = True  # False: the server leaves the comparison columns empty
     at_msoa: bool = False  # True: also served at MSOA level (area type 3), the councils as parents
@@ -52,7 +53,7 @@ SAMPLE_INDICATORS: tuple[SampleIndicator, ...] = (
     SampleIndicator(90638, 'Social Isolation: percentage of adult carers who have as much social contact as they would like (18+ yrs)', '%', PROP, 'Financial', 'financial', HIGH, 20, 40, ages=('18+ yrs',)),
     SampleIndicator(93014, 'Percentage of physically active adults', '%', PROP, 'Financial', 'financial', HIGH, 58, 74, ages=('19+ yrs',), compared=False),
     SampleIndicator(11601, 'Utilisation of outdoor space for exercise or health reasons', '%', PROP, 'Financial', 'financial', HIGH, 10, 25, ages=('16+ yrs',)),
-    SampleIndicator(848, 'Depression: QOF prevalence (18+ yrs)', '%', PROP, 'Financial', 'financial', NA, 6, 15, ages=('18+ yrs',), deprivation=True, at_icb=True),
+    SampleIndicator(848, 'Depression: QOF prevalence (18+ yrs)', '%', PROP, 'Financial', 'financial', NA, 6, 15, ages=('18+ yrs',), deprivation=True, groups=True, at_icb=True),
     SampleIndicator(90646, 'Depression: QOF incidence (18+ yrs) - new diagnosis\n', '%', PROP, 'Financial', 'financial', NA, 0.8, 1.9, ages=('18+ yrs',), at_icb=True),
     SampleIndicator(91243, 'Depression: % of those newly diagnosed who had a review 10 to 56 days after diagnosis', '%', PROP, 'Financial', 'financial', HIGH, 60, 85, ages=('18+ yrs',), at_icb=True),
     SampleIndicator(93495, 'Estimated prevalence of common mental disorders: % of population aged 16 & over', '%', PROP, 'Calendar', 'calendar', NA, 15, 22, ages=('16+ yrs',)),
@@ -68,7 +69,7 @@ SAMPLE_INDICATORS: tuple[SampleIndicator, ...] = (
     SampleIndicator(41001, 'Suicide rate', 'per 100,000', DSR, 'Calendar', 'pooled3', LOW, 6, 13, sexes=MF, ages=('10+ yrs',)),
     SampleIndicator(93972, 'Suicide rate by age and sex', 'per 100,000', CRUDE, 'Calendar', 'pooled3', LOW, 4, 20, sexes=MF, ages=('10-34 yrs', '35-64 yrs', '65+ yrs')),
     SampleIndicator(91404, 'Years of life lost due to suicide, age-standardised rate 15-74 years: per 10,000 population', 'per 10,000', DSR, 'Calendar', 'pooled3', LOW, 20, 45, sexes=MF, ages=('15-74 yrs',)),
-    SampleIndicator(21001, 'Emergency Hospital Admissions for Intentional Self-Harm', 'per 100,000', DSR, 'Financial', 'financial', LOW, 60, 220, sexes=MF, deprivation=True),
+    SampleIndicator(21001, 'Emergency Hospital Admissions for Intentional Self-Harm', 'per 100,000', DSR, 'Financial', 'financial', LOW, 60, 220, sexes=MF, deprivation=True, groups=True),
     SampleIndicator(91414, 'Admission episodes for alcohol-related conditions (Narrow)', 'per 100,000', DSR, 'Financial', 'financial', LOW, 300, 650, sexes=MF),
     SampleIndicator(90813, 'Hospital admissions as a result of self-harm (10-24 years)', 'per 100,000', DSR, 'Financial', 'financial', LOW, 150, 500, sexes=MF, ages=('10-24 yrs', '10-14 yrs', '15-19 yrs', '20-24 yrs')),
     SampleIndicator(91871, 'School pupils with social, emotional and mental health needs: % of school pupils with social, emotional and mental health needs (School age)', '%', PROP, 'Academic', 'calendar', NA, 2, 4, ages=('School age',)),
@@ -92,6 +93,7 @@ SAMPLE_INDICATORS: tuple[SampleIndicator, ...] = (
     SampleIndicator(93097, 'People claiming out of work benefit (16-64 yrs)', '%', PROP, 'Calendar', 'calendar', LOW, 2, 9, ages=('16-64 yrs',), at_msoa=True),
     SampleIndicator(93098, 'Long term claimants of out of work benefit (16-64 yrs)', '%', PROP, 'Calendar', 'calendar', LOW, 1, 5, ages=('16-64 yrs',), at_msoa=True),
     SampleIndicator(93280, 'Fuel poverty (low income, low energy efficiency methodology)', '%', PROP, 'Calendar', 'calendar', LOW, 6, 22, at_msoa=True),
+    SampleIndicator(93275, 'Income deprivation, English Indices of Deprivation 2019', '%', PROP, 'Calendar', 'calendar', LOW, 4, 30, at_msoa=True),
     SampleIndicator(90366, 'Life expectancy at birth', 'years', 'Life expectancy', 'Calendar', 'pooled3', HIGH, 78, 86, sexes=('Male', 'Female')),
 )
 # fmt: on
