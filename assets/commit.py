@@ -15,6 +15,7 @@ from assets.core import CORE_KEY
 from assets.factories import out_asset
 from assets.footprints import FOOTPRINT_PACK_KEY
 from assets.icbs import ICB_CORE_KEY, ICB_PACK_KEY
+from assets.inequalities import INEQUALITIES_KEY
 from assets.neighbourhoods import NEIGHBOURHOOD_KEY
 from assets.out import AREA_KEY, CHANGES_KEY, DICTIONARY_KEY, REGION_KEY
 from assets.staging import PUBLICATION_KEY, clear_quiet, hold_lease, publication_id, quiet, release, unchanged
@@ -34,6 +35,7 @@ __all__ = ["PUBLICATION_KEY", "out_jsna__publication"]
     deps=[
         AREA_KEY,
         NEIGHBOURHOOD_KEY,
+        INEQUALITIES_KEY,
         REGION_KEY,
         DICTIONARY_KEY,
         CHANGES_KEY,

@@ -12,6 +12,8 @@ from schemas import (
     DATA_DICTIONARY,
     FOOTPRINT_VALUES,
     INDICATOR_VALUES,
+    INEQUALITIES,
+    INEQUALITY_GRADIENTS,
     NEIGHBOURHOOD_VALUES,
     QUARANTINE,
     SUMMARY,
@@ -80,6 +82,27 @@ DESCRIPTIONS: dict[str, str] = {
     ),
     "out_jsna__neighbourhood_values": _table(
         NEIGHBOURHOOD_VALUES, f"`{_AREA.neighbourhoods('parquet')}` and `.csv`, one file per council"
+    ),
+    "core_jsna__inequalities": (
+        "Each group the council table serves (sex, age band, deprivation decile or quintile, ethnic group, other "
+        "categories) beside the group it is compared with, with the gap, the ratio and the difference by "
+        "non-overlapping 95% intervals; computed from the validated council table."
+    ),
+    "core_jsna__inequality_gradients": (
+        "The gap across each served deprivation breakdown (every period) and across each council's neighbourhoods "
+        "ranked by the catalogue's deprivation measure (latest period): highest and lowest, SII and RII with 95% "
+        "intervals, by phe_sii's method."
+    ),
+    "out_jsna__inequalities": _table(
+        INEQUALITIES,
+        f"`{_AREA.inequalities('parquet')}` and `.csv` per council (its rows, then its region's and England's), "
+        f"and `{layout.region_table('parquet', stem='inequalities')}` for the scope",
+    )
+    + " "
+    + _table(
+        INEQUALITY_GRADIENTS,
+        f"`{_AREA.gradients('parquet')}` and `.csv`, and "
+        f"`{layout.region_table('parquet', stem='inequality_gradients')}`",
     ),
     "core_jsna__icb_values": (
         "Tidy, typed values of every Integrated Care Board (area type 221) for the council catalogue, with England "

@@ -175,13 +175,14 @@ def extract_rows(raw: pd.DataFrame, name: str) -> pd.DataFrame:
 
 
 def core_asset(key: str, **kwargs: Any) -> Callable:
-    """A core-layer asset: typed from the raw data and metadata, errors in one line."""
+    """A core-layer asset: typed from the raw data and metadata (or the core tables given
+    as ``ins``), errors in one line."""
     decorate = asset(
         key=key,
         group_name="core",
         kinds={"pandas"},
         owners=OWNERS,
-        ins={"raw_data": AssetIn(DATA_KEY), "raw_metadata": AssetIn(META_KEY)},
+        ins=kwargs.pop("ins", {"raw_data": AssetIn(DATA_KEY), "raw_metadata": AssetIn(META_KEY)}),
         description=describe(key),
         **kwargs,
     )

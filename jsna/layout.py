@@ -57,6 +57,14 @@ class AreaFiles:
         """Every indicator value for the area, with its region and England beside it."""
         return f"{self.folder}/{_name('indicator_values', suffix, self.synthetic)}"
 
+    def inequalities(self, suffix: str = "parquet") -> str:
+        """Each group served for the area and its comparators, beside its reference."""
+        return f"{self.folder}/{_name('inequalities', suffix, self.synthetic)}"
+
+    def gradients(self, suffix: str = "parquet") -> str:
+        """The gap across the area's deprivation groups and neighbourhoods (SII, RII)."""
+        return f"{self.folder}/{_name('inequality_gradients', suffix, self.synthetic)}"
+
     def summary(self, suffix: str = "parquet") -> str:
         """Each indicator's latest headline value with comparisons, trend and rank."""
         return f"{self.folder}/{_name('summary', suffix, self.synthetic)}"
@@ -71,7 +79,12 @@ class AreaFiles:
 
     def files(self) -> tuple[str, ...]:
         """Every file of the area: a publication that lacks one is not complete."""
-        council = (self.neighbourhoods("parquet"), self.neighbourhoods("csv")) if self.base == AREAS_DIR else ()
+        council = (
+            (self.neighbourhoods("parquet"), self.neighbourhoods("csv"), self.inequalities("parquet"),
+             self.inequalities("csv"), self.gradients("parquet"), self.gradients("csv"))
+            if self.base == AREAS_DIR
+            else ()
+        )  # fmt: skip
         return (
             self.table("parquet"),
             self.table("csv"),
@@ -95,10 +108,15 @@ def footprint(slug: str, synthetic: bool = False) -> AreaFiles:
     return AreaFiles(slug, synthetic, FOOTPRINTS_DIR)
 
 
-def region_table(suffix: str = "parquet", synthetic: bool = False, scope: str = REGION_DIR) -> str:
+def region_table(
+    suffix: str = "parquet", synthetic: bool = False, scope: str = REGION_DIR, stem: str = "indicator_values"
+) -> str:
     """Every area of the scope (``london``, ``north-west``, ``england``), its regions and
-    England in one table."""
-    return f"{scope}/{_name('indicator_values', suffix, synthetic)}"
+    England in one table (``stem``: the table, ``indicator_values`` or ``inequalities``)."""
+    return f"{scope}/{_name(stem, suffix, synthetic)}"
+
+
+SCOPE_INEQUALITY_TABLES = ("inequalities", "inequality_gradients")
 
 
 def changes(day: str, suffix: str, synthetic: bool = False) -> str:
@@ -125,6 +143,11 @@ def region_files(synthetic: bool = False, scope: str = REGION_DIR) -> tuple[str,
     return (
         region_table("parquet", scope=scope),
         region_table("csv", synthetic, scope),
+        *(
+            region_table(suffix, synthetic, scope, stem)
+            for stem in SCOPE_INEQUALITY_TABLES
+            for suffix in ("parquet", "csv")
+        ),
         dictionary("csv", synthetic),
         INDEX,
     )

@@ -17,6 +17,11 @@ from assets.commit import out_jsna__publication
 from assets.core import core_jsna__england_headline, core_jsna__indicator_values
 from assets.footprints import out_jsna__footprint_pack
 from assets.icbs import core_jsna__icb_values, out_jsna__icb_pack
+from assets.inequalities import (
+    core_jsna__inequalities,
+    core_jsna__inequality_gradients,
+    out_jsna__inequalities,
+)
 from assets.neighbourhoods import core_jsna__neighbourhood_values, out_jsna__neighbourhood_values
 from assets.out import (
     out_jsna__area_indicator_values,
@@ -37,8 +42,11 @@ ALL_ASSETS = [
     core_jsna__england_headline,
     core_jsna__neighbourhood_values,
     core_jsna__icb_values,
+    core_jsna__inequalities,
+    core_jsna__inequality_gradients,
     out_jsna__area_indicator_values,
     out_jsna__neighbourhood_values,
+    out_jsna__inequalities,
     out_jsna__region_indicator_values,
     out_jsna__data_dictionary,
     out_jsna__changes,

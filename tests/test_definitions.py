@@ -29,6 +29,9 @@ ASSETS = {
     "out_jsna__neighbourhood_values": "out",
     "out_jsna__icb_pack": "out",
     "out_jsna__footprint_pack": "out",
+    "core_jsna__inequalities": "core",
+    "core_jsna__inequality_gradients": "core",
+    "out_jsna__inequalities": "out",
 }
 CHECKS = {
     ("raw_fingertips__indicator_metadata", "catalogue_ids_known"),

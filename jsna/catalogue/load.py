@@ -17,7 +17,9 @@ DEFAULT_CATALOGUE = Path(__file__).with_name("indicators.yaml")
 TOP_KEYS = {"version", "domains", "indicators", "neighbourhoods"}
 DOMAIN_KEYS = {"key", "name"}
 ENTRY_KEYS = {"id", "label", "domain", "why"}
-OPTIONAL_KEYS = {"standard_age", "key"}  # the summary's age band; a key indicator gets a trend chart
+# the summary's age band; a key indicator gets a trend chart; a neighbourhood measure that
+# ranks MSOAs by deprivation names the words its served name must hold (checked each run)
+OPTIONAL_KEYS = {"standard_age", "key", "ranks_deprivation"}
 
 
 class CatalogueError(ValueError):
@@ -35,6 +37,7 @@ class Indicator:
     why: str
     standard_age: str | None = None
     key: bool = False
+    ranks_deprivation: str | None = None  # words the served name must hold to rank MSOAs by it
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,11 @@ class Catalogue:
     def all_ids(self) -> list[int]:
         """Every id the catalogue names, once: what metadata and change dates are asked for."""
         return list(dict.fromkeys([*self.ids, *self.neighbourhood_ids]))
+
+    @property
+    def deprivation_measure(self) -> Indicator | None:
+        """The neighbourhood measure MSOAs are ranked by for the neighbourhood gradient."""
+        return next((i for i in self.neighbourhoods if i.ranks_deprivation), None)
 
     def label_of(self, iid: int) -> str:
         found = next((i for i in (*self.indicators, *self.neighbourhoods) if i.id == iid), None)
@@ -147,6 +155,7 @@ def _entries(file: Path, entries: list, domains: dict[str, str], kind: str) -> l
                 why=str(entry["why"]).strip(),
                 standard_age=str(entry["standard_age"]) if entry.get("standard_age") else None,
                 key=bool(entry.get("key", False)),
+                ranks_deprivation=str(entry["ranks_deprivation"]) if entry.get("ranks_deprivation") else None,
             )
         )
     return indicators

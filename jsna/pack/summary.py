@@ -10,11 +10,10 @@ region quintile. Where the API gives no comparison it is computed as Fingertips 
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
+from jsna.ages import standard_age
 from jsna.catalogue import Catalogue
 from jsna.comparisons import HIGH_IS_GOOD, LOW_IS_GOOD, compare_ci
 from jsna.pack.display import DEFAULT_DECIMALS
@@ -23,24 +22,6 @@ from jsna.ranks import add_england_ranks
 from schemas.summary import BEST_FIFTH, COMPUTED, FROM_FINGERTIPS, LOWEST_FIFTH, SUMMARY
 
 SUMMARY_COLUMNS = list(SUMMARY.column_names)
-
-
-def standard_age(ages: list[str], preferred: str | None) -> str:
-    """The age band to summarise: the catalogue's choice, else the widest band served."""
-    if preferred and preferred in ages:
-        return preferred
-    if "All ages" in ages:
-        return "All ages"
-
-    def width(age: str) -> float:
-        numbers = [int(n) for n in re.findall(r"\d+", age)]
-        if "+" in age and numbers:
-            return 200 - numbers[0]
-        if len(numbers) >= 2:
-            return numbers[1] - numbers[0]
-        return 0
-
-    return sorted(ages, key=lambda a: (-width(a), a))[0]
 
 
 def headline_latest(core: pd.DataFrame, catalogue: Catalogue, area_codes: list[str]) -> pd.DataFrame:

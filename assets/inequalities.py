@@ -1,0 +1,119 @@
+"""Who within each area is worse off: the group comparisons and the gradients, computed
+from the validated council and neighbourhood tables, then published per area (the
+area's own rows with its region's and England's beside them) and for the scope.
+
+``jsna.inequalities`` holds the methods; here they meet the run (its catalogue, its
+areas) and the publication.
+"""
+
+import pandas as pd
+from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataValue
+
+from assets.core import CORE_KEY
+from assets.factories import out_asset
+from assets.geographies import core_asset
+from assets.neighbourhoods import NEIGHBOURHOOD_CORE_KEY
+from assets.staging import Upstream, run_areas, stage, stage_files, table_job
+from assets.ui_metadata import by_area, parquet_metadata, provenance, table_schema
+from jsna import layout
+from jsna.areas import ENGLAND_CODE
+from jsna.inequalities.gradients import decile_gradients, neighbourhood_gradients
+from jsna.inequalities.groups import group_rows
+from jsna.workers import render_each
+from resources import RunContext
+from schemas.inequalities import INEQUALITIES, INEQUALITY_GRADIENTS
+
+INEQUALITIES_CORE_KEY = "core_jsna__inequalities"
+GRADIENTS_CORE_KEY = "core_jsna__inequality_gradients"
+INEQUALITIES_KEY = "out_jsna__inequalities"
+
+
+@core_asset(
+    INEQUALITIES_CORE_KEY,
+    ins={"core": AssetIn(CORE_KEY)},
+    metadata={"dagster/column_schema": table_schema(INEQUALITIES)},
+)
+def core_jsna__inequalities(context: AssetExecutionContext, run: RunContext, core: pd.DataFrame):
+    # returns MaterializeResult(value=DataFrame)
+    ages = {i.id: i.standard_age for i in run.catalogue().indicators}
+    rows = group_rows(core, ages)
+    INEQUALITIES.pandera_schema().validate(rows, lazy=True)
+    return MaterializeResult(
+        value=rows,
+        metadata={
+            "dagster/row_count": len(rows),
+            "by_dimension": MetadataValue.json(rows["dimension"].value_counts().sort_index().to_dict()),
+            "significant": int(rows["difference"].isin(["Higher", "Lower"]).sum()),
+        },
+    )
+
+
+@core_asset(
+    GRADIENTS_CORE_KEY,
+    ins={"core": AssetIn(CORE_KEY), "neighbourhoods": AssetIn(NEIGHBOURHOOD_CORE_KEY)},
+    metadata={"dagster/column_schema": table_schema(INEQUALITY_GRADIENTS)},
+)
+def core_jsna__inequality_gradients(
+    context: AssetExecutionContext, run: RunContext, core: pd.DataFrame, neighbourhoods: pd.DataFrame
+):  # returns MaterializeResult(value=DataFrame)
+    measure = run.catalogue().deprivation_measure
+    parts = [
+        decile_gradients(core),
+        neighbourhood_gradients(
+            neighbourhoods, measure.id if measure else None, measure.ranks_deprivation if measure else ""
+        ),
+    ]
+    rows = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
+    INEQUALITY_GRADIENTS.pandera_schema().validate(rows, lazy=True)
+    return MaterializeResult(
+        value=rows,
+        metadata={
+            "dagster/row_count": len(rows),
+            "with_sii": int(rows["sii"].notna().sum()),
+            "significant": int(rows["gradient"].str.startswith(("Higher", "Lower")).sum()),
+        },
+    )
+
+
+def _of_area(rows: pd.DataFrame, codes: tuple[str, ...]) -> pd.DataFrame:
+    """An area's rows, then its region's and England's (its comparators), in that order."""
+    parts = [rows[rows["area_code"] == code] for code in codes]
+    return pd.concat(parts, ignore_index=True)
+
+
+@out_asset(
+    INEQUALITIES_KEY,
+    kinds={"pandas", "parquet", "csv"},
+    ins={"groups": AssetIn(INEQUALITIES_CORE_KEY), "gradients": AssetIn(GRADIENTS_CORE_KEY)},
+    metadata={"dagster/column_schema": table_schema(INEQUALITIES)},
+)
+def out_jsna__inequalities(
+    context: AssetExecutionContext, run: RunContext, groups: Upstream, gradients: Upstream
+) -> MaterializeResult:
+    pub = stage(context, run)
+    scope = run.scope()
+    fields = provenance(groups, run)
+    synthetic = bool(fields["synthetic"])
+    meta = parquet_metadata(fields)
+    jobs, counts = [], []
+    for slug in run_areas(context, run):
+        area = scope.area_for_slug(slug)
+        codes = (area.code, area.region_code, ENGLAND_CODE)
+        files = layout.area(slug, synthetic)
+        mine, slopes = _of_area(groups, codes), _of_area(gradients, codes)
+        jobs += [table_job(INEQUALITIES, mine, files.inequalities, meta),
+                 table_job(INEQUALITY_GRADIENTS, slopes, files.gradients, meta)]  # fmt: skip
+        counts.append({"slug": slug, "group_rows": len(mine), "gradient_rows": len(slopes)})
+    for stem, spec, rows in (("inequalities", INEQUALITIES, groups), ("inequality_gradients", INEQUALITY_GRADIENTS,
+                                                                       gradients)):  # fmt: skip
+        path = lambda suffix, stem=stem: layout.region_table(suffix, synthetic, scope.slug, stem)  # noqa: E731
+        jobs.append(table_job(spec, rows, path, meta))
+    for files in render_each(jobs):
+        stage_files(pub, files)
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": len(groups),
+            "gradient_rows": len(gradients),
+            "by_area": by_area(counts),
+        }
+    )
