@@ -13,6 +13,7 @@ from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataV
 
 from assets.core import CORE_KEY, ENGLAND_KEY
 from assets.factories import out_asset
+from assets.inequalities import GRADIENTS_CORE_KEY, INEQUALITIES_CORE_KEY
 from assets.neighbourhoods import NEIGHBOURHOOD_CORE_KEY
 from assets.out import DICTIONARY_KEY, rows_by_area
 from assets.raw import META_KEY
@@ -23,6 +24,7 @@ from jsna.areas import ENGLAND_CODE
 from jsna.catalogue import Catalogue
 from jsna.grouping import split_by
 from jsna.pack.display import DEFAULT_DECIMALS, decimals_by_indicator
+from jsna.pack.inequality_findings import AreaInequalities, Labels, inequality_findings
 from jsna.pack.report import ReportPack, area_report, index_page, region_ranges, trend_lines
 from jsna.pack.summary import area_summaries
 from jsna.pack.workbook import build_workbook
@@ -95,7 +97,14 @@ def out_jsna__area_summary(
 @out_asset(
     WORKBOOK_KEY,
     kinds={"excel"},
-    ins={"core": AssetIn(CORE_KEY), "summaries": AssetIn(SUMMARY_KEY), "dictionary": AssetIn(DICTIONARY_KEY)},
+    ins={
+        "core": AssetIn(CORE_KEY),
+        "summaries": AssetIn(SUMMARY_KEY),
+        "dictionary": AssetIn(DICTIONARY_KEY),
+        "groups": AssetIn(INEQUALITIES_CORE_KEY),
+        "gradients": AssetIn(GRADIENTS_CORE_KEY),
+        "raw_metadata": AssetIn(META_KEY),
+    },
 )
 def out_jsna__area_workbook(
     context: AssetExecutionContext,
@@ -103,12 +112,17 @@ def out_jsna__area_workbook(
     core: Upstream,
     summaries: Upstream,
     dictionary: Upstream,
+    groups: Upstream,
+    gradients: Upstream,
+    raw_metadata: Upstream,
 ) -> MaterializeResult:
     pub = stage(context, run)
     region = run.scope()
     fields = provenance(core, run)
     slugs = run_areas(context, run)
     summary_of, data_of = split_by(summaries), rows_by_area(core)
+    groups_of, gradients_of = split_by(groups), split_by(gradients)
+    labels = Labels(indicator_labels(run.catalogue(), raw_metadata))
     common = {
         "dictionary": dictionary,
         "api_base_url": str(fields["api_base_url"]),
@@ -117,20 +131,26 @@ def out_jsna__area_workbook(
     }
     areas = [region.area_for_slug(slug) for slug in slugs]
     data = [data_of.get(area.code, core.iloc[0:0]) for area in areas]
-    jobs = [
-        functools.partial(
-            build_workbook,
-            area.name,
-            summary_of.get(area.code, summaries.iloc[0:0]).drop(columns="area_code"),
-            rows,
-            **common,
-        )
-        for area, rows in zip(areas, data, strict=True)
-    ]
+    jobs = []
+    for area, rows in zip(areas, data, strict=True):
+        codes = (area.code, area.region_code, ENGLAND_CODE)
+        mine = [pd.concat([of.get(c, frame.iloc[0:0]) for c in codes], ignore_index=True)
+                for of, frame in ((groups_of, groups), (gradients_of, gradients))]  # fmt: skip
+        sentences = inequality_findings(*mine, area.code, area.name, labels)
+        summary = summary_of.get(area.code, summaries.iloc[0:0]).drop(columns="area_code")
+        inequalities = AreaInequalities(*mine, findings=tuple(sentences))
+        jobs.append(functools.partial(build_workbook, area.name, summary, rows, **common, inequalities=inequalities))
     for n, (slug, rows, book) in enumerate(zip(slugs, data, render_each(jobs), strict=True), start=1):
         pub.write_bytes(layout.area(slug).workbook, book, rows=len(rows))
         progress.report("workbooks written", n, len(slugs))
     return MaterializeResult(metadata={"workbooks": len(slugs)})
+
+
+def indicator_labels(catalogue: Catalogue, metadata: pd.DataFrame) -> dict[int, tuple[str, int]]:
+    """Every catalogue indicator's label and display precision (council and neighbourhood)."""
+    decimals = decimals_by_indicator(metadata)
+    return {i.id: (i.label, decimals.get(i.id, DEFAULT_DECIMALS)) for i in (*catalogue.indicators,
+                                                                             *catalogue.neighbourhoods)}  # fmt: skip
 
 
 @out_asset(
@@ -141,6 +161,8 @@ def out_jsna__area_workbook(
         "summaries": AssetIn(SUMMARY_KEY),
         "neighbourhoods": AssetIn(NEIGHBOURHOOD_CORE_KEY),
         "raw_metadata": AssetIn(META_KEY),
+        "groups": AssetIn(INEQUALITIES_CORE_KEY),
+        "gradients": AssetIn(GRADIENTS_CORE_KEY),
     },
 )
 def out_jsna__area_report(
@@ -150,6 +172,8 @@ def out_jsna__area_report(
     summaries: Upstream,
     neighbourhoods: Upstream,
     raw_metadata: Upstream,
+    groups: Upstream,
+    gradients: Upstream,
 ) -> MaterializeResult:
     pub = stage(context, run)
     region = run.scope()
@@ -164,6 +188,8 @@ def out_jsna__area_report(
     msoas_of = split_by(neighbourhoods, "council_code")
     decimals = decimals_by_indicator(raw_metadata)
     labels = {i.id: (i.label, decimals.get(i.id, DEFAULT_DECIMALS)) for i in catalogue.neighbourhoods}
+    every_label = indicator_labels(catalogue, raw_metadata)
+    groups_of, gradients_of = split_by(groups), split_by(gradients)
     jobs = []
     for slug in slugs:
         area = region.area_for_slug(slug)
@@ -187,6 +213,10 @@ def out_jsna__area_report(
                 region_name=area.region_name,
                 neighbourhoods=msoas_of.get(area.code, neighbourhoods.iloc[0:0]),
                 neighbourhood_labels=labels,
+                inequalities=AreaInequalities(
+                    groups_of.get(area.code, groups.iloc[0:0]), gradients_of.get(area.code, gradients.iloc[0:0])
+                ),
+                labels=every_label,
             ),
         )
         jobs.append(job)

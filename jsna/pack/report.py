@@ -20,6 +20,7 @@ from jsna import layout
 from jsna.areas import region_slug
 from jsna.pack import display, pages, svg
 from jsna.pack.findings import KeyFindings, anchor, key_findings
+from jsna.pack.inequality_findings import AreaInequalities, Labels
 from schemas.summary import FROM_FINGERTIPS
 
 BANNER = "SYNTHETIC SAMPLE DATA - NOT REAL STATISTICS"
@@ -198,6 +199,8 @@ class ReportPack:
     files: layout.AreaFiles | None = None
     compared: str | None = None
     legend: str | None = None
+    inequalities: AreaInequalities | None = None  # a council's groups and gradients
+    labels: dict[int, tuple[str, int]] = field(default_factory=dict)  # id -> label, display decimals
 
 
 def _domains(pack: ReportPack, region: str) -> list[dict[str, Any]]:
@@ -240,7 +243,12 @@ def area_report(pack: ReportPack) -> str:
         "workbook": here(files.workbook),
         "neighbourhoods_csv": here(files.neighbourhoods("csv")),
         "neighbourhoods_parquet": here(files.neighbourhoods("parquet")),
+        "inequalities_csv": here(files.inequalities("csv")),
+        "gradients_csv": here(files.gradients("csv")),
     }
+    inequalities = (
+        None if pack.inequalities is None else pack.inequalities.section(pack.area_code, pack.name, Labels(pack.labels))
+    )
     neighbourhoods = (
         None if pack.neighbourhoods is None else neighbourhood_charts(pack.neighbourhoods, pack.neighbourhood_labels)
     )
@@ -260,6 +268,7 @@ def area_report(pack: ReportPack) -> str:
         links=links,
         domains=_domains(pack, region),
         neighbourhoods=neighbourhoods,
+        inequalities=inequalities,
     )
 
 

@@ -24,6 +24,7 @@ from openpyxl.utils import get_column_letter
 
 from jsna.pack.display import DEFAULT_DECIMALS, MAX_DECIMALS, excel_format
 from jsna.pack.findings import key_findings
+from jsna.pack.inequality_findings import AreaInequalities
 from jsna.pack.sheet_rows import header_xml, rows_xml
 from schemas import PUBLISHED
 from schemas.spec import sheet_layout
@@ -53,6 +54,8 @@ def header(name: str) -> str:
 # Shown at the indicator's display precision (a number format: the cell keeps the exact value).
 PRECISION_COLUMNS = (
     "value", "lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8", "region_value", "england_value",
+    "reference_value", "reference_lower_ci_95", "reference_upper_ci_95", "gap", "highest_value", "lowest_value",
+    "spread", "sii", "sii_lower_95", "sii_upper_95",
 )  # fmt: skip
 
 
@@ -163,18 +166,33 @@ def build_workbook(
     api_base_url: str,
     retrieved_at: str | None,
     synthetic: bool,
+    inequalities: AreaInequalities | None = None,
 ) -> bytes:
-    """The workbook as bytes (staged and published like every other file)."""
+    """The workbook as bytes (staged and published like every other file); a council's
+    has its inequalities (groups and gradients) on two sheets and in its key findings."""
     source = source_line(api_base_url, retrieved_at, synthetic)
     title = f"{name}: mental health and wellbeing JSNA indicators"
     summary = summary.drop(columns=["area_code"], errors="ignore")
     decimals = dict(zip(summary["indicator_id"], summary["display_decimals"], strict=False))
-    sheets = (
-        ("Key findings", findings_table(name, summary), f"{title} - key findings", None),
+
+    def precision(frame: pd.DataFrame) -> list[int]:
+        return [int(decimals.get(i, DEFAULT_DECIMALS)) for i in frame["indicator_id"]]
+
+    found = findings_table(name, summary, inequalities.findings if inequalities else ())
+    sheets = [
+        ("Key findings", found, f"{title} - key findings", None),
         ("Summary", summary, f"{title} - summary", [int(d) for d in summary["display_decimals"]]),
-        ("Data", data, f"{title} - all values", [int(decimals.get(i, DEFAULT_DECIMALS)) for i in data["indicator_id"]]),
+    ]
+    if inequalities is not None:
+        groups, gradients = inequalities.groups, inequalities.gradients
+        sheets += [
+            ("Inequalities", groups, f"{title} - who is worse off (groups)", precision(groups)),
+            ("Gradients", gradients, f"{title} - gradients across deprivation (SII, RII)", precision(gradients)),
+        ]
+    sheets += [
+        ("Data", data, f"{title} - all values", precision(data)),
         ("Dictionary", dictionary, "Data dictionary", None),
-    )
+    ]
     buffer = io.BytesIO()
     book = Workbook(write_only=True)
     rows: dict[str, str] = {}
@@ -191,11 +209,13 @@ def build_workbook(
     return _package(buffer.getvalue(), rows)
 
 
-def findings_table(area: str, summary: pd.DataFrame) -> pd.DataFrame:
-    """The key findings as rows to paste into a JSNA chapter: the headline, then each group."""
+def findings_table(area: str, summary: pd.DataFrame, inequalities: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The key findings as rows to paste into a JSNA chapter: the headline, each group,
+    then who within the area is worse off."""
     found = key_findings(area, summary)
     rows = [("Summary", found.headline())]
     rows += [(title, text) for title, group in found.all_sections() for text in group["finding"]]
+    rows += [("Inequalities: who is worse off", text) for text in inequalities]
     return pd.DataFrame(rows, columns=["section", "finding"])
 
 
