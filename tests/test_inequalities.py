@@ -192,3 +192,59 @@ def test_a_flat_neighbourhood_gradient_is_not_significant_and_a_steep_one_is():
     # A measure served under another name ranks nothing, and says so.
     other = neighbourhood_gradients(_frame(rows), 93275, "Index of Multiple Deprivation")
     assert other["sii"].isna().all() and other["note"].str.contains("not as 'Index of Multiple Deprivation'").all()
+
+
+KEY = ["indicator_id", "area_code", "period", "sex", "age", "category_type", "category"]
+
+
+def test_every_council_folder_has_its_inequalities_and_every_gap_row_equals_its_source_rows(published):
+    out, _ = published
+    table = pd.read_parquet(out / "london" / "indicator_values.parquet").set_index(KEY)
+    for folder in sorted((out / "areas").iterdir()):
+        groups = pd.read_parquet(folder / "inequalities.parquet")
+        gradients = pd.read_parquet(folder / "inequality_gradients.parquet")
+        assert (folder / "inequalities_SYNTHETIC.csv").exists() and (
+            folder / "inequality_gradients_SYNTHETIC.csv"
+        ).exists()
+        assert len(groups) and len(gradients) and set(groups["source"]) == {"synthetic sample"}
+    southwark = pd.read_parquet(out / "areas" / "southwark" / "inequalities.parquet")
+    assert southwark["area_code"].iloc[0] == "E09000028"  # the area's own rows first
+    assert set(southwark["area_code"]) == {"E09000028", "E12000007", "E92000001"}
+    assert {"Sex", "Age", "Deprivation", "Ethnic group"} <= set(southwark["dimension"])
+    served = table.loc[[tuple(r) for r in southwark[KEY].itertuples(index=False)]]
+    for column in ("value", "lower_ci_95", "upper_ci_95", "count", "denominator"):
+        pd.testing.assert_series_equal(southwark[column], served[column].reset_index(drop=True), check_names=False)
+    sex = southwark[(southwark["dimension"] == "Sex")]
+    other = sex.assign(sex=sex["sex"].map({"Male": "Female", "Female": "Male"}))
+    reference = table.loc[[tuple(r) for r in other[KEY].itertuples(index=False)], "value"].to_numpy()
+    np.testing.assert_array_equal(sex["reference_value"].to_numpy(), reference)
+    np.testing.assert_array_equal(
+        southwark["gap"].to_numpy(), (southwark["value"] - southwark["reference_value"]).to_numpy()
+    )
+    # Nothing is called significant without two intervals that do not overlap.
+    said = southwark[southwark["difference"].isin(["Higher", "Lower"])]
+    assert len(said)
+    apart = (said["lower_ci_95"] > said["reference_upper_ci_95"]) | (
+        said["upper_ci_95"] < said["reference_lower_ci_95"]
+    )
+    assert apart.all()
+
+
+def test_the_report_and_workbook_say_who_is_worse_off(published):
+    out, _ = published
+    page = (out / "areas" / "southwark" / "report.html").read_text()
+    section = page[page.index("id='inequalities'") :]
+    assert "Inequalities: who is worse off" in section and "the gap is significant" in section
+    assert "least deprived end minus the fitted value at the most deprived end" in section
+    assert "neighbourhoods:" in section or "neighbourhoods (" in section
+    import openpyxl
+
+    book = openpyxl.load_workbook(out / "areas" / "southwark" / "jsna_mental_wellbeing_southwark.xlsx", read_only=True)
+    assert book.sheetnames == ["Key findings", "Summary", "Inequalities", "Gradients", "Data", "Dictionary"]
+    findings = [row[:2] for row in book["Key findings"].iter_rows(values_only=True) if len(row) >= 2 and row[0]]
+    said = [text for section, text in findings if section == "Inequalities: who is worse off"]
+    assert said and any("SII" in text for text in said)
+    # Every significant-gap sentence is backed by a published row whose intervals are apart.
+    groups = pd.read_parquet(out / "areas" / "southwark" / "inequalities.parquet")
+    significant = groups[(groups["area_code"] == "E09000028") & groups["difference"].isin(["Higher", "Lower"])]
+    assert sum("the gap is significant" in t or "; significant" in t for t in said) <= len(significant)
