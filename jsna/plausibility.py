@@ -118,12 +118,16 @@ def _size_or_name(
         return f"answered no rows, as did all {outage} indicators asked for at once (an outage?)"
     if had and count == 0:
         return f"answered no rows where the last good data had {had:,}"
+    # An answer under another indicator's name explains its size too: said first.
+    wrong = _wrong_name(iid, rows, before.get("name"), names) if rows is not None else None
+    if wrong:
+        return wrong
     if had and count < had * (1 - max_shrink):
         return (
             f"answered {count:,} rows, {1 - count / had:.0%} fewer than the {had:,} of the last good data "
             f"(more than {max_shrink:.0%} is refused)"
         )
-    return _wrong_name(iid, rows, before.get("name"), names) if rows is not None else None
+    return None
 
 
 def _all_empty(fetched: pd.DataFrame, ids: list[int]) -> int:

@@ -10,7 +10,17 @@ import pytest
 
 from jsna import layout
 from jsna.sample_api.server import SampleApiState, running_sample_api
-from schemas import CHANGES, FOOTPRINT_VALUES, INDICATOR_VALUES, NEIGHBOURHOOD_VALUES, PUBLISHED, QUARANTINE, SUMMARY
+from schemas import (
+    CHANGES,
+    FOOTPRINT_VALUES,
+    INDICATOR_VALUES,
+    INEQUALITIES,
+    INEQUALITY_GRADIENTS,
+    NEIGHBOURHOOD_VALUES,
+    PUBLISHED,
+    QUARANTINE,
+    SUMMARY,
+)
 from schemas.spec import TableSpec
 from tests.pipeline_helpers import refresh
 
@@ -49,8 +59,10 @@ def spec_of(relpath: str) -> TableSpec:
         return QUARANTINE
     if relpath.startswith(f"{layout.FOOTPRINTS_DIR}/") and relpath.endswith("/indicator_values.parquet"):
         return FOOTPRINT_VALUES
-    tables = {"indicator_values.parquet": INDICATOR_VALUES, "summary.parquet": SUMMARY}
-    return (tables | {"neighbourhoods.parquet": NEIGHBOURHOOD_VALUES})[relpath.rsplit("/", 1)[-1]]
+    tables = {"indicator_values.parquet": INDICATOR_VALUES, "summary.parquet": SUMMARY,
+              "neighbourhoods.parquet": NEIGHBOURHOOD_VALUES, "inequalities.parquet": INEQUALITIES,
+              "inequality_gradients.parquet": INEQUALITY_GRADIENTS}  # fmt: skip
+    return tables[relpath.rsplit("/", 1)[-1]]
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
@@ -92,6 +104,8 @@ def test_every_published_parquet_file_is_its_spec(publication):
     assert kinds == {
         "indicator_values",
         "neighbourhood_values",
+        "inequalities",
+        "inequality_gradients",
         "footprint_values",
         "summary",
         "changes",

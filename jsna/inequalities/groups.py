@@ -108,10 +108,10 @@ def _compare(rows: pd.DataFrame) -> pd.DataFrame:
     rows["ratio"] = (value / ref.where(ref != 0)).astype("float64")
     lower, upper = rows["lower_ci_95"], rows["upper_ci_95"]
     ref_lower, ref_upper = rows["reference_lower_ci_95"], rows["reference_upper_ci_95"]
-    intervals = lower.notna() & upper.notna() & ref_lower.notna() & ref_upper.notna()
-    itself = rows["reference_group"].eq(rows["group"]) & (rows["reference"] == LEAST_DEPRIVED_WORDS)
+    intervals = (lower.notna() & upper.notna() & ref_lower.notna() & ref_upper.notna()).to_numpy(bool)
+    itself = _flags(rows["reference_group"].eq(rows["group"]) & (rows["reference"] == LEAST_DEPRIVED_WORDS))
     difference = np.select(
-        [itself, ~intervals, lower > ref_upper, upper < ref_lower],
+        [itself, ~intervals, _flags(lower > ref_upper), _flags(upper < ref_lower)],
         ["Reference group", "Not compared", "Higher", "Lower"],
         "Similar",
     )
@@ -120,16 +120,17 @@ def _compare(rows: pd.DataFrame) -> pd.DataFrame:
     rows["not_compared_reason"] = np.select(
         [
             difference != "Not compared",
-            ref.isna() & rows["reference_group"].isna(),
-            value.isna(),
-            ref.isna(),
-            lower.isna() | upper.isna(),
+            _flags(ref.isna() & rows["reference_group"].isna()),
+            _flags(value.isna()),
+            _flags(ref.isna()),
+            _flags(lower.isna() | upper.isna()),
         ],
         ["", "no reference row served", "no value served for the group", "no value served for the reference",
          "no 95% interval served for the group"],
         "no 95% interval served for the reference",
     )  # fmt: skip
     low, high = rows["polarity"] == LOW_IS_GOOD, rows["polarity"] == HIGH_IS_GOOD
+    low, high = _flags(low), _flags(high)
     worse = ((difference == "Higher") & low) | ((difference == "Lower") & high)
     better = ((difference == "Lower") & low) | ((difference == "Higher") & high)
     rows["judgement"] = np.select([worse, better], ["Worse", "Better"], "")
@@ -138,3 +139,8 @@ def _compare(rows: pd.DataFrame) -> pd.DataFrame:
                    "significance_rule", "not_compared_reason"):  # fmt: skip
         rows[column] = rows[column].astype("string")
     return rows
+
+
+def _flags(condition: pd.Series) -> np.ndarray:
+    """A condition as plain booleans (a missing value is False): what ``np.select`` takes."""
+    return condition.fillna(False).to_numpy(bool)

@@ -222,7 +222,7 @@ def indicator_rows(
                     )
                     cell, columns = _council_columns(ind, area, (period, sex, age), revision, england, parent)
                     rows.append(row(area, period, sex, age, cell, **columns))
-                    if ind.groups and sex == ind.sexes[0]:  # breakdowns of the headline sex
+                    if ind.groups and sex == ind.sexes[0] and area.code not in SUPPRESSED_AREAS:  # headline sex
                         groups = local_groups(ind, area.code, (period, sex, age), revision)
                         rows += [row(area, period, sex, age, c, category_type=t, category=g) for t, g, c in groups]
     return tuple(rows)
