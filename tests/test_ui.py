@@ -86,7 +86,9 @@ def test_refresh_all_from_the_launchpad_covers_every_area(ui):
 def test_the_asset_graph_page_renders_the_assets(ui, tmp_path):
     dagster, _ = ui
     page = f"{dagster.url}/assets?view=lineage"
-    dom = headless(*PAGE_FLAGS, "--dump-dom", page, timeout=180)
+    # The graph is fitted to the window and drawn without names below a zoom level: a
+    # window the size of a large monitor keeps the names of all the assets drawn.
+    dom = headless("--window-size=2560,1600", PAGE_FLAGS[1], "--dump-dom", page, timeout=180)
     for name in ("raw_fingertips__indicator_data", "core_jsna__indicator_values", "out_jsna__publication"):
         assert name in dom.stdout
     shot = tmp_path / "asset-graph.png"
