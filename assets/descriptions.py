@@ -89,7 +89,7 @@ DESCRIPTIONS: dict[str, str] = {
         "non-overlapping 95% intervals; computed from the validated council table."
     ),
     "core_jsna__inequality_gradients": (
-        "The gap across each served deprivation breakdown (every period) and across each council's neighbourhoods "
+        "The gap across each served deprivation breakdown (its latest period) and across each council's neighbourhoods "
         "ranked by the catalogue's deprivation measure (latest period): highest and lowest, SII and RII with 95% "
         "intervals, by phe_sii's method."
     ),

@@ -47,5 +47,6 @@ def deprivation_ranks(rows: pd.DataFrame, keys: list[str]) -> pd.Series:
         index=rows.index,
         dtype="Int64",
     )
-    clash = ranks.groupby([rows[k] for k in keys], dropna=False).transform(lambda r: r.duplicated(keep=False).any())
+    shared = rows[keys].assign(_rank=ranks).duplicated(keep=False) & ranks.notna()
+    clash = shared.groupby([rows[k] for k in keys], dropna=False).transform("any")
     return ranks.mask(clash.astype(bool))

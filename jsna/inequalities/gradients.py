@@ -1,8 +1,8 @@
 """The gap across deprivation: highest and lowest group, their ratio and spread, and the
 SII and RII (``jsna.inequalities.slope_index``) of
 
-- each served deprivation breakdown (England's deciles, a council's own quintiles), every
-  period, the groups weighted by their served denominators; and
+- each served deprivation breakdown (England's deciles, a council's own quintiles), its
+  latest period, the groups weighted by their served denominators; and
 - each council's neighbourhoods (MSOAs): every neighbourhood indicator's latest period,
   the MSOAs ranked by the catalogue's deprivation measure (its latest period) from most
   to least deprived and weighted by that measure's denominator (the MSOA's population).
@@ -48,11 +48,13 @@ def value_scale(value_type: str, unit: str) -> tuple[str, float]:
 
 
 def decile_gradients(core: pd.DataFrame) -> pd.DataFrame:
-    """A gradient per served deprivation breakdown of the council table, every period."""
-    rows = core[(core["category"] != "") & core["category_type"].map(is_deprivation)].copy()
+    """A gradient per served deprivation breakdown of the council table, its latest period."""
+    rows = core[(core["category"] != "") & core["category_type"].map(is_deprivation)]
     if not len(rows):
         return empty()
     keys = [*SLOT, "category_type"]
+    newest = rows.groupby(["indicator_id", "area_code", "category_type"])["period_sortable"].transform("max")
+    rows = rows[rows["period_sortable"] == newest].copy()
     rows["rank"] = deprivation_ranks(rows, keys).astype("float64")
     rows = rows.sort_values([*keys, "rank"], kind="stable").reset_index(drop=True)
     columns = _columns(rows, "category", "denominator")
