@@ -24,7 +24,7 @@ from jsna.areas import ENGLAND_CODE
 from jsna.catalogue import Catalogue
 from jsna.grouping import split_by
 from jsna.pack.display import DEFAULT_DECIMALS, decimals_by_indicator
-from jsna.pack.inequality_findings import AreaInequalities, Labels, inequality_findings
+from jsna.pack.inequality_findings import AreaInequalities, Labels, inequality_findings, latest
 from jsna.pack.report import ReportPack, area_report, index_page, region_ranges, trend_lines
 from jsna.pack.summary import area_summaries
 from jsna.pack.workbook import build_workbook
@@ -133,10 +133,11 @@ def out_jsna__area_workbook(
     data = [data_of.get(area.code, core.iloc[0:0]) for area in areas]
     jobs = []
     for area, rows in zip(areas, data, strict=True):
-        codes = (area.code, area.region_code, ENGLAND_CODE)
-        mine = [pd.concat([of.get(c, frame.iloc[0:0]) for c in codes], ignore_index=True)
-                for of, frame in ((groups_of, groups), (gradients_of, gradients))]  # fmt: skip
+        # The area's own rows (its file beside the workbook has its region's and England's too).
+        mine = [of.get(area.code, frame.iloc[0:0]) for of, frame in ((groups_of, groups), (gradients_of, gradients))]
         sentences = inequality_findings(*mine, area.code, area.name, labels)
+        # The sheet shows each breakdown's latest period, as the report does (every period is in the files).
+        mine[0] = latest(mine[0], ["indicator_id", "dimension", "category_type"])
         summary = summary_of.get(area.code, summaries.iloc[0:0]).drop(columns="area_code")
         inequalities = AreaInequalities(*mine, findings=tuple(sentences))
         jobs.append(functools.partial(build_workbook, area.name, summary, rows, **common, inequalities=inequalities))

@@ -95,13 +95,13 @@ DESCRIPTIONS: dict[str, str] = {
     ),
     "out_jsna__inequalities": _table(
         INEQUALITIES,
-        f"`{_AREA.inequalities('parquet')}` and `.csv` per council (its rows, then its region's and England's), "
-        f"and `{layout.region_table('parquet', stem='inequalities')}` for the scope",
+        f"`{_AREA.inequalities('parquet')}` and `.csv` per council (its own groups), and "
+        f"`{layout.region_table('parquet', stem='inequalities')}` for the scope (every area, its regions and England)",
     )
     + " "
     + _table(
         INEQUALITY_GRADIENTS,
-        f"`{_AREA.gradients('parquet')}` and `.csv`, and "
+        f"`{_AREA.gradients('parquet')}` and `.csv` (the council's, then its region's and England's), and "
         f"`{layout.region_table('parquet', stem='inequality_gradients')}`",
     ),
     "core_jsna__icb_values": (

@@ -6,6 +6,8 @@ area's own rows with its region's and England's beside them) and for the scope.
 areas) and the publication.
 """
 
+import functools
+
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataValue
 
@@ -16,7 +18,8 @@ from assets.neighbourhoods import NEIGHBOURHOOD_CORE_KEY
 from assets.staging import NO_CHANGE, Upstream, quiet, run_areas, stage, stage_files, table_job
 from assets.ui_metadata import by_area, parquet_metadata, provenance, table_schema
 from jsna import layout
-from jsna.areas import ENGLAND_CODE
+from jsna.areas import ENGLAND_CODE, Scope, region_slug
+from jsna.grouping import split_by
 from jsna.inequalities.gradients import decile_gradients, neighbourhood_gradients
 from jsna.inequalities.groups import group_rows
 from jsna.workers import render_each
@@ -87,10 +90,21 @@ def _not_recomputed(spec: TableSpec) -> MaterializeResult:
     return MaterializeResult(value=empty, metadata={"upstream_change": NO_CHANGE, "recomputed": "nothing"})
 
 
-def _of_area(rows: pd.DataFrame, codes: tuple[str, ...]) -> pd.DataFrame:
-    """An area's rows, then its region's and England's (its comparators), in that order."""
-    parts = [rows[rows["area_code"] == code] for code in codes]
-    return pd.concat(parts, ignore_index=True)
+def _scope_tables(scope: Scope) -> list[tuple[str, set[str] | None]]:
+    """The scope's table folders and the area codes each holds (None: every row), as the
+    indicator table is cut: England's whole, then each region's areas, region and England."""
+    tables: list[tuple[str, set[str] | None]] = [(scope.slug, None)]
+    if scope.is_england:
+        for region in scope.regions:
+            codes = {a.code for a in scope.areas if a.region_code == region.code} | {region.code, ENGLAND_CODE}
+            tables.append((region_slug(region.name), codes))
+    return tables
+
+
+def of_area(by_code: dict[object, pd.DataFrame], empty: pd.DataFrame, codes: tuple[str, ...]) -> pd.DataFrame:
+    """An area's rows, then its region's and England's (its comparators), in that order,
+    from the rows split by area (``jsna.grouping.split_by``, once for every area)."""
+    return pd.concat([by_code.get(code, empty.iloc[0:0]) for code in codes], ignore_index=True)
 
 
 @out_asset(
@@ -108,18 +122,22 @@ def out_jsna__inequalities(
     synthetic = bool(fields["synthetic"])
     meta = parquet_metadata(fields)
     jobs, counts = [], []
+    groups_of, gradients_of = split_by(groups), split_by(gradients)
     for slug in run_areas(context, run):
         area = scope.area_for_slug(slug)
         codes = (area.code, area.region_code, ENGLAND_CODE)
         files = layout.area(slug, synthetic)
-        mine, slopes = _of_area(groups, codes), _of_area(gradients, codes)
+        # The area's own groups (every area's, its region's and England's are in the scope's
+        # table); its gradients with its region's and England's beside them, to read against.
+        mine, slopes = of_area(groups_of, groups, codes[:1]), of_area(gradients_of, gradients, codes)
         jobs += [table_job(INEQUALITIES, mine, files.inequalities, meta),
                  table_job(INEQUALITY_GRADIENTS, slopes, files.gradients, meta)]  # fmt: skip
         counts.append({"slug": slug, "group_rows": len(mine), "gradient_rows": len(slopes)})
-    for stem, spec, rows in (("inequalities", INEQUALITIES, groups), ("inequality_gradients", INEQUALITY_GRADIENTS,
-                                                                       gradients)):  # fmt: skip
-        path = lambda suffix, stem=stem: layout.region_table(suffix, synthetic, scope.slug, stem)  # noqa: E731
-        jobs.append(table_job(spec, rows, path, meta))
+    for slug, codes in _scope_tables(scope):
+        for stem, spec, rows in (("inequalities", INEQUALITIES, groups),
+                                 ("inequality_gradients", INEQUALITY_GRADIENTS, gradients)):  # fmt: skip
+            path = functools.partial(layout.region_table, synthetic=synthetic, scope=slug, stem=stem)
+            jobs.append(table_job(spec, rows if codes is None else rows[rows["area_code"].isin(codes)], path, meta))
     for files in render_each(jobs):
         stage_files(pub, files)
     return MaterializeResult(

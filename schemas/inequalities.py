@@ -51,25 +51,60 @@ INEQUALITIES = TableSpec(
             heading="Compared with",
         ),
         Column("reference_group", TEXT, "The reference row's group, in words.", heading="Reference group"),
-        Column("reference_value", FLOAT, "The reference row's served value.", True, IN_UNIT,
-               **measured("Reference value")),
-        Column("reference_lower_ci_95", FLOAT, "The reference row's served lower 95% limit.", True, IN_UNIT,
-               **measured("Reference lower 95% CI")),
-        Column("reference_upper_ci_95", FLOAT, "The reference row's served upper 95% limit.", True, IN_UNIT,
-               **measured("Reference upper 95% CI")),
-        Column("gap", FLOAT, "value - reference_value; empty where either is missing.", True, IN_UNIT,
-               **measured("Gap")),
-        Column("ratio", FLOAT, "value / reference_value; empty where either is missing or the reference is 0.", True,
-               "ratio", heading="Ratio to the reference", excel_format="0.00"),
-        Column("difference", TEXT, f"The group against its reference by {SIGNIFICANCE_RULE}: Higher, Lower, Similar "
-               "(no significant gap), Not compared (see not_compared_reason), Reference group (the reference itself).",
-               allowed=DIFFERENCES, heading="Difference"),
-        Column("judgement", TEXT, "Worse or Better by the indicator's polarity, where the difference is significant "
-               "and the polarity says which way is better; empty otherwise.", allowed=JUDGEMENTS,
-               heading="Worse or better"),
+        Column(
+            "reference_value", FLOAT, "The reference row's served value.", True, IN_UNIT, **measured("Reference value")
+        ),
+        Column(
+            "reference_lower_ci_95",
+            FLOAT,
+            "The reference row's served lower 95% limit.",
+            True,
+            IN_UNIT,
+            **measured("Reference lower 95% CI"),
+        ),
+        Column(
+            "reference_upper_ci_95",
+            FLOAT,
+            "The reference row's served upper 95% limit.",
+            True,
+            IN_UNIT,
+            **measured("Reference upper 95% CI"),
+        ),
+        Column(
+            "gap", FLOAT, "value - reference_value; empty where either is missing.", True, IN_UNIT, **measured("Gap")
+        ),
+        Column(
+            "ratio",
+            FLOAT,
+            "value / reference_value; empty where either is missing or the reference is 0.",
+            True,
+            "ratio",
+            heading="Ratio to the reference",
+            excel_format="0.00",
+        ),
+        Column(
+            "difference",
+            TEXT,
+            f"The group against its reference by {SIGNIFICANCE_RULE}: Higher, Lower, Similar "
+            "(no significant gap), Not compared (see not_compared_reason), Reference group (the reference itself).",
+            allowed=DIFFERENCES,
+            heading="Difference",
+        ),
+        Column(
+            "judgement",
+            TEXT,
+            "Worse or Better by the indicator's polarity, where the difference is significant "
+            "and the polarity says which way is better; empty otherwise.",
+            allowed=JUDGEMENTS,
+            heading="Worse or better",
+        ),
         Column("significance_rule", TEXT, "The rule the difference was decided by.", heading="Rule"),
-        Column("not_compared_reason", TEXT, "Why the group was not compared (no interval, no reference ...); empty "
-               "where it was.", heading="Why not compared"),
+        Column(
+            "not_compared_reason",
+            TEXT,
+            "Why the group was not compared (no interval, no reference ...); empty where it was.",
+            heading="Why not compared",
+        ),
         *_served(_ABOUT),
     ),  # fmt: skip
     primary_key=("indicator_id", "area_code", "period", "sex", "age", "category_type", "category", "dimension"),
@@ -83,38 +118,109 @@ INEQUALITY_GRADIENTS = TableSpec(
         "PHEindicatormethods' phe_sii. " + SII_SIGN + "."
     ),
     columns=(
-        *_served(("indicator_id", "indicator_name", "domain", "area_code", "area_name", "period", "period_sortable",
-                  "sex", "age")),
-        Column("basis", TEXT, "What the groups are: a served deprivation breakdown (its category type), or the "
-               "area's neighbourhoods (MSOAs) ranked by a served deprivation measure.", heading="Groups"),
-        Column("groups", INT, "How many groups the gradient is drawn across.", minimum=0, heading="Groups (count)",
-               excel_format="0"),
+        *_served(
+            (
+                "indicator_id",
+                "indicator_name",
+                "domain",
+                "area_code",
+                "area_name",
+                "period",
+                "period_sortable",
+                "sex",
+                "age",
+            )
+        ),
+        Column(
+            "basis",
+            TEXT,
+            "What the groups are: a served deprivation breakdown (its category type), or the "
+            "area's neighbourhoods (MSOAs) ranked by a served deprivation measure.",
+            heading="Groups",
+        ),
+        Column(
+            "groups",
+            INT,
+            "How many groups the gradient is drawn across.",
+            minimum=0,
+            heading="Groups (count)",
+            excel_format="0",
+        ),
         Column("highest_group", TEXT, "The group with the highest value.", heading="Highest"),
         Column("highest_value", FLOAT, "Its served value.", True, IN_UNIT, **measured("Highest value")),
         Column("lowest_group", TEXT, "The group with the lowest value.", heading="Lowest"),
         Column("lowest_value", FLOAT, "Its served value.", True, IN_UNIT, **measured("Lowest value")),
-        Column("ratio_highest_to_lowest", FLOAT, "highest_value / lowest_value.", True, "ratio",
-               heading="Highest / lowest", excel_format="0.00"),
+        Column(
+            "ratio_highest_to_lowest",
+            FLOAT,
+            "highest_value / lowest_value.",
+            True,
+            "ratio",
+            heading="Highest / lowest",
+            excel_format="0.00",
+        ),
         Column("spread", FLOAT, "highest_value - lowest_value.", True, IN_UNIT, **measured("Spread")),
-        Column("sii", FLOAT, "Slope index of inequality: the fitted value at the least deprived end minus the "
-               "fitted value at the most deprived end (negative: higher where more deprived).", True, IN_UNIT,
-               **measured("SII")),
-        Column("sii_lower_95", FLOAT, "Lower 95% limit of the SII (by simulation from the groups' intervals).", True,
-               IN_UNIT, **measured("SII lower 95%")),
+        Column(
+            "sii",
+            FLOAT,
+            "Slope index of inequality: the fitted value at the least deprived end minus the "
+            "fitted value at the most deprived end (negative: higher where more deprived).",
+            True,
+            IN_UNIT,
+            **measured("SII"),
+        ),
+        Column(
+            "sii_lower_95",
+            FLOAT,
+            "Lower 95% limit of the SII (by simulation from the groups' intervals).",
+            True,
+            IN_UNIT,
+            **measured("SII lower 95%"),
+        ),
         Column("sii_upper_95", FLOAT, "Upper 95% limit of the SII.", True, IN_UNIT, **measured("SII upper 95%")),
-        Column("rii", FLOAT, "Relative index of inequality: least deprived end's fitted value over the most "
-               "deprived end's (1 = no gradient).", True, "ratio", heading="RII", excel_format="0.00"),
-        Column("rii_lower_95", FLOAT, "Lower 95% limit of the RII.", True, "ratio", heading="RII lower 95%",
-               excel_format="0.00"),
-        Column("rii_upper_95", FLOAT, "Upper 95% limit of the RII.", True, "ratio", heading="RII upper 95%",
-               excel_format="0.00"),
-        Column("gradient", TEXT, "What the SII's interval says: Higher where more deprived, Lower where more "
-               "deprived, No significant gradient, or Not compared (no interval).",
-               pattern=r"^(Higher where more deprived|Lower where more deprived|No significant gradient|Not compared)$",
-               heading="Gradient"),
+        Column(
+            "rii",
+            FLOAT,
+            "Relative index of inequality: least deprived end's fitted value over the most "
+            "deprived end's (1 = no gradient).",
+            True,
+            "ratio",
+            heading="RII",
+            excel_format="0.00",
+        ),
+        Column(
+            "rii_lower_95",
+            FLOAT,
+            "Lower 95% limit of the RII.",
+            True,
+            "ratio",
+            heading="RII lower 95%",
+            excel_format="0.00",
+        ),
+        Column(
+            "rii_upper_95",
+            FLOAT,
+            "Upper 95% limit of the RII.",
+            True,
+            "ratio",
+            heading="RII upper 95%",
+            excel_format="0.00",
+        ),
+        Column(
+            "gradient",
+            TEXT,
+            "What the SII's interval says: Higher where more deprived, Lower where more "
+            "deprived, No significant gradient, or Not compared (no interval).",
+            pattern=r"^(Higher where more deprived|Lower where more deprived|No significant gradient|Not compared)$",
+            heading="Gradient",
+        ),
         Column("method", TEXT, "How the SII was computed (groups, weights, simulation).", heading="Method"),
-        Column("note", TEXT, "What the reader should know (groups left out, no interval ...); why the SII is empty "
-               "where it is.", heading="Note"),
+        Column(
+            "note",
+            TEXT,
+            "What the reader should know (groups left out, no interval ...); why the SII is empty where it is.",
+            heading="Note",
+        ),
         *_served(("unit", "value_type", "polarity", "source", "retrieved_at")),
     ),  # fmt: skip
     primary_key=("indicator_id", "area_code", "period", "sex", "age", "basis"),

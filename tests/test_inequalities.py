@@ -208,8 +208,11 @@ def test_every_council_folder_has_its_inequalities_and_every_gap_row_equals_its_
         ).exists()
         assert len(groups) and len(gradients) and set(groups["source"]) == {"synthetic sample"}
     southwark = pd.read_parquet(out / "areas" / "southwark" / "inequalities.parquet")
-    assert southwark["area_code"].iloc[0] == "E09000028"  # the area's own rows first
-    assert set(southwark["area_code"]) == {"E09000028", "E12000007", "E92000001"}
+    assert set(southwark["area_code"]) == {"E09000028"}  # its own groups; the scope's table has every area's
+    scope = pd.read_parquet(out / "london" / "inequalities.parquet")
+    assert {"E09000028", "E12000007", "E92000001"} <= set(scope["area_code"])
+    slopes = pd.read_parquet(out / "areas" / "southwark" / "inequality_gradients.parquet")
+    assert slopes["area_code"].iloc[0] == "E09000028" and "E92000001" in set(slopes["area_code"])
     assert {"Sex", "Age", "Deprivation", "Ethnic group"} <= set(southwark["dimension"])
     served = table.loc[[tuple(r) for r in southwark[KEY].itertuples(index=False)]]
     for column in ("value", "lower_ci_95", "upper_ci_95", "count", "denominator"):

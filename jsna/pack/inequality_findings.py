@@ -9,12 +9,15 @@ an interval is "not compared". Numbers are shown at the indicator's display prec
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
 from jsna.pack import display
 
+Row = Mapping[str, Any]  # one table row as a dict (``DataFrame.to_dict("records")``)
 SEX_WORDS = {"Male": "males", "Female": "females"}
 SIGNIFICANT = ("Higher", "Lower")
 
@@ -25,15 +28,15 @@ class Labels:
 
     of: dict[int, tuple[str, int]]
 
-    def label(self, row: pd.Series) -> str:
+    def label(self, row: Row) -> str:
         return self.of.get(int(row["indicator_id"]), (str(row["indicator_name"]).strip(), 1))[0]
 
-    def shown(self, row: pd.Series, column: str, unit: bool = True) -> str:
+    def shown(self, row: Row, column: str, unit: bool = True) -> str:
         decimals = self.of.get(int(row["indicator_id"]), ("", display.DEFAULT_DECIMALS))[1]
         text = display.number(row[column], decimals)
         return display.with_unit(text, str(row["unit"])) if unit else text
 
-    def difference(self, row: pd.Series, column: str) -> str:
+    def difference(self, row: Row, column: str) -> str:
         """A difference of two values: percentage points where the values are percentages."""
         if str(row["unit"]) == "%" and str(row["value_type"]) == "Proportion":
             return f"{self.shown(row, column, unit=False)} percentage points"
@@ -58,7 +61,7 @@ def group_sentences(groups: pd.DataFrame, area: str, name: str, labels: Labels) 
     mine = latest(groups[groups["area_code"] == area], ["indicator_id", "dimension", "category_type"])
     mine = mine[mine["difference"] != "Reference group"]
     out = []
-    for _, row in mine[mine["difference"].isin(SIGNIFICANT)].iterrows():
+    for row in mine[mine["difference"].isin(SIGNIFICANT)].to_dict("records"):
         if row["dimension"] == "Sex" and row["difference"] != "Higher":
             continue  # each pair once, from the higher side
         if row["dimension"] == "Deprivation" and not str(row["group"]).lower().startswith("most deprived"):
@@ -74,7 +77,7 @@ def group_sentences(groups: pd.DataFrame, area: str, name: str, labels: Labels) 
     return out
 
 
-def _sentence(row: pd.Series, name: str, labels: Labels) -> str:
+def _sentence(row: Row, name: str, labels: Labels) -> str:
     what = f"{labels.label(row)} ({row['period']}"
     what += f", {row['age']})" if row["dimension"] != "Age" else f", {row['sex']})"
     value, reference = labels.shown(row, "value"), labels.shown(row, "reference_value")
@@ -96,7 +99,7 @@ def gradient_sentences(gradients: pd.DataFrame, area: str, name: str, labels: La
     """One sentence per gradient of the area's latest breakdowns and neighbourhoods."""
     mine = latest(gradients[gradients["area_code"] == area], ["indicator_id", "basis", "sex", "age"])
     out = []
-    for _, row in mine[mine["sii"].notna()].iterrows():
+    for row in mine[mine["sii"].notna()].to_dict("records"):
         across = (f"across {name}'s {int(row['groups'])} neighbourhoods" if row["basis"].startswith("neighbourhoods")
                   else f"across {name}'s deprivation groups")  # fmt: skip
         sii = labels.difference(row, "sii")
@@ -140,18 +143,18 @@ class AreaInequalities:
         gradients = latest(self.gradients[self.gradients["area_code"] == area], ["indicator_id", "basis", "sex", "age"])
         return {
             "findings": inequality_findings(self.groups, self.gradients, area, name, labels),
-            "groups": [_group_row(r, labels) for _, r in groups.iterrows()],
-            "gradients": [_gradient_row(r, labels) for _, r in gradients.iterrows()],
+            "groups": [_group_row(r, labels) for r in groups.to_dict("records")],
+            "gradients": [_gradient_row(r, labels) for r in gradients.to_dict("records")],
         }
 
 
-def _interval(row: pd.Series, labels: Labels, lower: str, upper: str) -> str:
+def _interval(row: Row, labels: Labels, lower: str, upper: str) -> str:
     if pd.isna(row[lower]) or pd.isna(row[upper]):
         return ""
     return f"{labels.shown(row, lower, unit=False)} to {labels.shown(row, upper, unit=False)}"
 
 
-def _group_row(row: pd.Series, labels: Labels) -> dict[str, str]:
+def _group_row(row: Row, labels: Labels) -> dict[str, str]:
     reference = f"{row['reference_group']}: {labels.shown(row, 'reference_value')}" if row["reference_group"] else ""
     return {
         "indicator": labels.label(row),
@@ -167,7 +170,7 @@ def _group_row(row: pd.Series, labels: Labels) -> dict[str, str]:
     }
 
 
-def _gradient_row(row: pd.Series, labels: Labels) -> dict[str, str]:
+def _gradient_row(row: Row, labels: Labels) -> dict[str, str]:
     return {
         "indicator": labels.label(row),
         "period": str(row["period"]),
