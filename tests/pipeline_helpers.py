@@ -49,12 +49,15 @@ def good_publication(server, tmp_path_factory, *args: str, env: dict[str, str] |
     return out
 
 
-def copy_publication(good: Path, dest: Path) -> Path:
-    """A copy of a publication with its state folder, modification times kept."""
+def copy_publication(good: Path, dest: Path, server=None) -> Path:  # noqa: ANN001 - a SampleApiServer
+    """A copy of a publication with its state folder, modification times kept; ``server``
+    (the one it was published from) is put back to no faults, no revisions, no requests."""
     import shutil
 
     from jsna.publication import default_state_dir
 
+    if server is not None:
+        server.state.configure({"faults": [], "revisions": {}, "reset_requests": True})
     shutil.copytree(good, dest, symlinks=True)
     shutil.copytree(default_state_dir(good), default_state_dir(dest), symlinks=True)
     return dest

@@ -44,8 +44,7 @@ def good_with_icbs(server, tmp_path_factory):
 
 def copied(server, good, tmp_path):
     """A copy of a good publication, and the module's server without faults or revisions."""
-    server.state.configure({"faults": [], "revisions": {}, "reset_requests": True})
-    return copy_publication(good, tmp_path / "out")
+    return copy_publication(good, tmp_path / "out", server)
 
 
 @pytest.mark.parametrize(

@@ -36,8 +36,7 @@ def good(server, tmp_path_factory):
 def published(server, good, tmp_path):
     """The module's sample API, without faults, and an output root holding a copy of the
     good publication (a copy costs milliseconds, a refresh from nothing seconds)."""
-    server.state.configure({"faults": [], "revisions": {}, "reset_requests": True})
-    return server, copy_publication(good, tmp_path / "out")
+    return server, copy_publication(good, tmp_path / "out", server)
 
 
 @pytest.mark.parametrize("damage", ["delete", "overwrite", "truncate"])

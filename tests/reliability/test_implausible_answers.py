@@ -32,8 +32,7 @@ def good_with_icbs(server, tmp_path_factory):
 
 
 def _fresh(server, good, tmp_path):
-    server.state.configure({"faults": [], "revisions": {}, "reset_requests": True})
-    return copy_publication(good, tmp_path / "out")
+    return copy_publication(good, tmp_path / "out", server)
 
 
 @pytest.fixture

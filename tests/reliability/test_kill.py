@@ -32,8 +32,7 @@ def good(server, tmp_path_factory):
 @pytest.fixture
 def out(server, good, tmp_path):
     """A copy of the good publication and its state, and the module's server without faults."""
-    server.state.configure({"faults": [], "revisions": {}, "reset_requests": True})
-    return copy_publication(good, tmp_path / "out")
+    return copy_publication(good, tmp_path / "out", server)
 
 
 def assert_one_publication(root: Path) -> None:

@@ -39,8 +39,7 @@ def good(server: SampleApiServer, tmp_path_factory: pytest.TempPathFactory) -> P
 @pytest.fixture
 def out(good: Path, server: SampleApiServer, tmp_path: Path) -> Path:
     """A copy of the good publication and its state, and a server without faults."""
-    server.state.configure({"faults": [], "revisions": {}, "reset_requests": True})
-    return copy_publication(good, tmp_path / "out")
+    return copy_publication(good, tmp_path / "out", server)
 
 
 def southwark(root: Path) -> pd.DataFrame:
