@@ -11,6 +11,8 @@ from dagster import materialize
 
 from assets.area_packs import out_jsna__area_summary, out_jsna__area_workbook
 from assets.core import core_jsna__england_headline, core_jsna__indicator_values
+from assets.inequalities import core_jsna__inequalities, core_jsna__inequality_gradients
+from assets.neighbourhoods import core_jsna__neighbourhood_values
 from assets.out import out_jsna__data_dictionary
 from assets.raw_data import raw_fingertips__indicator_data
 from assets.raw_metadata import raw_fingertips__indicator_metadata
@@ -26,6 +28,9 @@ RAW_AND_CORE = [
     raw_fingertips__indicator_data,
     core_jsna__indicator_values,
     core_jsna__england_headline,
+    core_jsna__neighbourhood_values,
+    core_jsna__inequalities,
+    core_jsna__inequality_gradients,
 ]
 PUBLICATION = "asset-tests"
 
@@ -116,14 +121,15 @@ def test_summary_for_one_area_from_its_input(upstream, tmp_path):
 
 
 def test_workbook_is_built_from_its_inputs_alone(upstream, tmp_path):
-    """No published or staged file is read: core, summaries and dictionary are inputs."""
+    """No published or staged file is read: core, inequalities, summaries and dictionary are inputs."""
     out, resources, result = upstream
     core = result.output_for_node("core_jsna__indicator_values")
     io = tmp_path / "io"
     stored(core, io, "core_jsna__indicator_values", "workbook-alone")
     metadata = result.output_for_node("raw_fingertips__indicator_metadata")
     stored(metadata, io, "raw_fingertips__indicator_metadata", "workbook-alone")
-    stored(result.output_for_node("core_jsna__england_headline"), io, "core_jsna__england_headline", "workbook-alone")
+    for key in ("core_jsna__england_headline", "core_jsna__inequalities", "core_jsna__inequality_gradients"):
+        stored(result.output_for_node(key), io, key, "workbook-alone")
     tags = {PUBLICATION_TAG: "workbook-alone"}
     raw = RAW_AND_CORE
     assert alone(out_jsna__data_dictionary, raw, resources, io, tags=tags).success

@@ -104,7 +104,7 @@ def test_workbook_read_back_equals_the_parquet(published):
 def test_workbook_layout_for_excel_users(published):
     out, _ = published
     book = openpyxl.load_workbook(out / "areas" / "southwark" / "jsna_mental_wellbeing_southwark.xlsx")
-    assert book.sheetnames == ["Key findings", "Summary", "Data", "Dictionary"]
+    assert book.sheetnames == ["Key findings", "Summary", "Inequalities", "Gradients", "Data", "Dictionary"]
     for sheet in book.worksheets:
         assert sheet["A2"].value.startswith("Source: synthetic sample data from the offline sample API")
         assert "retrieved" in sheet["A2"].value

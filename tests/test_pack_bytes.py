@@ -20,6 +20,7 @@ import pytest
 from jsna import layout
 from jsna.areas import ENGLAND_CODE
 from jsna.catalogue import load_catalogue
+from jsna.pack.inequality_findings import AreaInequalities, Labels, inequality_findings, latest
 from jsna.pack.report import ReportPack, area_report, region_ranges, trend_lines
 from jsna.pack.sheet_rows import rows_xml, value_body
 from jsna.pack.workbook import build_workbook
@@ -67,6 +68,8 @@ def report_of(out: Path, slug: str) -> bytes:
             region_name=first["region_name"],
             neighbourhoods=pd.read_parquet(out / files.neighbourhoods("parquet")),
             neighbourhood_labels=_neighbourhood_labels(out),
+            inequalities=_inequalities(out, slug),
+            labels=_labels(out),
         )
     )
     return page.encode("utf-8")
@@ -74,9 +77,32 @@ def report_of(out: Path, slug: str) -> bytes:
 
 def _neighbourhood_labels(out: Path) -> dict[int, tuple[str, int]]:
     """Each neighbourhood indicator's label and display decimals, from the dictionary."""
+    ids = set(load_catalogue().neighbourhood_ids)
+    return {i: label for i, label in _labels(out).items() if i in ids}
+
+
+def _labels(out: Path) -> dict[int, tuple[str, int]]:
+    """Every catalogue indicator's label and display decimals, from the dictionary."""
     dictionary = pd.read_csv(out / layout.dictionary("csv", True), keep_default_na=False, encoding="utf-8-sig")
     rows = dictionary[dictionary["section"] == "indicator"].set_index("name")
-    return {i.id: (i.label, int(rows.loc[str(i.id), "display_decimals"])) for i in load_catalogue().neighbourhoods}
+    catalogue = load_catalogue()
+    return {i.id: (i.label, int(rows.loc[str(i.id), "display_decimals"]))
+            for i in (*catalogue.indicators, *catalogue.neighbourhoods)}  # fmt: skip
+
+
+def _inequalities(out: Path, slug: str, *, own: bool = False) -> AreaInequalities:
+    """The area's published groups and gradients (``own``: its own rows alone, as its
+    workbook shows them, each breakdown's latest period, with their sentences)."""
+    files = layout.area(slug, synthetic=True)
+    groups = pd.read_parquet(out / files.inequalities("parquet"))
+    gradients = pd.read_parquet(out / files.gradients("parquet"))
+    if not own:
+        return AreaInequalities(groups, gradients)
+    code = groups["area_code"].iloc[0]
+    gradients = gradients[gradients["area_code"] == code].reset_index(drop=True)
+    name = groups["area_name"].iloc[0]
+    said = inequality_findings(groups, gradients, code, name, Labels(_labels(out)))
+    return AreaInequalities(latest(groups, ["indicator_id", "dimension", "category_type"]), gradients, tuple(said))
 
 
 def workbook_of(out: Path, slug: str) -> bytes:
@@ -94,6 +120,7 @@ def workbook_of(out: Path, slug: str) -> bytes:
         api_base_url=fields["api_base_url"],
         retrieved_at=fields["retrieved_at"],
         synthetic=True,
+        inequalities=_inequalities(out, slug, own=True),
     )
 
 
@@ -110,7 +137,7 @@ def test_workbook_rebuilt_from_published_tables_holds_the_published_cells(publis
     rebuilt = openpyxl.load_workbook(io.BytesIO(workbook_of(out, "southwark")))
     book = openpyxl.load_workbook(out / layout.area("southwark").workbook)
     assert rebuilt.sheetnames == book.sheetnames
-    for name in ("Key findings", "Summary", "Data"):
+    for name in ("Key findings", "Summary", "Inequalities", "Gradients", "Data"):
         for mine, theirs in zip(rebuilt[name].iter_rows(), book[name].iter_rows(), strict=True):
             for a, b in zip(mine, theirs, strict=True):
                 assert (a.value, type(a.value), a.number_format) == (b.value, type(b.value), b.number_format)
