@@ -42,11 +42,6 @@ def good_with_icbs(server, tmp_path_factory):
     return good_publication(server, tmp_path_factory, *FEW, env={"JSNA_ICBS": "yes"})
 
 
-def copied(server, good, tmp_path):
-    """A copy of a good publication, and the module's server without faults or revisions."""
-    return copy_publication(good, tmp_path / "out", server)
-
-
 @pytest.mark.parametrize(
     ("start", "label"),
     [
@@ -81,7 +76,7 @@ def test_schedule_runs_by_default_and_definitions_hold_freshness_policies():
 
 
 def test_unchanged_upstream_makes_no_data_requests_and_rewrites_nothing(server, good, tmp_path, capsys):
-    tmp_path = copied(server, good, tmp_path)
+    tmp_path = copy_publication(good, tmp_path / "out", server)
     first = snapshot(tmp_path)
     mtimes = {p: (tmp_path / p).stat().st_mtime_ns for p in first}
     server.state.requests.clear()
@@ -94,7 +89,7 @@ def test_unchanged_upstream_makes_no_data_requests_and_rewrites_nothing(server, 
 
 
 def test_full_refresh_fetches_everything(server, good_with_icbs, tmp_path, with_icbs):
-    tmp_path = copied(server, good_with_icbs, tmp_path)
+    tmp_path = copy_publication(good_with_icbs, tmp_path / "out", server)
     server.state.requests.clear()
     assert refresh(server.base_url, tmp_path, "--full", *FEW) == 0
     catalogue = load_catalogue()
@@ -104,7 +99,7 @@ def test_full_refresh_fetches_everything(server, good_with_icbs, tmp_path, with_
 
 
 def test_a_changed_indicator_is_fetched_alone_and_reported(server, good_with_icbs, tmp_path, with_icbs):
-    tmp_path = copied(server, good_with_icbs, tmp_path)
+    tmp_path = copy_publication(good_with_icbs, tmp_path / "out", server)
     before = pd.read_parquet(tmp_path / "london" / "indicator_values.parquet")
     server.state.requests.clear()
     server.state.revisions = {41001: 1}
@@ -125,7 +120,7 @@ def test_a_changed_indicator_is_fetched_alone_and_reported(server, good_with_icb
 
 
 def test_raw_store_is_keyed_by_api(server, good_with_icbs, tmp_path, with_icbs):
-    tmp_path = copied(server, good_with_icbs, tmp_path)  # published from the module's server
+    tmp_path = copy_publication(good_with_icbs, tmp_path / "out", server)  # published from the module's server
     with running_sample_api(SampleApiState()) as second:
         assert refresh(second.base_url, tmp_path, *FEW) == 0
         catalogue = load_catalogue()

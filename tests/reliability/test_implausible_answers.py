@@ -31,14 +31,10 @@ def good_with_icbs(server, tmp_path_factory):
     return good_publication(server, tmp_path_factory, *BOROUGH, env={"JSNA_ICBS": "yes"})
 
 
-def _fresh(server, good, tmp_path):
-    return copy_publication(good, tmp_path / "out", server)
-
-
 @pytest.fixture
 def out(server, good, tmp_path):
     """A copy of the good publication and its state, and the module's server without faults."""
-    return _fresh(server, good, tmp_path)
+    return copy_publication(good, tmp_path / "out", server)
 
 
 def values(root, iid: int) -> pd.DataFrame:
@@ -50,7 +46,7 @@ def values(root, iid: int) -> pd.DataFrame:
 def test_every_answer_empty_after_an_upload_publishes_nothing_new(
     kind, server, good_with_icbs, tmp_path, capsys, with_icbs
 ):
-    out = _fresh(server, good_with_icbs, tmp_path)
+    out = copy_publication(good_with_icbs, tmp_path / "out", server)
     before = snapshot(out)
     manifest_before = json.loads((out / "manifest.json").read_text())
     # Every upload date moves (93496 has no data at this area type in the sample API).
