@@ -7,8 +7,9 @@ or when output is redirected. The Dagster run log gets the same lines.
 from __future__ import annotations
 
 import logging
-import os
 import sys
+
+from jsna import environment
 
 log = logging.getLogger("jsna.progress")
 
@@ -32,7 +33,7 @@ class TerminalProgress(logging.Handler):
 
 def attach_terminal() -> TerminalProgress | None:
     """Show progress when stderr is a terminal and not under CI."""
-    if os.environ.get("CI") or not sys.stderr.isatty():
+    if environment.read("CI") or not sys.stderr.isatty():
         return None
     handler = TerminalProgress()
     log.addHandler(handler)

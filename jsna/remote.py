@@ -11,13 +11,13 @@ installed (``pip install s3fs`` for ``s3://``).
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import fsspec
 
+from jsna import environment
 from jsna.publication import MANIFEST, OutputRoot, default_state_dir
 
 
@@ -59,7 +59,7 @@ class MirroredOutputRoot(OutputRoot):
 
 def working_copy(uri: str, cache_dir: str | Path | None = None) -> Path:
     """The local working copy of an object-store root (named without touching the store)."""
-    base = Path(cache_dir or os.environ.get("JSNA_CACHE_DIR") or Path.home() / ".cache" / "jsna")
+    base = Path(cache_dir or environment.read("JSNA_CACHE_DIR") or Path.home() / ".cache" / "jsna")
     return base / hashlib.sha256(uri.rstrip("/").encode()).hexdigest()[:16]
 
 

@@ -30,6 +30,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
+from jsna import environment
+
 T = TypeVar("T")
 PRELOAD = ["jsna.pack.workbook", "jsna.pack.report", "jsna.table_files", "jsna.preview"]
 _pool: ProcessPoolExecutor | None = None
@@ -38,11 +40,11 @@ _warming: threading.Thread | None = None
 
 
 def workers() -> int:
-    return max(1, int(os.environ.get("JSNA_WORKERS") or os.cpu_count() or 1))
+    return max(1, int(environment.read("JSNA_WORKERS") or os.cpu_count() or 1))
 
 
 def min_areas() -> int:
-    return max(1, int(os.environ.get("JSNA_POOL_MIN_AREAS") or 64))
+    return max(1, int(environment.read("JSNA_POOL_MIN_AREAS") or 64))
 
 
 def _shared_pool(size: int) -> ProcessPoolExecutor:

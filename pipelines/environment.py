@@ -11,11 +11,11 @@ Dagster's ``EnvVar`` where Dagster has one, so a run started from the UI reads t
 from __future__ import annotations
 
 import json
-import os
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from jsna import environment
 from jsna.areas import DEFAULT_SCOPE, UPPER_TIER_AREA_TYPE
 from jsna.layout import DEFAULT_OUTPUT_DIR, REAL_OUTPUT_DIR
 from jsna.plausibility import DEFAULT_MAX_SHRINK
@@ -62,26 +62,26 @@ class Launch:
     def load(cls, settings_file: str | Path | None = None) -> Launch:
         """The settings file's values (``JSNA_SETTINGS``, else ``jsna.toml`` in the current
         folder, when there is one), then the environment's over them."""
-        env = os.environ
-        path = Path(settings_file or env.get("JSNA_SETTINGS") or SETTINGS_FILE)
+        env = environment.read
+        path = Path(settings_file or env("JSNA_SETTINGS") or SETTINGS_FILE)
         launch = cls()
         if path.is_file():
             launch = replace(launch, settings_file=str(path.resolve()), **_read_settings(path))
-        elif settings_file or env.get("JSNA_SETTINGS"):
+        elif settings_file or env("JSNA_SETTINGS"):
             raise SettingsError(f"the settings file {path} does not exist")
         values: dict[str, object] = {}
         overrides = []
         for key, (name, variable, _) in PUBLICATION_KEYS.items():
-            if env.get(variable, "") != "" or (variable in env and key == "footprints"):
-                values[name] = _value(key, env[variable], variable)
+            if env(variable) != "" or (key == "footprints" and environment.is_set(variable)):
+                values[name] = _value(key, env(variable), variable)
                 overrides.append((key, variable))
         return replace(
             launch,
-            api_url=env.get("FINGERTIPS_API_URL") or None,
-            max_shrink=float(env.get("JSNA_MAX_SHRINK") or DEFAULT_MAX_SHRINK),
-            real_output_dir=env.get("JSNA_REAL_OUTPUT_DIR") or str(REAL_OUTPUT_DIR),
-            ui_banner=env.get("JSNA_UI_BANNER", ""),
-            drop=tuple(p for p in env.get("JSNA_DROP", "").replace(",", " ").split() if p),
+            api_url=env("FINGERTIPS_API_URL") or None,
+            max_shrink=float(env("JSNA_MAX_SHRINK") or DEFAULT_MAX_SHRINK),
+            real_output_dir=env("JSNA_REAL_OUTPUT_DIR") or str(REAL_OUTPUT_DIR),
+            ui_banner=env("JSNA_UI_BANNER"),
+            drop=tuple(p for p in env("JSNA_DROP").replace(",", " ").split() if p),
             overrides=tuple(overrides),
             **values,
         )

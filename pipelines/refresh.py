@@ -4,12 +4,11 @@ graph run in-process as one run (the same assets the UI runs), then where the ou
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from jsna import layout, progress
+from jsna import environment, layout, progress
 from jsna.areas import Scope, cached_area_list, check_area_type, resolve_scope
 from jsna.fingertips import DEFAULT_BASE_URL, FingertipsError
 from jsna.fingertips.transport import redact
@@ -23,8 +22,8 @@ from pipelines.messages import EXIT_FAILED, fail
 def _instance():  # noqa: ANN202 - DagsterInstance import is deferred to keep start-up fast
     from dagster import DagsterInstance
 
-    if os.environ.get("DAGSTER_HOME"):
-        Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    if environment.read("DAGSTER_HOME"):
+        Path(environment.read("DAGSTER_HOME")).mkdir(parents=True, exist_ok=True)
         return DagsterInstance.get()
     return DagsterInstance.ephemeral()
 

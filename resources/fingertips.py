@@ -3,11 +3,10 @@ meaning. Only the raw assets (and the CLI's start-up checks) call the API throug
 
 from __future__ import annotations
 
-import os
-
 from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
 
+from jsna import environment
 from jsna.fingertips import DEFAULT_BASE_URL, FingertipsClient
 from jsna.fingertips.client import ClientBounds
 
@@ -49,14 +48,14 @@ class FingertipsResource(ConfigurableResource):
         for name, variable in cls.env_names().items():
             if given.get(name) is not None:
                 values[name] = given[name]
-            elif os.environ.get(variable):
+            elif environment.read(variable):
                 annotation = cls.model_fields[name].annotation
                 values[name] = (
                     EnvVar(variable)
                     if annotation is str
                     else EnvVar.int(variable)
                     if annotation is int
-                    else os.environ[variable]
+                    else environment.read(variable)
                 )
         return cls(**values)
 
@@ -71,7 +70,7 @@ class FingertipsResource(ConfigurableResource):
         """A setting's value, also outside a run (where an ``EnvVar`` is not yet resolved)."""
         value = getattr(self, name)
         if hasattr(value, "env_var_name"):  # EnvVar or EnvVar.int, resolved at run start
-            return type(self).model_fields[name].annotation(os.environ[value.env_var_name])
+            return type(self).model_fields[name].annotation(environment.read(value.env_var_name))
         return value
 
     def client(self, **overrides: object) -> FingertipsClient:

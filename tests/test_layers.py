@@ -109,3 +109,25 @@ def test_rooms_stay_small_enough_to_read():
                 if _parameters(node) > 8:
                     too_wide.append(f"{relpath}:{node.name}")
     assert (too_big, too_long, too_wide) == ([], [], [])
+
+
+def test_the_environment_is_read_in_one_module():
+    """``jsna/environment.py`` names every variable and is the only reader of ``os.environ``:
+    a setting read elsewhere would be missing from the README's settings table."""
+    from jsna import environment
+    from pipelines.environment import PUBLICATION_KEYS
+    from resources import FingertipsResource
+
+    readers = []
+    for layer in PROJECT:
+        for path in sorted((ROOT / layer).rglob("*.py")):
+            relpath = path.relative_to(ROOT).as_posix()
+            if relpath != "jsna/environment.py" and re.search(r"\bos\.(environ|getenv|putenv)\b", path.read_text()):
+                readers.append(relpath)
+    assert readers == []
+    named = {variable for _, variable, _ in PUBLICATION_KEYS.values()} | set(FingertipsResource.env_names().values())
+    assert named <= set(environment.VARIABLES)
+    readme = (ROOT / "README.md").read_text()
+    assert [v for v in environment.VARIABLES if v not in readme and v != "CI"] == []
+    with pytest.raises(KeyError, match="not one of the project's"):
+        environment.read("JSNA_REGON")

@@ -33,6 +33,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from jsna import environment
 from jsna.publication.files import (
     csv_bytes,
     fsync_dir,
@@ -60,7 +61,7 @@ def failpoint(name: str) -> None:
     The reliability suite uses it to SIGKILL a refresh at exact moments of a publication
     and prove that nothing published is lost or half-written.
     """
-    if os.environ.get("JSNA_FAILPOINT") == name:
+    if environment.read("JSNA_FAILPOINT") == name:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
@@ -331,7 +332,7 @@ class OutputRoot(ManifestChecks):
 def default_state_dir(root: Path) -> Path:
     """Internal state (raw store, locks, Dagster's storage) beside the published tree,
     never inside it: nothing in the output root is ever loaded as code or state."""
-    configured = os.environ.get("JSNA_STATE_DIR")
+    configured = environment.read("JSNA_STATE_DIR")
     if configured:
         return Path(configured).resolve() / hashlib.sha256(str(root).encode()).hexdigest()[:12]
     return root.parent / f".{root.name}.jsna-state"
