@@ -23,7 +23,7 @@ GRACE_SECONDS = 20.0  # SIGTERM to SIGKILL: well inside the 30 s a service manag
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _child_signals() -> None:
+def default_signals() -> None:
     """In the child, before ``dagster dev`` starts: the default dispositions, whatever
     this process inherited."""
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
@@ -42,7 +42,7 @@ def run_ui(args: argparse.Namespace) -> int:
         print(f"Sample Fingertips API (SYNTHETIC DATA) at {sample.base_url}", flush=True)
     dagster = Path(sys.executable).with_name("dagster")
     command = [str(dagster), "dev", "-w", str(ROOT / "workspace.yaml"), "-h", args.host, "-p", str(args.port)]
-    process = subprocess.Popen(command, cwd=ROOT, start_new_session=True, preexec_fn=_child_signals)  # noqa: PLW1509
+    process = subprocess.Popen(command, cwd=ROOT, start_new_session=True, preexec_fn=default_signals)  # noqa: PLW1509
     stopping = threading.Event()
 
     def stop(signum: int, frame: object) -> None:

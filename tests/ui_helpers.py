@@ -15,6 +15,7 @@ from pathlib import Path
 
 import requests
 
+from pipelines.ui import default_signals
 from tests.pipeline_helpers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,6 +124,7 @@ def running_dagster_ui(home: Path, env: dict[str, str]) -> Iterator[DagsterUI]:
     proc = subprocess.Popen(
         [str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
         cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        preexec_fn=default_signals,  # a pytest-xdist worker ignores SIGINT: dagster dev would not stop
     )  # fmt: skip
     ui = DagsterUI(port)
     try:
