@@ -13,7 +13,8 @@ from dagster import (
     MetadataValue,
 )
 
-from assets.geographies import COUNCIL_ROWS, core_asset, extract_rows, validated
+from assets.geographies import COUNCIL_ROWS, core_asset, extract_rows, not_recomputed, validated
+from assets.staging import NO_CHANGE, quiet
 from assets.ui_metadata import table_schema
 from jsna.extracts import COUNCILS
 from jsna.ranks import england_headline
@@ -36,6 +37,8 @@ def core_jsna__indicator_values(
     raw_data: pd.DataFrame,
     raw_metadata: pd.DataFrame,
 ):  # returns MaterializeResult(value=DataFrame); Dagster infers the type
+    if quiet(context, run):
+        return not_recomputed(context, run, COUNCIL_ROWS)
     scope = run.scope()
     result = tidy(extract_rows(raw_data, COUNCILS), raw_metadata, run.catalogue(), scope)
     # Comparators are recomputed from valid rows only: a quarantined England value must
@@ -61,6 +64,9 @@ def core_jsna__indicator_values(
 def core_jsna__england_headline(
     context: AssetExecutionContext, run: RunContext, raw_data: pd.DataFrame, raw_metadata: pd.DataFrame
 ):  # returns MaterializeResult(value=DataFrame)
+    if quiet(context, run):  # read only by the summaries, which skip their work too
+        nothing = england_headline(extract_rows(raw_data.iloc[0:0], COUNCILS), raw_metadata, set())
+        return MaterializeResult(value=nothing, metadata={"upstream_change": NO_CHANGE, "recomputed": "nothing"})
     areas = run.area_list()
     frame = england_headline(extract_rows(raw_data, COUNCILS), raw_metadata, set(areas.codes()))
     return MaterializeResult(

@@ -16,11 +16,11 @@ from dagster import (
 
 from assets.area_packs import summaries_of
 from assets.factories import out_asset
-from assets.geographies import ICB_ROWS, core_asset, extract_rows, validated
+from assets.geographies import ICB_ROWS, core_asset, extract_rows, not_recomputed, validated
 from assets.group_packs import GroupData, GroupKind, Unit, stage_packs
 from assets.out import DICTIONARY_KEY
 from assets.raw import META_KEY
-from assets.staging import Upstream, stage
+from assets.staging import Upstream, quiet, stage
 from assets.ui_metadata import parquet_metadata, provenance, table_schema
 from jsna import layout
 from jsna.areas import ENGLAND_CODE
@@ -63,6 +63,8 @@ def core_jsna__icb_values(
     raw_data: pd.DataFrame,
     raw_metadata: pd.DataFrame,
 ):  # returns MaterializeResult(value=DataFrame)
+    if quiet(context, run):
+        return not_recomputed(context, run, ICB_ROWS)
     raw = extract_rows(raw_data, ICBS)
     codes = set(raw["area_code"]) - {ENGLAND_CODE}
     regions = {code: "" for code in codes} | {ENGLAND_CODE: ""}

@@ -16,9 +16,10 @@ from dagster import (
 )
 
 from assets.factories import out_asset
-from assets.geographies import NEIGHBOURHOOD_ROWS, core_asset, extract_rows, validated
+from assets.geographies import NEIGHBOURHOOD_ROWS, core_asset, extract_rows, not_recomputed, validated
 from assets.staging import (
     Upstream,
+    quiet,
     run_areas,
     stage,
     stage_files,
@@ -49,6 +50,8 @@ def core_jsna__neighbourhood_values(
     raw_data: pd.DataFrame,
     raw_metadata: pd.DataFrame,
 ):  # returns MaterializeResult(value=DataFrame)
+    if quiet(context, run):
+        return not_recomputed(context, run, NEIGHBOURHOOD_ROWS)
     scope = run.scope()
     councils = {a.code for a in scope.areas}
     result = tidy_neighbourhoods(extract_rows(raw_data, NEIGHBOURHOODS), raw_metadata, run.catalogue(), councils)

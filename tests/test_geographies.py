@@ -171,18 +171,19 @@ def test_an_icb_outage_is_refused_and_the_last_good_icb_values_stay_until_icbs_a
     def icb_tables() -> dict[str, pd.DataFrame]:
         return {p.parent.name: pd.read_parquet(p) for p in sorted(tmp_path.glob("icbs/*/indicator_values.parquet"))}
 
+    one = ("--borough", "southwark")  # the ICBs are England's whichever councils are published
     with running_sample_api(SampleApiState()) as server:
-        assert refresh(server.base_url, tmp_path) == 0
+        assert refresh(server.base_url, tmp_path, *one) == 0
         before = icb_tables()
         server.state.faults = [Fault(kind="header_only", match="child_area_type_id=221", times=None)]
-        code = refresh(server.base_url, tmp_path, "--full")
+        code = refresh(server.base_url, tmp_path, "--full", *one)
         after = icb_tables()
         server.state.faults.clear()
         monkeypatch.setenv("JSNA_ICBS", "no")
         unasked = snapshot(tmp_path)
-        assert refresh(server.base_url, tmp_path) == 1  # turned off unasked: the ICB packs are not dropped
+        assert refresh(server.base_url, tmp_path, *one) == 1  # turned off unasked: the ICB packs are not dropped
         assert snapshot(tmp_path) == unasked
-        assert refresh(server.base_url, tmp_path, "--drop", "icbs") == 0
+        assert refresh(server.base_url, tmp_path, "--drop", "icbs", *one) == 0
     assert code != 0  # refused answers fail the run, saying so
     assert len(before) == 42 and after.keys() == before.keys()
     for slug, table in before.items():

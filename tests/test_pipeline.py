@@ -160,6 +160,13 @@ def test_bad_breakdown_row_is_quarantined_and_not_published(tmp_path):
             )
         )
         assert refresh(server.base_url, tmp_path) == 0
+        # A quiet night recomputes nothing, and its check still reports the quarantine as published.
+        defs = build_definitions(api_url=server.base_url, output_dir=str(tmp_path))
+        quiet = defs.resolve_job_def("refresh_all").execute_in_process()
+    (check,) = [c for c in quiet.get_asset_check_evaluations() if c.check_name == "rows_valid"]
+    assert not check.passed and check.metadata["quarantined_rows"].value == 5
+    (core,) = quiet.asset_materializations_for_node("core_jsna__indicator_values")
+    assert core.metadata["recomputed"].value == "nothing"
     quarantine = pd.read_csv(
         tmp_path / "quarantine" / "indicator_values_quarantine_SYNTHETIC.csv", encoding="utf-8-sig", dtype=str
     )
