@@ -25,7 +25,7 @@ from jsna.catalogue import Catalogue
 from jsna.grouping import split_by
 from jsna.pack.display import DEFAULT_DECIMALS, decimals_by_indicator
 from jsna.pack.inequality_findings import AreaInequalities, Labels, inequality_findings, latest
-from jsna.pack.report import ReportPack, area_report, index_page, region_ranges, trend_lines
+from jsna.pack.report import ReportPack, area_report, region_ranges, trend_lines
 from jsna.pack.summary import area_summaries
 from jsna.pack.workbook import build_workbook
 from jsna.workers import render_each
@@ -225,24 +225,3 @@ def out_jsna__area_report(
         pub.write_bytes(layout.area(slug).report, page.encode("utf-8"))
         progress.report("reports written", n, len(slugs))
     return MaterializeResult(metadata={"reports": len(slugs)})
-
-
-@out_asset(
-    INDEX_KEY, kinds={"html"}, ins={"core": AssetIn(CORE_KEY), "summaries": AssetIn(SUMMARY_KEY)}, deps=[REPORT_KEY]
-)
-def out_jsna__index(
-    context: AssetExecutionContext,
-    run: RunContext,
-    core: Upstream,
-    summaries: Upstream,
-) -> MaterializeResult:
-    pub = stage(context, run)
-    region = run.scope()
-    fields = provenance(core, run)
-    published = [(a.slug, a.name, a.code) for a in region.areas if pub.path(layout.area(a.slug).report).exists()]
-    # Only the data's retrieval time: a publication time here would change the page every run.
-    page = index_page(
-        published, fields["retrieved_at"], bool(fields["synthetic"]), summaries, region.region_name, region.slug
-    )
-    pub.write_bytes(layout.INDEX, page.encode("utf-8"))
-    return MaterializeResult(metadata={"areas_listed": len(published)})

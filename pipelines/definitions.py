@@ -11,12 +11,12 @@ from assets.area_packs import (
     out_jsna__area_report,
     out_jsna__area_summary,
     out_jsna__area_workbook,
-    out_jsna__index,
 )
 from assets.commit import out_jsna__publication
 from assets.core import core_jsna__england_headline, core_jsna__indicator_values
 from assets.footprints import out_jsna__footprint_pack
 from assets.icbs import core_jsna__icb_values, out_jsna__icb_pack
+from assets.index import out_jsna__index
 from assets.inequalities import (
     core_jsna__inequalities,
     core_jsna__inequality_gradients,

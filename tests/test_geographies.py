@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -319,3 +320,23 @@ def test_a_region_or_a_typo_as_a_member_is_refused_naming_the_entry(tmp_path):
         file.write_text(f"footprints:\n  - slug: south\n    name: South\n    members: [E09000028, {bad}]\n")
         with pytest.raises(FootprintsError, match=f"'south' names {bad}, which the API does not list"):
             check_members(load_footprints(file), ["E09000028", "E09000022"], lambda: [], 502)
+
+
+def test_the_index_lists_every_pack_the_publication_holds(run):
+    """Councils, then the 42 ICBs and the footprint, each linked to files that exist, with
+    counts read from its own summary."""
+    out, _, _, _ = run
+    page = (out / "index.html").read_text()
+    manifest = json.loads((out / "manifest.json").read_text())["files"]
+    reports = sorted(f for f in manifest if f.endswith("/report.html"))
+    assert len(reports) == 33 + 42 + 1
+    for report in reports:
+        assert f"href='{report}'" in page, report
+    for link in re.findall(r"href='([^'#]+)'", page):
+        assert (out / link).exists(), link
+    assert "<h2 id='icbs'>Integrated Care Boards (42)</h2>" in page
+    assert "<h2 id='footprints'>Footprints (1)</h2>" in page and "Lambeth and Southwark" in page
+    footprint = page[page.index("<h2 id='footprints'>") :]
+    summary = pd.read_parquet(out / "footprints/lambeth-and-southwark/summary.parquet")
+    worse = int((summary["compared_to_england"] == "Worse").sum())
+    assert f"{worse} of {len(summary)}</td>" in footprint

@@ -17,7 +17,6 @@ import pandas as pd
 from markupsafe import Markup
 
 from jsna import layout
-from jsna.areas import region_slug
 from jsna.pack import display, pages, svg
 from jsna.pack.findings import KeyFindings, anchor, key_findings
 from jsna.pack.inequality_findings import AreaInequalities, Labels
@@ -296,77 +295,3 @@ def neighbourhood_charts(rows: pd.DataFrame, labels: dict[int, tuple[str, int]])
         )
         charts.append(Markup(chart))
     return charts
-
-
-def _index_counts(summaries: pd.DataFrame | None) -> tuple[dict[str, tuple[int, int, int]], dict[str, str]]:
-    """Per area: (indicators worse than England, better, all), and its newest retrieval."""
-    counts: dict[str, tuple[int, int, int]] = {}
-    fresh: dict[str, str] = {}
-    for code, group in summaries.groupby("area_code") if summaries is not None else []:
-        found = key_findings(str(code), group)
-        counts[code] = (len(found.worse), len(found.better), found.total)
-        newest = group["retrieved_at"].max()
-        fresh[code] = "" if pd.isna(newest) else pd.Timestamp(newest).strftime("%Y-%m-%d %H:%M")
-    return counts, fresh
-
-
-def index_page(
-    areas: list[tuple[str, str, str]],
-    retrieved_at: str | None,
-    synthetic: bool,
-    summaries: pd.DataFrame | None = None,
-    region_name: str = "London",
-    scope: str = "london",
-) -> str:
-    """The output root's index: every area (slug, name, code) with its region, its count of
-    indicators worse and better than England, its downloads and the data's freshness;
-    sortable by column (``templates/index.j2``)."""
-    counts, fresh = _index_counts(summaries)
-    regions = dict(zip(summaries["area_code"], summaries["region_name"], strict=True)) if summaries is not None else {}
-    by_region: dict[str, list[dict[str, str]]] = {}  # in the order the API lists them
-    for slug, name, code in areas:
-        f = layout.area(slug, synthetic)
-        worse, better, total = counts.get(code, (None, None, None))
-        by_region.setdefault(regions.get(code) or region_name, []).append(
-            {
-                "name": name,
-                "region": regions.get(code) or region_name,
-                "worse": "" if worse is None else f"{worse} of {total}",
-                "better": "" if better is None else f"{better} of {total}",
-                "report": f.report,
-                "table_parquet": f.table("parquet"),
-                "table_csv": f.table("csv"),
-                "workbook": f.workbook,
-                "summary_csv": f.summary("csv"),
-                "retrieved": fresh.get(code, ""),
-            }
-        )
-    listed = [
-        {
-            "name": name,
-            "slug": region_slug(name),
-            "rows": rows,
-            "table_parquet": layout.region_table("parquet", scope=region_slug(name)),
-            "table_csv": layout.region_table("csv", synthetic, region_slug(name)),
-        }
-        for name, rows in by_region.items()
-    ]
-    links = {
-        "region_parquet": layout.region_table("parquet", scope=scope),
-        "region_csv": layout.region_table("csv", synthetic, scope),
-        "dictionary": layout.dictionary("csv", synthetic),
-        "manifest": layout.MANIFEST,
-    }
-    return pages.render(
-        "index.j2",
-        title="Mental health and wellbeing JSNA",
-        css=pages.asset("page.css"),
-        synthetic=synthetic,
-        banner=BANNER,
-        scope_name=region_name,
-        source=source_name(synthetic),
-        retrieved_at=retrieved_at or "unknown",
-        links=links,
-        regions=listed,
-        script=pages.asset("sortable.js"),
-    )
