@@ -12,27 +12,41 @@ from jsna import layout
 from resources import RunContext
 
 
-def outputs_current(context: AssetExecutionContext, run: RunContext, extra: list[str]) -> bool:
-    """The published outputs were built from this raw data and catalogue, and hold every
-    area this run asks for and the ``extra`` files (ICBs', footprints')."""
+def why_rebuild(context: AssetExecutionContext, run: RunContext, extra: list[str]) -> str:
+    """Why the published outputs are not current, in words for the run's log ("" when they
+    are: built from this raw data and catalogue, holding every area this run asks for and
+    the ``extra`` files, the ICBs' and footprints')."""
     root = run.output_root()
     if root.pending():
-        return False  # a commit interrupted by a crash: this run finishes it
+        return "finishing a publication a crash interrupted"
     manifest = root.read_manifest()
-    if manifest.get("raw_digest") != run.raw_digest() or manifest.get("catalogue_sha256") != run.catalogue().sha256:
-        return False
+    if not manifest:
+        return "publishing for the first time here"
+    scope = run.scope()
+    published = manifest.get("region_code")
+    if published and published != (scope.region_code or scope.slug):
+        names = {r.code: r.name for r in run.area_list().regions} | {scope.slug: scope.name}
+        return f"publishing {scope.name}; the last publication's {names.get(published, published)} folders go"
+    if manifest.get("catalogue_sha256") != run.catalogue().sha256:
+        return "the indicator catalogue changed"
+    if manifest.get("raw_digest") != run.raw_digest():
+        return "the last publication was built from other data (a refresh that did not finish, or other settings)"
     files = manifest.get("files", {})
     synthetic = bool(run.raw_store().state().get("synthetic"))
     wanted = [f for s in run.slugs() for f in layout.area(s, synthetic).files()]
-    wanted += [f for table in layout.table_dirs(run.scope()) for f in layout.region_files(synthetic, table)]
+    wanted += [f for table in layout.table_dirs(scope) for f in layout.region_files(synthetic, table)]
     wanted += extra
     fingerprint = run.data_fingerprint()
-    if not all(w in files and files[w].get("data") == fingerprint for w in wanted):
-        return False  # an area published from older data (e.g. by a partial refresh)
+    missing = [w for w in wanted if w not in files]
+    if missing:
+        return f"{len(missing)} file(s) this run publishes are not in the last publication (e.g. {missing[0]})"
+    if not all(files[w].get("data") == fingerprint for w in wanted):
+        return "some areas were published from older data (e.g. by a refresh of named areas)"
     damaged = root.damaged(manifest)
     if damaged:
         context.log.warning(f"published files differ from the manifest, rebuilding them: {damaged[:5]}")
-    return not damaged
+        return f"{len(damaged)} published file(s) differ from the manifest (repairing them)"
+    return ""
 
 
 def settings_whole(run: RunContext) -> None:

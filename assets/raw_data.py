@@ -20,7 +20,7 @@ from dagster import (
     asset,
 )
 
-from assets.currency import outputs_current
+from assets.currency import why_rebuild
 from assets.descriptions import describe
 from assets.errors import one_line_errors
 from assets.factories import OWNERS
@@ -115,9 +115,10 @@ def raw_fingertips__indicator_data(
     context.log.info(change)
     frame = pd.concat(frames, ignore_index=True).astype("string")
     empty, empty_at = _empty(context, run, frame)
-    current = not accepted and not config.full and outputs_current(context, run, _pack_files(run, frame))
-    if not accepted and not current:
-        change += "; rebuilding outputs that are out of date, damaged or unfinished"
+    rebuild = "" if accepted or config.full else why_rebuild(context, run, _pack_files(run, frame))
+    current = not accepted and not config.full and not rebuild
+    if rebuild:
+        change += f"; rebuilding the outputs: {rebuild}"
     # Nothing new upstream and the published outputs built from exactly this raw data: every
     # publishing step reports success without rewriting anything.
     (mark_quiet if current else clear_quiet)(context, run)
@@ -204,6 +205,10 @@ def _empty(context: AssetExecutionContext, run: RunContext, frame: pd.DataFrame)
     empty_at = {e.name: [i for i in e.ids if i not in served.get(e.name, set())] for e in run.extracts()[1:]}
     if empty_at.get(NEIGHBOURHOODS):
         context.log.warning(f"no data at MSOA level for neighbourhood indicators {empty_at[NEIGHBOURHOODS]}")
+    for extract in run.extracts():
+        if extract.gaps_expected and empty_at.get(extract.name):
+            gaps = len(empty_at[extract.name])
+            context.log.info(f"{gaps} of {len(extract.ids)} indicators have no {extract.name} data (as expected)")
     return empty, empty_at
 
 
@@ -241,8 +246,12 @@ def _fetch_checked(
     if not plan:
         return _Answer(pd.DataFrame(), [], [])
     workers.warm_up(len(run.scope().areas))  # the pack's workers start while the data comes (once)
+    expected = any(e.gaps_expected for e in run.extracts() if e.params == store.params)
     fetch = fingertips.client().fetch_data(
-        plan, progress=lambda done, total: _progress(context, "chunks fetched", done, total), **store.params
+        plan,
+        progress=lambda done, total: _progress(context, "chunks fetched", done, total),
+        gaps_expected=expected,
+        **store.params,
     )
     fetched = fetch.frame.copy()
     fetched["source"] = source_label(fetch.synthetic)

@@ -78,6 +78,11 @@ def raw_fingertips__indicator_metadata(
     dates = client.fetch_change_dates(catalogue.all_ids)
     # Before anything is written: never mix synthetic and real data in one output root.
     run.output_root().check_provenance(dates.synthetic, run.real_output_dir)
+    if dates.synthetic:  # said first, in the run's log: every figure of this run is made up
+        context.log.warning(
+            "SYNTHETIC SAMPLE DATA: the API declares its data synthetic (X-Data-Synthetic); every output of this "
+            "run is labelled as such"
+        )
     state_dir = run.output_root().state_dir
     areas = cached_area_list(state_dir, run.area_type_id, run.api_name, lambda: client)
     scope = resolve_scope(run.region, areas)  # an unknown region fails here, naming the valid ones

@@ -185,6 +185,7 @@ def retired(
         return parts[1] not in set(icb_slugs or [])
     if parts[0] == FOOTPRINTS_DIR and len(parts) >= 3:
         return parts[1] not in set(footprint_slugs or [])
-    if len(parts) == 2 and parts[1].startswith("indicator_values") and parts[0] not in (CHANGES_DIR, QUARANTINE_DIR):
+    scope_table = parts[-1].startswith(("indicator_values", *SCOPE_INEQUALITY_TABLES))
+    if len(parts) == 2 and scope_table and parts[0] not in (CHANGES_DIR, QUARANTINE_DIR):
         return parts[0] not in tables
     return False

@@ -62,11 +62,12 @@ ALL_ASSETS = [
 
 def with_banner(assets: list[AssetsDefinition], banner: str) -> list[AssetsDefinition]:
     """Every asset's description led by a banner (``JSNA_UI_BANNER``): ``make ui-sample``
-    says there, in bold, that what the UI shows is synthetic sample data."""
+    says there that what the UI shows is synthetic sample data. Plain words, no Markdown: the
+    UI's asset catalogue shows a description's text as it is, so ``**`` would be read literally."""
     if not banner:
         return assets
     return [
-        a.map_asset_specs(lambda spec: spec.replace_attributes(description=f"**{banner}** {spec.description or ''}"))
+        a.map_asset_specs(lambda spec: spec.replace_attributes(description=f"{banner} {spec.description or ''}"))
         for a in assets
     ]
 

@@ -84,6 +84,19 @@ def test_empty_ids_are_reported(client):
     assert fetch.empty_ids == [93496, 123456789]
 
 
+def test_ids_without_data_are_a_warning_unless_expected(client, caplog):
+    """An indicator missing at the councils' level is a surprise, named; the ICB extract asks
+    for the whole catalogue, where gaps are expected: one line at INFO, no list of ids."""
+    caplog.set_level("INFO", logger="jsna.fingertips")
+    client.fetch_data([848, 93496], child_area_type_id=502)
+    client.fetch_data([848, 93496], child_area_type_id=221, parent_area_type_id=15, gaps_expected=True)
+    records = [(r.levelname, r.getMessage()) for r in caplog.records if "no data" in r.getMessage()]
+    assert records == [
+        ("WARNING", "no data came back at area type 502 for indicator ids [93496]"),
+        ("INFO", "1 of 2 indicators have no data at area type 221"),
+    ]
+
+
 def test_html_with_status_200_is_refused(client, sample_api):
     add_faults(sample_api, Fault("html", times=None))
     with pytest.raises(FingertipsResponseError, match="HTML page"):

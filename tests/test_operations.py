@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
-from dagster import build_schedule_context
+from dagster import DagsterInstance, build_schedule_context
 from dagster._utils.schedules import cron_string_iterator
 
 from jsna.catalogue import load_catalogue
@@ -172,7 +172,11 @@ def test_one_run_shows_each_areas_rows_and_file_on_the_asset(tmp_path):
     published: each area's row count equals its file's, and the preview is of its rows."""
     with running_sample_api(SampleApiState()) as server:
         defs = build_definitions(api_url=server.base_url, output_dir=str(tmp_path), areas=("southwark", "lewisham"))
-        result = defs.resolve_job_def("refresh_all").execute_in_process()
+        instance = DagsterInstance.ephemeral()
+        result = defs.resolve_job_def("refresh_all").execute_in_process(instance=instance)
+    # The run's log says first that its data are synthetic (the sample API declares it).
+    said = [r.user_message for r in instance.all_logs(result.run_id) if not r.is_dagster_event]
+    assert said[0].startswith("SYNTHETIC SAMPLE DATA")
     (event,) = result.asset_materializations_for_node("out_jsna__area_indicator_values")
     records = {r.data["slug"]: r.data for r in event.metadata["by_area"].value.records}
     assert sorted(records) == ["lewisham", "southwark"]

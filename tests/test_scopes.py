@@ -31,11 +31,17 @@ def served(server, region: str | None) -> pd.DataFrame:  # noqa: ANN001
     return parse_data_csv(body).frame
 
 
-def test_another_region_publishes_its_areas_only_with_its_region_beside_them(tmp_path):
+def test_another_region_publishes_its_areas_only_with_its_region_beside_them(tmp_path, capsys):
+    """Switched from London: the North West's areas alone, and the log says what it did."""
     out = tmp_path / "out"
     with running_sample_api(SampleApiState()) as server:
+        assert refresh(server.base_url, out, "--borough", "southwark") == 0
+        capsys.readouterr()
         assert refresh(server.base_url, out, "--region", "North West") == 0
+        said = capsys.readouterr().out
         text = served(server, NORTH_WEST)
+    (upstream,) = [line for line in said.splitlines() if line.startswith("Upstream:")]
+    assert "publishing North West region; the last publication's London region folders go" in upstream
     mine = {slugify(a.name): a.code for a in upper_tier_areas() if a.region_code == NORTH_WEST}
     assert {p.name for p in (out / "areas").iterdir()} == set(mine)
     assert not (out / "london").exists()

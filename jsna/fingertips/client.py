@@ -54,8 +54,10 @@ class FingertipsClient(HttpClient):
         parent_area_type_id: int = 6,
         parent_area_code: str | None = None,
         progress: Callable[[int, int], None] | None = None,
+        gaps_expected: bool = False,
     ) -> DataFetch:
-        """Fetch ``all_data`` rows for the ids, in concurrent chunks of at most 100."""
+        """Fetch ``all_data`` rows for the ids, in concurrent chunks of at most 100. Ids that
+        come back with no rows are a warning, or one line at INFO when ``gaps_expected``."""
         ids = list(dict.fromkeys(int(i) for i in indicator_ids))
         chunks = chunked(ids, self.data_chunk_size(len(ids)))
         params: dict[str, object] = {
@@ -85,7 +87,9 @@ class FingertipsClient(HttpClient):
         )
         served = set(pd.to_numeric(frame["indicator_id"], errors="coerce").dropna().astype(int))
         empty = [i for i in ids if i not in served]
-        if empty:
+        if empty and gaps_expected:
+            log.info("%d of %d indicators have no data at area type %s", len(empty), len(ids), child_area_type_id)
+        elif empty:
             log.warning("no data came back at area type %s for indicator ids %s", child_area_type_id, empty)
         return DataFetch(
             frame=frame.astype("string"),
