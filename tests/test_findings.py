@@ -66,6 +66,36 @@ def test_findings_say_only_what_the_data_supports():
     assert worsening.endswith("recent trend: increasing and getting worse.")
 
 
+def _summary(*rows: tuple[str, float, str]) -> pd.DataFrame:
+    """A summary of indicators 1, 2 ... each (comparison with England, value against an
+    England value of 10, recent trend), with its finding."""
+    frame = pd.DataFrame(
+        [row(indicator_id=n, compared_to_england=c, value=v, england_value=10.0, recent_trend=t)
+         for n, (c, v, t) in enumerate(rows, start=1)]
+    )  # fmt: skip
+    return frame.assign(finding=[finding(r) for _, r in frame.iterrows()])
+
+
+def test_the_findings_that_matter_most_follow_the_stated_rule():
+    worsening, steady = "Increasing and getting worse", "No significant change"
+    summary = _summary(
+        ("Worse", 11.0, worsening),  # 1: worse, getting worse, gap 10%
+        ("Worse", 19.0, steady),  # 2: worse only, gap 90%
+        ("Worse", 15.0, worsening),  # 3: worse, getting worse, gap 50%
+        ("Similar", 30.0, worsening),  # 4: getting worse only, gap 200%
+        ("Better", 2.0, steady),  # 5: better: never among them
+        ("Worse", 12.0, steady),  # 6: worse only, gap 20%
+        ("Similar", 10.5, worsening),  # 7: getting worse only, gap 5%: the sixth, left out
+    )
+    found = key_findings("Area", summary)
+    assert found.top["indicator_id"].tolist() == [3, 1, 2, 6, 4]
+    # Every finding once in the folded lists, each in the first list it belongs to.
+    lists = found.each_once()
+    listed = [i for _, rows in lists for i in rows["indicator_id"]]
+    assert sorted(listed) == list(range(1, 8))
+    assert dict((t, r["indicator_id"].tolist()) for t, r in lists)["Significantly worse than England"] == [1, 2, 3, 6]
+
+
 def test_summary_carries_the_finding_and_the_precision(published):
     out, _ = published
     summary = pd.read_parquet(out / layout.area("southwark").summary())
@@ -137,6 +167,11 @@ def test_report_in_chromium_shows_display_precision_and_true_findings(published,
         if "similar to England" in text:
             assert "worse" not in text.split(";")[0]
     assert "synthetic sample data" in done.stdout and "from OHID Fingertips" not in done.stdout
+    # The first screen: the few findings that matter most, then the folded lists, each finding once.
+    top = done.stdout[done.stdout.index('<ol class="top">') : done.stdout.index("</ol>")]
+    assert [f"#{anchor(r.indicator_id, r.sex)}" for r in found.top.itertuples()] == re.findall(r'href="([^"]+)"', top)
+    assert done.stdout.count("<details>") == sum(1 for _, rows in found.each_once() if len(rows))
+    assert len(page.findings) == len(found.top) + len(summary)
 
     pdf = tmp_path / "report.pdf"
     printed = headless("--no-pdf-header-footer", f"--print-to-pdf={pdf}", (out / files.report).as_uri())

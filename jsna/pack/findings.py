@@ -10,7 +10,7 @@ an indicator that could not be compared is said to be not compared.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -66,6 +66,15 @@ def finding(row: Mapping[str, Any]) -> str:
     return sentence + "."
 
 
+FINDING_COLUMNS = ["indicator_id", "sex", "age", "label", "finding"]
+TOP_COUNT = 5
+TOP_RULE = (
+    f"at most {TOP_COUNT}: the indicators significantly worse than England that are also getting worse, then the "
+    "other significantly worse ones, then those getting worse; within each, the largest gap to England relative to "
+    "England's value first"
+)
+
+
 @dataclass(frozen=True)
 class KeyFindings:
     """An area's findings, grouped as the report, the workbook and the summary give them."""
@@ -77,6 +86,7 @@ class KeyFindings:
     getting_worse: pd.DataFrame
     not_compared: pd.DataFrame
     others: pd.DataFrame  # similar to England, or higher/lower with no better or worse
+    top: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FINDING_COLUMNS))  # by ``TOP_RULE``
 
     def headline(self) -> str:
         return (
@@ -93,12 +103,30 @@ class KeyFindings:
             ("Not compared with England", self.not_compared),
         ]
 
+    def each_once(self) -> list[tuple[str, pd.DataFrame]]:
+        """Every finding in one list only (the report's folded lists): worse than England
+        first, whatever its trend; then getting worse; then better; then not compared; then
+        the rest. Each sentence still says the comparison and the trend."""
+        taken: set[tuple[int, str, str]] = set()
+        out = []
+        for title, rows in [
+            ("Significantly worse than England", self.worse),
+            ("Getting worse (not significantly worse than England)", self.getting_worse),
+            ("Significantly better than England (not getting worse)", self.better),
+            ("Not compared with England", self.not_compared),
+            ("Similar to England, or no better or worse", self.others),
+        ]:
+            keys = list(zip(rows["indicator_id"], rows["sex"], rows["age"], strict=True))
+            fresh = [k not in taken for k in keys]
+            taken.update(keys)
+            out.append((title, rows[np.array(fresh, dtype=bool)]))
+        return out
+
     def all_sections(self) -> list[tuple[str, pd.DataFrame]]:
         """The sections, then every other indicator (for the workbook: nothing left out)."""
         return [*self.sections(), ("Similar to England, or no better or worse", self.others)]
 
 
-FINDING_COLUMNS = ["indicator_id", "sex", "age", "label", "finding"]
 
 
 def key_findings(area: str, summary: pd.DataFrame) -> KeyFindings:
@@ -117,4 +145,17 @@ def key_findings(area: str, summary: pd.DataFrame) -> KeyFindings:
         getting_worse=rows[getting_worse],
         not_compared=rows[not_compared],
         others=rows[~(worse | better | not_compared)],
+        top=_top(summary, rows, worse, getting_worse),
     )
+
+
+def _top(summary: pd.DataFrame, rows: pd.DataFrame, worse: np.ndarray, getting_worse: np.ndarray) -> pd.DataFrame:
+    """The findings that matter most, by ``TOP_RULE`` (ties keep the summary's order)."""
+    value = pd.to_numeric(summary["value"], errors="coerce").to_numpy(dtype=float)
+    england = pd.to_numeric(summary["england_value"], errors="coerce").to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap = np.abs(value - england) / np.abs(england)
+    tier = np.select([worse & getting_worse, worse, getting_worse], [0, 1, 2], default=3)
+    order = pd.DataFrame({"tier": tier, "gap": np.nan_to_num(gap, nan=-1.0, posinf=-1.0)})
+    chosen = order[order["tier"] < 3].sort_values(["tier", "gap"], ascending=[True, False], kind="stable")
+    return rows.loc[chosen.index[:TOP_COUNT]].reset_index(drop=True)

@@ -163,13 +163,14 @@ def summary_rows(rows: list[Record]) -> list[dict[str, str]]:
 
 
 def findings_of(findings: KeyFindings) -> dict[str, Any]:
-    """The key findings at the top of the report, each linking to its row."""
-    sections = [
-        (title, [(anchor(r.indicator_id, r.sex), r.finding) for r in rows.itertuples()])
-        for title, rows in findings.sections()
-        if not rows.empty
-    ]
-    return {"headline": findings.headline(), "sections": sections}
+    """The key findings at the top of the report, each linking to its row: the few that
+    matter most (``findings.TOP_RULE``), then every finding once, in folded lists."""
+
+    def linked(rows: pd.DataFrame) -> list[tuple[str, str]]:
+        return [(anchor(r.indicator_id, r.sex), r.finding) for r in rows.itertuples()]
+
+    sections = [(title, linked(rows)) for title, rows in findings.each_once() if not rows.empty]
+    return {"headline": findings.headline(), "top": linked(findings.top), "sections": sections}
 
 
 @dataclass(frozen=True)
