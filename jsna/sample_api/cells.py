@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from functools import cache
 
 from jsna.sample_api.areas import ENGLAND_CODE
 from jsna.sample_api.indicators import SampleIndicator
@@ -43,6 +44,19 @@ def rng(*parts: object) -> random.Random:
     return random.Random("|".join(str(p) for p in parts))
 
 
+@cache
+def _centre(indicator_id: int, area: str, low: float, high: float) -> float:
+    """An area's level for an indicator, the same in every period and breakdown (seeding a
+    generator from text is most of the cost of a cell: done once per area here)."""
+    return rng(indicator_id, area, "level").uniform(low, high)
+
+
+@cache
+def _drift(indicator_id: int, area: str) -> float:
+    """An area's yearly drift for an indicator."""
+    return rng(indicator_id, area, "drift").uniform(-0.02, 0.02)
+
+
 @dataclass(frozen=True)
 class Cell:
     value: float | None
@@ -60,8 +74,8 @@ def make_cell(
 ) -> Cell:
     """One synthetic value with CIs, count and denominator, consistent with each other."""
     r = rng(ind.id, area, period.sortable, sex, age, category, revision)
-    centre = rng(ind.id, area, "level").uniform(ind.low, ind.high)
-    drift = (period.sortable // 10000 - LATEST_YEAR) * rng(ind.id, area, "drift").uniform(-0.02, 0.02)
+    centre = _centre(ind.id, area, ind.low, ind.high)
+    drift = (period.sortable // 10000 - LATEST_YEAR) * _drift(ind.id, area)
     level = max(ind.low * 0.5, centre * (1 + drift) * r.uniform(0.97, 1.03))
     if ind.unit in ("score", "years") or ind.value_type == "Percentage point":
         spread = level * r.uniform(0.01, 0.04)

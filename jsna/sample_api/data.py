@@ -14,7 +14,7 @@ simulate an upstream update.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from jsna.sample_api.areas import ENGLAND_CODE, REGIONS, SampleArea, icbs, neighbourhoods_of, upper_tier_areas
 from jsna.sample_api.cells import (
@@ -255,6 +255,12 @@ def icb_places() -> list[PlaceArea]:
     return [PlaceArea(code, name, "ICBs", ENGLAND_CODE, "England") for code, name in icbs()]
 
 
+@cache
+def _suppressed(indicator_id: int, code: str, sortable: int) -> bool:
+    """Whether an MSOA's value is suppressed in a period (about 3% are), whatever the revision."""
+    return rng(indicator_id, code, sortable, "suppressed").random() < 0.03
+
+
 @lru_cache(maxsize=512)
 def child_rows(
     ind: SampleIndicator,
@@ -289,7 +295,7 @@ def child_rows(
                     rows.append(_served_row(ind, place, period, sex, age, cell, latest, vs_england=vs_england))
                 for place in children:
                     cell = make_cell(ind, place.code, period, sex, age, "", revision)
-                    if rng(ind.id, place.code, period.sortable, "suppressed").random() < 0.03:
+                    if _suppressed(ind.id, place.code, period.sortable):
                         rows.append(_served_row(ind, place, period, sex, age,
                                                 Cell(None, None, None, None, None, None, None, SUPPRESSION_NOTE),
                                                 latest))  # fmt: skip
