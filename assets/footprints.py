@@ -12,6 +12,7 @@ import dataclasses
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataValue
 
+from assets.area_packs import indicator_labels
 from assets.factories import out_asset
 from assets.geographies import extract_rows, split_valid
 from assets.group_packs import GroupData, GroupKind, Unit, stage_packs
@@ -118,7 +119,8 @@ def out_jsna__footprint_pack(
         summaries = footprint_summaries(rows, own, [footprint.slug], decimals)
         unit = Unit(layout.footprint(footprint.slug, bool(fields["synthetic"])), footprint.name, footprint.slug)
         key_ids = [i.id for i in own.indicators if i.key]
-        data = GroupData(rows, summaries, dictionary, fields, parquet_metadata(fields), key_ids)
+        labels, ages = indicator_labels(own, raw_metadata), {i.id: i.standard_age for i in own.indicators}
+        data = GroupData(rows, summaries, dictionary, fields, parquet_metadata(fields), key_ids, labels, ages)
         counts |= stage_packs(pub, [unit], kind, data)
     return MaterializeResult(
         metadata={

@@ -7,8 +7,9 @@ writers), staged in the run's publication under the area's own folder
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -17,6 +18,9 @@ from assets.staging import stage_files, table_job
 from jsna import layout
 from jsna.areas import ENGLAND_CODE
 from jsna.grouping import split_by
+from jsna.inequalities.gradients import decile_gradients
+from jsna.inequalities.groups import group_rows
+from jsna.pack.inequality_findings import AreaInequalities, Labels, inequality_findings, latest
 from jsna.pack.report import ReportPack, area_report, region_ranges, trend_lines
 from jsna.pack.workbook import build_workbook
 from jsna.publication import Publication
@@ -62,6 +66,10 @@ class GroupData:
     fields: dict[str, Any]
     meta: dict[str, str]
     key_ids: list[int]
+    # Indicator id -> (label, display decimals), and the catalogue's standard ages: the
+    # inequalities of each unit (the groups served for it and its deprivation gradients).
+    labels: dict[int, tuple[str, int]] = field(default_factory=dict)
+    ages: dict[int, str | None] = field(default_factory=dict)
 
 
 def stage_packs(pub: Publication, units: list[Unit], kind: GroupKind, data: GroupData) -> dict[str, int]:
@@ -70,15 +78,21 @@ def stage_packs(pub: Publication, units: list[Unit], kind: GroupKind, data: Grou
     rows_of, summary_of = split_by(rows), split_by(summaries)
     trends = trend_lines(rows[(rows["category"] == "") & rows["indicator_id"].isin(data.key_ids)])
     ranges = region_ranges(summaries).get("", {}) if kind.ranked else {}  # the units' region is empty
+    groups, gradients = group_rows(rows, data.ages), decile_gradients(rows)
+    groups_of, gradients_of = split_by(groups), split_by(gradients)
     tables, books, pages = [], [], []
     for unit in units:
         mine = rows_of.get(unit.code, rows.iloc[0:0])
         summary = summary_of.get(unit.code, summaries.iloc[0:0])
+        unequal = AreaInequalities(
+            groups_of.get(unit.code, groups.iloc[0:0]), gradients_of.get(unit.code, gradients.iloc[0:0])
+        )
         tables.append(table_job(kind.spec, mine, unit.files.table, data.meta))
         tables.append(table_job(SUMMARY, summary.drop(columns="area_code"), unit.files.summary, data.meta))
-        books.append(_workbook_job(unit, summary, mine, data))
+        books.append(_workbook_job(unit, summary, mine, data, unequal))
         lines = {key: {c: line[c] for c in (unit.code, ENGLAND_CODE) if c in line} for key, line in trends.items()}
-        pages.append(functools.partial(area_report, _report(unit, summary, ranges, lines, kind, data)))
+        report = dataclasses.replace(_report(unit, summary, ranges, lines, kind, data), inequalities=unequal)
+        pages.append(functools.partial(area_report, report))
     for files in render_each(tables, kind.scope_areas):
         stage_files(pub, files)
     for unit, book in zip(units, render_each(books, kind.scope_areas), strict=True):
@@ -88,7 +102,14 @@ def stage_packs(pub: Publication, units: list[Unit], kind: GroupKind, data: Grou
     return {unit.files.slug: len(rows_of.get(unit.code, rows.iloc[0:0])) for unit in units}
 
 
-def _workbook_job(unit: Unit, summary: pd.DataFrame, rows: pd.DataFrame, data: GroupData) -> functools.partial:
+def _workbook_job(
+    unit: Unit, summary: pd.DataFrame, rows: pd.DataFrame, data: GroupData, unequal: AreaInequalities
+) -> functools.partial:
+    """The unit's workbook; its Inequalities sheet shows each breakdown's latest period, as
+    its report does, and its sentences close the Key findings (as a council's)."""
+    sentences = inequality_findings(unequal.groups, unequal.gradients, unit.code, unit.name, Labels(data.labels))
+    latest_groups = latest(unequal.groups, ["indicator_id", "dimension", "category_type"])
+    inequalities = AreaInequalities(latest_groups, unequal.gradients, findings=tuple(sentences))
     return functools.partial(
         build_workbook,
         unit.name,
@@ -98,6 +119,7 @@ def _workbook_job(unit: Unit, summary: pd.DataFrame, rows: pd.DataFrame, data: G
         api_base_url=str(data.fields["api_base_url"]),
         retrieved_at=data.fields["retrieved_at"],
         synthetic=bool(data.fields["synthetic"]),
+        inequalities=inequalities if len(unequal.groups) or len(unequal.gradients) else None,
     )
 
 
@@ -120,4 +142,5 @@ def _report(
         files=unit.files,
         compared=kind.compared,
         legend=kind.legend,
+        labels=data.labels,
     )

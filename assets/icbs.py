@@ -14,7 +14,7 @@ from dagster import (
     MetadataValue,
 )
 
-from assets.area_packs import summaries_of
+from assets.area_packs import indicator_labels, summaries_of
 from assets.factories import out_asset
 from assets.geographies import ICB_ROWS, core_asset, extract_rows, not_recomputed, validated
 from assets.group_packs import GroupData, GroupKind, Unit, stage_packs
@@ -106,6 +106,18 @@ def out_jsna__icb_pack(
     kind = GroupKind(INDICATOR_VALUES, "ICBs", COMPARED, LEGEND, ranked=True, scope_areas=len(run.scope().areas))
     key_ids = [i.id for i in catalogue.indicators if i.key]
     counts = stage_packs(
-        pub, units, kind, GroupData(icbs, summaries, dictionary, fields, parquet_metadata(fields), key_ids)
+        pub,
+        units,
+        kind,
+        GroupData(
+            icbs,
+            summaries,
+            dictionary,
+            fields,
+            parquet_metadata(fields),
+            key_ids,
+            labels=indicator_labels(catalogue, raw_metadata),
+            ages={i.id: i.standard_age for i in catalogue.indicators},
+        ),  # fmt: skip
     )
     return MaterializeResult(metadata={"icbs": len(units), "rows_by_icb": MetadataValue.json(counts)})

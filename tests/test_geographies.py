@@ -340,3 +340,29 @@ def test_the_index_lists_every_pack_the_publication_holds(run):
     summary = pd.read_parquet(out / "footprints/lambeth-and-southwark/summary.parquet")
     worse = int((summary["compared_to_england"] == "Worse").sum())
     assert f"{worse} of {len(summary)}</td>" in footprint
+
+
+def test_footprint_and_icb_packs_say_who_is_worse_off(run):
+    """A footprint's groups (combined from its members' rows) reach its report and workbook
+    as a council's do; an ICB with no breakdown served says so rather than show nothing."""
+    import openpyxl
+
+    from jsna.inequalities.groups import group_rows
+
+    out, _, _, _ = run
+    folder = out / "footprints" / "lambeth-and-southwark"
+    table = pd.read_parquet(folder / "indicator_values.parquet")
+    groups = group_rows(table)
+    assert len(groups) and set(groups["dimension"]) >= {"Deprivation", "Ethnic group"}
+    page = (folder / "report.html").read_text()
+    assert "<h2>Inequalities: who is worse off</h2>" in page and "Lambeth and Southwark overall" in page
+    book = openpyxl.load_workbook(folder / "jsna_mental_wellbeing_lambeth-and-southwark.xlsx", read_only=True)
+    assert "Inequalities" in book.sheetnames
+    sheet = list(book["Inequalities"].iter_rows(values_only=True))
+    header = next(n for n, r in enumerate(sheet) if r and r[0] == "Indicator ID")
+    column = sheet[header].index("Value (in the row's unit)")
+    shown = [r[column] for r in sheet[header + 1 :] if r and r[0] is not None]
+    combined = set(table["value"].dropna())  # sex groups are headline rows, the others breakdowns
+    assert shown and all(v in combined for v in shown if v is not None)  # each group as combined, every digit
+    icb_pages = sorted((out / "icbs").glob("*/report.html"))
+    assert icb_pages and all("values is served." in p.read_text() for p in icb_pages)
