@@ -127,8 +127,6 @@ class KeyFindings:
         return [*self.sections(), ("Similar to England, or no better or worse", self.others)]
 
 
-
-
 def key_findings(area: str, summary: pd.DataFrame) -> KeyFindings:
     """Group an area's summary rows (with their ``finding``) into the key findings: each
     group holds the rows' ``FINDING_COLUMNS``, in the summary's order."""
