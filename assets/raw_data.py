@@ -109,19 +109,9 @@ def raw_fingertips__indicator_data(
         # now, before any later step meets an empty table.
         raise Failure(description=refusal_summary(refusals))
     moved = _new_areas(context, run, fresh, moved) if accepted or config.full else {"added": [], "removed": []}
-    change = f"{len(accepted)} answer(s) fetched" if accepted else NO_CHANGE
-    if refusals:
-        change += f", {len(refusals)} refused"
-    context.log.info(change)
     frame = pd.concat(frames, ignore_index=True).astype("string")
     empty, empty_at = _empty(context, run, frame)
-    rebuild = "" if accepted or config.full else why_rebuild(context, run, _pack_files(run, frame))
-    current = not accepted and not config.full and not rebuild
-    if rebuild:
-        change += f"; rebuilding the outputs: {rebuild}"
-    # Nothing new upstream and the published outputs built from exactly this raw data: every
-    # publishing step reports success without rewriting anything.
-    (mark_quiet if current else clear_quiet)(context, run)
+    change, current = _night(context, run, frame, len(accepted), len(refusals), config.full)
     yield MaterializeResult(
         value=frame,
         metadata={
@@ -143,6 +133,24 @@ def raw_fingertips__indicator_data(
 
 
 RAW_COLUMNS = [*CANONICAL, "request_url", "retrieved_at", "source"]
+
+
+def _night(
+    context: AssetExecutionContext, run: RunContext, frame: pd.DataFrame, accepted: int, refused: int, full: bool
+) -> tuple[str, bool]:
+    """What this night brought, in words, and whether it is quiet: nothing new upstream and
+    the published outputs built from exactly this raw data, so every publishing step reports
+    success without rewriting anything. Otherwise the words say why the outputs are rebuilt."""
+    change = f"{accepted} answer(s) fetched" if accepted else NO_CHANGE
+    if refused:
+        change += f", {refused} refused"
+    context.log.info(change)
+    rebuild = "" if accepted or full else why_rebuild(context, run, _pack_files(run, frame))
+    current = not accepted and not full and not rebuild
+    if rebuild:
+        change += f"; rebuilding the outputs: {rebuild}"
+    (mark_quiet if current else clear_quiet)(context, run)
+    return change, current
 
 
 def _new_areas(
