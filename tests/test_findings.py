@@ -205,3 +205,21 @@ def test_workbook_shows_display_precision_over_exact_values(published):
     assert findings[0].startswith("Lewisham is significantly worse than England on")
     assert set(summary["finding"]) <= set(findings)
     assert book["Summary"]["A2"].value.startswith("Source: synthetic sample data")
+
+
+def test_every_workbook_sheet_prints_one_page_wide_with_its_header_on_every_page(published):
+    """As a person prints it: A4, landscape where wide, one page wide and as many down as it
+    needs, the header row repeated, the title in the page header, sentences wrapped."""
+    out, _ = published
+    book = openpyxl.load_workbook(out / layout.area("southwark").workbook)
+    for sheet in book.worksheets:
+        setup = sheet.page_setup
+        assert str(setup.paperSize) == sheet.PAPERSIZE_A4, sheet.title
+        assert (setup.fitToWidth, setup.fitToHeight, sheet.sheet_properties.pageSetUpPr.fitToPage) == (1, 0, True)
+        assert setup.orientation == ("landscape" if sheet.max_column > 4 else "portrait"), sheet.title
+        assert sheet.print_title_rows == f"${HEADER_ROW}:${HEADER_ROW}"
+        assert sheet.oddHeader.center.text.startswith(("Southwark: mental health", "Data dictionary"))
+        assert sheet.oddFooter.right.text == "Page &P of &N"
+    findings = book["Key findings"]
+    sentences = [c for c in findings["B"][HEADER_ROW:] if c.value]
+    assert sentences and all(c.alignment.wrap_text for c in sentences)

@@ -251,3 +251,13 @@ def test_the_report_and_workbook_say_who_is_worse_off(published):
     groups = pd.read_parquet(out / "areas" / "southwark" / "inequalities.parquet")
     significant = groups[(groups["area_code"] == "E09000028") & groups["difference"].isin(["Higher", "Lower"])]
     assert sum("the gap is significant" in t or "; significant" in t for t in said) <= len(significant)
+
+
+def test_no_rows_give_no_groups_and_no_gradients():
+    """An extract turned off or empty (ICBs with JSNA_ICBS=no) is no breakdown, not an error."""
+    from jsna.inequalities.gradients import decile_gradients
+    from jsna.inequalities.groups import group_rows
+    from schemas import INDICATOR_VALUES
+
+    nothing = INDICATOR_VALUES.conform(pd.DataFrame(columns=list(INDICATOR_VALUES.column_names)))
+    assert len(group_rows(nothing)) == 0 and len(decile_gradients(nothing)) == 0

@@ -49,7 +49,8 @@ def value_scale(value_type: str, unit: str) -> tuple[str, float]:
 
 def decile_gradients(core: pd.DataFrame) -> pd.DataFrame:
     """A gradient per served deprivation breakdown of the council table, its latest period."""
-    rows = core[(core["category"] != "") & core["category_type"].map(is_deprivation)]
+    deprivation = core["category_type"].map(is_deprivation).astype(bool)  # bool even for no rows
+    rows = core[(core["category"] != "") & deprivation]
     if not len(rows):
         return empty()
     keys = [*SLOT, "category_type"]

@@ -21,6 +21,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from jsna.pack.display import DEFAULT_DECIMALS, MAX_DECIMALS, excel_format
 from jsna.pack.findings import key_findings
@@ -38,6 +39,8 @@ HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
 # column in its table's spec (``schemas``), so every sheet shows a column the same way.
 HEADERS, NUMBER_FORMATS = sheet_layout(PUBLISHED.values())
 COMPARISON_COLUMNS = ("compared_to_england", "compared_to_region")
+SENTENCE_COLUMNS = ("finding", "description", "not_compared_reason", "note", "value_note")
+PORTRAIT_COLUMNS = 4  # a sheet wider than this prints landscape
 COMPARISON_FILLS = {
     "Better": PatternFill("solid", fgColor="92D050"),
     "Similar": PatternFill("solid", fgColor="FFC000"),
@@ -88,6 +91,7 @@ class _Styles:
     header: str
     formats: dict[str, str]  # by number format
     fills: dict[str, str]  # by comparison word
+    wrap: str  # sentences: wrapped, top-aligned
 
     @classmethod
     def of(cls, sheet: object) -> _Styles:
@@ -99,6 +103,7 @@ class _Styles:
             header=attr(font=Font(bold=True, color="FFFFFF"), fill=HEADER_FILL, alignment=HEADER_ALIGNMENT),
             formats={f: attr(number_format=f) for f in sorted(formats)},
             fills={word: attr(fill=fill) for word, fill in COMPARISON_FILLS.items()},
+            wrap=attr(alignment=Alignment(wrap_text=True, vertical="top")),
         )
 
 
@@ -123,6 +128,7 @@ def _sheet(
         width = max([len(header(name)) // 2] + [len(str(v)) for v in head[name].tolist()])
         sheet.column_dimensions[get_column_letter(col)].width = min(max(10, width + 2), 60)
     sheet.freeze_panes = f"A{HEADER_ROW + 1}"
+    _print_setup(sheet, heading, len(frame.columns))
     last = get_column_letter(max(1, len(frame.columns)))
     sheet.auto_filter.ref = f"A{HEADER_ROW}:{last}{HEADER_ROW + max(len(frame), 1)}"
     sheet.append([_cell(sheet, heading, font=Font(bold=True, size=14))])
@@ -136,6 +142,19 @@ def _sheet(
         frame, HEADER_ROW + 1, _column_styles(styles, frame, row_decimals)
     )
     return rows, styles
+
+
+def _print_setup(sheet: object, heading: str, columns: int) -> None:
+    """How the sheet prints: A4, landscape where it is wide, one page wide (as many pages
+    down as it needs), the header row on every page, the title in the page header and the
+    page number in the footer."""
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "landscape" if columns > PORTRAIT_COLUMNS else "portrait"
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    sheet.oddHeader.center.text = heading.replace("&", "&&")  # & starts a header code
+    sheet.oddFooter.right.text = "Page &P of &N"
 
 
 def _column_styles(styles: _Styles, frame: pd.DataFrame, row_decimals: list[int] | None) -> list[list[str]]:
@@ -152,6 +171,8 @@ def _column_styles(styles: _Styles, frame: pd.DataFrame, row_decimals: list[int]
             out.append([by_decimals.get(d, default) for d in row_decimals])
         elif name in NUMBER_FORMATS:
             out.append([styles.formats[NUMBER_FORMATS[name]]] * n)
+        elif name in SENTENCE_COLUMNS:  # a sentence wraps in its column, on screen and on paper
+            out.append([styles.wrap] * n)
         else:
             out.append([""] * n)
     return out
