@@ -165,3 +165,35 @@ def test_a_name_that_looks_like_a_formula_stays_text_in_the_workbook(published, 
     titles = [book[s]["A1"] for s in book.sheetnames]
     assert [c.value for c in titles if c.data_type != "s"] == []
     assert sum(str(c.value).startswith(name) for c in titles) >= 3
+
+
+def test_trend_charts_name_every_line_whole_and_tell_them_apart_by_colour_and_dash():
+    from jsna.pack import svg
+
+    periods = ["Mar 2019 - Feb 2020", "Mar 2020 - Feb 2021"]
+    series = [
+        ("Barking and Dagenham", [1.0, 2.0], "0", "#0072B2"),
+        ("South East London ICB", [1.5, 2.5], "6,3", "#D55E00"),
+        ("England", [1.2, 2.2], "2,3", "black"),
+    ]
+    chart = svg.trend_chart("Suicide rate", periods, series, unit="per 100,000")
+    legend = " ".join(re.findall(r"font-size='10'>([^<]*)</text>", chart))
+    for name, *_ in series:
+        assert name in legend  # the whole name, wrapped over lines, never cut
+    strokes = re.findall(r"<polyline [^>]*stroke='([^']+)'[^>]*stroke-dasharray='([^']+)'", chart)
+    assert len(set(strokes)) == 3 and len({c for c, _ in strokes}) == 3 and len({d for _, d in strokes}) == 3
+    height = int(re.search(r"height='(\d+)'", chart).group(1))
+    plot_bottom = max(float(y) for y in re.findall(r"y2='([\d.]+)'", chart))
+    # A 19-character label at 30 degrees, 12 px below the axis, about 5.5 px a character at size 10.
+    assert height - plot_bottom >= 12 + 19 * 5.5 * 0.5 + 3
+
+
+def test_spine_headings_say_lowest_and_highest_where_no_row_has_better_or_worse():
+    from jsna.pack import svg
+
+    row = {"label": "Depression prevalence", "comparison": "Higher", "value": 7.0, "england": 6.0, "region": 6.5,
+           "min": 5.0, "q1": 6.0, "q3": 7.0, "max": 8.0, "decimals": 1, "unit": "%"}  # fmt: skip
+    neutral = svg.spine_chart([{**row, "polarity": "BOB - Blue orange blue"}])
+    assert ">Lowest<" in neutral and ">Highest<" in neutral and ">Worst<" not in neutral
+    polar = svg.spine_chart([{**row, "polarity": "RAG - Low is good", "comparison": "Worse"}])
+    assert ">Worst<" in polar and ">Best<" in polar

@@ -83,16 +83,19 @@ def trend_chart(
     periods = sorted(labels)
     series = []
     whiskers: list[tuple[float | None, float | None]] = []
-    for code, name, dash in (
-        (area_code, None, "0"),
-        (region_code, region, "6,3"),
-        (england_code, "England", "2,3"),
+    # Colour and dash both (Okabe-Ito blue and vermillion, and black): told apart in colour,
+    # in grey print and by readers who do not see the colours.
+    for code, name, dash, colour in (
+        (area_code, None, "0", "#0072B2"),
+        (region_code, region, "6,3", "#D55E00"),
+        (england_code, "England", "2,3", "black"),
     ):
         if code not in lines:
             continue
         area_name, points = lines[code]
         by_period = {p[0]: p for p in points}
-        series.append((name or area_name, [by_period[p][2] if p in by_period else None for p in periods], dash))
+        values = [by_period[p][2] if p in by_period else None for p in periods]
+        series.append((name or area_name, values, dash, colour))
         if code == area_code:  # the area's 95% confidence interval, as whiskers
             whiskers = [(by_period[p][3], by_period[p][4]) if p in by_period else (None, None) for p in periods]
     return svg.trend_chart(title, [labels[p] for p in periods], series, unit=unit, whiskers=whiskers)

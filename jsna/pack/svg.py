@@ -42,6 +42,7 @@ def _open(width: float, height: float, title: str, desc: str) -> str:
 
 HIGH_IS_GOOD, LOW_IS_GOOD = "RAG - High is good", "RAG - Low is good"
 NUMBER_COLUMNS = ("Value", "England", "Worst", "Best")
+LEGEND_CHARS = 16  # a trend legend line: what fits right of the plot at font size 10
 
 
 def _wrap(text: str, width: int = 46, lines: int = 2) -> list[str]:
@@ -148,10 +149,12 @@ def spine_chart(
     height = row_height * len(rows) + 28
     desc = "; ".join(f"{r['label']}: {r.get('comparison') or 'Not compared'} compared with England" for r in rows)
     parts = [_open(width, height, title, desc)]
+    low_end, high_end = _ends(rows)
     for n, name in enumerate(NUMBER_COLUMNS):
+        name = {"Worst": low_end, "Best": high_end}.get(name, name)
         parts.append(_t(label_width + 74 * n + 68, 14, name, "end", "font-weight='bold'"))
-    parts.append(_t(left + 4, 14, "Worst", extra="font-weight='bold'"))
-    parts.append(_t(left + bar_width - 4, 14, "Best", "end", "font-weight='bold'"))
+    parts.append(_t(left + 4, 14, low_end, extra="font-weight='bold'"))
+    parts.append(_t(left + bar_width - 4, 14, high_end, "end", "font-weight='bold'"))
     shape = _Spine(label_width, bar_width, row_height, left)
     for i, row in enumerate(rows):
         parts += _spine_row(row, 22 + i * row_height, shape)
@@ -159,21 +162,35 @@ def spine_chart(
     return "".join(parts)
 
 
+def _ends(rows: list[dict]) -> tuple[str, str]:
+    """What the two ends of the bars are: worst and best where every row has a polarity,
+    lowest and highest where none has, both words where the chart mixes them."""
+    polar = [r.get("polarity") in (HIGH_IS_GOOD, LOW_IS_GOOD) for r in rows]
+    if all(polar):
+        return "Worst", "Best"
+    if not any(polar):
+        return "Lowest", "Highest"
+    return "Worst/lowest", "Best/highest"
+
+
 def trend_chart(
     title: str,
     periods: list[str],
-    series: list[tuple[str, list[float | None], str]],
+    series: list[tuple[str, list[float | None], str] | tuple[str, list[float | None], str, str]],
     *,
     unit: str = "",
     whiskers: list[tuple[float | None, float | None]] | None = None,
 ) -> str:
-    """Lines over time: ``series`` is (name, values per period, dash pattern); ``whiskers``
+    """Lines over time: ``series`` is (name, values per period, dash pattern[, colour]); ``whiskers``
     the first series' 95% confidence interval per period. Round ticks (as many decimals as
     their step needs), gridlines, the unit on the axis."""
-    width, height, left, right, top, bottom = 440, 220, 56, 120, 22, 52
-    values = [v for _, vs, _ in series for v in vs if _ok(v)]
+    # Room below the plot for the longest period label, drawn at 30 degrees (never clipped).
+    longest = max((len(p) for p in periods), default=0)
+    width, left, right, top, bottom = 440, 56, 120, 22, max(52, 20 + math.ceil(longest * 3.1))
+    height = 168 + bottom
+    values = [v for _, vs, *_ in series for v in vs if _ok(v)]
     desc = f"{title} ({unit}) from {periods[0]} to {periods[-1]}: " if periods else f"{title}: "
-    desc += "; ".join(name for name, _, _ in series)
+    desc += "; ".join(name for name, *_ in series)
     parts = [_open(width, height, f"Trend: {title}", desc)]
     parts.append(_t(width / 2, 14, title[:50], "middle", "font-weight='bold'"))
     if not values or not periods:
@@ -217,24 +234,41 @@ def trend_chart(
     return "".join(parts)
 
 
+def _legend_lines(name: str, width: int = LEGEND_CHARS) -> list[str]:
+    """A legend name over as many lines as it needs, broken between words: never cut."""
+    lines: list[str] = []
+    for word in name.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
 def _trend_series(series: list, px: Any, py: Any, legend_x: float, top: float) -> list[str]:
-    """Each series' line and points, and its legend right of the plot, clear of the lines."""
+    """Each series' line and points, in its colour and dash (the two together tell the
+    area, its region and England apart, in colour or not), and its legend right of the
+    plot, the whole name wrapped."""
     parts = []
-    for n, (name, vals, dash) in enumerate(series):
+    ly = top + 10
+    for name, vals, dash, *given in series:
+        colour = given[0] if given else "black"
         points = [(px(i), py(v)) for i, v in enumerate(vals) if _ok(v)]
         if points:
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
             parts.append(
-                f"<polyline points='{path}' fill='none' stroke='black' stroke-width='2' stroke-dasharray='{dash}'/>"
+                f"<polyline points='{path}' fill='none' stroke='{colour}' stroke-width='2' stroke-dasharray='{dash}'/>"
             )
             for x, y in points:
-                parts.append(f"<circle cx='{x:.1f}' cy='{y:.1f}' r='3' fill='black'/>")
-        lx, ly = legend_x, top + 10 + n * 16
+                parts.append(f"<circle cx='{x:.1f}' cy='{y:.1f}' r='3' fill='{colour}'/>")
+        lx = legend_x
         parts.append(
-            f"<line x1='{lx}' y1='{ly}' x2='{lx + 22}' y2='{ly}' stroke='black' stroke-width='2' "
+            f"<line x1='{lx}' y1='{ly}' x2='{lx + 22}' y2='{ly}' stroke='{colour}' stroke-width='2' "
             f"stroke-dasharray='{dash}'/>"
         )
-        parts.append(_t(lx + 26, ly + 4, name[:14], extra="font-size='10'"))
+        for k, line in enumerate(_legend_lines(name)):
+            parts.append(_t(lx + 26, ly + 4 + 11 * k, line, extra="font-size='10'"))
+        ly += 11 * len(_legend_lines(name)) + 6
     return parts
 
 
