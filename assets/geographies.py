@@ -97,23 +97,24 @@ def validated(
     return valid, quarantine, check
 
 
-def not_recomputed(context: AssetExecutionContext, run: RunContext, geography: Geography) -> MaterializeResult:
-    """A quiet night: nothing changed upstream and every published file is current, so every
-    asset that reads this table skips its work (``skip_when_quiet``) and nothing is computed
-    for them to read. The check reports the quarantine as it stands published, unchanged."""
+def not_recomputed(spec: TableSpec, check: AssetCheckResult | None = None) -> MaterializeResult:
+    """A quiet night's core step: nothing changed upstream and every published file is
+    current, so every asset that reads this table skips its work (``skip_when_quiet``) and
+    nothing is computed for them to read: an empty table of the spec, and the check if any."""
+    empty = spec.conform(pd.DataFrame(columns=list(spec.column_names)))
+    metadata = {"upstream_change": NO_CHANGE, "recomputed": "nothing"}
+    return MaterializeResult(value=empty, metadata=metadata, check_results=[check] if check else None)
+
+
+def quarantine_as_published(run: RunContext, geography: Geography) -> AssetCheckResult:
+    """A quiet night's quarantine check: the quarantine as it stands published, unchanged."""
     path = run.output_root().root / layout.quarantine("parquet", table=geography.table)
     rows = pq.ParquetFile(path).metadata.num_rows if path.is_file() else 0
-    empty = geography.spec.conform(pd.DataFrame(columns=list(geography.spec.column_names)))
-    check = AssetCheckResult(
+    return AssetCheckResult(
         check_name=geography.check,
         passed=rows == 0,
         severity=AssetCheckSeverity.WARN,
         metadata={"quarantined_rows": rows, "as_published": "nothing changed upstream: the last run's quarantine"},
-    )
-    return MaterializeResult(
-        value=empty,
-        metadata={"upstream_change": NO_CHANGE, "recomputed": "nothing"},
-        check_results=[check],
     )
 
 

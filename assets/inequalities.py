@@ -13,9 +13,9 @@ from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataV
 
 from assets.core import CORE_KEY
 from assets.factories import out_asset
-from assets.geographies import core_asset
+from assets.geographies import core_asset, not_recomputed
 from assets.neighbourhoods import NEIGHBOURHOOD_CORE_KEY
-from assets.staging import NO_CHANGE, Upstream, quiet, run_areas, stage, stage_files, table_job
+from assets.staging import Upstream, quiet, run_areas, stage, stage_files, table_job
 from assets.ui_metadata import by_area, parquet_metadata, provenance, table_schema
 from jsna import layout
 from jsna.areas import ENGLAND_CODE, Scope, region_slug
@@ -25,7 +25,6 @@ from jsna.inequalities.groups import group_rows
 from jsna.workers import render_each
 from resources import RunContext
 from schemas.inequalities import INEQUALITIES, INEQUALITY_GRADIENTS
-from schemas.spec import TableSpec
 
 INEQUALITIES_CORE_KEY = "core_jsna__inequalities"
 GRADIENTS_CORE_KEY = "core_jsna__inequality_gradients"
@@ -40,7 +39,7 @@ INEQUALITIES_KEY = "out_jsna__inequalities"
 def core_jsna__inequalities(context: AssetExecutionContext, run: RunContext, core: pd.DataFrame):
     # returns MaterializeResult(value=DataFrame)
     if quiet(context, run):
-        return _not_recomputed(INEQUALITIES)
+        return not_recomputed(INEQUALITIES)
     ages = {i.id: i.standard_age for i in run.catalogue().indicators}
     rows = group_rows(core, ages)
     INEQUALITIES.pandera_schema().validate(rows, lazy=True)
@@ -63,7 +62,7 @@ def core_jsna__inequality_gradients(
     context: AssetExecutionContext, run: RunContext, core: pd.DataFrame, neighbourhoods: pd.DataFrame
 ):  # returns MaterializeResult(value=DataFrame)
     if quiet(context, run):
-        return _not_recomputed(INEQUALITY_GRADIENTS)
+        return not_recomputed(INEQUALITY_GRADIENTS)
     measure = run.catalogue().deprivation_measure
     parts = [
         decile_gradients(core),
@@ -81,13 +80,6 @@ def core_jsna__inequality_gradients(
             "significant": int(rows["gradient"].str.startswith(("Higher", "Lower")).sum()),
         },
     )
-
-
-def _not_recomputed(spec: TableSpec) -> MaterializeResult:
-    """A quiet night: nothing changed upstream, and every asset that reads this one skips
-    its work (``skip_when_quiet``), so nothing is computed for them to read."""
-    empty = spec.conform(pd.DataFrame(columns=list(spec.column_names)))
-    return MaterializeResult(value=empty, metadata={"upstream_change": NO_CHANGE, "recomputed": "nothing"})
 
 
 def _scope_tables(scope: Scope) -> list[tuple[str, set[str] | None]]:

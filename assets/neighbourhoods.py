@@ -16,7 +16,14 @@ from dagster import (
 )
 
 from assets.factories import out_asset
-from assets.geographies import NEIGHBOURHOOD_ROWS, core_asset, extract_rows, not_recomputed, validated
+from assets.geographies import (
+    NEIGHBOURHOOD_ROWS,
+    core_asset,
+    extract_rows,
+    not_recomputed,
+    quarantine_as_published,
+    validated,
+)
 from assets.staging import (
     Upstream,
     quiet,
@@ -51,7 +58,7 @@ def core_jsna__neighbourhood_values(
     raw_metadata: pd.DataFrame,
 ):  # returns MaterializeResult(value=DataFrame)
     if quiet(context, run):
-        return not_recomputed(context, run, NEIGHBOURHOOD_ROWS)
+        return not_recomputed(NEIGHBOURHOOD_ROWS.spec, quarantine_as_published(run, NEIGHBOURHOOD_ROWS))
     scope = run.scope()
     councils = {a.code for a in scope.areas}
     result = tidy_neighbourhoods(extract_rows(raw_data, NEIGHBOURHOODS), raw_metadata, run.catalogue(), councils)

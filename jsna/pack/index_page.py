@@ -12,6 +12,7 @@ import pandas as pd
 
 from jsna import layout
 from jsna.areas import region_slug
+from jsna.grouping import split_by
 from jsna.pack import pages
 from jsna.pack.findings import key_findings
 from jsna.pack.report import BANNER, source_name
@@ -60,7 +61,7 @@ def council_sections(
 ) -> list[PackSection]:
     """The councils (slug, name, code), grouped by region in the order the API lists them."""
     regions = dict(zip(summaries["area_code"], summaries["region_name"], strict=True)) if summaries is not None else {}
-    by_code = dict(iter(summaries.groupby("area_code"))) if summaries is not None else {}
+    by_code = split_by(summaries) if summaries is not None else {}
     grouped: dict[str, list[PackEntry]] = {}
     for slug, name, code in areas:
         region = regions.get(code) or region_name
