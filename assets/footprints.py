@@ -46,8 +46,9 @@ COMPARED = (
     "not ranked and have no recent trend."
 )
 LEGEND = (
-    "Spine charts: England (the black line) at the centre of every row; the circle is the footprint (its colour "
-    "and the word beside it give the computed comparison with England)."
+    "Spine charts: England (the black line) at the centre of every row. A footprint is not one of a set of areas "
+    "of one type, so it has no range to be placed in: its value and England's stand beside the line, and the word "
+    "after it gives the computed comparison with England."
 )
 NOT_RANKED = ("rank", "ranked_areas", "region_quintile", "england_rank", "england_ranked_areas", "england_quintile")
 
@@ -111,7 +112,15 @@ def out_jsna__footprint_pack(
         FOOTPRINT_VALUES.pandera_schema().validate(rows, lazy=True)
         combined.append((footprint, rows))
     fields = provenance(pd.concat([rows for _, rows in combined], ignore_index=True), run)
-    kind = GroupKind(FOOTPRINT_VALUES, "footprint", COMPARED, LEGEND, ranked=False, scope_areas=len(run.scope().areas))
+    kind = GroupKind(
+        FOOTPRINT_VALUES,
+        "footprint",
+        COMPARED,
+        LEGEND,
+        ranked=False,
+        scope_areas=len(run.scope().areas),
+        no_range="no range for footprints",
+    )
     for footprint, rows in combined:
         own = catalogue
         if footprint.kind == NEIGHBOURHOODS:

@@ -44,7 +44,8 @@ class GroupKind:
     names what ranks are among (e.g. "ICBs"); ``scope_areas`` (the scope's size) decides, as
     for the councils, whether the worker pool renders them; ``compared`` and ``legend`` say
     on each report how such an area is compared and its charts read; ``ranked``: the units
-    are a set of areas of one type (the ICBs), so each spine chart shows their range."""
+    are a set of areas of one type (the ICBs), so each spine chart shows their range (else
+    its rows say ``no_range``)."""
 
     spec: TableSpec
     comparator: str
@@ -52,6 +53,7 @@ class GroupKind:
     legend: str
     ranked: bool
     scope_areas: int
+    no_range: str = "no range"  # what a spine row says where there is no range of areas
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,8 @@ def stage_packs(pub: Publication, units: list[Unit], kind: GroupKind, data: Grou
     """Stage every unit's table, summary, workbook and report; returns each unit's row count."""
     rows, summaries = data.rows, data.summaries
     rows_of, summary_of = split_by(rows), split_by(summaries)
-    trends = trend_lines(rows[(rows["category"] == "") & rows["indicator_id"].isin(data.key_ids)])
+    headline = rows[(rows["category"] == "") & rows["indicator_id"].isin(data.key_ids)]
+    trends = trend_lines(pd.concat([headline, england_line(headline)], ignore_index=True))
     ranges = region_ranges(summaries).get("", {}) if kind.ranked else {}  # the units' region is empty
     groups, gradients = group_rows(rows, data.ages), decile_gradients(rows)
     groups_of, gradients_of = split_by(groups), split_by(gradients)
@@ -100,6 +103,20 @@ def stage_packs(pub: Publication, units: list[Unit], kind: GroupKind, data: Grou
     for unit, page in zip(units, render_each(pages, kind.scope_areas), strict=True):
         pub.write_bytes(unit.files.report, page.encode("utf-8"))
     return {unit.files.slug: len(rows_of.get(unit.code, rows.iloc[0:0])) for unit in units}
+
+
+def england_line(headline: pd.DataFrame) -> pd.DataFrame:
+    """England's own rows for the trend charts, from the ``england_value`` each row carries,
+    where the rows hold none (a footprint's): England's value as served for that period,
+    without an interval (the charts draw whiskers for the area only)."""
+    if headline.empty or (headline["area_code"] == ENGLAND_CODE).any():
+        return headline.iloc[0:0]
+    keys = ["indicator_id", "sex", "age", "period_sortable"]
+    england = headline.dropna(subset=["england_value"]).drop_duplicates(keys).copy()
+    england["area_code"], england["area_name"] = ENGLAND_CODE, "England"
+    england["value"] = england["england_value"]
+    england["lower_ci_95"] = england["upper_ci_95"] = float("nan")
+    return england
 
 
 def _workbook_job(
@@ -143,4 +160,5 @@ def _report(
         compared=kind.compared,
         legend=kind.legend,
         labels=data.labels,
+        no_range=kind.no_range,
     )

@@ -34,7 +34,8 @@ ICB_PACK_KEY = "out_jsna__icb_pack"
 ICB_TABLE = "icb_values"
 COMPARED = (
     "Compared with England by Fingertips (95% confidence intervals); * marks a comparison computed by this "
-    "pipeline where Fingertips gave none. ICBs are not grouped in regions, so the region columns are empty."
+    "pipeline where Fingertips gave none. ICBs are not grouped in regions: the report has no region columns "
+    "(the downloads keep them, empty)."
 )
 LEGEND = (
     "Spine charts, as Fingertips draws them: England (the black line) at the centre of every row, the worst ICB "

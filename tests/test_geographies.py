@@ -366,3 +366,18 @@ def test_footprint_and_icb_packs_say_who_is_worse_off(run):
     assert shown and all(v in combined for v in shown if v is not None)  # each group as combined, every digit
     icb_pages = sorted((out / "icbs").glob("*/report.html"))
     assert icb_pages and all("values is served." in p.read_text() for p in icb_pages)
+
+
+def test_footprint_and_icb_reports_chart_england_and_leave_out_what_they_cannot_have(run):
+    out, _, _, _ = run
+    footprint = (out / "footprints/lambeth-and-southwark/report.html").read_text()
+    spine = re.findall(r"<svg[^>]*><title>Spine chart[^<]*</title>.*?</svg>", footprint)
+    assert spine and all("<circle" not in chart for chart in spine)
+    assert "no range for footprints" in footprint
+    trends = re.findall(r"<svg[^>]*><title>Trend: [^<]*</title>.*?</svg>", footprint)
+    assert trends and all(">England</text>" in chart for chart in trends)
+    for page in (footprint, (out / "icbs/nhs-south-east-london-icb/report.html").read_text()):
+        headings = re.findall(r"<th scope='col'>([^<]*)</th>", page.split("id='inequalities'")[0])
+        assert "England" in headings and "Trend" not in headings and "vs ICBs" not in headings
+        assert "vs footprint" not in headings and "ICBs" not in headings
+    assert "no recent trend is given" in footprint

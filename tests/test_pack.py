@@ -197,3 +197,50 @@ def test_spine_headings_say_lowest_and_highest_where_no_row_has_better_or_worse(
     assert ">Lowest<" in neutral and ">Highest<" in neutral and ">Worst<" not in neutral
     polar = svg.spine_chart([{**row, "polarity": "RAG - Low is good", "comparison": "Worse"}])
     assert ">Worst<" in polar and ">Best<" in polar
+
+
+def test_a_spine_row_with_no_range_draws_no_circle_at_an_end_and_says_why():
+    from jsna.pack import svg
+
+    row = {"label": "Low happiness", "comparison": "Worse", "value": 9.5, "england": 8.5, "region": None,
+           "polarity": "RAG - Low is good", "decimals": 1, "unit": "%"}  # fmt: skip
+    chart = svg.spine_chart([row], no_range="no range for footprints")
+    assert "<circle" not in chart and ">no range for footprints<" in chart
+    assert ">Worst<" not in chart and ">Best<" not in chart  # no row has a range: no ends to name
+    assert ">%<" in chart and ">9.5<" in chart and ">8.5<" in chart  # the unit stands beside the numbers
+    ranged = svg.spine_chart([row, {**row, "min": 5.0, "q1": 7.0, "q3": 9.0, "max": 11.0}])
+    assert ranged.count("<circle") == 1 and ranged.count(">no range<") == 1 and ">Worst<" in ranged
+
+
+def test_a_report_leaves_out_the_columns_no_row_fills():
+    from jsna.pack.report import summary_columns
+
+    filled = {"period": "2023", "sex_age": "Persons, All ages", "value": "5.0%", "ci": "4.0 – 6.0", "count": "12",
+              "region_value": "4.0%", "england_value": "3.0%", "vs_england": "Worse", "vs_region": "Worse",
+              "trend": "Increasing and getting worse", "rank": "3 of 32", "quintile": "2"}  # fmt: skip
+    empty = {**filled, "region_value": "", "vs_region": "Not compared", "trend": "", "rank": "n/a", "quintile": ""}
+    assert [k for k, _ in summary_columns([filled], "London")] == list(filled)
+    kept = [k for k, _ in summary_columns([empty, empty], "ICBs")]
+    assert kept == ["period", "sex_age", "value", "ci", "count", "england_value", "vs_england"]
+    assert "trend" in [k for k, _ in summary_columns([empty, filled], "ICBs")]  # one row filling it keeps it
+
+
+def test_a_score_stands_alone_and_other_units_follow_the_number():
+    from jsna.pack import display
+
+    assert display.with_unit("34.30", "score") == "34.30"
+    assert display.with_unit("5.5", "%") == "5.5%"
+    assert display.with_unit("512.0", "per 100,000") == "512.0 per 100,000"
+
+
+def test_the_headline_says_no_trend_is_given_rather_than_none_getting_worse():
+    from jsna.pack.findings import key_findings
+
+    summary = pd.DataFrame(
+        {"indicator_id": [1, 2], "sex": "Persons", "age": "All ages", "label": ["A", "B"], "finding": "",
+         "compared_to_england": ["Worse", "Better"], "value": [2.0, 1.0], "england_value": [1.0, 2.0],
+         "recent_trend": ["", ""]}  # fmt: skip
+    )
+    assert "no recent trend is given" in key_findings("Footprint", summary).headline()
+    summary.loc[0, "recent_trend"] = "No significant change"
+    assert "0 are getting worse" in key_findings("Council", summary).headline()

@@ -20,6 +20,9 @@ _WORDED = re.compile(r"\b(zero|no|one|two|three|four)\s+decimal", re.I)
 _WHOLE = re.compile(r"whole number|nearest (?:whole|integer|unit)|\bintegers?\b", re.I)
 # Units written straight after the number; others follow a space.
 _TIGHT_UNITS = {"%"}
+# Units that only name the kind of value ("34.30 score" reads wrongly): the number stands
+# alone; the indicator's label and its unit column say what it is.
+_NAMING_UNITS = {"score", "ratio", "index"}
 
 
 def decimals_from_rounding(text: str | None) -> int:
@@ -64,8 +67,8 @@ def whole(value: object) -> str:
 
 
 def with_unit(text: str, unit: str) -> str:
-    """``12.3%``, ``512.0 per 100,000``, ``79.4 years``."""
-    if not text or not unit:
+    """``12.3%``, ``512.0 per 100,000``, ``79.4 years``; a score alone (``34.30``)."""
+    if not text or not unit or unit.strip().lower() in _NAMING_UNITS:
         return text
     return f"{text}{unit}" if unit in _TIGHT_UNITS else f"{text} {unit}"
 

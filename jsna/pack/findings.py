@@ -87,12 +87,18 @@ class KeyFindings:
     not_compared: pd.DataFrame
     others: pd.DataFrame  # similar to England, or higher/lower with no better or worse
     top: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FINDING_COLUMNS))  # by ``TOP_RULE``
+    trended: int = -1  # how many indicators have a recent trend (-1: not counted)
 
     def headline(self) -> str:
+        # "0 are getting worse" would read as good news where no trend is given at all (footprints).
+        trend = (
+            "no recent trend is given"
+            if self.trended == 0
+            else f"{len(self.getting_worse)} are getting worse (Fingertips' recent trend)"
+        )
         return (
             f"{self.area} is significantly worse than England on {len(self.worse)} of {self.total} indicators "
-            f"and significantly better on {len(self.better)}; {len(self.getting_worse)} are getting worse "
-            f"(Fingertips' recent trend); {len(self.not_compared)} could not be compared."
+            f"and significantly better on {len(self.better)}; {trend}; {len(self.not_compared)} could not be compared."
         )
 
     def sections(self) -> list[tuple[str, pd.DataFrame]]:
@@ -144,6 +150,7 @@ def key_findings(area: str, summary: pd.DataFrame) -> KeyFindings:
         not_compared=rows[not_compared],
         others=rows[~(worse | better | not_compared)],
         top=_top(summary, rows, worse, getting_worse),
+        trended=int(summary["recent_trend"].fillna("").astype(str).str.strip().ne("").sum()),
     )
 
 

@@ -43,7 +43,9 @@ def records(frame: pd.DataFrame) -> list[Record]:
     return frame.to_dict("records")
 
 
-def spine_chart(rows: list[Record], ranges: dict[tuple[int, str], dict[str, float]], title: str = "") -> str:
+def spine_chart(
+    rows: list[Record], ranges: dict[tuple[int, str], dict[str, float]], title: str = "", no_range: str = "no range"
+) -> str:
     """The domain's spine chart: this area against its region's range, the region and England.
     Sex and age are named where the domain shows an indicator more than once."""
     seen = Counter(row["indicator_id"] for row in rows)
@@ -65,7 +67,7 @@ def spine_chart(rows: list[Record], ranges: dict[tuple[int, str], dict[str, floa
                 **(r or {}),
             }
         )
-    return svg.spine_chart(lines, title=f"Spine chart: {title}" if title else "Spine chart")
+    return svg.spine_chart(lines, title=f"Spine chart: {title}" if title else "Spine chart", no_range=no_range)
 
 
 def trend_chart(
@@ -151,18 +153,39 @@ def summary_rows(rows: list[Record]) -> list[dict[str, str]]:
                 if pd.notna(row["lower_ci_95"])
                 else "",
                 "count": display.whole(row["count"]),
-                "region_value": display.number(row["region_value"], d),
-                "england_value": display.number(row["england_value"], d),
+                "region_value": display.with_unit(display.number(row["region_value"], d), row["unit"]),
+                "england_value": display.with_unit(display.number(row["england_value"], d), row["unit"]),
                 "vs_england": row["compared_to_england"] or "Not compared",
                 "vs_region": row["compared_to_region"] or "Not compared",
                 "star": "*" if row["comparison_source"] != FROM_FINGERTIPS else "",
-                "trend": row["recent_trend"],
+                "trend": "" if display.missing(row["recent_trend"]) else row["recent_trend"],
                 "rank": f"{int(row['rank'])} of {int(row['ranked_areas'])}" if pd.notna(row["rank"]) else "n/a",
                 "england_rank": england_rank,
                 "quintile": str(int(row["region_quintile"])) if pd.notna(row["region_quintile"]) else "",
             }
         )
     return out
+
+
+SUMMARY_COLUMNS = ["period", "sex_age", "value", "ci", "count", "region_value", "england_value", "vs_england",
+                   "vs_region", "trend", "rank", "quintile"]  # fmt: skip
+# Columns left out of an area's tables when no row of its report fills them (an ICB's region,
+# a footprint's ranks and trend): an always-empty column reads as missing data.
+_EMPTY = {"region_value": "", "vs_region": "Not compared", "trend": "", "rank": "n/a", "quintile": "", "ci": "",
+          "count": ""}  # fmt: skip
+
+
+def summary_columns(rows: list[dict[str, Any]], region: str) -> list[tuple[str, str]]:
+    """The (key, heading) of each column the area's summary tables show: every column some
+    row fills (``summary_rows``' keys)."""
+    headings = {"period": "Period", "sex_age": "Sex / age", "value": "Value", "ci": "95% CI", "count": "Count",
+                "region_value": region, "england_value": "England", "vs_england": "vs England",
+                "vs_region": f"vs {region}", "trend": "Trend", "rank": "Rank", "quintile": "Quintile"}  # fmt: skip
+    return [
+        (key, headings[key])
+        for key in SUMMARY_COLUMNS
+        if key not in _EMPTY or any(not display.missing(row[key]) and row[key] != _EMPTY[key] for row in rows)
+    ]
 
 
 def findings_of(findings: KeyFindings) -> dict[str, Any]:
@@ -204,6 +227,7 @@ class ReportPack:
     legend: str | None = None
     inequalities: AreaInequalities | None = None  # a council's groups and gradients
     labels: dict[int, tuple[str, int]] = field(default_factory=dict)  # id -> label, display decimals
+    no_range: str = "no range"  # what a spine row with no range of areas says (no circle is drawn)
 
 
 def _domains(pack: ReportPack, region: str) -> list[dict[str, Any]]:
@@ -223,7 +247,7 @@ def _domains(pack: ReportPack, region: str) -> list[dict[str, Any]]:
         domains.append(
             {
                 "name": domain,
-                "spine": Markup(spine_chart(rows, pack.ranges, str(domain))),
+                "spine": Markup(spine_chart(rows, pack.ranges, str(domain), pack.no_range)),
                 "trends": charts,
                 "rows": summary_rows(rows),
             }
@@ -252,6 +276,7 @@ def area_report(pack: ReportPack) -> str:
     inequalities = (
         None if pack.inequalities is None else pack.inequalities.section(pack.area_code, pack.name, Labels(pack.labels))
     )
+    domains = _domains(pack, region)
     neighbourhoods = (
         None if pack.neighbourhoods is None else neighbourhood_charts(pack.neighbourhoods, pack.neighbourhood_labels)
     )
@@ -269,7 +294,8 @@ def area_report(pack: ReportPack) -> str:
         region=region,
         findings=findings_of(key_findings(pack.name, pack.summary)),
         links=links,
-        domains=_domains(pack, region),
+        domains=domains,
+        columns=summary_columns([row for domain in domains for row in domain["rows"]], region),
         neighbourhoods=neighbourhoods,
         inequalities=inequalities,
     )

@@ -25,6 +25,7 @@ COLOURS = {
 }
 FONT = "font-family='Arial,Helvetica,sans-serif' font-size='12'"
 FONT_SMALL = "font-family='Arial,Helvetica,sans-serif' font-size='10'"
+GREY = "fill='#777'"
 
 
 def _t(x: float, y: float, text: str, anchor: str = "start", extra: str = "") -> str:
@@ -42,6 +43,8 @@ def _open(width: float, height: float, title: str, desc: str) -> str:
 
 HIGH_IS_GOOD, LOW_IS_GOOD = "RAG - High is good", "RAG - Low is good"
 NUMBER_COLUMNS = ("Value", "England", "Worst", "Best")
+NUMBER_WIDTH = 84  # one number column of a spine chart: "Worst/lowest" in bold fits
+UNIT_WIDTH = 74  # the spine chart's unit column, left of the numbers
 LEGEND_CHARS = 16  # a trend legend line: what fits right of the plot at font size 10
 
 
@@ -69,29 +72,35 @@ class _Spine:
     bar_width: int
     row_height: int
     left: int
+    columns: int = len(NUMBER_COLUMNS)
+    no_range: str = "no range"
 
 
 def _spine_row(row: dict, y: float, shape: _Spine) -> list[str]:
-    """One indicator's row: its label, its numbers, its comparison and its marks."""
+    """One indicator's row: its label, its unit and numbers, its comparison and its marks."""
     parts = []
     mid = y + shape.row_height / 2
     label = _wrap(str(row["label"]))
     for k, line in enumerate(label):
         parts.append(_t(shape.label_width - 8, mid + 4 + (k - (len(label) - 1) / 2) * 13, line, "end"))
+    parts.append(_t(shape.label_width, mid + 4, str(row.get("unit") or "")[:14], extra="font-size='10' fill='#555'"))
     decimals = int(row.get("decimals", 1))
     low_is_good = row.get("polarity", "") == LOW_IS_GOOD
     lo, hi = row.get("min"), row.get("max")
     worst, best = (hi, lo) if low_is_good else (lo, hi)
-    for n, v in enumerate([row.get("value"), row.get("england"), worst, best]):
+    numbers = shape.label_width + UNIT_WIDTH
+    for n, v in enumerate([row.get("value"), row.get("england"), worst, best][: shape.columns]):
         text = display.number(v, decimals) or ("-" if n else "no value")
-        parts.append(_t(shape.label_width + 74 * n + 68, mid + 4, text, "end", "fill='#777'" if not _ok(v) else ""))
+        parts.append(_t(numbers + NUMBER_WIDTH * n + NUMBER_WIDTH - 6, mid + 4, text, "end", "" if _ok(v) else GREY))
     comparison = row.get("comparison") or "Not compared"
     parts.append(_t(shape.left + shape.bar_width + 12, mid + 4, comparison))
+    if not (_ok(lo) and _ok(hi)):
+        # No range of areas to scale by: a dot would land at an end and read as worst or best.
+        note = shape.no_range if _ok(row.get("value")) else ""
+        return parts + _england_only(row, shape, y, note)
     centre = row.get("england")
     points = [v for v in (lo, hi, row.get("value"), row.get("region")) if _ok(v)]
     if not _ok(centre):
-        if not points:
-            return parts
         centre = (min(points) + max(points)) / 2  # no England value: centred on the range
     half = max([abs(v - centre) for v in points] + [0.0]) or abs(centre) * 0.1 or 1.0
     direction = -1 if low_is_good else 1  # worst on the left
@@ -100,6 +109,20 @@ def _spine_row(row: dict, y: float, shape: _Spine) -> list[str]:
         return shape.left + shape.bar_width / 2 + direction * (v - centre) / half * (shape.bar_width / 2 - 8)
 
     return parts + _spine_marks(row, x, y, mid, shape.row_height, COLOURS.get(comparison, "#ffffff"))
+
+
+def _england_only(row: dict, shape: _Spine, y: float, note: str) -> list[str]:
+    """A row with no range: England's line at the centre and the reason there is no dot."""
+    parts = []
+    mid, ex = y + shape.row_height / 2, shape.left + shape.bar_width / 2
+    if _ok(row.get("england")):
+        parts.append(
+            f"<line x1='{ex:.1f}' y1='{y + 4}' x2='{ex:.1f}' y2='{y + shape.row_height - 4}' "
+            "stroke='black' stroke-width='3'/>"
+        )
+    if note:
+        parts.append(_t(ex + 8, mid + 4, note, extra=f"font-size='10' {GREY}"))
+    return parts
 
 
 def _spine_marks(row: dict, x: Any, y: float, mid: float, row_height: int, colour: str) -> list[str]:
@@ -129,7 +152,12 @@ def _spine_marks(row: dict, x: Any, y: float, mid: float, row_height: int, colou
 
 
 def spine_chart(
-    rows: list[dict], title: str = "Spine chart", label_width: int = 300, bar_width: int = 300, row_height: int = 34
+    rows: list[dict],
+    title: str = "Spine chart",
+    label_width: int = 300,
+    bar_width: int = 300,
+    row_height: int = 34,
+    no_range: str = "no range",
 ) -> str:
     """One row per indicator, drawn as Fingertips draws spine charts.
 
@@ -138,24 +166,32 @@ def spine_chart(
     the right by polarity (low-is-good rows are flipped; without polarity, lowest left).
     Light grey: worst to best area; darker: the 25th-75th percentiles; black line: England;
     diamond: the region; circle: the area, coloured and worded by its comparison. The
-    numbers (area, England, worst, best) stand beside the bar, at display precision.
+    unit and the numbers (area, England, worst, best) stand beside the bar, at display
+    precision. A row with no range (a footprint's) has no circle, which would land at an end
+    and read as worst or best: ``no_range`` says why; with no range on any row the worst and
+    best columns are left out.
 
     Each row: ``label``, ``comparison``, ``value``, ``england``, ``region``, ``min``, ``q1``,
     ``q3``, ``max``, ``polarity``, ``decimals``, ``unit``.
     """
-    numbers_width = 74 * len(NUMBER_COLUMNS)
-    left = label_width + numbers_width
+    # Worst and best (or lowest and highest) only where some row has a range of areas.
+    ranged = any(_ok(r.get("min")) and _ok(r.get("max")) for r in rows)
+    columns = NUMBER_COLUMNS if ranged else NUMBER_COLUMNS[:2]
+    left = label_width + UNIT_WIDTH + NUMBER_WIDTH * len(columns)
     width = left + bar_width + 110
     height = row_height * len(rows) + 28
     desc = "; ".join(f"{r['label']}: {r.get('comparison') or 'Not compared'} compared with England" for r in rows)
     parts = [_open(width, height, title, desc)]
     low_end, high_end = _ends(rows)
-    for n, name in enumerate(NUMBER_COLUMNS):
+    parts.append(_t(label_width, 14, "Unit", extra="font-weight='bold'"))
+    for n, name in enumerate(columns):
         name = {"Worst": low_end, "Best": high_end}.get(name, name)
-        parts.append(_t(label_width + 74 * n + 68, 14, name, "end", "font-weight='bold'"))
-    parts.append(_t(left + 4, 14, low_end, extra="font-weight='bold'"))
-    parts.append(_t(left + bar_width - 4, 14, high_end, "end", "font-weight='bold'"))
-    shape = _Spine(label_width, bar_width, row_height, left)
+        x = label_width + UNIT_WIDTH + NUMBER_WIDTH * n + NUMBER_WIDTH - 6
+        parts.append(_t(x, 14, name, "end", "font-weight='bold'"))
+    if ranged:
+        parts.append(_t(left + 4, 14, low_end, extra="font-weight='bold'"))
+        parts.append(_t(left + bar_width - 4, 14, high_end, "end", "font-weight='bold'"))
+    shape = _Spine(label_width, bar_width, row_height, left, len(columns), no_range)
     for i, row in enumerate(rows):
         parts += _spine_row(row, 22 + i * row_height, shape)
     parts.append("</svg>")
