@@ -13,6 +13,7 @@ from jsna.pack.summary import compare_ci, standard_age
 from jsna.pack.workbook import BANNER, COMPARISON_FILLS, HEADER_ROW, read_sheet
 from jsna.sample_api.areas import LONDON_BOROUGHS
 from tests.browser import headless, needs_chromium
+from tests.printing import needs_libreoffice, overlapping, pages, text, to_pdf
 
 SLUGS = sorted(slugify(n) for n in LONDON_BOROUGHS.values())
 
@@ -237,10 +238,52 @@ def test_the_headline_says_no_trend_is_given_rather_than_none_getting_worse():
     from jsna.pack.findings import key_findings
 
     summary = pd.DataFrame(
-        {"indicator_id": [1, 2], "sex": "Persons", "age": "All ages", "label": ["A", "B"], "finding": "",
-         "compared_to_england": ["Worse", "Better"], "value": [2.0, 1.0], "england_value": [1.0, 2.0],
-         "recent_trend": ["", ""]}  # fmt: skip
+        {
+            "indicator_id": [1, 2],
+            "sex": "Persons",
+            "age": "All ages",
+            "label": ["A", "B"],
+            "finding": "",
+            "compared_to_england": ["Worse", "Better"],
+            "value": [2.0, 1.0],
+            "england_value": [1.0, 2.0],
+            "recent_trend": ["", ""],
+        }  # fmt: skip
     )
     assert "no recent trend is given" in key_findings("Footprint", summary).headline()
     summary.loc[0, "recent_trend"] = "No significant change"
     assert "0 are getting worse" in key_findings("Council", summary).headline()
+
+
+@needs_libreoffice
+def test_the_workbook_prints_whole_and_the_summary_in_a_few_pages(published, tmp_path):
+    """Printed as a person prints it: LibreOffice turns Southwark's workbook into a PDF."""
+    out, _ = published
+    folder = out / "areas" / "southwark"
+    printed = pages(to_pdf(folder / "jsna_mental_wellbeing_southwark.xlsx", tmp_path))
+    by_sheet: dict[str, list[str]] = {}
+    for page in printed:
+        words = text(page)
+        heading = words[:130]  # the page header: the sheet's title
+        sheets = ("key findings", "summary", "who is worse off", "gradients", "all values", "Data dictionary")
+        sheet = next((s for s in sheets if s in heading), "?")
+        by_sheet.setdefault(sheet, []).append(words)
+        assert len(page) > 30, f"a page with almost nothing on it: {words[:200]}"
+        assert overlapping(page) == [], f"words printed over each other on a page of {sheet}"
+    assert "?" not in by_sheet and 1 <= len(by_sheet["summary"]) <= 4 and len(by_sheet["key findings"]) <= 4
+    assert all("Printed: the first 14 of the sheet's" in words for words in by_sheet["summary"])
+    summary = " ".join(" ".join(by_sheet["summary"]).split())
+    findings = " ".join(" ".join(by_sheet["key findings"]).split())
+    for sentence in pd.read_parquet(folder / "summary.parquet")["finding"]:
+        sentence = " ".join(sentence.split())
+        assert sentence in summary and sentence in findings, sentence
+
+
+def test_a_wrapped_sentence_gets_the_height_of_its_lines():
+    from jsna.pack.workbook import LINE_HEIGHT, column_layout, row_heights
+
+    frame = pd.DataFrame({"section": ["Summary", "Worse"], "finding": ["word " * 40, "short"]})
+    widths, wrapped = column_layout(frame)
+    assert wrapped == {"section", "finding"} and widths[1] == 50
+    heights = row_heights(frame, widths, wrapped)
+    assert heights[1] is None and heights[0] == LINE_HEIGHT * 4  # 40 four-letter words, 10 in a line of 49

@@ -72,17 +72,28 @@ def _bodies(series: pd.Series) -> list[str | None]:
     return [bodies[c] for c in codes.tolist()]
 
 
-def header_xml(names: Sequence[str], row: int, style: str) -> str:
+def _row(number: int, height: float | None) -> str:
+    """A row's opening tag: its height where it is given (a wrapped sentence's)."""
+    return f'<row r="{number}">' if height is None else f'<row r="{number}" ht="{height:g}" customHeight="1">'
+
+
+def header_xml(names: Sequence[str], row: int, style: str, height: float | None = None) -> str:
     """A header row: each column's name as text, all in one style."""
     cells = "".join(f'<c r="{get_column_letter(j + 1)}{row}"{style}{_text_body(n)}' for j, n in enumerate(names))
-    return f'<row r="{row}">{cells}</row>'
+    return f"{_row(row, height)}{cells}</row>"
 
 
-def rows_xml(frame: pd.DataFrame, first_row: int, styles: Sequence[Sequence[str]]) -> str:
+def rows_xml(
+    frame: pd.DataFrame,
+    first_row: int,
+    styles: Sequence[Sequence[str]],
+    heights: Sequence[float | None] | None = None,
+) -> str:
     """The frame's rows from ``first_row`` on as ``<row>`` elements.
 
     ``styles[j][i]`` is the ``s`` attribute (`` s="5"`` or empty) of column j in row i:
-    a value column's number format depends on the row's indicator."""
+    a value column's number format depends on the row's indicator. ``heights[i]``: row i's
+    height in points, or None for the default."""
     numbers = range(first_row, first_row + len(frame))
     columns = []
     for j, name in enumerate(frame.columns):
@@ -94,4 +105,5 @@ def rows_xml(frame: pd.DataFrame, first_row: int, styles: Sequence[Sequence[str]
             ]
         )
     rows = zip(*columns, strict=True)
-    return "".join(f'<row r="{r}">{"".join(cells)}</row>' for r, cells in zip(numbers, rows, strict=True))
+    tall = heights if heights is not None else [None] * len(frame)
+    return "".join(f"{_row(r, h)}{''.join(cells)}</row>" for r, h, cells in zip(numbers, tall, rows, strict=True))

@@ -10,6 +10,7 @@ never the stored value.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import zipfile
@@ -23,6 +24,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from jsna.pack import display
 from jsna.pack.display import DEFAULT_DECIMALS, MAX_DECIMALS, excel_format
 from jsna.pack.findings import key_findings
 from jsna.pack.inequality_findings import AreaInequalities
@@ -39,8 +41,16 @@ HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
 # column in its table's spec (``schemas``), so every sheet shows a column the same way.
 HEADERS, NUMBER_FORMATS = sheet_layout(PUBLISHED.values())
 COMPARISON_COLUMNS = ("compared_to_england", "compared_to_region")
-SENTENCE_COLUMNS = ("finding", "description", "not_compared_reason", "note", "value_note")
+SENTENCE_COLUMNS = ("finding", "description", "not_compared_reason", "note", "value_note", "section")
 PORTRAIT_COLUMNS = 4  # a sheet wider than this prints landscape
+# The Summary's columns a reader prints, first in its sheet; its print area ends after them
+# (the rest stay on screen and in the downloads): 14 columns print readable on A4, 33 do not.
+SUMMARY_PRINT_COLUMNS = (
+    "label", "period", "sex", "age", "value", "lower_ci_95", "upper_ci_95", "unit", "region_value", "england_value",
+    "compared_to_england", "compared_to_region", "recent_trend", "finding",
+)  # fmt: skip
+LINE_HEIGHT = 15  # points: one line of the default 11 pt font
+MAX_WIDTH, FINDING_WIDTH = 60, 50  # column widths in characters
 COMPARISON_FILLS = {
     "Better": PatternFill("solid", fgColor="92D050"),
     "Similar": PatternFill("solid", fgColor="FFC000"),
@@ -116,38 +126,100 @@ def _sheet(
     synthetic: bool,
     row_decimals: list[int] | None = None,
     styles: _Styles | None = None,
+    printed: int = 0,
 ) -> tuple[str, _Styles]:
     """One sheet: openpyxl writes its title rows, widths, frozen header and filter; the
     header and the rows below are returned as SpreadsheetML (``jsna.pack.sheet_rows``),
     to be put in the sheet when the package is written. ``row_decimals``: each row's
-    display precision, for its value columns' number format."""
+    display precision, for its value columns' number format; ``printed``: the print area
+    ends after that many columns (0: every column prints)."""
     sheet = book.create_sheet(title)
     styles = styles or _Styles.of(sheet)
-    head = frame.iloc[:50]
-    for col, name in enumerate(frame.columns, start=1):
-        width = max([len(header(name)) // 2] + [len(str(v)) for v in head[name].tolist()])
-        sheet.column_dimensions[get_column_letter(col)].width = min(max(10, width + 2), 60)
+    widths, wrapped = column_layout(frame)
+    for col, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(col)].width = width
     sheet.freeze_panes = f"A{HEADER_ROW + 1}"
-    _print_setup(sheet, heading, len(frame.columns))
+    _print_setup(sheet, heading, printed or len(frame.columns), len(frame.columns))
+    if printed:
+        sheet.print_area = f"A1:{get_column_letter(printed)}{HEADER_ROW + max(len(frame), 1)}"
     last = get_column_letter(max(1, len(frame.columns)))
     sheet.auto_filter.ref = f"A{HEADER_ROW}:{last}{HEADER_ROW + max(len(frame), 1)}"
     sheet.append([_cell(sheet, heading, font=Font(bold=True, size=14))])
     sheet.append([_cell(sheet, source)])
     if synthetic:
-        sheet.append([_cell(sheet, BANNER, font=Font(bold=True, color="FFFFFF"), fill=BANNER_FILL)])
+        # Filled across the table: the white words run on over the next cells, white on white otherwise.
+        banner = _cell(sheet, BANNER, font=Font(bold=True, color="FFFFFF"), fill=BANNER_FILL)
+        sheet.append([banner] + [_cell(sheet, None, fill=BANNER_FILL) for _ in frame.columns[1:]])
     else:
         sheet.append([])
     names = [header(n) for n in frame.columns]
-    rows = header_xml(names, HEADER_ROW, styles.header) + rows_xml(
-        frame, HEADER_ROW + 1, _column_styles(styles, frame, row_decimals)
+    head_height = LINE_HEIGHT * max([_lines(n, w) for n, w in zip(names, widths, strict=True)] + [1])
+    rows = header_xml(names, HEADER_ROW, styles.header, head_height) + rows_xml(
+        frame, HEADER_ROW + 1, _column_styles(styles, frame, row_decimals, wrapped), row_heights(frame, widths, wrapped)
     )
     return rows, styles
 
 
-def _print_setup(sheet: object, heading: str, columns: int) -> None:
+def _longest(series: pd.Series) -> int:
+    """The longest value's length: every distinct text (a long name far down must not be
+    cut), the first 50 numbers (their length is their format's, not their digits')."""
+    if series.dtype.kind in "fiub":
+        return max((len(str(v)) for v in series.iloc[:50].tolist()), default=0)
+    return max((len(str(v)) for v in series.unique().tolist() if not display.missing(v)), default=0)
+
+
+def column_layout(frame: pd.DataFrame) -> tuple[list[int], set[str]]:
+    """Each column's width in characters, and the columns whose text wraps.
+
+    Width: the longest value (or half the header, which wraps), 10 to 60; a finding 50, so
+    the Summary prints readable. Wrapped: sentences, and any text longer than its column
+    (it would be cut at the next cell, on screen and on paper)."""
+    widths, wrapped = [], set()
+    for name in frame.columns:
+        longest = _longest(frame[name])
+        width = max(len(header(name)) // 2, longest)
+        width = FINDING_WIDTH if name == "finding" else min(max(10, width + 2), MAX_WIDTH)
+        widths.append(width)
+        if name not in NUMBER_FORMATS and (name in SENTENCE_COLUMNS or longest > width - 2):
+            wrapped.add(name)
+    return widths, wrapped
+
+
+@functools.cache
+def _lines(text: str, width: int) -> int:
+    """How many lines ``text`` takes wrapped between words in a column ``width`` characters
+    wide (a line holds a character less than the width, so the estimate errs tall)."""
+    lines, used = 1, 0
+    for word in text.split():
+        if used and used + 1 + len(word) > width - 1:
+            lines, used = lines + 1, len(word)
+        else:
+            used += len(word) + (1 if used else 0)
+    return lines
+
+
+def row_heights(frame: pd.DataFrame, widths: list[int], wrapped: set[str]) -> list[float | None]:
+    """Each row's height where a sentence in it wraps (None: one line, the default). Excel
+    and LibreOffice keep the height a file gives and do not measure wrapped text on opening,
+    so without it a wrapped sentence prints over the rows below."""
+    heights: list[float | None] = [None] * len(frame)
+    for name, width in zip(frame.columns, widths, strict=True):
+        if name not in wrapped:
+            continue
+        for i, text in enumerate(frame[name].tolist()):
+            text = "" if display.missing(text) else str(text)
+            if len(text) >= width - 1:  # shorter fits on one line
+                height = float(LINE_HEIGHT * _lines(text, width))
+                heights[i] = max(heights[i] or 0.0, height)
+    return heights
+
+
+def _print_setup(sheet: object, heading: str, columns: int, of: int) -> None:
     """How the sheet prints: A4, landscape where it is wide, one page wide (as many pages
     down as it needs), the header row on every page, the title in the page header and the
-    page number in the footer."""
+    page number in the footer, which says so where only the first ``columns`` of ``of`` print."""
+    if columns < of:
+        sheet.oddFooter.left.text = f"Printed: the first {columns} of the sheet's {of} columns"
     sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     sheet.page_setup.orientation = "landscape" if columns > PORTRAIT_COLUMNS else "portrait"
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
@@ -157,7 +229,9 @@ def _print_setup(sheet: object, heading: str, columns: int) -> None:
     sheet.oddFooter.right.text = "Page &P of &N"
 
 
-def _column_styles(styles: _Styles, frame: pd.DataFrame, row_decimals: list[int] | None) -> list[list[str]]:
+def _column_styles(
+    styles: _Styles, frame: pd.DataFrame, row_decimals: list[int] | None, wrapped: set[str]
+) -> list[list[str]]:
     """Each column's style attribute per row: its number format (a value column's at the
     row's display precision) or, for a comparison, the fill of its word."""
     n = len(frame)
@@ -171,7 +245,7 @@ def _column_styles(styles: _Styles, frame: pd.DataFrame, row_decimals: list[int]
             out.append([by_decimals.get(d, default) for d in row_decimals])
         elif name in NUMBER_FORMATS:
             out.append([styles.formats[NUMBER_FORMATS[name]]] * n)
-        elif name in SENTENCE_COLUMNS:  # a sentence wraps in its column, on screen and on paper
+        elif name in wrapped:  # a sentence wraps in its column, on screen and on paper
             out.append([styles.wrap] * n)
         else:
             out.append([""] * n)
@@ -200,6 +274,8 @@ def build_workbook(
         return [int(decimals.get(i, DEFAULT_DECIMALS)) for i in frame["indicator_id"]]
 
     found = findings_table(name, summary, inequalities.findings if inequalities else ())
+    reading = [c for c in SUMMARY_PRINT_COLUMNS if c in summary.columns]
+    summary = summary[reading + [c for c in summary.columns if c not in reading]]
     sheets = [
         ("Key findings", found, f"{title} - key findings", None),
         ("Summary", summary, f"{title} - summary", [int(d) for d in summary["display_decimals"]]),
@@ -219,8 +295,9 @@ def build_workbook(
     rows: dict[str, str] = {}
     styles = None
     for n, (name, frame, heading, row_decimals) in enumerate(sheets, start=1):
+        printed = len(reading) if name == "Summary" else 0
         rows[f"xl/worksheets/sheet{n}.xml"], styles = _sheet(
-            book, name, frame, heading, source, synthetic, row_decimals, styles
+            book, name, frame, heading, source, synthetic, row_decimals, styles, printed
         )
     book.properties.title = title
     book.properties.creator = "jsna-mental-wellbeing"
