@@ -126,13 +126,13 @@ def _sheet(
     synthetic: bool,
     row_decimals: list[int] | None = None,
     styles: _Styles | None = None,
-    printed: int = 0,
 ) -> tuple[str, _Styles]:
     """One sheet: openpyxl writes its title rows, widths, frozen header and filter; the
     header and the rows below are returned as SpreadsheetML (``jsna.pack.sheet_rows``),
     to be put in the sheet when the package is written. ``row_decimals``: each row's
-    display precision, for its value columns' number format; ``printed``: the print area
-    ends after that many columns (0: every column prints)."""
+    display precision, for its value columns' number format. The Summary's print area ends
+    after its reading columns (``SUMMARY_PRINT_COLUMNS``); every other sheet prints whole."""
+    printed = sum(c in frame.columns for c in SUMMARY_PRINT_COLUMNS) if title == "Summary" else 0
     sheet = book.create_sheet(title)
     styles = styles or _Styles.of(sheet)
     widths, wrapped = column_layout(frame)
@@ -295,9 +295,8 @@ def build_workbook(
     rows: dict[str, str] = {}
     styles = None
     for n, (name, frame, heading, row_decimals) in enumerate(sheets, start=1):
-        printed = len(reading) if name == "Summary" else 0
         rows[f"xl/worksheets/sheet{n}.xml"], styles = _sheet(
-            book, name, frame, heading, source, synthetic, row_decimals, styles, printed
+            book, name, frame, heading, source, synthetic, row_decimals, styles
         )
     book.properties.title = title
     book.properties.creator = "jsna-mental-wellbeing"
