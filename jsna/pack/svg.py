@@ -116,13 +116,15 @@ def _england_only(row: dict, shape: _Spine, y: float, note: str) -> list[str]:
     parts = []
     mid, ex = y + shape.row_height / 2, shape.left + shape.bar_width / 2
     if _ok(row.get("england")):
-        parts.append(
-            f"<line x1='{ex:.1f}' y1='{y + 4}' x2='{ex:.1f}' y2='{y + shape.row_height - 4}' "
-            "stroke='black' stroke-width='3'/>"
-        )
+        parts.append(_england_line(ex, y, shape.row_height))
     if note:
         parts.append(_t(ex + 8, mid + 4, note, extra=f"font-size='10' {GREY}"))
     return parts
+
+
+def _england_line(ex: float, y: float, row_height: int) -> str:
+    """England's black line across a spine row."""
+    return f"<line x1='{ex:.1f}' y1='{y + 4}' x2='{ex:.1f}' y2='{y + row_height - 4}' stroke='black' stroke-width='3'/>"
 
 
 def _spine_marks(row: dict, x: Any, y: float, mid: float, row_height: int, colour: str) -> list[str]:
@@ -136,11 +138,7 @@ def _spine_marks(row: dict, x: Any, y: float, mid: float, row_height: int, colou
         a, b = sorted((x(row["q1"]), x(row["q3"])))
         parts.append(_rect(a, y + 9, b - a, row_height - 18, "#a6a6a6"))
     if _ok(row.get("england")):
-        ex = x(row["england"])
-        parts.append(
-            f"<line x1='{ex:.1f}' y1='{y + 4}' x2='{ex:.1f}' y2='{y + row_height - 4}' "
-            "stroke='black' stroke-width='3'/>"
-        )
+        parts.append(_england_line(x(row["england"]), y, row_height))
     if _ok(row.get("region")):
         rx = x(row["region"])
         parts.append(
