@@ -23,6 +23,7 @@ from jsna import layout, progress
 from jsna.areas import ENGLAND_CODE
 from jsna.catalogue import Catalogue
 from jsna.grouping import split_by
+from jsna.pack.chapter import ChapterPack, area_chapter
 from jsna.pack.display import DEFAULT_DECIMALS, decimals_by_indicator
 from jsna.pack.inequality_findings import AreaInequalities, Labels, inequality_findings, latest
 from jsna.pack.report import ReportPack, area_report, region_ranges, trend_lines
@@ -36,6 +37,7 @@ from schemas.summary import ALL_AREAS
 SUMMARY_KEY = "out_jsna__area_summary"
 WORKBOOK_KEY = "out_jsna__area_workbook"
 REPORT_KEY = "out_jsna__area_report"
+CHAPTER_KEY = "out_jsna__area_chapter"
 INDEX_KEY = "out_jsna__index"
 
 
@@ -177,6 +179,26 @@ def out_jsna__area_report(
     gradients: Upstream,
 ) -> MaterializeResult:
     pub = stage(context, run)
+    slugs = run_areas(context, run)
+    packs = report_packs(run, slugs, core, summaries, raw_metadata, groups, gradients, neighbourhoods)
+    jobs = [functools.partial(area_report, pack) for pack in packs]
+    for n, (slug, page) in enumerate(zip(slugs, render_each(jobs), strict=True), start=1):
+        pub.write_bytes(layout.area(slug).report, page.encode("utf-8"))
+        progress.report("reports written", n, len(slugs))
+    return MaterializeResult(metadata={"reports": len(slugs)})
+
+
+def report_packs(
+    run: RunContext,
+    slugs: list[str],
+    core: pd.DataFrame,
+    summaries: pd.DataFrame,
+    raw_metadata: pd.DataFrame,
+    groups: pd.DataFrame,
+    gradients: pd.DataFrame,
+    neighbourhoods: pd.DataFrame | None = None,
+) -> list[ReportPack]:
+    """What each council's report (and its chapter) is made of, read once for them all."""
     region = run.scope()
     catalogue = run.catalogue()
     fields = provenance(core, run)
@@ -184,21 +206,19 @@ def out_jsna__area_report(
     ranges = region_ranges(summaries)
     key_ids = [i.id for i in catalogue.indicators if i.key]
     trends = trend_lines(core[(core["category"] == "") & core["indicator_id"].isin(key_ids)])
-    slugs = run_areas(context, run)
     summary_of = split_by(summaries)
-    msoas_of = split_by(neighbourhoods, "council_code")
+    msoas_of = split_by(neighbourhoods, "council_code") if neighbourhoods is not None else {}
     decimals = decimals_by_indicator(raw_metadata)
     labels = {i.id: (i.label, decimals.get(i.id, DEFAULT_DECIMALS)) for i in catalogue.neighbourhoods}
     every_label = indicator_labels(catalogue, raw_metadata)
     groups_of, gradients_of = split_by(groups), split_by(gradients)
-    jobs = []
+    packs = []
     for slug in slugs:
         area = region.area_for_slug(slug)
         codes = (area.code, area.region_code, ENGLAND_CODE)
         # Only the lines its page draws: a job is pickled to a worker.
         lines = {key: {c: line[c] for c in codes if c in line} for key, line in trends.items()}
-        job = functools.partial(
-            area_report,
+        packs.append(
             ReportPack(
                 area.name,
                 slug,
@@ -212,16 +232,54 @@ def out_jsna__area_report(
                 retrieved_at=fields["retrieved_at"],
                 synthetic=fields["synthetic"],
                 region_name=area.region_name,
-                neighbourhoods=msoas_of.get(area.code, neighbourhoods.iloc[0:0]),
+                neighbourhoods=None if neighbourhoods is None else msoas_of.get(area.code, neighbourhoods.iloc[0:0]),
                 neighbourhood_labels=labels,
                 inequalities=AreaInequalities(
                     groups_of.get(area.code, groups.iloc[0:0]), gradients_of.get(area.code, gradients.iloc[0:0])
                 ),
                 labels=every_label,
-            ),
+            )
         )
-        jobs.append(job)
-    for n, (slug, page) in enumerate(zip(slugs, render_each(jobs), strict=True), start=1):
-        pub.write_bytes(layout.area(slug).report, page.encode("utf-8"))
-        progress.report("reports written", n, len(slugs))
-    return MaterializeResult(metadata={"reports": len(slugs)})
+    return packs
+
+
+@out_asset(
+    CHAPTER_KEY,
+    kinds={"docx"},
+    ins={
+        "core": AssetIn(CORE_KEY),
+        "summaries": AssetIn(SUMMARY_KEY),
+        "raw_metadata": AssetIn(META_KEY),
+        "groups": AssetIn(INEQUALITIES_CORE_KEY),
+        "gradients": AssetIn(GRADIENTS_CORE_KEY),
+        "dictionary": AssetIn(DICTIONARY_KEY),
+    },
+)
+def out_jsna__area_chapter(
+    context: AssetExecutionContext,
+    run: RunContext,
+    core: Upstream,
+    summaries: Upstream,
+    raw_metadata: Upstream,
+    groups: Upstream,
+    gradients: Upstream,
+    dictionary: Upstream,
+) -> MaterializeResult:
+    pub = stage(context, run)
+    slugs = run_areas(context, run)
+    packs = report_packs(run, slugs, core, summaries, raw_metadata, groups, gradients)
+    api = str(provenance(core, run)["api_base_url"])
+    caveats = caveats_of(raw_metadata)
+    jobs = [functools.partial(area_chapter, ChapterPack(pack, dictionary, api, caveats)) for pack in packs]
+    for n, (slug, document) in enumerate(zip(slugs, render_each(jobs), strict=True), start=1):
+        pub.write_bytes(layout.area(slug).chapter, document)
+        progress.report("chapters written", n, len(slugs))
+    return MaterializeResult(metadata={"chapters": len(slugs)})
+
+
+def caveats_of(metadata: pd.DataFrame) -> dict[int, str]:
+    """Each indicator's ``Caveats`` as its metadata serve them (none where not served)."""
+    if "caveats" not in metadata.columns:
+        return {}
+    texts = metadata["caveats"].fillna("").astype(str)
+    return {int(i): t for i, t in zip(metadata["indicator_id"], texts, strict=True) if t.strip()}

@@ -10,7 +10,7 @@ import json
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataValue
 
-from assets.area_packs import INDEX_KEY, REPORT_KEY, SUMMARY_KEY, WORKBOOK_KEY
+from assets.area_packs import CHAPTER_KEY, INDEX_KEY, REPORT_KEY, SUMMARY_KEY, WORKBOOK_KEY
 from assets.core import CORE_KEY
 from assets.factories import out_asset
 from assets.footprints import FOOTPRINT_PACK_KEY
@@ -42,6 +42,7 @@ __all__ = ["PUBLICATION_KEY", "out_jsna__publication"]
         SUMMARY_KEY,
         WORKBOOK_KEY,
         REPORT_KEY,
+        CHAPTER_KEY,
         INDEX_KEY,
         ICB_PACK_KEY,
         FOOTPRINT_PACK_KEY,

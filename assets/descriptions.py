@@ -37,6 +37,11 @@ FILES: dict[str, tuple[str, str]] = {
         _AREA.report,
         "Offline report: a spine chart per domain, trend charts for key indicators and the summary table.",
     ),
+    "out_jsna__area_chapter": (
+        _AREA.chapter,
+        "Draft JSNA chapter (Word): summary, a section per domain with its narrative, charts and table, "
+        "inequalities, data and methods, caveats. Word's heading styles and real tables, to edit and finish.",
+    ),
     "out_jsna__index": (layout.INDEX, "Every area with download links and the data's freshness."),
     "out_jsna__publication": (
         layout.MANIFEST,

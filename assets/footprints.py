@@ -12,7 +12,7 @@ import dataclasses
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataValue
 
-from assets.area_packs import indicator_labels
+from assets.area_packs import caveats_of, indicator_labels
 from assets.factories import out_asset
 from assets.geographies import extract_rows, split_valid
 from assets.group_packs import GroupData, GroupKind, Unit, stage_packs
@@ -129,7 +129,8 @@ def out_jsna__footprint_pack(
         unit = Unit(layout.footprint(footprint.slug, bool(fields["synthetic"])), footprint.name, footprint.slug)
         key_ids = [i.id for i in own.indicators if i.key]
         labels, ages = indicator_labels(own, raw_metadata), {i.id: i.standard_age for i in own.indicators}
-        data = GroupData(rows, summaries, dictionary, fields, parquet_metadata(fields), key_ids, labels, ages)
+        caveats = caveats_of(raw_metadata)
+        data = GroupData(rows, summaries, dictionary, fields, parquet_metadata(fields), key_ids, labels, ages, caveats)
         counts |= stage_packs(pub, [unit], kind, data)
     return MaterializeResult(
         metadata={

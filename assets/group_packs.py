@@ -20,6 +20,7 @@ from jsna.areas import ENGLAND_CODE
 from jsna.grouping import split_by
 from jsna.inequalities.gradients import decile_gradients
 from jsna.inequalities.groups import group_rows
+from jsna.pack.chapter import ChapterPack, area_chapter
 from jsna.pack.inequality_findings import AreaInequalities, Labels, inequality_findings, latest
 from jsna.pack.report import ReportPack, area_report, region_ranges, trend_lines
 from jsna.pack.workbook import build_workbook
@@ -72,10 +73,11 @@ class GroupData:
     # inequalities of each unit (the groups served for it and its deprivation gradients).
     labels: dict[int, tuple[str, int]] = field(default_factory=dict)
     ages: dict[int, str | None] = field(default_factory=dict)
+    caveats: dict[int, str] = field(default_factory=dict)  # each indicator's, as its metadata state them
 
 
 def stage_packs(pub: Publication, units: list[Unit], kind: GroupKind, data: GroupData) -> dict[str, int]:
-    """Stage every unit's table, summary, workbook and report; returns each unit's row count."""
+    """Stage every unit's table, summary, workbook, report and chapter; returns each unit's row count."""
     rows, summaries = data.rows, data.summaries
     rows_of, summary_of = split_by(rows), split_by(summaries)
     headline = rows[(rows["category"] == "") & rows["indicator_id"].isin(data.key_ids)]
@@ -83,7 +85,7 @@ def stage_packs(pub: Publication, units: list[Unit], kind: GroupKind, data: Grou
     ranges = region_ranges(summaries).get("", {}) if kind.ranked else {}  # the units' region is empty
     groups, gradients = group_rows(rows, data.ages), decile_gradients(rows)
     groups_of, gradients_of = split_by(groups), split_by(gradients)
-    tables, books, pages = [], [], []
+    tables, books, pages, chapters = [], [], [], []
     for unit in units:
         mine = rows_of.get(unit.code, rows.iloc[0:0])
         summary = summary_of.get(unit.code, summaries.iloc[0:0])
@@ -96,12 +98,16 @@ def stage_packs(pub: Publication, units: list[Unit], kind: GroupKind, data: Grou
         lines = {key: {c: line[c] for c in (unit.code, ENGLAND_CODE) if c in line} for key, line in trends.items()}
         report = dataclasses.replace(_report(unit, summary, ranges, lines, kind, data), inequalities=unequal)
         pages.append(functools.partial(area_report, report))
+        chapter = ChapterPack(report, data.dictionary, str(data.fields["api_base_url"]), data.caveats)
+        chapters.append(functools.partial(area_chapter, chapter))
     for files in render_each(tables, kind.scope_areas):
         stage_files(pub, files)
     for unit, book in zip(units, render_each(books, kind.scope_areas), strict=True):
         pub.write_bytes(unit.files.workbook, book, rows=len(rows_of.get(unit.code, rows.iloc[0:0])))
     for unit, page in zip(units, render_each(pages, kind.scope_areas), strict=True):
         pub.write_bytes(unit.files.report, page.encode("utf-8"))
+    for unit, document in zip(units, render_each(chapters, kind.scope_areas), strict=True):
+        pub.write_bytes(unit.files.chapter, document)
     return {unit.files.slug: len(rows_of.get(unit.code, rows.iloc[0:0])) for unit in units}
 
 

@@ -14,7 +14,7 @@ from dagster import (
     MetadataValue,
 )
 
-from assets.area_packs import indicator_labels, summaries_of
+from assets.area_packs import caveats_of, indicator_labels, summaries_of
 from assets.factories import out_asset
 from assets.geographies import ICB_ROWS, core_asset, extract_rows, not_recomputed, quarantine_as_published, validated
 from assets.group_packs import GroupData, GroupKind, Unit, stage_packs
@@ -119,6 +119,7 @@ def out_jsna__icb_pack(
             key_ids,
             labels=indicator_labels(catalogue, raw_metadata),
             ages={i.id: i.standard_age for i in catalogue.indicators},
+            caveats=caveats_of(raw_metadata),
         ),  # fmt: skip
     )
     return MaterializeResult(metadata={"icbs": len(units), "rows_by_icb": MetadataValue.json(counts)})

@@ -77,6 +77,11 @@ class AreaFiles:
     def report(self) -> str:
         return f"{self.folder}/report.html"
 
+    @property
+    def chapter(self) -> str:
+        """The draft JSNA chapter (Word), for the analyst to finish."""
+        return f"{self.folder}/jsna_chapter_{self.slug}.docx"
+
     def files(self) -> tuple[str, ...]:
         """Every file of the area: a publication that lacks one is not complete."""
         council = (
@@ -93,6 +98,7 @@ class AreaFiles:
             self.summary("csv"),
             self.workbook,
             self.report,
+            self.chapter,
         )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dagster import AssetsDefinition, Definitions, in_process_executor
 
 from assets.area_packs import (
+    out_jsna__area_chapter,
     out_jsna__area_report,
     out_jsna__area_summary,
     out_jsna__area_workbook,
@@ -53,6 +54,7 @@ ALL_ASSETS = [
     out_jsna__area_summary,
     out_jsna__area_workbook,
     out_jsna__area_report,
+    out_jsna__area_chapter,
     out_jsna__index,
     out_jsna__icb_pack,
     out_jsna__footprint_pack,

@@ -22,6 +22,7 @@ ASSETS = {
     "out_jsna__area_summary": "out",
     "out_jsna__area_workbook": "out",
     "out_jsna__area_report": "out",
+    "out_jsna__area_chapter": "out",
     "out_jsna__index": "out",
     "out_jsna__publication": "out",
     "core_jsna__neighbourhood_values": "core",

@@ -44,35 +44,38 @@ def provenance(path: Path) -> dict[str, str]:
     return {k.decode()[5:]: v.decode() for k, v in metadata.items() if k.startswith(b"jsna:")}
 
 
-def report_of(out: Path, slug: str) -> bytes:
-    """The area's report, made again from the published tables only."""
+def report_pack_of(out: Path, slug: str, *, neighbourhoods: bool = True) -> ReportPack:
+    """What the area's report (and, without ``neighbourhoods``, its chapter) is made of,
+    from the published tables only."""
     files = layout.area(slug, synthetic=True)
     summary = pd.read_parquet(out / files.summary("parquet"))
     data = pd.read_parquet(out / files.table("parquet"))
     scope = pd.read_parquet(out / layout.region_table("parquet", scope="london"))
     key_ids = [i.id for i in load_catalogue().indicators if i.key]
     first = data.iloc[0]
-    page = area_report(
-        ReportPack(
-            first["area_name"],
-            slug,
-            summary,
-            region_ranges(_summaries(out))[first["region_code"]],
-            trend_lines(scope[(scope["category"] == "") & scope["indicator_id"].isin(key_ids)]),
-            key_ids,
-            area_code=first["area_code"],
-            region_code=first["region_code"],
-            england_code=ENGLAND_CODE,
-            retrieved_at=provenance(out / files.table("parquet"))["retrieved_at"],
-            synthetic=True,
-            region_name=first["region_name"],
-            neighbourhoods=pd.read_parquet(out / files.neighbourhoods("parquet")),
-            neighbourhood_labels=_neighbourhood_labels(out),
-            inequalities=_inequalities(out, slug),
-            labels=_labels(out),
-        )
+    return ReportPack(
+        first["area_name"],
+        slug,
+        summary,
+        region_ranges(_summaries(out))[first["region_code"]],
+        trend_lines(scope[(scope["category"] == "") & scope["indicator_id"].isin(key_ids)]),
+        key_ids,
+        area_code=first["area_code"],
+        region_code=first["region_code"],
+        england_code=ENGLAND_CODE,
+        retrieved_at=provenance(out / files.table("parquet"))["retrieved_at"],
+        synthetic=True,
+        region_name=first["region_name"],
+        neighbourhoods=pd.read_parquet(out / files.neighbourhoods("parquet")) if neighbourhoods else None,
+        neighbourhood_labels=_neighbourhood_labels(out),
+        inequalities=_inequalities(out, slug),
+        labels=_labels(out),
     )
-    return page.encode("utf-8")
+
+
+def report_of(out: Path, slug: str) -> bytes:
+    """The area's report, made again from the published tables only."""
+    return area_report(report_pack_of(out, slug)).encode("utf-8")
 
 
 def _neighbourhood_labels(out: Path) -> dict[int, tuple[str, int]]:

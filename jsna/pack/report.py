@@ -230,13 +230,13 @@ class ReportPack:
     no_range: str = "no range"  # what a spine row with no range of areas says (no circle is drawn)
 
 
-def _domains(pack: ReportPack, region: str) -> list[dict[str, Any]]:
+def domains(pack: ReportPack, region: str) -> list[dict[str, Any]]:
     """Per domain: its spine chart, the key indicators' trend charts and its table's rows."""
     by_domain: dict[str, list[Record]] = {}
     for row in records(pack.summary):
         by_domain.setdefault(row["domain"], []).append(row)
     codes = (pack.area_code, pack.region_code, pack.england_code)
-    domains = []
+    out = []
     for domain, rows in by_domain.items():
         charts = []
         for iid in [r["indicator_id"] for r in rows if r["indicator_id"] in pack.key_ids]:
@@ -244,7 +244,7 @@ def _domains(pack: ReportPack, region: str) -> list[dict[str, Any]]:
             line = pack.trends.get((iid, head["sex"], head["age"]), {})
             if any(code in line for code in codes):
                 charts.append(Markup(trend_chart(line, *codes, head["label"], head["unit"], region)))
-        domains.append(
+        out.append(
             {
                 "name": domain,
                 "spine": Markup(spine_chart(rows, pack.ranges, str(domain), pack.no_range)),
@@ -252,7 +252,7 @@ def _domains(pack: ReportPack, region: str) -> list[dict[str, Any]]:
                 "rows": summary_rows(rows),
             }
         )
-    return domains
+    return out
 
 
 def area_report(pack: ReportPack) -> str:
@@ -276,7 +276,7 @@ def area_report(pack: ReportPack) -> str:
     inequalities = (
         None if pack.inequalities is None else pack.inequalities.section(pack.area_code, pack.name, Labels(pack.labels))
     )
-    domains = _domains(pack, region)
+    sections = domains(pack, region)
     neighbourhoods = (
         None if pack.neighbourhoods is None else neighbourhood_charts(pack.neighbourhoods, pack.neighbourhood_labels)
     )
@@ -294,8 +294,8 @@ def area_report(pack: ReportPack) -> str:
         region=region,
         findings=findings_of(key_findings(pack.name, pack.summary)),
         links=links,
-        domains=domains,
-        columns=summary_columns([row for domain in domains for row in domain["rows"]], region),
+        domains=sections,
+        columns=summary_columns([row for domain in sections for row in domain["rows"]], region),
         neighbourhoods=neighbourhoods,
         inequalities=inequalities,
     )

@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import io
 import re
-import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,6 +27,7 @@ from jsna.pack import display
 from jsna.pack.display import DEFAULT_DECIMALS, MAX_DECIMALS, excel_format
 from jsna.pack.findings import key_findings
 from jsna.pack.inequality_findings import AreaInequalities
+from jsna.pack.packaging import with_fixed_times
 from jsna.pack.sheet_rows import header_xml, rows_xml
 from schemas import PUBLISHED
 from schemas.spec import sheet_layout
@@ -320,27 +320,21 @@ def _package(data: bytes, rows: dict[str, str]) -> bytes:
     """The .xlsx as openpyxl saved it, with each sheet's data rows put in and fixed times:
     the same data gives the same bytes, so an unchanged refresh leaves the workbook
     untouched."""
-    out = io.BytesIO()
+
+    def edit(name: str, content: bytes) -> bytes:
+        if name == "docProps/core.xml":  # openpyxl stamps the save time here
+            content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", content)
+        if name in rows:  # after the heading rows openpyxl wrote
+            head, tail = (
+                content.split(b"</sheetData>")
+                if b"</sheetData>" in content
+                else (content.replace(b"<sheetData/>", b"<sheetData>"), b"")
+            )
+            content = head + rows[name].encode("utf-8") + b"</sheetData>" + tail
+        return content
+
     # Level 1: 2.9 ms instead of 6.7 ms a workbook, 18% larger (136 KB instead of 115 KB).
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
-                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", content)
-            if info.filename in rows:  # after the heading rows openpyxl wrote
-                head, tail = (
-                    content.split(b"</sheetData>")
-                    if b"</sheetData>" in content
-                    else (content.replace(b"<sheetData/>", b"<sheetData>"), b"")
-                )
-                content = head + rows[info.filename].encode("utf-8") + b"</sheetData>" + tail
-            target.writestr(fixed, content, compresslevel=1)
-    return out.getvalue()
+    return with_fixed_times(data, edit)
 
 
 def read_sheet(path: str, sheet: str) -> pd.DataFrame:
