@@ -223,8 +223,8 @@ def _done(root: OutputRoot, launch: Launch, areas: int, scope: Scope) -> int:
     label = "SYNTHETIC SAMPLE DATA" if manifest.get("synthetic") else "Fingertips data"
     print(f"Done ({label}). Outputs in {launch.output}")
     print(
-        f"  {layout.AREAS_DIR}/<slug>/: indicator values, neighbourhoods, inequalities, summary, workbook, report, chapter"
-        f"  ({areas} area(s))"
+        f"  {layout.AREAS_DIR}/<slug>/: indicator values, neighbourhoods, inequalities, summary, workbook, report, "
+        f"chapter  ({areas} area(s))"
     )
     files = manifest.get("files", {})
     for folder, what in ((layout.ICBS_DIR, "ICB"), (layout.FOOTPRINTS_DIR, "footprint")):

@@ -17,6 +17,10 @@ needs_libreoffice = pytest.mark.skipif(
     shutil.which("soffice") is None or shutil.which("pdftotext") is None,
     reason="LibreOffice or poppler is not installed (apt-get install libreoffice-calc poppler-utils)",
 )
+needs_libreoffice_writer = pytest.mark.skipif(
+    shutil.which("lowriter") is None or shutil.which("pdftotext") is None,
+    reason="LibreOffice Writer or poppler is not installed (apt-get install libreoffice-writer poppler-utils)",
+)
 _WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>')
 
 

@@ -20,7 +20,7 @@ from jsna.pack import display
 from jsna.pack.chapter import ChapterPack, area_chapter
 from jsna.pack.findings import key_findings
 from jsna.pack.report import BANNER
-from tests.printing import needs_libreoffice, pages, to_pdf
+from tests.printing import needs_libreoffice_writer, pages, to_pdf
 from tests.test_pack_bytes import report_pack_of
 
 SLUG = "southwark"
@@ -140,7 +140,7 @@ def test_a_footprint_or_icb_chapter_leaves_out_the_region(published):
     assert "Compared with" not in text
 
 
-@needs_libreoffice
+@needs_libreoffice_writer
 def test_the_chapter_prints_with_its_key_findings_on_page_one_or_two(published, tmp_path):
     out, _ = published
     summary = pd.read_parquet(out / layout.area(SLUG, synthetic=True).summary("parquet"))
