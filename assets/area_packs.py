@@ -23,6 +23,7 @@ from jsna import layout, progress
 from jsna.areas import ENGLAND_CODE
 from jsna.catalogue import Catalogue
 from jsna.grouping import split_by
+from jsna.pack import chapter
 from jsna.pack.chapter import ChapterPack, area_chapter
 from jsna.pack.display import DEFAULT_DECIMALS, decimals_by_indicator
 from jsna.pack.inequality_findings import AreaInequalities, Labels, inequality_findings, latest
@@ -271,7 +272,7 @@ def out_jsna__area_chapter(
     api = str(provenance(core, run)["api_base_url"])
     caveats = caveats_of(raw_metadata)
     jobs = [functools.partial(area_chapter, ChapterPack(pack, dictionary, api, caveats)) for pack in packs]
-    for n, (slug, document) in enumerate(zip(slugs, render_each(jobs), strict=True), start=1):
+    for n, (slug, document) in enumerate(zip(slugs, render_each(jobs, len(jobs) * chapter.WEIGHT), strict=True), 1):
         pub.write_bytes(layout.area(slug).chapter, document)
         progress.report("chapters written", n, len(slugs))
     return MaterializeResult(metadata={"chapters": len(slugs)})

@@ -20,7 +20,7 @@ from jsna.areas import ENGLAND_CODE
 from jsna.grouping import split_by
 from jsna.inequalities.gradients import decile_gradients
 from jsna.inequalities.groups import group_rows
-from jsna.pack.chapter import ChapterPack, area_chapter
+from jsna.pack.chapter import WEIGHT, ChapterPack, area_chapter
 from jsna.pack.inequality_findings import AreaInequalities, Labels, inequality_findings, latest
 from jsna.pack.report import ReportPack, area_report, region_ranges, trend_lines
 from jsna.pack.workbook import build_workbook
@@ -106,7 +106,8 @@ def stage_packs(pub: Publication, units: list[Unit], kind: GroupKind, data: Grou
         pub.write_bytes(unit.files.workbook, book, rows=len(rows_of.get(unit.code, rows.iloc[0:0])))
     for unit, page in zip(units, render_each(pages, kind.scope_areas), strict=True):
         pub.write_bytes(unit.files.report, page.encode("utf-8"))
-    for unit, document in zip(units, render_each(chapters, kind.scope_areas), strict=True):
+    heavy = max(kind.scope_areas, len(chapters) * WEIGHT)  # chapters use the pool sooner (``WEIGHT``)
+    for unit, document in zip(units, render_each(chapters, heavy), strict=True):
         pub.write_bytes(unit.files.chapter, document)
     return {unit.files.slug: len(rows_of.get(unit.code, rows.iloc[0:0])) for unit in units}
 

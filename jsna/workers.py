@@ -33,7 +33,7 @@ from typing import TypeVar
 from jsna import environment
 
 T = TypeVar("T")
-PRELOAD = ["jsna.pack.workbook", "jsna.pack.report", "jsna.table_files", "jsna.preview"]
+PRELOAD = ["jsna.pack.workbook", "jsna.pack.report", "jsna.pack.chapter", "docx", "jsna.table_files", "jsna.preview"]
 _pool: ProcessPoolExecutor | None = None
 _size = 0
 _warming: threading.Thread | None = None

@@ -381,3 +381,20 @@ def test_footprint_and_icb_reports_chart_england_and_leave_out_what_they_cannot_
         assert "England" in headings and "Trend" not in headings and "vs ICBs" not in headings
         assert "vs footprint" not in headings and "ICBs" not in headings
     assert "no recent trend is given" in footprint
+
+
+def test_every_icb_and_footprint_pack_has_its_chapter_without_a_region(run):
+    """Each ICB and footprint folder holds its Word chapter; it tells the area's own
+    findings and says nothing of a region it does not have."""
+    import docx
+
+    out, _, _, _ = run
+    chapters = sorted((out / "icbs").glob("*/jsna_chapter_*.docx")) + sorted((out / "footprints").glob("*/*.docx"))
+    assert len(chapters) == 42 + 1
+    footprint = out / "footprints/lambeth-and-southwark"
+    document = docx.Document(str(footprint / "jsna_chapter_lambeth-and-southwark.docx"))
+    text = "\n".join(p.text for p in document.paragraphs)
+    summary = pd.read_parquet(footprint / "summary.parquet")
+    assert "Lambeth and Southwark: mental health and wellbeing" in text
+    assert all(sentence in text for sentence in summary["finding"])
+    assert "Compared with" not in text and "no recent trend is given" in text

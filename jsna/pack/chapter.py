@@ -45,6 +45,12 @@ METHODS = (
 )
 
 
+# A chapter costs about twenty reports (its charts drawn as pictures, python-docx's XML):
+# what the worker pool is sized by, so that a region's chapters use both cores where its
+# reports alone would not pay for starting the pool.
+WEIGHT = 20
+
+
 @dataclass(frozen=True)
 class ChapterPack:
     """One area's chapter: its report's content (``report``), the data dictionary's
@@ -208,12 +214,15 @@ def _picture(doc: Any, svg: str, width_cm: float = 17) -> None:
 
 
 def _table(doc: Any, columns: list[tuple[str, str]], rows: list[dict[str, str]]) -> None:
-    """A real Word table, its header row marked to repeat on each page."""
+    """A real Word table, its header row marked to repeat on each page; the first column
+    (an indicator's name) gets a third of the page, the others share the rest."""
     from docx.oxml import OxmlElement
-    from docx.shared import Pt
+    from docx.shared import Cm, Pt
 
     table = doc.add_table(rows=1, cols=len(columns))
     table.style = "Table Grid"
+    table.autofit = False
+    widths = [Cm(5.5)] + [Cm(11.5 / max(1, len(columns) - 1))] * (len(columns) - 1)
     header = table.rows[0]
     header._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))  # noqa: SLF001 - no API for it
     for cell, (_, heading) in zip(header.cells, columns, strict=True):
@@ -224,7 +233,8 @@ def _table(doc: Any, columns: list[tuple[str, str]], rows: list[dict[str, str]])
         for cell, (key, _) in zip(cells, columns, strict=True):
             cell.text = str(row.get(key) or "")
     for row in table.rows:
-        for cell in row.cells:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = width
             for run in cell.paragraphs[0].runs:
                 run.font.size = Pt(8)
 
