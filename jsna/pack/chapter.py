@@ -13,9 +13,11 @@ tables with their header row marked to repeat, pictures with alt text.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from xml.sax.saxutils import escape
 
 import pandas as pd
 
@@ -215,28 +217,39 @@ def _picture(doc: Any, svg: str, width_cm: float = 17) -> None:
 
 def _table(doc: Any, columns: list[tuple[str, str]], rows: list[dict[str, str]]) -> None:
     """A real Word table, its header row marked to repeat on each page; the first column
-    (an indicator's name) gets a third of the page, the others share the rest."""
-    from docx.oxml import OxmlElement
-    from docx.shared import Cm, Pt
+    (an indicator's name) gets a third of the page, the others share the rest. Its rows are
+    written as WordprocessingML text (``_row_xml``): python-docx's cell API cost half of a
+    chapter."""
+    from docx.oxml import parse_xml
+    from docx.shared import Cm
 
-    table = doc.add_table(rows=1, cols=len(columns))
+    table = doc.add_table(rows=0, cols=len(columns))
     table.style = "Table Grid"
     table.autofit = False
     widths = [Cm(5.5)] + [Cm(11.5 / max(1, len(columns) - 1))] * (len(columns) - 1)
-    header = table.rows[0]
-    header._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))  # noqa: SLF001 - no API for it
-    for cell, (_, heading) in zip(header.cells, columns, strict=True):
-        cell.text = heading
-        cell.paragraphs[0].runs[0].bold = True
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
+    twips = [int(w.twips) for w in widths]
+    table._tbl.append(parse_xml(_row_xml([h for _, h in columns], twips, header=True)))  # noqa: SLF001
     for row in rows:
-        cells = table.add_row().cells
-        for cell, (key, _) in zip(cells, columns, strict=True):
-            cell.text = str(row.get(key) or "")
-    for row in table.rows:
-        for cell, width in zip(row.cells, widths, strict=True):
-            cell.width = width
-            for run in cell.paragraphs[0].runs:
-                run.font.size = Pt(8)
+        cells = [str(row.get(key) or "") for key, _ in columns]
+        table._tbl.append(parse_xml(_row_xml(cells, twips)))  # noqa: SLF001
+
+
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # characters XML 1.0 cannot hold
+
+
+def _row_xml(cells: list[str], twips: list[int], header: bool = False) -> str:
+    """One table row: 8 pt text, bold in the header row, which repeats on each page."""
+    bold = "<w:b/>" if header else ""
+    head = "<w:trPr><w:tblHeader/></w:trPr>" if header else ""
+    body = "".join(
+        f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr><w:p><w:r><w:rPr>{bold}<w:sz w:val="16"/>'
+        f'</w:rPr><w:t xml:space="preserve">{escape(_NOT_XML.sub("", text))}</w:t></w:r></w:p></w:tc>'
+        for text, width in zip(cells, twips, strict=True)
+    )
+    return f'<w:tr xmlns:w="{_W}">{head}{body}</w:tr>'
 
 
 def _inequalities(doc: Any, section: dict[str, Any]) -> None:
