@@ -216,8 +216,8 @@ def _picture(doc: Any, svg: str, width_cm: float = 17) -> None:
 
 
 def _table(doc: Any, columns: list[tuple[str, str]], rows: list[dict[str, str]]) -> None:
-    """A real Word table, its header row marked to repeat on each page; the first column
-    (an indicator's name) gets a third of the page, the others share the rest. Its rows are
+    """A real Word table, its header row marked to repeat on each page, its columns as wide
+    as their longest words (``_widths``). Its rows are
     written as WordprocessingML text (``_row_xml``): python-docx's cell API cost half of a
     chapter."""
     from docx.oxml import parse_xml
@@ -226,7 +226,7 @@ def _table(doc: Any, columns: list[tuple[str, str]], rows: list[dict[str, str]])
     table = doc.add_table(rows=0, cols=len(columns))
     table.style = "Table Grid"
     table.autofit = False
-    widths = [Cm(5.5)] + [Cm(11.5 / max(1, len(columns) - 1))] * (len(columns) - 1)
+    widths = [Cm(cm) for cm in _widths(columns, rows)]
     for column, width in zip(table.columns, widths, strict=True):
         column.width = width
     twips = [int(w.twips) for w in widths]
@@ -234,6 +234,20 @@ def _table(doc: Any, columns: list[tuple[str, str]], rows: list[dict[str, str]])
     for row in rows:
         cells = [str(row.get(key) or "") for key, _ in columns]
         table._tbl.append(parse_xml(_row_xml(cells, twips)))  # noqa: SLF001
+
+
+TEXT_WIDTH_CM = 17.0  # A4 less 2 cm margins
+
+
+def _widths(columns: list[tuple[str, str]], rows: list[dict[str, str]]) -> list[float]:
+    """Each column's width in cm: the first (an indicator's name, wrapping) about a quarter
+    of the page, the others by their longest word, so that no word is broken."""
+    longest = [
+        max(5, *(len(word) for text in [heading, *(str(r.get(key) or "") for r in rows)] for word in text.split()))
+        for key, heading in columns[1:]
+    ]
+    first = min(4.5, TEXT_WIDTH_CM / len(columns) * 2) if len(columns) > 1 else TEXT_WIDTH_CM
+    return [first, *((TEXT_WIDTH_CM - first) * n / sum(longest) for n in longest)]
 
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
