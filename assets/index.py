@@ -5,7 +5,7 @@ from its own summary."""
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, MaterializeResult
 
-from assets.area_packs import INDEX_KEY, REPORT_KEY, SUMMARY_KEY
+from assets.area_packs import CHAPTER_KEY, INDEX_KEY, REPORT_KEY, SUMMARY_KEY
 from assets.core import CORE_KEY
 from assets.factories import out_asset
 from assets.footprints import FOOTPRINT_PACK_KEY
@@ -23,7 +23,7 @@ from resources import RunContext
     INDEX_KEY,
     kinds={"html"},
     ins={"core": AssetIn(CORE_KEY), "summaries": AssetIn(SUMMARY_KEY), "icbs": AssetIn(ICB_CORE_KEY)},
-    deps=[REPORT_KEY, ICB_PACK_KEY, FOOTPRINT_PACK_KEY],
+    deps=[REPORT_KEY, CHAPTER_KEY, ICB_PACK_KEY, FOOTPRINT_PACK_KEY],
 )
 def out_jsna__index(
     context: AssetExecutionContext,

@@ -34,12 +34,16 @@ def _text(document) -> str:
     return "\n".join(p.text for p in document.paragraphs)
 
 
-def test_every_council_folder_has_its_chapter(published):
+def test_every_council_folder_has_its_chapter_linked_from_its_report_and_the_index(published):
     out, _ = published
     folders = sorted(p.name for p in (out / layout.AREAS_DIR).iterdir())
     assert len(folders) == 33
+    index = (out / "index.html").read_text()
     for slug in folders:
-        assert (out / layout.area(slug).chapter).stat().st_size > 0, slug
+        files = layout.area(slug)
+        assert (out / files.chapter).stat().st_size > 0, slug
+        assert f"href='{files.chapter}'" in index  # findable from the index and from the report
+        assert f"href='jsna_chapter_{slug}.docx'>JSNA chapter (Word)</a>" in (out / files.report).read_text()
 
 
 def test_the_chapter_uses_words_own_heading_styles_in_the_chapters_order(published):

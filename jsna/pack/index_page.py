@@ -52,7 +52,7 @@ def _row(entry: PackEntry) -> dict[str, str]:
     return {
         "name": entry.name, "about": entry.about, "worse": worse, "better": better, "report": f.report,
         "table_parquet": f.table("parquet"), "table_csv": f.table("csv"), "workbook": f.workbook,
-        "summary_csv": f.summary("csv"), "retrieved": fresh,
+        "chapter": f.chapter, "summary_csv": f.summary("csv"), "retrieved": fresh,
     }  # fmt: skip
 
 

@@ -268,6 +268,7 @@ def area_report(pack: ReportPack) -> str:
         "table_parquet": here(files.table("parquet")),
         "summary_csv": here(files.summary("csv")),
         "workbook": here(files.workbook),
+        "chapter": here(files.chapter),
         "neighbourhoods_csv": here(files.neighbourhoods("csv")),
         "neighbourhoods_parquet": here(files.neighbourhoods("parquet")),
         "inequalities_csv": here(files.inequalities("csv")),
