@@ -61,19 +61,35 @@ def _shared_pool(size: int) -> ProcessPoolExecutor:
 def _exit_with(parent: int) -> None:
     """In each worker: exit once the process that started the pool is gone. A refresh
     killed outright (SIGKILL, out of memory) runs no clean-up, and its workers, waiting
-    for jobs that will never come, would otherwise outlive it with the fork server."""
+    for jobs that will never come, would otherwise outlive it with the fork server and
+    hold its output open."""
 
     def watch() -> None:
         while True:
             time.sleep(0.5)
-            try:
-                os.kill(parent, 0)
-            except ProcessLookupError:
+            if not _alive(parent):
                 os._exit(1)
-            except PermissionError:  # alive, under another user (a reused pid would be too)
-                pass
 
     threading.Thread(target=watch, name="jsna-worker-watchdog", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    """Running, not merely unreaped. A killed process stays a zombie until its own parent
+    reaps it, and ``subprocess.run`` reaps only once the output is read to the end: a
+    worker that took the zombie for alive kept that output open, and both waited forever."""
+    if os.path.isdir("/proc/self"):  # Linux: the process's state, zombie or not
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as handle:
+                return handle.read().rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X")
+        except FileNotFoundError:
+            return False
+    try:  # elsewhere the kernel is asked, and a zombie counts as alive
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, under another user
+        pass
+    return True
 
 
 def _new_pool(size: int) -> ProcessPoolExecutor:

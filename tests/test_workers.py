@@ -9,6 +9,7 @@ import pickle
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -87,6 +88,31 @@ def test_workers_do_not_outlive_a_killed_refresh():
     while time.monotonic() < deadline and any(_running(p) for p in pids):
         time.sleep(0.2)
     assert not [p for p in pids if _running(p)]
+
+
+def test_workers_let_go_of_a_killed_refresh_not_yet_reaped():
+    """A killed refresh stays a zombie until whoever started it reaps it, and a caller
+    such as ``subprocess.run`` reaps only after reading its output to the end. Workers
+    that took the zombie for alive kept that output open, so the caller waited forever."""
+    script = (
+        "import functools, os, sys, time\n"
+        "os.environ.update(JSNA_POOL_MIN_AREAS='1', JSNA_WORKERS='2')\n"
+        "from jsna import workers\n"
+        "pids = set(workers.render_each([functools.partial(os.getpid)] * 8))\n"
+        "print(*pids, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    assert child.stdout.readline().split()
+    os.kill(child.pid, signal.SIGKILL)  # not reaped: a zombie while its output is read
+    rest: list[str] = []
+    reader = threading.Thread(target=lambda: rest.append(child.stdout.read()), daemon=True)
+    reader.start()
+    reader.join(60)  # a safety net, not a timing assertion
+    alive = reader.is_alive()
+    child.wait()
+    assert not alive, "the killed refresh's output was still held open by its workers"
 
 
 def _running(pid: int) -> bool:
