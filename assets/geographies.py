@@ -194,7 +194,8 @@ def publish_quarantine(
 
 def extract_rows(raw: pd.DataFrame, name: str) -> pd.DataFrame:
     """The raw rows of one extract (``jsna.extracts``)."""
-    return raw[raw[EXTRACT_COLUMN] == name].drop(columns=EXTRACT_COLUMN).reset_index(drop=True)
+    columns = [c for c in raw.columns if c != EXTRACT_COLUMN]
+    return raw.loc[raw[EXTRACT_COLUMN] == name, columns].reset_index(drop=True)  # one copy, not two
 
 
 def core_asset(key: str, **kwargs: Any) -> Callable:

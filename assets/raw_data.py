@@ -103,6 +103,7 @@ def raw_fingertips__indicator_data(
     refusals = [r for answer in answers.values() for r in answer.refusals]
     requests = [r for answer in answers.values() for r in answer.requests]
     accepted = _keep(answers, plans, stores, last_uploaded)
+    del answers  # stored: the fetched rows are read back from the store, so hold one copy, not two
     frames = [stores[e.name].load(e.ids, RAW_COLUMNS).assign(**{EXTRACT_COLUMN: e.name}) for e in run.extracts()]
     if refusals and not len(frames[0]):
         # Nothing to publish but refused answers (an outage on a first refresh): say so
@@ -110,6 +111,7 @@ def raw_fingertips__indicator_data(
         raise Failure(description=refusal_summary(refusals))
     moved = _new_areas(context, run, fresh, moved) if accepted or config.full else {"added": [], "removed": []}
     frame = pd.concat(frames, ignore_index=True).astype("string")
+    del frames
     empty, empty_at = _empty(context, run, frame)
     change, current = _night(context, run, frame, len(accepted), len(refusals), config.full)
     yield MaterializeResult(

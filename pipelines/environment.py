@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from jsna import environment
@@ -112,6 +112,18 @@ class Launch:
              "overrides": dict(sorted(self.overrides))},
             sort_keys=True,
         )  # fmt: skip
+
+    def to_json(self) -> str:
+        """Every setting as JSON, for a run that rebuilds its job from them (``from_json``)."""
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Launch:
+        values = json.loads(text)
+        for name in ("areas", "drop"):
+            values[name] = tuple(values[name])
+        values["overrides"] = tuple(tuple(pair) for pair in values["overrides"])
+        return cls(**values)
 
     def resources(self) -> dict[str, object]:
         """The run's resources: the API client, the run context and the IO manager (Dagster

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from jsna import environment, layout, progress
@@ -17,6 +18,9 @@ from jsna.publication import OutputRoot
 from jsna.remote import is_uri, open_output_root
 from pipelines.environment import Launch, SettingsError
 from pipelines.messages import EXIT_FAILED, fail
+
+if TYPE_CHECKING:
+    from dagster import JobDefinition
 
 
 def _instance():  # noqa: ANN202 - DagsterInstance import is deferred to keep start-up fast
@@ -144,22 +148,40 @@ def refresh(args: argparse.Namespace) -> int:
         launch, scope = _start(args)
     except _Stop as stop:
         return stop.code
+    from dagster import build_reconstructable_job, execute_job
+
     from pipelines.definitions import build_definitions
 
-    defs = build_definitions(launch)
-    api = redact(str(defs.resources["fingertips"].value_of("base_url")))  # type: ignore[attr-defined]
+    api = redact(str(build_definitions(launch).resources["fingertips"].value_of("base_url")))  # type: ignore[attr-defined]
     print(f"Refreshing {len(launch.areas or scope.slugs)} area(s) of {scope.name} from {api}")
     handler = progress.attach_terminal()
+    # ``execute_job``, not ``execute_in_process``: the latter keeps every step's output in
+    # memory until the run ends (to return them), so a run would hold every table it made
+    # at once. The job's executor is in-process: one process, as before.
+    job = build_reconstructable_job("pipelines.refresh", "refresh_job", (launch.to_json(),))
     try:
-        result = defs.resolve_job_def("refresh_all").execute_in_process(
-            run_config=run_config(args), instance=_instance(), tags={"jsna/trigger": "cli"}
-        )
+        with execute_job(
+            job, _instance(), run_config=run_config(args), tags={"jsna/trigger": "cli"}, raise_on_error=True
+        ) as result:
+            return _finished(result, launch, scope)
     except Exception as exc:  # noqa: BLE001 - every failure becomes one line for the user
         return fail(exc)
     finally:
         if handler:
             progress.log.removeHandler(handler)
             handler.close()
+
+
+def refresh_job(settings: str) -> JobDefinition:
+    """The ``refresh_all`` job of a launch's settings (``Launch.to_json``), as ``execute_job``
+    rebuilds it."""
+    from pipelines.definitions import build_definitions
+
+    return build_definitions(Launch.from_json(settings)).resolve_job_def("refresh_all")
+
+
+def _finished(result: object, launch: Launch, scope: Scope) -> int:
+    """What the run found upstream, then where the outputs are (or why it refused)."""
     change = _upstream_change(result)
     if change:
         print(f"Upstream: {change}")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import weakref
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -15,6 +17,7 @@ from jsna.sample_api.areas import LONDON_BOROUGHS
 from jsna.sample_api.faults import Fault, SampleApiState
 from jsna.sample_api.server import running_sample_api
 from pipelines.definitions import build_definitions
+from resources.storage import ParquetIOManager
 from schemas.indicator_values import COLUMN_NAMES, ROW_KEY, SERVED_NUMBERS
 from tests.pipeline_helpers import refresh, snapshot
 
@@ -209,11 +212,31 @@ def test_api_failure_keeps_previous_outputs(tmp_path, capsys):
     assert snapshot(tmp_path) == before
 
 
-def test_selected_boroughs_only(tmp_path):
+def test_selected_boroughs_only_and_no_table_outlives_its_step(tmp_path, monkeypatch):
+    """The refresh of a few areas writes only theirs. And a run holds the tables its steps
+    hand on only as its IO manager reads them back: Dagster's ``execute_in_process`` kept
+    every step's output until the run ended, so a run held every table it made at once."""
+    handed: list[weakref.ref] = []
+    alive_at_a_later_read: list[int] = []
+    handle, load = ParquetIOManager.handle_output, ParquetIOManager.load_input
+
+    def handle_output(self, context, obj):  # noqa: ANN001, ANN202
+        handle(self, context, obj)
+        if isinstance(obj, pd.DataFrame):
+            handed.append(weakref.ref(obj))
+
+    def load_input(self, context):  # noqa: ANN001, ANN202
+        gc.collect()
+        alive_at_a_later_read.append(sum(ref() is not None for ref in handed))
+        return load(self, context)
+
+    monkeypatch.setattr(ParquetIOManager, "handle_output", handle_output)
+    monkeypatch.setattr(ParquetIOManager, "load_input", load_input)
     with running_sample_api(SampleApiState()) as server:
         assert refresh(server.base_url, tmp_path, "--borough", "southwark", "lewisham", "lambeth") == 0
     written = sorted(p.name for p in (tmp_path / "areas").iterdir())
     assert written == ["lambeth", "lewisham", "southwark"]
+    assert len(handed) >= 5 and alive_at_a_later_read and max(alive_at_a_later_read) == 0
 
 
 def test_unknown_area_slug_is_a_clear_error(tmp_path, capsys):

@@ -80,23 +80,21 @@ class FingertipsClient(HttpClient):
 
         results = self._map(one, chunks)
         frames = [r[0] for r in results]
+        requests, synthetic = [r[1] for r in results], any(r[2] for r in results)
+        del results  # each answer's frame is held once, by ``frames``, until the concat
         frame = (
-            pd.concat(frames, ignore_index=True)
+            pd.concat(frames, ignore_index=True).astype("string")
             if frames
-            else parse_data_csv(b"").frame.assign(request_url="", retrieved_at="")
+            else parse_data_csv(b"").frame.assign(request_url="", retrieved_at="").astype("string")
         )
+        del frames
         served = set(pd.to_numeric(frame["indicator_id"], errors="coerce").dropna().astype(int))
         empty = [i for i in ids if i not in served]
         if empty and gaps_expected:
             log.info("%d of %d indicators have no data at area type %s", len(empty), len(ids), child_area_type_id)
         elif empty:
             log.warning("no data came back at area type %s for indicator ids %s", child_area_type_id, empty)
-        return DataFetch(
-            frame=frame.astype("string"),
-            empty_ids=empty,
-            requests=[r[1] for r in results],
-            synthetic=any(r[2] for r in results),
-        )
+        return DataFetch(frame=frame, empty_ids=empty, requests=requests, synthetic=synthetic)
 
     def _data_chunk(self, chunk: list[int], params: dict[str, object]) -> tuple[pd.DataFrame, RequestRecord, bool]:
         """One request of ``all_data`` rows: parsed, and refused if it holds ids not asked for."""
