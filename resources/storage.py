@@ -8,6 +8,7 @@ the published tree, written atomically.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from jsna.publication.files import file_identity, write_atomic
 PUBLICATION_TAG = "jsna/publication"  # a launch that names its publication (tests; a run without it is its own)
 BACKFILL_TAG = "dagster/backfill"
 LAUNCH = "jsna:launch"  # which launch computed a stored table (Parquet metadata, DataFrame.attrs)
+LARGE_TABLE_BYTES = 4 << 20  # a Parquet file this large is worth a collection of garbage before it is read
 
 
 def launch_id(tags: Mapping[str, str], run_id: str) -> str:
@@ -71,6 +73,11 @@ class ParquetIOManager(ConfigurableIOManager):
         kept = self._kept.get(path)
         if kept is not None and kept[0] == file_identity(path):
             return kept[1].copy()  # each step its own frame: one step's change never reaches another
+        if path.stat().st_size > LARGE_TABLE_BYTES:
+            # The step that made a large table (the raw rows) is still held by Dagster's
+            # finished event generators, which only the cycle collector frees: free it
+            # before a second copy is read, or the run's peak holds both.
+            gc.collect()
         frame = pd.read_parquet(path)
         # Which launch computed it: a publishing step refuses tables from an earlier launch.
         frame.attrs[LAUNCH] = (pq.read_schema(path).metadata or {}).get(LAUNCH.encode(), b"").decode()
