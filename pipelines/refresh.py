@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -157,8 +158,10 @@ def refresh(args: argparse.Namespace) -> int:
     handler = progress.attach_terminal()
     # ``execute_job``, not ``execute_in_process``: the latter keeps every step's output in
     # memory until the run ends (to return them), so a run would hold every table it made
-    # at once. The job's executor is in-process: one process, as before.
-    job = build_reconstructable_job("pipelines.refresh", "refresh_job", (launch.to_json(),))
+    # at once. The job's executor is in-process: one process, as before. Dagster caches the
+    # job it rebuilds by these arguments, and the resources read the environment as they are
+    # built: a launch of its own (``uuid4``) makes every refresh build its own.
+    job = build_reconstructable_job("pipelines.refresh", "refresh_job", (launch.to_json(), uuid.uuid4().hex))
     try:
         with execute_job(
             job, _instance(), run_config=run_config(args), tags={"jsna/trigger": "cli"}, raise_on_error=True
@@ -172,9 +175,9 @@ def refresh(args: argparse.Namespace) -> int:
             handler.close()
 
 
-def refresh_job(settings: str) -> JobDefinition:
+def refresh_job(settings: str, launch_id: str) -> JobDefinition:  # noqa: ARG001 - the key of Dagster's cache
     """The ``refresh_all`` job of a launch's settings (``Launch.to_json``), as ``execute_job``
-    rebuilds it."""
+    rebuilds it; ``launch_id`` only tells one refresh from another."""
     from pipelines.definitions import build_definitions
 
     return build_definitions(Launch.from_json(settings)).resolve_job_def("refresh_all")
@@ -193,6 +196,9 @@ def _finished(result: object, launch: Launch, scope: Scope) -> int:
     refused = _refusals(result)
     if refused:
         print(f"error: {refused}", file=sys.stderr)
+        return EXIT_FAILED
+    if not result.success:  # type: ignore[attr-defined] - a failure that raised nothing still fails
+        print("error: the refresh did not finish; nothing new was published", file=sys.stderr)
         return EXIT_FAILED
     return _done(open_output_root(launch.output), launch, len(launch.areas or scope.slugs), scope)
 
