@@ -127,3 +127,12 @@ def test_a_run_whose_settings_were_replaced_in_the_launchpad_publishes_nothing(t
     failure = next(e for e in result.all_events if e.is_step_failure).step_failure_data.error.message
     assert "resets every setting it does not name" in failure
     assert asked == [] and not (tmp_path / "x" / "manifest.json").exists()
+
+
+def test_a_launch_rebuilt_from_its_json_is_the_same_launch():
+    """``jsna refresh`` hands its launch to the job Dagster rebuilds as JSON: every setting,
+    the flags' tuples and what overrode the file among them, comes back as it was."""
+    launch = Launch.load().with_flags(region="north-west", areas=("bolton", "wigan"), drop=("footprints",), icbs=False)
+    again = Launch.from_json(launch.to_json())
+    assert again == launch
+    assert again.areas == ("bolton", "wigan") and isinstance(again.overrides, tuple)
