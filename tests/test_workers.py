@@ -67,9 +67,8 @@ def test_table_specs_pickle_by_name():
         assert pickle.loads(pickle.dumps(spec)) is spec
 
 
-def test_workers_do_not_outlive_a_killed_refresh():
-    """SIGKILL runs no clean-up: the workers notice on their own and exit (with them the
-    fork server), instead of waiting for jobs forever."""
+def _refresh_on_the_pool() -> subprocess.Popen:
+    """A process that renders on the pool, prints its workers' pids, then waits to be killed."""
     script = (
         "import functools, os, sys, time\n"
         "os.environ.update(JSNA_POOL_MIN_AREAS='1', JSNA_WORKERS='2')\n"
@@ -79,7 +78,13 @@ def test_workers_do_not_outlive_a_killed_refresh():
         "time.sleep(600)\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    return subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+
+
+def test_workers_do_not_outlive_a_killed_refresh():
+    """SIGKILL runs no clean-up: the workers notice on their own and exit (with them the
+    fork server), instead of waiting for jobs forever."""
+    child = _refresh_on_the_pool()
     pids = [int(p) for p in child.stdout.readline().split()]
     assert pids and child.pid not in pids
     child.send_signal(signal.SIGKILL)
@@ -94,16 +99,7 @@ def test_workers_let_go_of_a_killed_refresh_not_yet_reaped():
     """A killed refresh stays a zombie until whoever started it reaps it, and a caller
     such as ``subprocess.run`` reaps only after reading its output to the end. Workers
     that took the zombie for alive kept that output open, so the caller waited forever."""
-    script = (
-        "import functools, os, sys, time\n"
-        "os.environ.update(JSNA_POOL_MIN_AREAS='1', JSNA_WORKERS='2')\n"
-        "from jsna import workers\n"
-        "pids = set(workers.render_each([functools.partial(os.getpid)] * 8))\n"
-        "print(*pids, flush=True)\n"
-        "time.sleep(600)\n"
-    )
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    child = _refresh_on_the_pool()
     assert child.stdout.readline().split()
     os.kill(child.pid, signal.SIGKILL)  # not reaped: a zombie while its output is read
     rest: list[str] = []
