@@ -151,9 +151,7 @@ def refresh(args: argparse.Namespace) -> int:
         return stop.code
     from dagster import build_reconstructable_job, execute_job
 
-    from pipelines.definitions import build_definitions
-
-    api = redact(str(build_definitions(launch).resources["fingertips"].value_of("base_url")))  # type: ignore[attr-defined]
+    api = redact(str(launch.resources()["fingertips"].base_url))  # type: ignore[attr-defined]
     print(f"Refreshing {len(launch.areas or scope.slugs)} area(s) of {scope.name} from {api}")
     handler = progress.attach_terminal()
     # ``execute_job``, not ``execute_in_process``: the latter keeps every step's output in
