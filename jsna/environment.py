@@ -39,7 +39,7 @@ VARIABLES: dict[str, str] = {
     # Where state lives and how work is spread: the process, not the publication.
     "DAGSTER_HOME": "the Dagster instance (unset: a throw-away one per refresh)",
     "JSNA_STATE_DIR": "a folder for state folders, in place of one beside the output root",
-    "JSNA_CACHE_DIR": "where object-store output roots keep their local working copy",
+    "JSNA_CACHE_DIR": "a cache folder: object-store roots' working copies, charts drawn as pictures",
     "JSNA_WORKERS": "worker processes for a large scope (1 turns them off)",
     "JSNA_POOL_MIN_AREAS": "smallest scope rendered by worker processes",
     "CI": "set by CI systems: no terminal progress line",

@@ -42,6 +42,25 @@ def _default_sigterm_for_each_test() -> None:
 os.environ.setdefault("JSNA_ICBS", "no")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """One cache folder for the whole session (the xdist workers inherit it): charts drawn
+    for the Word chapter by one refresh are found by the next, as on an analyst's machine
+    night after night, and nothing is written to the home folder's cache."""
+    import tempfile
+
+    if hasattr(config, "workerinput") or "JSNA_CACHE_DIR" in os.environ:
+        return
+    config._jsna_cache = tempfile.TemporaryDirectory(prefix="jsna-test-cache-")  # noqa: SLF001
+    os.environ["JSNA_CACHE_DIR"] = config._jsna_cache.name  # noqa: SLF001
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    cache = getattr(config, "_jsna_cache", None)
+    if cache is not None:
+        cache.cleanup()
+        del os.environ["JSNA_CACHE_DIR"]
+
+
 @pytest.fixture
 def with_icbs(monkeypatch: pytest.MonkeyPatch) -> None:
     """The refreshes of this test fetch and publish the ICBs, as by default outside tests."""

@@ -5,14 +5,29 @@ resvg (``resvg_py``, a Rust renderer with no system library to install) draws a 
 milliseconds. The charts name Arial; Liberation Sans has Arial's metrics, so labels take
 the space the SVG gave them. The font files are passed explicitly (a scan of the system's
 fonts costs more than the drawing); where none of them exists the system's fonts are used.
+
+Drawing is still the chapter's largest cost (about 40 ms a chart, 16 charts a council), and
+most charts are the same from one night to the next. So each picture is also kept on disk,
+under the cache folder (``JSNA_CACHE_DIR``, default ``~/.cache/jsna``), named by a hash of
+what made it: the SVG, the zoom, resvg's version and the font files. A picture found there
+is the one resvg would draw, byte for byte; one that fails its own checksum (cut short,
+damaged) is drawn again. A folder that cannot be written only means charts are redrawn.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import html
+import os
 import re
+import tempfile
+import time
+from importlib.metadata import version
 from pathlib import Path
+
+from jsna import environment
 
 # (family, regular, bold): the first found is used. Debian/Ubuntu, Fedora, macOS, Windows.
 FONTS = (
@@ -32,6 +47,9 @@ FONTS = (
 ZOOM = 1.5
 _TITLE = re.compile(r"<title>(.*?)</title>", re.S)
 _DESC = re.compile(r"<desc>(.*?)</desc>", re.S)
+# A picture not used for this long is removed (the first time a process stores one).
+KEEP_DAYS = 60
+_pruned = False
 
 
 @functools.cache
@@ -48,10 +66,85 @@ def _fonts() -> dict[str, object]:
 def png(svg: str, zoom: float = ZOOM) -> bytes:
     """The chart drawn on white at ``zoom`` times its SVG size. The same chart is drawn once
     per process (a long-lived worker or daemon redraws only what changed; about 13 MB at
-    most for the cache)."""
-    import resvg_py  # imported when a chapter is drawn: the rest of a run never needs it
+    most for the cache), and once per machine while it is kept on disk."""
+    path = _cached_path(svg, zoom)
+    found = _read(path)
+    if found is not None:
+        return found
+    import resvg_py  # imported when a chart is drawn: the rest of a run never needs it
 
-    return resvg_py.svg_to_bytes(svg_string=svg, zoom=zoom, background="#ffffff", **_fonts())
+    drawn = bytes(resvg_py.svg_to_bytes(svg_string=svg, zoom=zoom, background="#ffffff", **_fonts()))
+    _store(path, drawn)
+    return drawn
+
+
+def cache_dir() -> Path:
+    """Where drawn charts are kept (a folder of the cache folder the object stores use too)."""
+    return Path(environment.read("JSNA_CACHE_DIR") or Path.home() / ".cache" / "jsna") / "charts"
+
+
+@functools.cache
+def _renderer() -> bytes:
+    """What, beside the SVG, decides the picture's bytes: resvg's version and the fonts (each
+    file by size and modification time, so an updated font redraws every chart)."""
+    fonts = _fonts()
+    stamps = []
+    for name in fonts.get("font_files", []):  # type: ignore[union-attr]
+        stat = os.stat(name)
+        stamps.append(f"{name}:{stat.st_size}:{stat.st_mtime_ns}")
+    return f"resvg_py {version('resvg_py')}|{sorted(fonts.items())!r}|{stamps}".encode()
+
+
+def _cached_path(svg: str, zoom: float) -> Path:
+    key = hashlib.sha256(_renderer() + f"|{zoom!r}|".encode() + svg.encode()).hexdigest()
+    return cache_dir() / key[:2] / f"{key}.png"
+
+
+def _read(path: Path) -> bytes | None:
+    """The picture kept at ``path``, or None when there is none or it fails its checksum (the
+    first 32 bytes are the sha256 of the rest)."""
+    try:
+        kept = path.read_bytes()
+    except OSError:
+        return None
+    digest, picture = kept[:32], kept[32:]
+    if len(kept) <= 32 or hashlib.sha256(picture).digest() != digest:
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(path)  # used now: kept another KEEP_DAYS
+    return picture
+
+
+def _store(path: Path, picture: bytes) -> None:
+    """Keep a drawn picture (written whole, then renamed into place: a reader never sees half
+    of one). Any failure to write leaves the chart drawn and the cache as it was."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".drawing-", delete=False) as handle:
+            try:
+                handle.write(hashlib.sha256(picture).digest() + picture)
+            except OSError:
+                handle.close()
+                os.unlink(handle.name)
+                raise
+        os.replace(handle.name, path)
+    except OSError:
+        return
+    _prune(path.parent.parent)
+
+
+def _prune(folder: Path) -> None:
+    """Once per process, remove pictures not used for ``KEEP_DAYS`` days, so the cache holds
+    what recent charts look like rather than every chart ever drawn."""
+    global _pruned
+    if _pruned:
+        return
+    _pruned = True
+    oldest = time.time() - KEEP_DAYS * 86400
+    for picture in folder.glob("*/*"):
+        with contextlib.suppress(OSError):
+            if picture.stat().st_mtime < oldest:
+                picture.unlink()
 
 
 def alt_text(svg: str) -> tuple[str, str]:
