@@ -11,16 +11,15 @@ denominators, with the interval of that value:
   (Breslow and Day 1987) for 10 events or more, and the exact Poisson interval (from the
   chi-squared distribution, scipy) for fewer, where Byar's is not close enough.
 
-Both at 95% and 99.8%, the two levels Fingertips publishes.
+Both at 95% and 99.8%, the two levels Fingertips publishes. scipy and statsmodels are
+imported by the first footprint value (about 1.5 s of start-up otherwise paid by every
+refresh and every load of the definitions, footprints or not).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-
-from scipy.stats import chi2, norm
-from statsmodels.stats.proportion import proportion_confint
 
 LEVELS = (0.95, 0.998)
 BYAR_FROM = 10  # events; below this the exact Poisson interval is used
@@ -49,6 +48,8 @@ def _check(count: float, denominator: float) -> None:
 
 def proportion(count: float, denominator: float, level: float = 0.95, multiplier: float = 100) -> Estimate:
     """``multiplier * count / denominator`` with its Wilson score interval."""
+    from statsmodels.stats.proportion import proportion_confint
+
     _check(count, denominator)
     if count > denominator:
         raise ValueError(f"a proportion's count ({count}) exceeds its denominator ({denominator})")
@@ -63,6 +64,8 @@ def proportion(count: float, denominator: float, level: float = 0.95, multiplier
 def poisson_limits(count: float, level: float = 0.95) -> tuple[float, float]:
     """Confidence limits of an observed number of events: Byar's from ``BYAR_FROM``
     events, the exact (chi-squared) limits below it."""
+    from scipy.stats import chi2, norm
+
     alpha = _alpha(level)
     if count >= BYAR_FROM:
         z = norm.ppf(1 - alpha / 2)
