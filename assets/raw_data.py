@@ -37,6 +37,7 @@ from jsna.areas import (
 )
 from jsna.extracts import COUNCILS, EXTRACT_COLUMN, ICBS, NEIGHBOURHOODS, served_areas
 from jsna.fingertips.data_csv import CANONICAL
+from jsna.pack.chapter import WEIGHT as CHAPTER_WEIGHT
 from jsna.plausibility import LOSS_COLUMNS, Rules, check_answers
 from jsna.raw_store import RawStore
 from resources import FingertipsResource, RunContext
@@ -255,7 +256,8 @@ def _fetch_checked(
     last good data and its upload time is not recorded, so the next refresh asks again."""
     if not plan:
         return _Answer(pd.DataFrame(), [], [])
-    workers.warm_up(len(run.scope().areas))  # the pack's workers start while the data comes (once)
+    # The pack's workers start while the data comes (once), if the areas' chapters will use them.
+    workers.warm_up(len(run.slugs()) * CHAPTER_WEIGHT)
     expected = any(e.gaps_expected for e in run.extracts() if e.params == store.params)
     fetch = fingertips.client().fetch_data(
         plan,

@@ -9,8 +9,9 @@ would in one process: nothing of the run is published.
 
 Workers are forked from a fork server that has imported the pack modules once, not from
 the step's process, which may hold threads and locks. Starting them costs about a
-second, so a scope of fewer than ``JSNA_POOL_MIN_AREAS`` areas (default 64: all of
-England, not one region) is rendered in the step's own process. ``JSNA_WORKERS`` sets the
+second, so work of fewer than ``JSNA_POOL_MIN_AREAS`` areas (default 64; a chapter
+counts as 20) is rendered in the step's own process, unless the run has started the
+pool already: then every per-area step uses it. ``JSNA_WORKERS`` sets the
 pool's size (default: the machine's cores; 1 turns the pool off). Workers exit on their
 own when the refresh that started them is killed. As with any Python
 multiprocessing, a script that starts a refresh must guard it with
@@ -37,6 +38,7 @@ PRELOAD = ["jsna.pack.workbook", "jsna.pack.report", "jsna.pack.chapter", "docx"
 _pool: ProcessPoolExecutor | None = None
 _size = 0
 _warming: threading.Thread | None = None
+_warming_size = 0
 
 
 def workers() -> int:
@@ -104,14 +106,26 @@ def _pool_size(areas: int) -> int:
     return size if size >= 2 and areas >= min_areas() else 0
 
 
+def _running() -> int:
+    """The size of the pool this process has started (or is starting), else 0: once a run's
+    chapters have started it, the lighter steps of the same areas use it too, since the
+    second of a region's start-up has been paid already."""
+    if workers() < 2:
+        return 0
+    if _pool is not None:
+        return _size
+    return _warming_size if _warming is not None else 0
+
+
 def warm_up(areas: int) -> None:
     """Start the workers in the background (the fork server imports the pack modules,
     about a second) while a step waits on the network, so that the first area rendered
     does not wait for them. Nothing happens for a scope rendered in one process."""
-    global _warming
+    global _warming, _warming_size
     size = _pool_size(areas)
     if not size or _warming is not None or (_pool is not None and _size >= size):
         return
+    _warming_size = size
 
     def start() -> None:
         global _pool, _size
@@ -154,7 +168,7 @@ def render_each(jobs: Sequence[Callable[[], T]], areas: int | None = None) -> It
     one job per area) is large enough and there is more than one core, else here. A job
     must pickle: a ``functools.partial`` of a function of ``jsna`` with its own rows
     (frames, strings, numbers, specs)."""
-    size = min(_pool_size(len(jobs) if areas is None else areas), len(jobs))
+    size = min(_pool_size(len(jobs) if areas is None else areas) or _running(), len(jobs))
     if size < 2:
         for job in jobs:
             yield job()

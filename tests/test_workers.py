@@ -26,6 +26,7 @@ SLUGS = ("southwark", "lambeth", "lewisham", "city-of-london", "westminster", "c
 @pytest.fixture
 def pool(monkeypatch):
     """The pool forced on for any scope, with two workers; stopped afterwards."""
+    workers.shutdown()  # none left by an earlier refresh of this process
     monkeypatch.setenv("JSNA_POOL_MIN_AREAS", "1")
     monkeypatch.setenv("JSNA_WORKERS", "2")
     yield
@@ -43,11 +44,14 @@ def test_pool_renders_every_area_as_one_process_does_in_order(published, pool):
 
 def test_pool_runs_in_other_processes_and_a_small_scope_here(monkeypatch, pool):
     jobs = [functools.partial(os.getpid) for _ in range(4)]
-    assert os.getpid() not in set(workers.render_each(jobs))
-    monkeypatch.setenv("JSNA_POOL_MIN_AREAS", "64")  # a region, not England: no pool
+    monkeypatch.setenv("JSNA_POOL_MIN_AREAS", "64")  # a region, not England, and no pool yet: here
     assert set(workers.render_each(jobs)) == {os.getpid()}
     monkeypatch.setenv("JSNA_POOL_MIN_AREAS", "1")
-    monkeypatch.setenv("JSNA_WORKERS", "1")  # one core: no pool
+    assert os.getpid() not in set(workers.render_each(jobs))
+    monkeypatch.setenv("JSNA_POOL_MIN_AREAS", "64")  # once started (by the chapters), the light steps use it
+    assert os.getpid() not in set(workers.render_each(jobs))
+    assert set(workers.render_each(jobs[:1])) == {os.getpid()}  # one job: here
+    monkeypatch.setenv("JSNA_WORKERS", "1")  # one core: no pool, even one started
     assert set(workers.render_each(jobs)) == {os.getpid()}
 
 
