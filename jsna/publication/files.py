@@ -118,22 +118,35 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_durable(path: Path, data: bytes) -> None:
-    """Write and fsync: a staged file is on disk before the journal says it is."""
+def fsync_file(path: Path) -> None:
+    """Make a file already written durable (a staged file, synced by the commit)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_durable(path: Path, data: bytes, *, sync: bool = True) -> None:
+    """Write and fsync (``sync=False``: written only; its writer syncs it later, as a commit
+    syncs the staged files it publishes before its journal names them)."""
     with path.open("wb") as handle:
         handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+        if sync:
+            handle.flush()
+            os.fsync(handle.fileno())
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes, *, sync: bool = True) -> None:
     """Write to a temporary name, fsync, rename: readers see the old or the new file,
-    and concurrent writers never share a temporary name."""
+    and concurrent writers never share a temporary name. ``sync=False`` keeps the rename
+    and leaves out both fsyncs, for a file that no crash needs (a staging record)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    write_durable(tmp, data)
+    write_durable(tmp, data, sync=sync)
     os.replace(tmp, path)
-    fsync_dir(path.parent)
+    if sync:
+        fsync_dir(path.parent)
 
 
 def file_identity(path: Path) -> tuple[int, int, int]:

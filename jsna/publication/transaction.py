@@ -37,9 +37,9 @@ from jsna import environment
 from jsna.publication.files import (
     csv_bytes,
     fsync_dir,
+    fsync_file,
     locked_file,
     parquet_bytes,
-    sha256_file,
     write_atomic,
     write_durable,
 )
@@ -95,20 +95,24 @@ class Publication:
         refuse_links(self.staging, relpath)  # a link planted between the check and mkdir
         return target
 
-    def _record(self, relpath: str, path: Path, rows: int | None) -> StagedFile:
+    def _record(self, relpath: str, path: Path, rows: int | None, data: bytes) -> StagedFile:
+        """What later steps and the commit know of a staged file (its hash from the bytes
+        written, not read back). Staged files and their records are not synced here: a
+        crash before the commit discards the staging folder, and the commit syncs the files
+        it publishes before its journal names them (``OutputRoot._commit_point``)."""
         info = path.stat()
-        staged = StagedFile(relpath, rows, sha256_file(path), info.st_size, info.st_mtime_ns)
+        staged = StagedFile(relpath, rows, hashlib.sha256(data).hexdigest(), info.st_size, info.st_mtime_ns)
         records = self.staging / CONTROL / "records"
         records.mkdir(parents=True, exist_ok=True)
         name = hashlib.sha256(relpath.encode()).hexdigest()[:24] + ".json"
-        write_atomic(records / name, json.dumps(asdict(staged)).encode())
+        write_atomic(records / name, json.dumps(asdict(staged)).encode(), sync=False)
         return staged
 
     def write_bytes(self, relpath: str, data: bytes, rows: int | None = None) -> StagedFile:
         path = self._stage_path(relpath)
-        write_durable(path, data)
+        write_durable(path, data, sync=False)
         failpoint("publish:staging")
-        return self._record(relpath, path, rows)
+        return self._record(relpath, path, rows, data)
 
     def write_parquet(
         self,
@@ -120,8 +124,9 @@ class Publication:
         """Parquet with the table's declared Arrow schema (``schema``, from its table spec)
         and file-level key/value metadata (e.g. the data's provenance)."""
         path = self._stage_path(relpath)
-        write_durable(path, parquet_bytes(frame, metadata, schema))
-        return self._record(relpath, path, len(frame))
+        data = parquet_bytes(frame, metadata, schema)
+        write_durable(path, data, sync=False)
+        return self._record(relpath, path, len(frame), data)
 
     def write_csv(self, relpath: str, frame: pd.DataFrame) -> StagedFile:
         """CSV for Excel (``csv_bytes``)."""
@@ -266,6 +271,11 @@ class OutputRoot(ManifestChecks):
         folder, every path checked first: refused before the commit point, never half way."""
         control = staging / CONTROL
         control.mkdir(parents=True, exist_ok=True)
+        for staged in changed:  # on disk, and found in their folders, before the journal names them
+            fsync_file(staging / staged.relpath)
+        folders = {staging / parent for f in changed for parent in PurePosixPath(f.relpath).parents}
+        for folder in sorted(folders):
+            fsync_dir(folder)
         write_durable(control / MANIFEST, (json.dumps(new_manifest, indent=2) + "\n").encode("utf-8"))
         for staged in changed:
             refuse_links(self.root, staged.relpath)
