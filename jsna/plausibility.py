@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from jsna.tidy import parse_numbers, unrepresentable
@@ -142,10 +143,20 @@ def _speaks(rows: pd.DataFrame) -> pd.Series:
     return rows["value"].fillna("").str.strip().ne("") | rows["value_note"].fillna("").str.strip().ne("")
 
 
-def _keys(rows: pd.DataFrame) -> pd.MultiIndex:
-    """Each row's key (area, period, sex, age, category type, category): as an index of
-    tuples, compared five times faster than the key as one joined text."""
-    return pd.MultiIndex.from_frame(rows[list(ROW_KEY)].fillna("").astype(str))
+def _keys(first: pd.DataFrame, second: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's key (area, period, sex, age, category type, category) in both frames as
+    one integer: each column's texts numbered together in both, then the numbers combined
+    and numbered again, so equal keys get equal integers and no two different keys share
+    one (no hashing). A missing text counts as empty, as the raw store keeps it. Three
+    times faster than comparing the keys as tuples."""
+    keys = np.zeros(len(first) + len(second), dtype=np.int64)
+    for column in ROW_KEY:
+        texts = pd.concat([first[column], second[column]], ignore_index=True)
+        if not pd.api.types.is_string_dtype(texts):
+            texts = texts.astype("string")
+        codes, uniques = pd.factorize(texts.fillna(""))
+        keys, _ = pd.factorize(keys * (len(uniques) + 1) + codes)  # stays below rows x texts
+    return keys[: len(first)], keys[len(first) :]
 
 
 def _key_losses(
@@ -167,7 +178,8 @@ def _key_losses(
         (str(code), str(group["area_name"].iloc[0]), len(group))
         for code, group in quiet.groupby("area_code", sort=True)
     ]
-    emptied = int((~_keys(had_value).isin(_keys(speaking))).sum())
+    had_keys, speaking_keys = _keys(had_value, speaking)
+    emptied = int((~np.isin(had_keys, speaking_keys)).sum())
     share = emptied / len(had_value)
     if not lost and share <= max_shrink:
         return None
