@@ -11,6 +11,7 @@ cannot silently fall back to a default.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 VARIABLES: dict[str, str] = {
     # What a publication holds (pipelines.environment.PUBLICATION_KEYS; jsna.toml keys too).
@@ -60,3 +61,9 @@ def is_set(name: str) -> bool:
     if name not in VARIABLES:
         raise KeyError(f"{name} is not one of the project's environment variables (jsna.environment)")
     return name in os.environ
+
+
+def cache_folder() -> Path:
+    """The machine's cache folder (``JSNA_CACHE_DIR``, default ``~/.cache/jsna``): object-store
+    roots' working copies and the chapter's drawn charts live under it."""
+    return Path(read("JSNA_CACHE_DIR") or Path.home() / ".cache" / "jsna")

@@ -59,7 +59,7 @@ class MirroredOutputRoot(OutputRoot):
 
 def working_copy(uri: str, cache_dir: str | Path | None = None) -> Path:
     """The local working copy of an object-store root (named without touching the store)."""
-    base = Path(cache_dir or environment.read("JSNA_CACHE_DIR") or Path.home() / ".cache" / "jsna")
+    base = Path(cache_dir) if cache_dir else environment.cache_folder()
     return base / hashlib.sha256(uri.rstrip("/").encode()).hexdigest()[:16]
 
 

@@ -38,7 +38,6 @@ PRELOAD = ["jsna.pack.workbook", "jsna.pack.report", "jsna.pack.chapter", "docx"
 _pool: ProcessPoolExecutor | None = None
 _size = 0
 _warming: threading.Thread | None = None
-_warming_size = 0
 
 
 def workers() -> int:
@@ -110,22 +109,18 @@ def _running() -> int:
     """The size of the pool this process has started (or is starting), else 0: once a run's
     chapters have started it, the lighter steps of the same areas use it too, since the
     second of a region's start-up has been paid already."""
-    if workers() < 2:
-        return 0
-    if _pool is not None:
-        return _size
-    return _warming_size if _warming is not None else 0
+    return _size if workers() >= 2 and (_pool is not None or _warming is not None) else 0
 
 
 def warm_up(areas: int) -> None:
     """Start the workers in the background (the fork server imports the pack modules,
     about a second) while a step waits on the network, so that the first area rendered
     does not wait for them. Nothing happens for a scope rendered in one process."""
-    global _warming, _warming_size
+    global _warming, _size
     size = _pool_size(areas)
     if not size or _warming is not None or (_pool is not None and _size >= size):
         return
-    _warming_size = size
+    _size = size  # the pool being started: a render waits for it (``_shared_pool``)
 
     def start() -> None:
         global _pool, _size

@@ -85,7 +85,7 @@ def test_a_cache_folder_that_cannot_be_written_still_gives_the_picture(
     picture = chart_images.png(SVG)
     assert picture.startswith(PNG_SIGNATURE)
     assert blocker.read_text() == "a file where the cache folder should be"
-    assert not list(tmp_path.glob("**/.drawing-*"))
+    assert not list(tmp_path.glob("**/*.tmp"))  # no half-written picture left behind
 
 
 def test_pictures_not_used_for_long_are_removed(

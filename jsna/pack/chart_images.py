@@ -22,12 +22,12 @@ import hashlib
 import html
 import os
 import re
-import tempfile
 import time
 from importlib.metadata import version
 from pathlib import Path
 
 from jsna import environment
+from jsna.publication.files import write_atomic
 
 # (family, regular, bold): the first found is used. Debian/Ubuntu, Fedora, macOS, Windows.
 FONTS = (
@@ -80,7 +80,7 @@ def png(svg: str, zoom: float = ZOOM) -> bytes:
 
 def cache_dir() -> Path:
     """Where drawn charts are kept (a folder of the cache folder the object stores use too)."""
-    return Path(environment.read("JSNA_CACHE_DIR") or Path.home() / ".cache" / "jsna") / "charts"
+    return environment.cache_folder() / "charts"
 
 
 @functools.cache
@@ -117,17 +117,10 @@ def _read(path: Path) -> bytes | None:
 
 def _store(path: Path, picture: bytes) -> None:
     """Keep a drawn picture (written whole, then renamed into place: a reader never sees half
-    of one). Any failure to write leaves the chart drawn and the cache as it was."""
+    of one; not synced, since a lost picture is only drawn again). Any failure to write
+    leaves the chart drawn and the cache as it was."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".drawing-", delete=False) as handle:
-            try:
-                handle.write(hashlib.sha256(picture).digest() + picture)
-            except OSError:
-                handle.close()
-                os.unlink(handle.name)
-                raise
-        os.replace(handle.name, path)
+        write_atomic(path, hashlib.sha256(picture).digest() + picture, sync=False)
     except OSError:
         return
     _prune(path.parent.parent)
