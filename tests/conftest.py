@@ -128,27 +128,33 @@ def requested_ids(server: SampleApiServer, area_type: int | None = None) -> list
 
 @pytest.fixture(scope="session")
 def published(tmp_path_factory):
-    """One full refresh of all 33 boroughs, shared by the read-only tests, and the CSV the
-    sample API served for the same request (to compare values with)."""
+    """One full refresh of all 33 boroughs, shared by the read-only tests of every worker,
+    and the CSV the sample API served for the same request (to compare values with)."""
+    from jsna.fingertips.data_csv import parse_data_csv
+    from tests.pipeline_helpers import made_once
+
+    folder = made_once(tmp_path_factory, "published", _publish_london)
+    return folder / "out", parse_data_csv((folder / "served.csv").read_bytes()).frame
+
+
+def _publish_london(folder: Path) -> None:
     import requests
 
     from jsna.catalogue import load_catalogue
-    from jsna.fingertips.data_csv import parse_data_csv
     from tests.pipeline_helpers import refresh
 
-    out = tmp_path_factory.mktemp("published")
     mp = pytest.MonkeyPatch()
     mp.delenv("DAGSTER_HOME", raising=False)
     try:
         with running_sample_api(SampleApiState()) as server:
-            assert refresh(server.base_url, out) == 0
+            assert refresh(server.base_url, folder / "out") == 0
             ids = ",".join(str(i) for i in load_catalogue().ids)
             params = {"indicator_ids": ids, "child_area_type_id": 502, "parent_area_type_id": 6,
                       "parent_area_code": "E12000007"}  # fmt: skip
             body = requests.get(f"{server.base_url}/all_data/csv/by_indicator_id", params=params, timeout=30).content
     finally:
         mp.undo()
-    return out, parse_data_csv(body).frame
+    (folder / "served.csv").write_bytes(body)
 
 
 # Integration tests start the sample API, a refresh, the CLI, the UI or another process (in the
@@ -156,7 +162,7 @@ def published(tmp_path_factory):
 # alone; ``make test`` runs both.
 _SERVED = (
     "running_sample_api", "refresh(", "run_cli(", "execute_in_process", "materialize(", "running_dagster_ui",
-    "subprocess.", "Popen(", "good_publication(",
+    "subprocess.", "Popen(", "good_publication(", "made_once(",
 )  # fmt: skip
 
 

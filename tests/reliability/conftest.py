@@ -12,7 +12,7 @@ import pytest
 
 from jsna.sample_api.faults import SampleApiState
 from jsna.sample_api.server import running_sample_api
-from tests.pipeline_helpers import refresh
+from tests.pipeline_helpers import made_once, refresh
 
 BOROUGHS = ("southwark", "lewisham", "lambeth")
 
@@ -44,16 +44,19 @@ def assert_same_tables(left: Path, right: Path) -> None:
 
 @pytest.fixture(scope="session")
 def clean_run(tmp_path_factory) -> Path:
-    """Outputs of a fault-free refresh of a few boroughs, to compare faulty runs with."""
-    out = tmp_path_factory.mktemp("clean")
+    """Outputs of a fault-free refresh of a few boroughs, to compare faulty runs with (made
+    once for every worker: the tests only read it)."""
+    return made_once(tmp_path_factory, "clean", _clean_refresh) / "out"
+
+
+def _clean_refresh(folder: Path) -> None:
     mp = pytest.MonkeyPatch()
     mp.delenv("DAGSTER_HOME", raising=False)
     try:
         with running_sample_api(SampleApiState()) as server:
-            assert refresh(server.base_url, out, "--borough", *BOROUGHS) == 0
+            assert refresh(server.base_url, folder / "out", "--borough", *BOROUGHS) == 0
     finally:
         mp.undo()
-    return out
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
