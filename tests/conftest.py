@@ -176,6 +176,10 @@ def _source(function: object) -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Files marked ``long`` first: xdist hands out whole files in this order
+    # (``--no-loadscope-reorder``), so the longest start at once and the others fill the gaps,
+    # rather than one worker starting a five-minute file when the rest are nearly done.
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
     for item in items:
         sources = [_source(getattr(item, "function", None))]
         info = getattr(item, "_fixtureinfo", None)

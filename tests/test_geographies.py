@@ -21,6 +21,8 @@ from jsna.sample_api.faults import Fault, SampleApiState
 from jsna.sample_api.server import running_sample_api
 from tests.pipeline_helpers import refresh, snapshot
 
+pytestmark = pytest.mark.long  # handed to a worker first (tests/conftest.py)
+
 SOUTHWARK, LAMBETH = "E09000028", "E09000022"
 FOOTPRINTS = """
 footprints:

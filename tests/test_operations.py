@@ -28,7 +28,7 @@ LONDON = ZoneInfo("Europe/London")
 FEW = ("--borough", "southwark", "lewisham", "lambeth")  # the whole graph runs; fewer boroughs keep tests quick
 
 
-pytestmark = pytest.mark.usefixtures("ephemeral_dagster")
+pytestmark = [pytest.mark.usefixtures("ephemeral_dagster"), pytest.mark.long]
 
 
 @pytest.fixture(scope="module")

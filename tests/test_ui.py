@@ -17,6 +17,8 @@ from tests.pipeline_helpers import snapshot
 from tests.reliability.conftest import run_cli
 from tests.ui_helpers import running_dagster_ui
 
+pytestmark = pytest.mark.long  # handed to a worker first (tests/conftest.py)
+
 PAGE_FLAGS = ("--window-size=1600,1000", "--virtual-time-budget=20000")  # the UI renders with JavaScript
 
 

@@ -19,6 +19,8 @@ from jsna.sample_api.server import running_sample_api
 from tests.pipeline_helpers import copy_publication, good_publication, refresh, snapshot
 from tests.reliability.conftest import run_cli
 
+pytestmark = pytest.mark.long  # handed to a worker first (tests/conftest.py)
+
 BOROUGH = ("--borough", "southwark")
 
 

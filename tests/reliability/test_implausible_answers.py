@@ -15,6 +15,8 @@ from jsna.sample_api.faults import Fault
 from jsna.sample_api.indicators import known_indicators
 from tests.pipeline_helpers import copy_publication, good_publication, refresh, snapshot
 
+pytestmark = pytest.mark.long  # handed to a worker first (tests/conftest.py)
+
 BOROUGH = ("--borough", "southwark")
 SOUTHWARK = "E09000028"
 NO_DATA = 93496

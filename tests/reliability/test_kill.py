@@ -20,6 +20,8 @@ from jsna.publication import OutputRoot
 from tests.pipeline_helpers import copy_publication, good_publication, refresh, snapshot
 from tests.reliability.conftest import BOROUGHS, run_cli
 
+pytestmark = pytest.mark.long  # handed to a worker first (tests/conftest.py)
+
 REBUILT_EVERY_RUN = ("areas/", "london/", "data_dictionary_SYNTHETIC.csv", "index.html", "quarantine/")
 
 

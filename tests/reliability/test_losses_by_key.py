@@ -24,6 +24,8 @@ from jsna.sample_api.server import SampleApiServer
 from tests.conftest import data_requests
 from tests.pipeline_helpers import copy_publication, good_publication, refresh, snapshot
 
+pytestmark = pytest.mark.long  # handed to a worker first (tests/conftest.py)
+
 BOROUGH = ("--borough", "southwark")
 SOUTHWARK = "E09000028"
 NO_DATA = 93496  # no data at area type 502 in the sample API: its new upload is accepted (0 rows)

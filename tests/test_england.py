@@ -1,0 +1,37 @@
+"""All of England in one publication: every council with its own region beside it, ranks
+among the region and among England, and one table per region (against the sample API's
+nine regions). Alone in its file: the suite's longest test, started first."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from jsna.sample_api.areas import upper_tier_areas
+from jsna.sample_api.faults import SampleApiState
+from jsna.sample_api.server import running_sample_api
+from tests.pipeline_helpers import refresh
+
+NORTH_WEST = "E12000002"
+pytestmark = [pytest.mark.usefixtures("ephemeral_dagster"), pytest.mark.long]
+
+
+def test_all_of_england_every_area_with_its_own_region(tmp_path):
+    out = tmp_path / "out"
+    with running_sample_api(SampleApiState()) as server:
+        assert refresh(server.base_url, out, "--region", "england") == 0
+    everyone = upper_tier_areas()
+    assert len({p.name for p in (out / "areas").iterdir()}) == len(everyone) > 150
+    table = pd.read_parquet(out / "england" / "indicator_values.parquet")
+    regions = dict(zip(table["area_code"], table["region_code"], strict=True))
+    assert all(regions[a.code] == a.region_code for a in everyone)
+    summary = pd.read_parquet(out / "areas" / "southwark" / "summary.parquet")
+    ranked = summary["ranked_areas"].dropna()
+    assert len(ranked) and (ranked <= 33).all()  # ranks among London's boroughs ...
+    assert (summary["england_ranked_areas"].dropna() > 100).all()  # ... and among England's
+    # One table per region beside England's: its areas, the region and England.
+    north_west = pd.read_parquet(out / "north-west" / "indicator_values.parquet")
+    expected = {a.code for a in everyone if a.region_code == NORTH_WEST} | {NORTH_WEST, "E92000001"}
+    assert set(north_west["area_code"]) == expected
+    index = (out / "index.html").read_text()
+    assert index.count("<h2 id=") == 9 and "North West region (24 areas)" in index
