@@ -7,7 +7,7 @@ import pytest
 
 from jsna.sample_api.faults import Fault, SampleApiState
 from jsna.sample_api.server import running_sample_api
-from tests.pipeline_helpers import refresh, snapshot
+from tests.pipeline_helpers import copy_publication, good_publication, refresh, snapshot
 from tests.reliability.conftest import BOROUGHS, assert_same_tables
 
 REFUSED = {
@@ -17,17 +17,22 @@ REFUSED = {
 }
 
 
+@pytest.fixture(scope="module")
+def good(server, tmp_path_factory):
+    """One good publication of the boroughs (with its state folder), copied by each test."""
+    return good_publication(server, tmp_path_factory, "--borough", *BOROUGHS)
+
+
 @pytest.mark.parametrize("name", list(REFUSED))
-def test_bad_answer_is_refused_and_nothing_published(name, tmp_path, capsys):
+def test_bad_answer_is_refused_and_nothing_published(name, server, good, tmp_path, capsys):
     fault, expect = REFUSED[name]
-    with running_sample_api(SampleApiState()) as server:
-        assert refresh(server.base_url, tmp_path, "--borough", *BOROUGHS) == 0
-        before = snapshot(tmp_path)
-        server.state.revisions = {848: 1, 41001: 1}
-        server.state.faults.append(fault)
-        assert refresh(server.base_url, tmp_path, "--borough", *BOROUGHS) == 1
+    out = copy_publication(good, tmp_path / "out", server)
+    before = snapshot(out)
+    server.state.revisions = {848: 1, 41001: 1}
+    server.state.faults.append(fault)
+    assert refresh(server.base_url, out, "--borough", *BOROUGHS) == 1
     assert expect in capsys.readouterr().err
-    assert snapshot(tmp_path) == before
+    assert snapshot(out) == before
 
 
 def test_first_refresh_refused_publishes_nothing_at_all(tmp_path):

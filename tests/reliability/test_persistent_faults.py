@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from jsna.sample_api.faults import Fault, SampleApiState
-from jsna.sample_api.server import running_sample_api
-from tests.pipeline_helpers import refresh, snapshot
+from jsna.sample_api.faults import Fault
+from tests.pipeline_helpers import copy_publication, good_publication, refresh, snapshot
 from tests.reliability.conftest import BOROUGHS
+
+
+@pytest.fixture(scope="module")
+def good(server, tmp_path_factory):
+    """One good publication of the boroughs (with its state folder), copied by each test."""
+    return good_publication(server, tmp_path_factory, "--borough", *BOROUGHS)
 
 
 @pytest.mark.parametrize(
@@ -19,21 +24,20 @@ from tests.reliability.conftest import BOROUGHS
     ],
     ids=["every request 500", "every request times out"],
 )
-def test_persistent_fault_fails_bounded_and_keeps_outputs(fault, expect, tmp_path, monkeypatch, capsys):
-    with running_sample_api(SampleApiState()) as server:
-        assert refresh(server.base_url, tmp_path, "--borough", *BOROUGHS) == 0
-        before = snapshot(tmp_path)
-        capsys.readouterr()
-        server.state.revisions = {848: 1}  # there is something new to fetch
-        server.state.requests.clear()
-        server.state.faults.append(fault)
-        monkeypatch.setenv("JSNA_READ_TIMEOUT", "0.5")
-        monkeypatch.setenv("JSNA_MAX_ATTEMPTS", "3")
-        assert refresh(server.base_url, tmp_path, "--borough", *BOROUGHS) == 1
-        attempts = len(server.state.requests)
+def test_persistent_fault_fails_bounded_and_keeps_outputs(
+    fault, expect, server, good, tmp_path, monkeypatch, capsys
+):  # fmt: skip
+    out = copy_publication(good, tmp_path / "out", server)
+    before = snapshot(out)
+    server.state.revisions = {848: 1}  # there is something new to fetch
+    server.state.faults.append(fault)
+    monkeypatch.setenv("JSNA_READ_TIMEOUT", "0.5")
+    monkeypatch.setenv("JSNA_MAX_ATTEMPTS", "3")
+    assert refresh(server.base_url, out, "--borough", *BOROUGHS) == 1
+    attempts = len(server.state.requests)
     err = capsys.readouterr().err
     assert "could not be reached after 3 attempt(s)" in err  # the configured bound, not more
     assert attempts == 3
     assert "indicator_metadata" in err and "indicator ids: 22301" in err
     assert expect in err
-    assert snapshot(tmp_path) == before
+    assert snapshot(out) == before
