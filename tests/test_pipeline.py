@@ -19,7 +19,7 @@ from jsna.sample_api.server import running_sample_api
 from pipelines.definitions import build_definitions
 from resources.storage import ParquetIOManager
 from schemas.indicator_values import COLUMN_NAMES, ROW_KEY, SERVED_NUMBERS
-from tests.pipeline_helpers import refresh, snapshot
+from tests.pipeline_helpers import copy_publication, good_publication, refresh, snapshot
 
 KEY = ["indicator_id", "area_code", "period", "sex", "age", "category_type", "category"]
 
@@ -179,37 +179,42 @@ def test_bad_breakdown_row_is_quarantined_and_not_published(tmp_path):
     assert london[(london["indicator_id"] == 848) & (london["category"] == decile)].empty
 
 
-def test_bad_headline_row_fails_the_run_and_keeps_previous_outputs(tmp_path, capsys):
-    with running_sample_api(SampleApiState()) as server:
-        assert refresh(server.base_url, tmp_path, "--borough", "southwark", "lewisham") == 0
-        before = snapshot(tmp_path)
-        server.state.revisions = {848: 1}  # an upstream update, so the outputs would change
-        server.state.faults.append(
-            Fault(
-                "set_value",
-                column="Value",
-                value="not a number",
-                indicator_id=848,
-                area_code="E09000028",
-                category="",
-                times=None,
-            )
+@pytest.fixture(scope="module")
+def two_boroughs(server, tmp_path_factory):
+    """One good publication of Southwark and Lewisham (with its state folder), copied by each
+    test that starts from a good publication."""
+    return good_publication(server, tmp_path_factory, "--borough", "southwark", "lewisham")
+
+
+def test_bad_headline_row_fails_the_run_and_keeps_previous_outputs(server, two_boroughs, tmp_path, capsys):
+    out = copy_publication(two_boroughs, tmp_path / "out", server)
+    before = snapshot(out)
+    server.state.revisions = {848: 1}  # an upstream update, so the outputs would change
+    server.state.faults.append(
+        Fault(
+            "set_value",
+            column="Value",
+            value="not a number",
+            indicator_id=848,
+            area_code="E09000028",
+            category="",
+            times=None,
         )
-        assert refresh(server.base_url, tmp_path, "--borough", "southwark", "lewisham") == 1
+    )
+    assert refresh(server.base_url, out, "--borough", "southwark", "lewisham") == 1
     err = capsys.readouterr().err
     assert "headline row(s) failed validation" in err
     assert "Traceback" not in err
-    assert snapshot(tmp_path) == before
+    assert snapshot(out) == before
 
 
-def test_api_failure_keeps_previous_outputs(tmp_path, capsys):
-    with running_sample_api(SampleApiState()) as server:
-        assert refresh(server.base_url, tmp_path, "--borough", "southwark", "lewisham") == 0
-        before = snapshot(tmp_path)
-        server.state.faults.append(Fault("html", match="/api/", times=None))
-        assert refresh(server.base_url, tmp_path, "--borough", "southwark", "lewisham") == 1
+def test_api_failure_keeps_previous_outputs(server, two_boroughs, tmp_path, capsys):
+    out = copy_publication(two_boroughs, tmp_path / "out", server)
+    before = snapshot(out)
+    server.state.faults.append(Fault("html", match="/api/", times=None))
+    assert refresh(server.base_url, out, "--borough", "southwark", "lewisham") == 1
     assert "HTML page" in capsys.readouterr().err
-    assert snapshot(tmp_path) == before
+    assert snapshot(out) == before
 
 
 def test_selected_boroughs_only_and_no_table_outlives_its_step(tmp_path, monkeypatch):

@@ -12,10 +12,16 @@ import pytest
 from jsna.publication import OutputRoot
 from jsna.sample_api.faults import Fault, SampleApiState
 from jsna.sample_api.server import running_sample_api
-from tests.pipeline_helpers import refresh, snapshot
+from tests.pipeline_helpers import copy_publication, good_publication, refresh, snapshot
 from tests.reliability.test_kill import assert_one_publication
 
 SOUTHWARK = "E09000028"
+
+
+@pytest.fixture(scope="module")
+def good(server, tmp_path_factory):
+    """One good publication of Southwark (with its state folder), copied by each test."""
+    return good_publication(server, tmp_path_factory, "--borough", "southwark")
 
 
 def test_non_adjacent_boroughs_are_one_consistent_publication(tmp_path):
@@ -41,40 +47,37 @@ def test_non_adjacent_boroughs_are_one_consistent_publication(tmp_path):
     assert not (tmp_path / "areas" / "lambeth").exists()
 
 
-def test_a_control_character_fails_the_run_whole_and_publishes_nothing(tmp_path, capsys):
-    with running_sample_api(SampleApiState()) as server:
-        assert refresh(server.base_url, tmp_path, "--borough", "southwark") == 0
-        before = snapshot(tmp_path)
-        server.state.revisions = {848: 1, 41001: 1}
-        server.state.faults.append(Fault("set_value", column="Value note", value="suppressed\x0bsmall numbers",
-                                         indicator_id=848, area_code=SOUTHWARK, category="", times=None))  # fmt: skip
-        capsys.readouterr()
-        assert refresh(server.base_url, tmp_path, "--borough", "southwark") == 1
-        err = capsys.readouterr().err
+def test_a_control_character_fails_the_run_whole_and_publishes_nothing(server, good, tmp_path, capsys):
+    out = copy_publication(good, tmp_path / "out", server)
+    before = snapshot(out)
+    server.state.revisions = {848: 1, 41001: 1}
+    server.state.faults.append(Fault("set_value", column="Value note", value="suppressed\x0bsmall numbers",
+                                     indicator_id=848, area_code=SOUTHWARK, category="", times=None))  # fmt: skip
+    assert refresh(server.base_url, out, "--borough", "southwark") == 1
+    err = capsys.readouterr().err
     first = err.splitlines()[0]
     assert "value_note holds a control character (U+000B)" in first and "\x0b" not in err
-    assert snapshot(tmp_path) == before
-    assert OutputRoot(tmp_path).verify() == []
+    assert snapshot(out) == before
+    assert OutputRoot(out).verify() == []
 
 
-def test_a_failure_in_the_last_step_before_the_commit_publishes_nothing(tmp_path, capsys):
+def test_a_failure_in_the_last_step_before_the_commit_publishes_nothing(server, good, tmp_path, capsys):
     """The report step fails (its folder cannot be written): the tables staged before it
     are not published either."""
-    with running_sample_api(SampleApiState()) as server:
-        assert refresh(server.base_url, tmp_path, "--borough", "southwark") == 0
-        before = snapshot(tmp_path)
-        server.state.revisions = {848: 1}
-        with pytest.MonkeyPatch.context() as mp:
-            import assets.area_packs
+    out = copy_publication(good, tmp_path / "out", server)
+    before = snapshot(out)
+    server.state.revisions = {848: 1}
+    with pytest.MonkeyPatch.context() as mp:
+        import assets.area_packs
 
-            def broken(*args, **kwargs):
-                raise RuntimeError("the report could not be drawn")
+        def broken(*args, **kwargs):
+            raise RuntimeError("the report could not be drawn")
 
-            mp.setattr(assets.area_packs, "area_report", broken)
-            assert refresh(server.base_url, tmp_path, "--borough", "southwark") == 1
-        assert "the report could not be drawn" in capsys.readouterr().err
-        assert snapshot(tmp_path) == before
-        # Nothing was recorded as published: the next run (nothing new upstream) publishes it.
-        assert refresh(server.base_url, tmp_path, "--borough", "southwark") == 0
-    assert snapshot(tmp_path) != before
-    assert_one_publication(tmp_path)
+        mp.setattr(assets.area_packs, "area_report", broken)
+        assert refresh(server.base_url, out, "--borough", "southwark") == 1
+    assert "the report could not be drawn" in capsys.readouterr().err
+    assert snapshot(out) == before
+    # Nothing was recorded as published: the next run (nothing new upstream) publishes it.
+    assert refresh(server.base_url, out, "--borough", "southwark") == 0
+    assert snapshot(out) != before
+    assert_one_publication(out)
