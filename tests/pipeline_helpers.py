@@ -72,6 +72,35 @@ def good_publication(server, tmp_path_factory, *args: str, env: dict[str, str] |
     return out
 
 
+def good_fixture(*args: str, env: dict[str, str] | None = None):  # noqa: ANN201 - a pytest fixture
+    """A module's ``good`` fixture: one ``good_publication`` of ``args`` (and ``env``) from the
+    module's ``server``, made once per module for its tests to copy."""
+
+    @pytest.fixture(scope="module")
+    def good(server, tmp_path_factory: pytest.TempPathFactory) -> Path:  # noqa: ANN001 - a SampleApiServer
+        return good_publication(server, tmp_path_factory, *args, env=env)
+
+    return good
+
+
+@pytest.fixture
+def copied_publication(server, good: Path, tmp_path: Path) -> Path:  # noqa: ANN001 - a SampleApiServer
+    """An output root holding a copy of the module's ``good`` publication and its state, and
+    the module's server without faults (a copy costs milliseconds, a refresh seconds)."""
+    return copy_publication(good, tmp_path / "out", server)
+
+
+def catalogue_file(folder: Path, indicators: list[dict], base: dict | None = None) -> Path:
+    """A catalogue YAML of ``indicators`` (``base``'s version and domains, or one domain of
+    its own) written into ``folder``, for a test to name in ``JSNA_CATALOGUE``."""
+    import yaml
+
+    base = base or {"version": "test", "domains": [{"key": "wider_determinants", "name": "Wider determinants"}]}
+    path = folder / "catalogue.yaml"
+    path.write_text(yaml.safe_dump({**base, "indicators": indicators}))
+    return path
+
+
 def copy_publication(good: Path, dest: Path, server=None) -> Path:  # noqa: ANN001 - a SampleApiServer
     """A copy of a publication with its state folder, modification times kept; ``server``
     (the one it was published from) is put back to no faults, no revisions, no requests."""

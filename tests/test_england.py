@@ -17,7 +17,7 @@ from jsna.catalogue.load import DEFAULT_CATALOGUE
 from jsna.sample_api.areas import upper_tier_areas
 from jsna.sample_api.faults import SampleApiState
 from jsna.sample_api.server import running_sample_api
-from tests.pipeline_helpers import refresh
+from tests.pipeline_helpers import catalogue_file, refresh
 
 NORTH_WEST = "E12000002"
 pytestmark = [pytest.mark.usefixtures("ephemeral_dagster"), pytest.mark.long]
@@ -30,9 +30,7 @@ def one_per_domain(tmp_path, monkeypatch) -> list[int]:
     first = {}
     for entry in shipped["indicators"]:
         first.setdefault(entry["domain"], entry)
-    path = tmp_path / "catalogue.yaml"
-    path.write_text(yaml.safe_dump({**shipped, "indicators": list(first.values())}))
-    monkeypatch.setenv("JSNA_CATALOGUE", str(path))
+    monkeypatch.setenv("JSNA_CATALOGUE", str(catalogue_file(tmp_path, list(first.values()), base=shipped)))
     return [entry["id"] for entry in first.values()]
 
 

@@ -22,7 +22,7 @@ from jsna.sample_api.server import running_sample_api
 from pipelines.definitions import build_definitions
 from pipelines.schedules import nightly_refresh
 from tests.conftest import data_requests, requested_ids
-from tests.pipeline_helpers import copy_publication, good_publication, refresh, snapshot
+from tests.pipeline_helpers import copy_publication, good_fixture, refresh, snapshot
 
 LONDON = ZoneInfo("Europe/London")
 FEW = ("--borough", "southwark", "lewisham", "lambeth")  # the whole graph runs; fewer boroughs keep tests quick
@@ -31,15 +31,10 @@ FEW = ("--borough", "southwark", "lewisham", "lambeth")  # the whole graph runs;
 pytestmark = [pytest.mark.usefixtures("ephemeral_dagster"), pytest.mark.long]
 
 
-@pytest.fixture(scope="module")
-def good(server, tmp_path_factory):
-    """One good publication of a few boroughs, copied by the tests that start from one."""
-    return good_publication(server, tmp_path_factory, *FEW)
+good = good_fixture(*FEW)
 
 
-@pytest.fixture(scope="module")
-def good_with_icbs(server, tmp_path_factory):
-    return good_publication(server, tmp_path_factory, *FEW, env={"JSNA_ICBS": "yes"})
+good_with_icbs = good_fixture(*FEW, env={"JSNA_ICBS": "yes"})
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import pytest
 
 from jsna.sample_api.faults import Fault, SampleApiState
 from jsna.sample_api.server import running_sample_api
-from tests.pipeline_helpers import copy_publication, good_publication, refresh, snapshot
+from tests.pipeline_helpers import copy_publication, good_fixture, refresh, snapshot
 from tests.reliability.conftest import BOROUGHS, assert_same_tables
 
 REFUSED = {
@@ -17,10 +17,7 @@ REFUSED = {
 }
 
 
-@pytest.fixture(scope="module")
-def good(server, tmp_path_factory):
-    """One good publication of the boroughs (with its state folder), copied by each test."""
-    return good_publication(server, tmp_path_factory, "--borough", *BOROUGHS)
+good = good_fixture("--borough", *BOROUGHS)
 
 
 @pytest.mark.parametrize("name", list(REFUSED))

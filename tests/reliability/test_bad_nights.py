@@ -5,20 +5,15 @@ refresh, once upstream is mended without a new upload time, publishes what the A
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from jsna.publication import OutputRoot
-from jsna.sample_api.server import SampleApiServer
-from tests.pipeline_helpers import copy_publication, good_publication, refresh, snapshot
+from tests.pipeline_helpers import copy_publication, good_fixture, refresh, snapshot
 from tests.reliability.test_damage_harness import IDS, PUBLISHED_KEY, _number, served
 
-
-@pytest.fixture(scope="module")
-def good(server: SampleApiServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return good_publication(server, tmp_path_factory, "--borough", "southwark")
+good = good_fixture("--borough", "southwark")
 
 
 BAD_NIGHTS = {

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -24,7 +23,7 @@ from jsna.publication import OutputRoot
 from jsna.sample_api.damage import DAMAGES
 from jsna.sample_api.server import SampleApiServer
 from resources import FingertipsResource
-from tests.pipeline_helpers import copy_publication, good_publication, refresh, snapshot
+from tests.pipeline_helpers import copy_publication, good_fixture, refresh, snapshot
 
 IDS = [848, 41001, 93014]  # rows with sex, age and deprivation breakdowns among them
 PARAMS = {"child_area_type_id": 502, "parent_area_type_id": 6}
@@ -104,9 +103,7 @@ def test_every_seed_is_refused_or_taken_exactly_as_served(server):
     assert outcomes["shuffle_rows"] == {"taken"} and outcomes["gzip_members"] == {"taken"}
 
 
-@pytest.fixture(scope="module")
-def good(server: SampleApiServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return good_publication(server, tmp_path_factory, "--borough", "southwark")
+good = good_fixture("--borough", "southwark")
 
 
 def _number(text: str) -> float:

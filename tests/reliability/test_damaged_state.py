@@ -16,7 +16,7 @@ import pytest
 from jsna.publication import OutputRoot
 from jsna.sample_api.faults import Fault, SampleApiState
 from jsna.sample_api.server import running_sample_api
-from tests.pipeline_helpers import copy_publication, good_publication, refresh, snapshot
+from tests.pipeline_helpers import copy_publication, good_fixture, refresh, snapshot
 from tests.reliability.conftest import run_cli
 
 pytestmark = pytest.mark.long  # handed to a worker first (tests/conftest.py)
@@ -28,10 +28,7 @@ def london(root) -> pd.DataFrame:
     return pd.read_parquet(root / "london" / "indicator_values.parquet").drop(columns="retrieved_at")
 
 
-@pytest.fixture(scope="module")
-def good(server, tmp_path_factory):
-    """One good publication of Southwark (with its state folder), copied by each test."""
-    return good_publication(server, tmp_path_factory, *BOROUGH)
+good = good_fixture(*BOROUGH)
 
 
 @pytest.fixture

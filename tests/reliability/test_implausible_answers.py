@@ -13,7 +13,7 @@ from jsna.catalogue import load_catalogue
 from jsna.publication import OutputRoot
 from jsna.sample_api.faults import Fault
 from jsna.sample_api.indicators import known_indicators
-from tests.pipeline_helpers import copy_publication, good_publication, refresh, snapshot
+from tests.pipeline_helpers import copied_publication, copy_publication, good_fixture, refresh, snapshot
 
 pytestmark = pytest.mark.long  # handed to a worker first (tests/conftest.py)
 
@@ -22,21 +22,13 @@ SOUTHWARK = "E09000028"
 NO_DATA = 93496
 
 
-@pytest.fixture(scope="module")
-def good(server, tmp_path_factory):
-    """One good publication of Southwark, copied by each test (see ``out``)."""
-    return good_publication(server, tmp_path_factory, *BOROUGH)
+good = good_fixture(*BOROUGH)
 
 
-@pytest.fixture(scope="module")
-def good_with_icbs(server, tmp_path_factory):
-    return good_publication(server, tmp_path_factory, *BOROUGH, env={"JSNA_ICBS": "yes"})
+good_with_icbs = good_fixture(*BOROUGH, env={"JSNA_ICBS": "yes"})
 
 
-@pytest.fixture
-def out(server, good, tmp_path):
-    """A copy of the good publication and its state, and the module's server without faults."""
-    return copy_publication(good, tmp_path / "out", server)
+out = copied_publication
 
 
 def values(root, iid: int) -> pd.DataFrame:

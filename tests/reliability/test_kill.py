@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from jsna.publication import OutputRoot
-from tests.pipeline_helpers import copy_publication, good_publication, refresh, snapshot
+from tests.pipeline_helpers import copied_publication, good_fixture, refresh, snapshot
 from tests.reliability.conftest import BOROUGHS, run_cli
 
 pytestmark = pytest.mark.long  # handed to a worker first (tests/conftest.py)
@@ -25,16 +25,10 @@ pytestmark = pytest.mark.long  # handed to a worker first (tests/conftest.py)
 REBUILT_EVERY_RUN = ("areas/", "london/", "data_dictionary_SYNTHETIC.csv", "index.html", "quarantine/")
 
 
-@pytest.fixture(scope="module")
-def good(server, tmp_path_factory):
-    """One good publication of a few boroughs, copied by each test (see ``out``)."""
-    return good_publication(server, tmp_path_factory, "--borough", *BOROUGHS)
+good = good_fixture("--borough", *BOROUGHS)
 
 
-@pytest.fixture
-def out(server, good, tmp_path):
-    """A copy of the good publication and its state, and the module's server without faults."""
-    return copy_publication(good, tmp_path / "out", server)
+out = copied_publication
 
 
 def assert_one_publication(root: Path) -> None:

@@ -22,7 +22,7 @@ from jsna.sample_api.areas import LONDON_BOROUGHS
 from jsna.sample_api.faults import Fault
 from jsna.sample_api.server import SampleApiServer
 from tests.conftest import data_requests
-from tests.pipeline_helpers import copy_publication, good_publication, refresh, snapshot
+from tests.pipeline_helpers import copied_publication, good_fixture, refresh, snapshot
 
 pytestmark = pytest.mark.long  # handed to a worker first (tests/conftest.py)
 
@@ -32,16 +32,10 @@ NO_DATA = 93496  # no data at area type 502 in the sample API: its new upload is
 EVERY_ID = {i: 1 for i in (*load_catalogue().ids, *load_catalogue().neighbourhood_ids) if i != NO_DATA}
 
 
-@pytest.fixture(scope="module")
-def good(server: SampleApiServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One good publication of Southwark (with its state folder), copied by each test."""
-    return good_publication(server, tmp_path_factory, *BOROUGH)
+good = good_fixture(*BOROUGH)
 
 
-@pytest.fixture
-def out(good: Path, server: SampleApiServer, tmp_path: Path) -> Path:
-    """A copy of the good publication and its state, and a server without faults."""
-    return copy_publication(good, tmp_path / "out", server)
+out = copied_publication
 
 
 def southwark(root: Path) -> pd.DataFrame:

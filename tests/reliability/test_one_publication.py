@@ -12,16 +12,13 @@ import pytest
 from jsna.publication import OutputRoot
 from jsna.sample_api.faults import Fault, SampleApiState
 from jsna.sample_api.server import running_sample_api
-from tests.pipeline_helpers import copy_publication, good_publication, refresh, snapshot
+from tests.pipeline_helpers import copy_publication, good_fixture, refresh, snapshot
 from tests.reliability.test_kill import assert_one_publication
 
 SOUTHWARK = "E09000028"
 
 
-@pytest.fixture(scope="module")
-def good(server, tmp_path_factory):
-    """One good publication of Southwark (with its state folder), copied by each test."""
-    return good_publication(server, tmp_path_factory, "--borough", "southwark")
+good = good_fixture("--borough", "southwark")
 
 
 def test_non_adjacent_boroughs_are_one_consistent_publication(tmp_path):

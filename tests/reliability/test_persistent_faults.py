@@ -6,14 +6,10 @@ from __future__ import annotations
 import pytest
 
 from jsna.sample_api.faults import Fault
-from tests.pipeline_helpers import copy_publication, good_publication, refresh, snapshot
+from tests.pipeline_helpers import copy_publication, good_fixture, refresh, snapshot
 from tests.reliability.conftest import BOROUGHS
 
-
-@pytest.fixture(scope="module")
-def good(server, tmp_path_factory):
-    """One good publication of the boroughs (with its state folder), copied by each test."""
-    return good_publication(server, tmp_path_factory, "--borough", *BOROUGHS)
+good = good_fixture("--borough", *BOROUGHS)
 
 
 @pytest.mark.parametrize(

@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 import pandas as pd
-import yaml
 
 from jsna.sample_api.faults import SampleApiState
 from jsna.sample_api.indicators import FILLER_RANGE
 from jsna.sample_api.server import running_sample_api
 from tests.conftest import requested_ids
-from tests.pipeline_helpers import refresh
+from tests.pipeline_helpers import catalogue_file, refresh
 
 
 def test_150_catalogue_ids_all_arrive(tmp_path, monkeypatch, with_icbs):
     ids = list(FILLER_RANGE)[:150]
-    catalogue = {
-        "version": "test-150",
-        "domains": [{"key": "wider_determinants", "name": "Wider determinants"}],
-        "indicators": [{"id": i, "label": f"Filler {i}", "domain": "wider_determinants", "why": "test"} for i in ids],
-    }
-    path = tmp_path / "catalogue.yaml"
-    path.write_text(yaml.safe_dump(catalogue))
-    monkeypatch.setenv("JSNA_CATALOGUE", str(path))
+    fillers = [{"id": i, "label": f"Filler {i}", "domain": "wider_determinants", "why": "test"} for i in ids]
+    monkeypatch.setenv("JSNA_CATALOGUE", str(catalogue_file(tmp_path, fillers)))
     with running_sample_api(SampleApiState()) as server:
         assert refresh(server.base_url, tmp_path / "out", "--borough", "southwark") == 0
         chunks = requested_ids(server, 502)
