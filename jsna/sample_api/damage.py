@@ -33,6 +33,21 @@ def drop_area(header: list[str], rows: list[list[str]], area_code: str | None) -
     return [r for r in rows if r[a] != area_code]
 
 
+def unlisted_areas(header: list[str], rows: list[list[str]], size: int) -> list[list[str]]:
+    """The rows and, after them, the rows of ``size`` made-up areas that no area list names
+    (each a copy of the first council's rows under its own code): a large answer whose
+    extra rows are none of the scope's, e.g. areas Fingertips still serves after a merger."""
+    a, n = header.index("Area Code"), header.index("Area Name")
+    councils = [r for r in rows if r[a][:3] in ("E06", "E07", "E08", "E09", "E10")]
+    first = [r for r in councils if r[a] == councils[0][a]] if councils else []
+    made_up = [
+        [*r[:a], f"E06{990000 + k:06d}", f"Unlisted {k}", *r[n + 1 :]] if n == a + 1 else r
+        for k in range(size)
+        for r in first
+    ]
+    return rows + made_up
+
+
 def swap_columns(header: list[str], first: str | None, second: str | None) -> list[str]:
     """The two headers exchanged: each column's data now answers under the other's name."""
     if first not in header or second not in header:

@@ -45,6 +45,7 @@ FAULT_KINDS = (
     "flap_areas",  # `area_code` leaves and comes back on alternate area lists (match area_type_id=502)
     "keep_areas",  # an area list (areas/by_area_type) answering only its first `size` areas
     "extra_areas",  # an area list with `size` made-up areas after the real ones
+    "unlisted_areas",  # data answers also carrying the rows of `size` made-up areas no area list names
 )
 
 

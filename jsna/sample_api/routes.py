@@ -169,6 +169,8 @@ def _apply_column_faults(
                 r[c] = b if r[c] == a else a if r[c] == b else r[c]
         elif fault.kind == "drop_area":
             rows = damage.drop_area(header, rows, fault.area_code)
+        elif fault.kind == "unlisted_areas":
+            rows = damage.unlisted_areas(header, rows, fault.size)
         elif fault.kind == "swap_columns":
             header = damage.swap_columns(header, fault.column, fault.new_name)
         elif fault.kind == "damage":
