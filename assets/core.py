@@ -24,8 +24,8 @@ from assets.geographies import (
 from assets.staging import NO_CHANGE, quiet
 from assets.ui_metadata import table_schema
 from jsna.extracts import COUNCILS
-from jsna.ranks import england_headline
-from jsna.tidy import scope_comparators, tidy
+from jsna.ranks import SERVED_COLUMNS, england_headline
+from jsna.tidy import scope_codes, scope_comparators, tidy
 from resources import RunContext
 from schemas.indicator_values import COLUMN_NAMES
 
@@ -47,7 +47,7 @@ def core_jsna__indicator_values(
     if quiet(context, run):
         return not_recomputed(COUNCIL_ROWS.spec, quarantine_as_published(run, COUNCIL_ROWS))
     scope = run.scope()
-    result = tidy(extract_rows(raw_data, COUNCILS), raw_metadata, run.catalogue(), scope)
+    result = tidy(extract_rows(raw_data, COUNCILS, areas=scope_codes(scope)), raw_metadata, run.catalogue(), scope)
     # Comparators are recomputed from valid rows only: a quarantined England value must
     # not leak into an area's row as its comparator.
     valid, quarantine, check = validated(
@@ -72,10 +72,11 @@ def core_jsna__england_headline(
     context: AssetExecutionContext, run: RunContext, raw_data: pd.DataFrame, raw_metadata: pd.DataFrame
 ):  # returns MaterializeResult(value=DataFrame)
     if quiet(context, run):  # read only by the summaries, which skip their work too
-        nothing = england_headline(extract_rows(raw_data.iloc[0:0], COUNCILS), raw_metadata, set())
+        nothing = england_headline(extract_rows(raw_data.iloc[0:0], COUNCILS, SERVED_COLUMNS), raw_metadata, set())
         return MaterializeResult(value=nothing, metadata={"upstream_change": NO_CHANGE, "recomputed": "nothing"})
     areas = run.area_list()
-    frame = england_headline(extract_rows(raw_data, COUNCILS), raw_metadata, set(areas.codes()))
+    served = extract_rows(raw_data, COUNCILS, SERVED_COLUMNS)
+    frame = england_headline(served, raw_metadata, set(areas.codes()))
     return MaterializeResult(
         value=frame,
         metadata={"dagster/row_count": len(frame), "areas": int(frame["area_code"].nunique())},

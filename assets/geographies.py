@@ -6,7 +6,7 @@ spec, so its description is the contract's own (as PUDL derives checks from sche
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -192,10 +192,17 @@ def publish_quarantine(
     )
 
 
-def extract_rows(raw: pd.DataFrame, name: str) -> pd.DataFrame:
-    """The raw rows of one extract (``jsna.extracts``)."""
-    columns = [c for c in raw.columns if c != EXTRACT_COLUMN]
-    return raw.loc[raw[EXTRACT_COLUMN] == name, columns].reset_index(drop=True)  # one copy, not two
+def extract_rows(
+    raw: pd.DataFrame, name: str, columns: Iterable[str] | None = None, areas: set[str] | None = None
+) -> pd.DataFrame:
+    """The raw rows of one extract (``jsna.extracts``), all their columns or only ``columns``,
+    of every area or only ``areas``: the raw rows are the run's largest table, so a step
+    copies only what it reads (London's steps need not copy the rest of England's rows)."""
+    columns = [c for c in raw.columns if c != EXTRACT_COLUMN] if columns is None else list(columns)
+    rows = raw[EXTRACT_COLUMN] == name
+    if areas is not None:
+        rows &= raw["area_code"].isin(areas)
+    return raw.loc[rows, columns].reset_index(drop=True)  # one copy, not two
 
 
 def core_asset(key: str, **kwargs: Any) -> Callable:

@@ -34,9 +34,9 @@ from assets.staging import (
 )
 from assets.ui_metadata import by_area, parquet_metadata, provenance, table_schema
 from jsna import layout
-from jsna.extracts import NEIGHBOURHOODS
+from jsna.extracts import EXTRACT_COLUMN, NEIGHBOURHOODS
 from jsna.grouping import split_by
-from jsna.neighbourhoods import tidy_neighbourhoods
+from jsna.neighbourhoods import neighbourhood_codes, tidy_neighbourhoods
 from jsna.workers import render_each
 from resources import RunContext
 from schemas.neighbourhoods import NEIGHBOURHOOD_VALUES
@@ -61,7 +61,10 @@ def core_jsna__neighbourhood_values(
         return not_recomputed(NEIGHBOURHOOD_ROWS.spec, quarantine_as_published(run, NEIGHBOURHOOD_ROWS))
     scope = run.scope()
     councils = {a.code for a in scope.areas}
-    result = tidy_neighbourhoods(extract_rows(raw_data, NEIGHBOURHOODS), raw_metadata, run.catalogue(), councils)
+    ours = raw_data[EXTRACT_COLUMN] == NEIGHBOURHOODS
+    codes = neighbourhood_codes(raw_data["area_code"][ours], raw_data["parent_code"][ours], councils)
+    served = extract_rows(raw_data, NEIGHBOURHOODS, areas=codes)
+    result = tidy_neighbourhoods(served, raw_metadata, run.catalogue(), councils)
     valid, quarantine, check = validated(
         context,
         run,

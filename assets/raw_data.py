@@ -36,6 +36,7 @@ from jsna.areas import (
     save_area_list,
 )
 from jsna.extracts import COUNCILS, EXTRACT_COLUMN, ICBS, NEIGHBOURHOODS, served_areas
+from jsna.fingertips.client import repeated
 from jsna.fingertips.data_csv import CANONICAL
 from jsna.pack.chapter import WEIGHT as CHAPTER_WEIGHT
 from jsna.plausibility import LOSS_COLUMNS, Rules, check_answers
@@ -195,9 +196,9 @@ def _keep(
     for name, answer in answers.items():
         kept = [i for i in plans[name] if i not in refused]
         if kept:
-            rows = (
-                answer.frame[answer.frame["indicator_id"].astype(int).isin(kept)] if len(answer.frame) else answer.frame
-            )
+            rows = answer.frame
+            if len(rows) and len(kept) < len(plans[name]):  # copied only when one was refused
+                rows = rows[rows["indicator_id"].astype(int).isin(kept)]
             stores[name].save(rows, kept, last_uploaded, answer.synthetic)
         accepted += kept
     return accepted
@@ -265,8 +266,7 @@ def _fetch_checked(
         gaps_expected=expected,
         **store.params,
     )
-    fetched = fetch.frame.copy()
-    fetched["source"] = source_label(fetch.synthetic)
+    fetched = fetch.frame.assign(source=repeated([source_label(fetch.synthetic)], [len(fetch.frame)]))
     names = dict(zip(metadata["indicator_id"].astype(int), metadata["indicator_name"].fillna(""), strict=True))
     rules = Rules(
         max_shrink=run.max_shrink,

@@ -26,6 +26,14 @@ RENAMED = {
 }
 
 
+def neighbourhood_codes(area_code: pd.Series, parent_code: pd.Series, council_codes: set[str]) -> set[str]:
+    """The area codes of the rows ``tidy_neighbourhoods`` reads for these councils (their
+    MSOAs, themselves and England), from an extract's two code columns: a step copies only
+    these rows of a large extract."""
+    mine = parent_code.isin(council_codes) & ~area_code.isin(council_codes)
+    return set(area_code[mine]) | set(council_codes) | {ENGLAND_CODE, ""}
+
+
 def tidy_neighbourhoods(
     raw: pd.DataFrame, metadata: pd.DataFrame, catalogue: Catalogue, council_codes: set[str]
 ) -> TidyResult:

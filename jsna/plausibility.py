@@ -78,13 +78,14 @@ def check_answers(
     """The refusals among ``ids`` (empty when every answer is plausible). ``last_rows`` holds
     the last good rows of each id (``LOSS_COLUMNS``), to judge losses by key."""
     outage = _all_empty(fetched, list(ids)) if rules.empty_is_outage else 0
-    by_id = (
-        {int(k): g for k, g in fetched.groupby(fetched["indicator_id"].astype(int), sort=False)} if len(fetched) else {}
-    )
+    # Where each indicator's rows are; one indicator's rows are copied at a time (a large
+    # answer is not held twice).
+    served = fetched["indicator_id"].astype(int)
+    at = {int(k): v for k, v in served.groupby(served, sort=False).indices.items()} if len(fetched) else {}
     names = {i: _norm(n) for i, n in metadata_names.items()}
     refusals: list[Refusal] = []
     for iid in ids:
-        rows = by_id.get(iid)
+        rows = fetched.take(at[iid]) if iid in at else None
         problem = _not_finite(rows) if rows is not None else None
         if problem:
             refusals.append(Refusal(iid, problem, acceptable=False))

@@ -15,6 +15,7 @@ from jsna.tidy import parse_numbers
 
 HIGH_IS_GOOD, LOW_IS_GOOD = "RAG - High is good", "RAG - Low is good"
 KEY = ["indicator_id", "period_sortable", "sex", "age"]
+SERVED_COLUMNS = ["category", "area_code", "indicator_id", "period_sortable", "value", "sex", "age"]  # what is read
 RANK_COLUMNS = ["england_rank", "england_ranked_areas", "england_quintile"]
 
 

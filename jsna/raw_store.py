@@ -116,16 +116,17 @@ class RawStore:
         and names (a later answer that swaps two ids is told by its names)."""
         state = self.state()
         ids = frame["indicator_id"].astype(int)
-        by_id = {int(k): g for k, g in frame.groupby(ids, sort=False)} if len(frame) else {}
+        # Where each indicator's rows are, not a copy of them all at once: one indicator's
+        # rows are copied at a time, as its file is written (a large answer is held once).
+        at = {int(k): v for k, v in ids.groupby(ids, sort=False).indices.items()} if len(frame) else {}
         for iid in fetched:
-            rows = by_id.get(iid)
             path = self._path(iid)
             entry: dict[str, Any]
-            if rows is None or rows.empty:
+            if iid not in at:
                 path.unlink(missing_ok=True)
                 entry = {"rows": 0, "retrieved_at": None}
             else:
-                rows = rows.reset_index(drop=True)
+                rows = frame.take(at[iid]).reset_index(drop=True).astype("string")
                 entry = {
                     "rows": len(rows),
                     "retrieved_at": str(rows["retrieved_at"].max()),

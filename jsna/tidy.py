@@ -40,6 +40,12 @@ def tidy(raw: pd.DataFrame, metadata: pd.DataFrame, catalogue: Catalogue, scope:
     return tidy_areas(raw, metadata, catalogue, codes, region_of(scope), region_names=region_names(scope))
 
 
+def scope_codes(scope: Scope) -> set[str]:
+    """The area codes whose rows ``tidy`` reads for the scope: its areas, their regions and
+    England (a step can leave the rest of England's rows behind before it copies any)."""
+    return {a.code for a in scope.areas} | set(region_of(scope).values()) | {ENGLAND_CODE}
+
+
 def scope_comparators(frame: pd.DataFrame, scope: Scope) -> pd.DataFrame:
     """``add_comparators`` for the scope's areas, each against its own region."""
     return add_comparators(frame, region_of(scope), region_names=region_names(scope))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 
+import numpy as np
 import pandas as pd
 
 from jsna.fingertips.data_csv import parse_data_csv, refuse_html
@@ -82,11 +83,13 @@ class FingertipsClient(HttpClient):
         frames = [r[0] for r in results]
         requests, synthetic = [r[1] for r in results], any(r[2] for r in results)
         del results  # each answer's frame is held once, by ``frames``, until the concat
-        frame = (
-            pd.concat(frames, ignore_index=True).astype("string")
-            if frames
-            else parse_data_csv(b"").frame.assign(request_url="", retrieved_at="").astype("string")
-        )
+        if frames:
+            lengths = [len(f) for f in frames]
+            frame = pd.concat(frames, ignore_index=True).astype("string")
+            frame["request_url"] = repeated([r.url for r in requests], lengths)
+            frame["retrieved_at"] = repeated([r.retrieved_at for r in requests], lengths)
+        else:
+            frame = parse_data_csv(b"").frame.assign(request_url="", retrieved_at="").astype("string")
         del frames
         served = set(pd.to_numeric(frame["indicator_id"], errors="coerce").dropna().astype(int))
         empty = [i for i in ids if i not in served]
@@ -116,8 +119,6 @@ class FingertipsClient(HttpClient):
                 url=answer.record.url,
                 indicator_ids=chunk,
             )
-        frame["request_url"] = answer.record.url
-        frame["retrieved_at"] = answer.record.retrieved_at
         return frame, answer.record, answer.synthetic
 
     def fetch_change_dates(self, indicator_ids: Iterable[int]) -> MetadataFetch:
@@ -204,3 +205,12 @@ class FingertipsClient(HttpClient):
         if not isinstance(payload, dict):
             raise FingertipsResponseError("parent_to_child_areas answer is not an object", url=answer.record.url)
         return payload
+
+
+def repeated(values: list[str], lengths: list[int]) -> pd.Categorical:
+    """``values[k]`` repeated ``lengths[k]`` times, as a categorical of text: a request's URL
+    and time are the same on each of its rows, and as text they cost as much as the row."""
+    categories, codes = np.unique(np.array(values, dtype=object), return_inverse=True)
+    return pd.Categorical.from_codes(
+        np.repeat(codes.astype(np.int32), lengths), categories=pd.Index(categories, dtype="string")
+    )
