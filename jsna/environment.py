@@ -44,7 +44,9 @@ VARIABLES: dict[str, str] = {
     "JSNA_WORKERS": "worker processes for a large scope (1 turns them off)",
     "JSNA_POOL_MIN_AREAS": "smallest scope rendered by worker processes",
     "CI": "set by CI systems: no terminal progress line",
-    # The fault suite only.
+    # The offline sample API and the test suite only.
+    "JSNA_SAMPLE_ENGLAND": "the sample API's England: full (153 councils, the default) or named (45: London and "
+    "the named areas elsewhere)",
     "JSNA_FAILPOINT": "kill the process at this named point of a publication (reliability tests)",
 }
 

@@ -36,7 +36,7 @@ def one_per_domain(tmp_path, monkeypatch) -> list[int]:
 
 def test_all_of_england_every_area_with_its_own_region(tmp_path, one_per_domain):
     out = tmp_path / "out"
-    with running_sample_api(SampleApiState()) as server:
+    with running_sample_api(SampleApiState(fill=True)) as server:  # England at its real scale
         assert refresh(server.base_url, out, "--region", "england") == 0
     everyone = upper_tier_areas()
     assert len({p.name for p in (out / "areas").iterdir()}) == len(everyone) > 150

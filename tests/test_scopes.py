@@ -13,7 +13,7 @@ import requests
 from jsna.areas import slugify
 from jsna.catalogue import load_catalogue
 from jsna.fingertips.data_csv import parse_data_csv
-from jsna.sample_api.areas import REGIONS, upper_tier_areas
+from jsna.sample_api.areas import REGIONS
 from jsna.sample_api.faults import SampleApiState
 from jsna.sample_api.server import running_sample_api
 from tests.pipeline_helpers import refresh
@@ -42,7 +42,7 @@ def test_another_region_publishes_its_areas_only_with_its_region_beside_them(tmp
         text = served(server, NORTH_WEST)
     (upstream,) = [line for line in said.splitlines() if line.startswith("Upstream:")]
     assert "publishing North West region; the last publication's London region folders go" in upstream
-    mine = {slugify(a.name): a.code for a in upper_tier_areas() if a.region_code == NORTH_WEST}
+    mine = {slugify(a.name): a.code for a in server.state.areas() if a.region_code == NORTH_WEST}
     assert {p.name for p in (out / "areas").iterdir()} == set(mine)
     assert not (out / "london").exists()
     table = pd.read_parquet(out / "north-west" / "indicator_values.parquet")
@@ -74,7 +74,7 @@ def test_an_area_that_appears_upstream_is_published_and_one_that_goes_is_removed
     state = SampleApiState()
     with running_sample_api(state) as server:
         assert refresh(server.base_url, out, "--region", "north-west") == 0
-        gone = next(a for a in upper_tier_areas() if a.region_code == NORTH_WEST and a.name == "Liverpool")
+        gone = next(a for a in state.areas() if a.region_code == NORTH_WEST and a.name == "Liverpool")
         state.configure({
             "added_areas": {"E06999901": ["Northshire", NORTH_WEST]},
             "removed_areas": [gone.code],

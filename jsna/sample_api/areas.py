@@ -99,17 +99,18 @@ def _synthetic_code(region_code: str, n: int) -> str:
 
 
 def upper_tier_areas(
-    added: tuple[SampleArea, ...] = (), removed: frozenset[str] = frozenset()
+    added: tuple[SampleArea, ...] = (), removed: frozenset[str] = frozenset(), fill: bool = True
 ) -> tuple[SampleArea, ...]:
     """Every upper-tier area in England, region by region (London's by code), with any
-    areas a test has ``added`` upstream and without those ``removed``."""
+    areas a test has ``added`` upstream and without those ``removed``; without ``fill``,
+    only London's boroughs and the named areas elsewhere (a smaller England: 45 councils)."""
     out: list[SampleArea] = []
     for region in REGIONS:
         mine = [SampleArea(c, n, region) for c, n in LONDON_BOROUGHS.items()] if region == "E12000007" else []
         mine += [SampleArea(c, n, r) for c, (n, r) in OTHER_UPPER_TIER.items() if r == region]
         short = REGIONS[region].removesuffix(" region")
         n = 0
-        while len(mine) < AREAS_PER_REGION[region]:
+        while fill and len(mine) < AREAS_PER_REGION[region]:
             n += 1
             mine.append(SampleArea(_synthetic_code(region, n), f"{short} sample area {n:02d}", region))
         out += mine

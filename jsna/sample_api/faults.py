@@ -12,6 +12,7 @@ import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from jsna import environment
 from jsna.sample_api.areas import SampleArea, upper_tier_areas
 
 FAULT_KINDS = (
@@ -86,6 +87,9 @@ class SampleApiState:
     # Areas upstream gained or lost (a new unitary authority, a merger): code -> (name, region code).
     added_areas: dict[str, tuple[str, str]] = field(default_factory=dict)
     removed_areas: set[str] = field(default_factory=set)
+    # England at its real scale (153 councils), or only London's and the named areas elsewhere
+    # (45): the suite's smaller England, where a test's subject is not England's scale.
+    fill: bool = field(default_factory=lambda: environment.read("JSNA_SAMPLE_ENGLAND", "full") != "named")
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     requests: list[dict[str, Any]] = field(default_factory=list)
 
@@ -130,7 +134,7 @@ class SampleApiState:
     def areas(self) -> tuple[SampleArea, ...]:
         """The upper-tier areas served now, with the areas added and removed upstream."""
         added = tuple(SampleArea(c, n, r) for c, (n, r) in sorted(self.added_areas.items()))
-        return upper_tier_areas(added, frozenset(self.removed_areas))
+        return upper_tier_areas(added, frozenset(self.removed_areas), self.fill)
 
     def snapshot(self) -> dict[str, Any]:
         with self.lock:
