@@ -12,6 +12,14 @@ import numpy as np
 import pandas as pd
 
 
+def rows_at(frame: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
+    """The rows at these ascending positions: a slice (no copy) where they are one run, as
+    one indicator's rows of an answer are, else a copy of just those rows."""
+    if len(positions) and positions[-1] - positions[0] + 1 == len(positions):
+        return frame.iloc[int(positions[0]) : int(positions[-1]) + 1]
+    return frame.take(positions)
+
+
 def split_by(frame: pd.DataFrame, column: str = "area_code") -> dict[object, pd.DataFrame]:
     """Each value of ``column`` -> its rows, in the frame's order (a fresh index each);
     rows with no value in ``column`` are in none."""

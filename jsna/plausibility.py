@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from jsna.grouping import rows_at
 from jsna.tidy import parse_numbers, unrepresentable
 from schemas.indicator_values import SERVED_NUMBERS
 
@@ -85,7 +86,7 @@ def check_answers(
     names = {i: _norm(n) for i, n in metadata_names.items()}
     refusals: list[Refusal] = []
     for iid in ids:
-        rows = fetched.take(at[iid]) if iid in at else None
+        rows = rows_at(fetched, at[iid]) if iid in at else None
         problem = _not_finite(rows) if rows is not None else None
         if problem:
             refusals.append(Refusal(iid, problem, acceptable=False))

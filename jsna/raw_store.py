@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from jsna.fingertips.transport import redact
+from jsna.grouping import rows_at
 from jsna.publication import read_nofollow, sha256_file, write_atomic
 
 STATE = "state.json"
@@ -126,7 +127,7 @@ class RawStore:
                 path.unlink(missing_ok=True)
                 entry = {"rows": 0, "retrieved_at": None}
             else:
-                rows = frame.take(at[iid]).reset_index(drop=True).astype("string")
+                rows = rows_at(frame, at[iid]).reset_index(drop=True).astype("string")
                 entry = {
                     "rows": len(rows),
                     "retrieved_at": str(rows["retrieved_at"].max()),
@@ -170,10 +171,12 @@ class RawStore:
                 continue
             if not self.intact(i, entry):  # checked again here: rows failing their checksum never go on
                 raise RawStoreDamagedError(f"{self._path(i)} fails its checksum; run the refresh again to re-fetch it")
-            frames.append(pd.read_parquet(self._path(i)))
+            frames.append(pq.read_table(self._path(i)))
         if not frames:
             return pd.DataFrame({c: pd.Series([], dtype="string") for c in columns})
-        return pd.concat(frames, ignore_index=True).astype("string")
+        # One Arrow table made into one frame: every stored column is text, read as "string".
+        text = {pa.string(): pd.StringDtype(), pa.large_string(): pd.StringDtype()}
+        return pa.concat_tables(frames, promote_options="permissive").to_pandas(types_mapper=text.get)
 
     def load_metadata(self, last_uploaded: dict[int, str | None], max_age_days: float = 7) -> pd.DataFrame | None:
         """The stored metadata, if intact, fetched for exactly these ids and upload times,

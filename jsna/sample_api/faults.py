@@ -128,6 +128,8 @@ class SampleApiState:
                 self.added_areas = {str(c): (str(n), str(r)) for c, (n, r) in config["added_areas"].items()}
             if "removed_areas" in config:
                 self.removed_areas = {str(c) for c in config["removed_areas"]}
+            if "fill" in config:
+                self.fill = bool(config["fill"])
             if config.get("reset_requests"):
                 self.requests.clear()
 
@@ -146,5 +148,6 @@ class SampleApiState:
                 "bom": self.bom,
                 "added_areas": {c: list(v) for c, v in self.added_areas.items()},
                 "removed_areas": sorted(self.removed_areas),
+                "fill": self.fill,
                 "requests": list(self.requests),
             }
