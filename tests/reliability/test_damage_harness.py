@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Iterator
 
 import pandas as pd
 import pytest
@@ -21,7 +22,8 @@ from jsna.fingertips import FingertipsError
 from jsna.plausibility import DEFAULT_MAX_SHRINK, LOSS_COLUMNS, check_answers
 from jsna.publication import OutputRoot
 from jsna.sample_api.damage import DAMAGES
-from jsna.sample_api.server import SampleApiServer
+from jsna.sample_api.faults import SampleApiState
+from jsna.sample_api.server import SampleApiServer, running_sample_api
 from resources import FingertipsResource
 from tests.pipeline_helpers import copy_publication, good_fixture, refresh, snapshot
 
@@ -32,6 +34,15 @@ PUBLISHED_KEY = ("indicator_id", "area_code", "period", "sex", "age", "category_
 SEEDS = range(4 * len(DAMAGES))  # 4 cases of each kind of damage, each its own size and target
 # Whole refreshes (about 5 s each): the kinds that reach the core layer's rules too.
 REFRESHED = ("blank_values", "drop_area", "swap_columns", "cut_last_field")
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[SampleApiServer]:
+    """England at its real scale (153 councils): the seeds' targets and sizes were chosen
+    against it, and in the suite's smaller England an area a seed drops can be one with no
+    value to lose for an indicator, which is rightly taken."""
+    with running_sample_api(SampleApiState(fill=True)) as running:
+        yield running
 
 
 def served(server: SampleApiServer) -> dict[tuple[str, ...], tuple[str, str]]:

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -19,10 +20,10 @@ from jsna.areas import area_list_path
 from jsna.catalogue import load_catalogue
 from jsna.publication import OutputRoot, default_state_dir
 from jsna.sample_api.areas import LONDON_BOROUGHS
-from jsna.sample_api.faults import Fault
-from jsna.sample_api.server import SampleApiServer
+from jsna.sample_api.faults import Fault, SampleApiState
+from jsna.sample_api.server import SampleApiServer, running_sample_api
 from tests.conftest import data_requests
-from tests.pipeline_helpers import copied_publication, good_fixture, refresh, snapshot
+from tests.pipeline_helpers import copied_publication, good_fixture, good_publication, refresh, snapshot
 
 pytestmark = pytest.mark.long  # handed to a worker first (tests/conftest.py)
 
@@ -94,9 +95,19 @@ def test_one_borough_missing_from_every_answer_is_refused(server, out, capsys):
     assert len(southwark(out)) > 0
 
 
-def test_ten_boroughs_missing_are_refused(server, out, capsys):
+@pytest.fixture(scope="module")
+def england() -> Iterator[SampleApiServer]:
+    """England at its real scale (153 councils)."""
+    with running_sample_api(SampleApiState(fill=True)) as running:
+        yield running
+
+
+def test_ten_boroughs_missing_are_refused(england, tmp_path_factory, capsys):
+    """Ten of England's 153 councils: no answer shrinks past the share refused by size, so
+    every indicator is refused by key, each naming the areas that went quiet."""
+    out = good_publication(england, tmp_path_factory, *BOROUGH)
     gone = [Fault("drop_area", area_code=code, times=None) for code in list(LONDON_BOROUGHS)[:10]]
-    err = refused(server, out, capsys, *gone)
+    err = refused(england, out, capsys, *gone)
     assert "10 areas (" in err and f"answered no values for {len(EVERY_ID)} indicator(s)" in err
 
 
