@@ -43,7 +43,7 @@ os.environ.setdefault("JSNA_ICBS", "no")
 
 # The sample API serves a smaller England to the suite: London's 33 boroughs and the 12 named
 # areas elsewhere, every region still there (45 councils, not 153). Every council's rows are
-# fetched England-wide, so this makes each of the suite's refreshes about a quarter cheaper;
+# fetched England-wide, so this makes each of the suite's refreshes about a fifth cheaper;
 # the tests of England's scale ask for the full England (``SampleApiState(fill=True)``).
 os.environ.setdefault("JSNA_SAMPLE_ENGLAND", "named")
 
