@@ -75,11 +75,11 @@ def out_jsna__area_summary(
     # Every area's summary at once (ranks need them all); each area's rows to its own folder.
     summaries = summaries_of(core, raw_metadata, run.catalogue(), [a.code for a in region.areas], england)
     fields = provenance(core, run)
-    summary_of = split_by(summaries)
+    slugs = run_areas(context, run)
+    codes = [region.area_for_slug(slug).code for slug in slugs]
+    summary_of = split_by(summaries, only=codes)
     meta = parquet_metadata(fields)
-    areas = [
-        (slug, summary_of.get(region.area_for_slug(slug).code, summaries.iloc[0:0])) for slug in run_areas(context, run)
-    ]
+    areas = [(slug, summary_of.get(code, summaries.iloc[0:0])) for slug, code in zip(slugs, codes, strict=True)]
     jobs = [
         table_job(SUMMARY, rows.drop(columns="area_code"), layout.area(slug, fields["synthetic"]).summary, meta)
         for slug, rows in areas
@@ -123,8 +123,10 @@ def out_jsna__area_workbook(
     region = run.scope()
     fields = provenance(core, run)
     slugs = run_areas(context, run)
-    summary_of, data_of = split_by(summaries), rows_by_area(core)
-    groups_of, gradients_of = split_by(groups), split_by(gradients)
+    areas = [region.area_for_slug(slug) for slug in slugs]
+    codes = [area.code for area in areas]
+    summary_of, data_of = split_by(summaries, only=codes), rows_by_area(core, codes)
+    groups_of, gradients_of = split_by(groups, only=codes), split_by(gradients, only=codes)
     labels = Labels(indicator_labels(run.catalogue(), raw_metadata))
     common = {
         "dictionary": dictionary,
@@ -132,7 +134,6 @@ def out_jsna__area_workbook(
         "retrieved_at": fields["retrieved_at"],
         "synthetic": bool(fields["synthetic"]),
     }
-    areas = [region.area_for_slug(slug) for slug in slugs]
     data = [data_of.get(area.code, core.iloc[0:0]) for area in areas]
     jobs = []
     for area, rows in zip(areas, data, strict=True):
@@ -207,12 +208,13 @@ def report_packs(
     ranges = region_ranges(summaries)
     key_ids = [i.id for i in catalogue.indicators if i.key]
     trends = trend_lines(core[(core["category"] == "") & core["indicator_id"].isin(key_ids)])
-    summary_of = split_by(summaries)
-    msoas_of = split_by(neighbourhoods, "council_code") if neighbourhoods is not None else {}
+    codes = [region.area_for_slug(slug).code for slug in slugs]
+    summary_of = split_by(summaries, only=codes)
+    msoas_of = split_by(neighbourhoods, "council_code", codes) if neighbourhoods is not None else {}
     decimals = decimals_by_indicator(raw_metadata)
     labels = {i.id: (i.label, decimals.get(i.id, DEFAULT_DECIMALS)) for i in catalogue.neighbourhoods}
     every_label = indicator_labels(catalogue, raw_metadata)
-    groups_of, gradients_of = split_by(groups), split_by(gradients)
+    groups_of, gradients_of = split_by(groups, only=codes), split_by(gradients, only=codes)
     packs = []
     for slug in slugs:
         area = region.area_for_slug(slug)

@@ -96,10 +96,11 @@ def out_jsna__neighbourhood_values(
     pub = stage(context, run)
     scope = run.scope()
     fields = provenance(neighbourhoods, run)
-    by_council = split_by(neighbourhoods, "council_code")
     slugs = run_areas(context, run)
+    codes = [scope.area_for_slug(slug).code for slug in slugs]
+    by_council = split_by(neighbourhoods, "council_code", codes)
     meta = parquet_metadata(fields)
-    areas = [(slug, by_council.get(scope.area_for_slug(slug).code, neighbourhoods.iloc[0:0])) for slug in slugs]
+    areas = [(slug, by_council.get(code, neighbourhoods.iloc[0:0])) for slug, code in zip(slugs, codes, strict=True)]
     jobs = [
         table_job(NEIGHBOURHOOD_VALUES, rows, layout.area(slug, fields["synthetic"]).neighbourhoods, meta)
         for slug, rows in areas

@@ -8,6 +8,8 @@ the table's order.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import pandas as pd
 
@@ -20,9 +22,14 @@ def rows_at(frame: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
     return frame.take(positions)
 
 
-def split_by(frame: pd.DataFrame, column: str = "area_code") -> dict[object, pd.DataFrame]:
+def split_by(
+    frame: pd.DataFrame, column: str = "area_code", only: Collection[object] | None = None
+) -> dict[object, pd.DataFrame]:
     """Each value of ``column`` -> its rows, in the frame's order (a fresh index each);
-    rows with no value in ``column`` are in none."""
+    rows with no value in ``column`` are in none. ``only``: just these values (a run of
+    named areas splits its own rows, not every area's)."""
+    if only is not None:
+        frame = frame[frame[column].isin(list(only))]
     codes, uniques = pd.factorize(frame[column], sort=False)
     order = np.argsort(codes, kind="stable")
     ordered = frame.take(order)
