@@ -1,0 +1,55 @@
+"""The sample API's two Englands: all 153 councils (``make sample``), or the suite's smaller
+one (London's boroughs and the named councils elsewhere), which must be the same England
+cut down: the same regions, codes, names and neighbourhoods, only fewer councils."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from jsna.sample_api import data, routes
+from jsna.sample_api.areas import LONDON_BOROUGHS, OTHER_UPPER_TIER, REGIONS
+from jsna.sample_api.faults import SampleApiState
+
+SOUTHWARK = "E09000028"
+
+
+def test_the_smaller_england_is_the_full_one_cut_to_its_named_councils():
+    full, named = SampleApiState(fill=True).areas(), SampleApiState(fill=False).areas()
+    assert len(full) == 153
+    assert {a.code for a in named} == set(LONDON_BOROUGHS) | set(OTHER_UPPER_TIER)
+    assert len(named) == 45
+    assert set(named) <= set(full)  # each council as the full England has it: code, name, region
+    assert {a.region_code for a in named} == set(REGIONS)  # every region keeps councils
+
+
+def test_a_council_keeps_its_neighbourhoods_in_the_smaller_england():
+    def msoas(state: SampleApiState) -> list[str]:
+        return [p.code for p in data.neighbourhood_places(SOUTHWARK, state.areas())[1]]
+
+    assert msoas(SampleApiState(fill=False)) == msoas(SampleApiState(fill=True)) != []
+
+
+def test_the_smaller_england_answers_for_its_councils_regions_and_england_only():
+    state = SampleApiState(fill=False)
+    query = {"indicator_ids": ["848"], "child_area_type_id": ["502"], "parent_area_type_id": ["6"]}
+    body, _ = routes.all_data(state, query, [])
+    served = {row["Area Code"] for row in csv.DictReader(io.StringIO(body.decode("utf-8")))}
+    assert served == {a.code for a in state.areas()} | set(REGIONS) | {"E92000001"}
+
+
+@pytest.mark.parametrize(("setting", "fill"), [("named", False), ("full", True), (None, True)])
+def test_the_setting_chooses_the_england(monkeypatch, setting, fill):
+    if setting is None:
+        monkeypatch.delenv("JSNA_SAMPLE_ENGLAND", raising=False)
+    else:
+        monkeypatch.setenv("JSNA_SAMPLE_ENGLAND", setting)
+    assert SampleApiState().fill is fill
+
+
+def test_the_config_switches_the_england_and_says_which():
+    state = SampleApiState(fill=False)
+    state.configure({"fill": True})
+    assert len(state.areas()) == 153 and state.snapshot()["fill"] is True
