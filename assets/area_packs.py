@@ -76,7 +76,7 @@ def out_jsna__area_summary(
     summaries = summaries_of(core, raw_metadata, run.catalogue(), [a.code for a in region.areas], england)
     fields = provenance(core, run)
     slugs = run_areas(context, run)
-    codes = [region.area_for_slug(slug).code for slug in slugs]
+    codes = region.codes_of(slugs)
     summary_of = split_by(summaries, only=codes)
     meta = parquet_metadata(fields)
     areas = [(slug, summary_of.get(code, summaries.iloc[0:0])) for slug, code in zip(slugs, codes, strict=True)]
@@ -208,7 +208,7 @@ def report_packs(
     ranges = region_ranges(summaries)
     key_ids = [i.id for i in catalogue.indicators if i.key]
     trends = trend_lines(core[(core["category"] == "") & core["indicator_id"].isin(key_ids)])
-    codes = [region.area_for_slug(slug).code for slug in slugs]
+    codes = region.codes_of(slugs)
     summary_of = split_by(summaries, only=codes)
     msoas_of = split_by(neighbourhoods, "council_code", codes) if neighbourhoods is not None else {}
     decimals = decimals_by_indicator(raw_metadata)

@@ -97,7 +97,7 @@ def out_jsna__neighbourhood_values(
     scope = run.scope()
     fields = provenance(neighbourhoods, run)
     slugs = run_areas(context, run)
-    codes = [scope.area_for_slug(slug).code for slug in slugs]
+    codes = scope.codes_of(slugs)
     by_council = split_by(neighbourhoods, "council_code", codes)
     meta = parquet_metadata(fields)
     areas = [(slug, by_council.get(code, neighbourhoods.iloc[0:0])) for slug, code in zip(slugs, codes, strict=True)]

@@ -65,7 +65,7 @@ def out_jsna__area_indicator_values(
     counts: dict[str, int] = {}
     previews: dict[str, str] = {}
     slugs = run_areas(context, run)
-    codes = [region.area_for_slug(slug).code for slug in slugs]
+    codes = region.codes_of(slugs)
     rows_of = rows_by_area(core, codes)
     areas = [(slug, rows_of.get(code, core.iloc[0:0])) for slug, code in zip(slugs, codes, strict=True)]
     meta = parquet_metadata(fields)

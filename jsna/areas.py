@@ -201,6 +201,10 @@ class Scope:
                 return area
         raise ValueError(f"unknown area slug {slug!r} for {self.name}; expected one of: {', '.join(self.slugs)}")
 
+    def codes_of(self, slugs: list[str]) -> list[str]:
+        """The codes of these areas, in the same order (a run's areas, to split their rows)."""
+        return [self.area_for_slug(slug).code for slug in slugs]
+
 
 def check_area_type(area_type_id: int) -> None:
     if area_type_id not in AREA_TYPES:
