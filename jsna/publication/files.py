@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 from jsna.publication.paths import UnsafePathError
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_SCAN_ROWS = 2000  # below this many rows a column is scanned value by value first
 
 
 def defuse_text(text: str) -> str:
@@ -35,11 +36,18 @@ def defuse_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     defused = {}
     for column in frame.columns:
         series = frame[column]
-        if pd.api.types.is_string_dtype(series) and not pd.api.types.is_numeric_dtype(series):
-            text = series.astype("string")
-            risky = text.str.startswith(FORMULA_START).fillna(False)
-            if risky.any():
-                defused[column] = text.where(~risky, "'" + text)
+        if not pd.api.types.is_string_dtype(series) or pd.api.types.is_numeric_dtype(series):
+            continue
+        # An area's table is a few hundred rows: a plain scan of its values costs a fifth of
+        # pandas' string methods there (most columns hold nothing to defuse).
+        if len(series) < _SCAN_ROWS and not any(
+            isinstance(v, str) and v.startswith(FORMULA_START) for v in series.to_numpy(dtype=object)
+        ):
+            continue
+        text = series.astype("string")
+        risky = text.str.startswith(FORMULA_START).fillna(False)
+        if risky.any():
+            defused[column] = text.where(~risky, "'" + text)
     return frame.assign(**defused) if defused else frame
 
 
@@ -63,8 +71,27 @@ def parquet_bytes(
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """CSV for Excel: UTF-8 with BOM, formulas defused, numbers at full precision."""
     buffer = io.StringIO()
-    defuse_formulas(frame).to_csv(buffer, index=False, lineterminator="\r\n")
+    _times_as_text(defuse_formulas(frame)).to_csv(buffer, index=False, lineterminator="\r\n")
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _times_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each date-time column as the text ``to_csv`` writes for it, each distinct time
+    formatted once. pandas formats a date-time column value by value (a quarter of a
+    table's CSV time, though a run's rows share one retrieval time); its format depends
+    only on whether every value is a midnight, which the distinct values answer alike, so
+    ``to_csv`` of the distinct values gives each value's text exactly."""
+    texts = {}
+    for column in frame.columns:
+        series = frame[column]
+        if series.dtype.kind != "M" or series.empty:  # datetime64, with or without a time zone
+            continue
+        codes, distinct = pd.factorize(series)  # NaT: code -1, which takes the last text ("")
+        shown = distinct.to_frame(index=False).to_csv(index=False, header=False, lineterminator="\n")
+        texts[column] = pd.Series([*shown.split("\n")[:-1], ""], dtype=object).to_numpy()[
+            codes
+        ]  # the text to_csv writes for NaT (na_rep) is ""
+    return frame.assign(**texts) if texts else frame
 
 
 def sha256_file(path: Path) -> str:
