@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -88,9 +89,8 @@ def _times_as_text(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         codes, distinct = pd.factorize(series)  # NaT: code -1, which takes the last text ("")
         shown = distinct.to_frame(index=False).to_csv(index=False, header=False, lineterminator="\n")
-        texts[column] = pd.Series([*shown.split("\n")[:-1], ""], dtype=object).to_numpy()[
-            codes
-        ]  # the text to_csv writes for NaT (na_rep) is ""
+        shown = [*shown.split("\n")[:-1], ""]  # and last, what to_csv writes for NaT (na_rep "")
+        texts[column] = np.array(shown, dtype=object)[codes]
     return frame.assign(**texts) if texts else frame
 
 

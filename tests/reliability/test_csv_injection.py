@@ -22,6 +22,36 @@ def test_defuse_formulas_unit():
     assert out["number"].tolist() == frame["number"].tolist()
 
 
+def test_defuse_formulas_small_and_large_tables_alike():
+    """A small table's text is scanned value by value first, a large one's with pandas'
+    string methods: each cell is defused the same way, wherever the payload sits."""
+    for rows in (8, 5000):
+        text = ["safe"] * rows
+        text[-1] = PAYLOADS[0]
+        frame = pd.DataFrame({"text": pd.array(text, dtype="string"), "other": pd.array(["x"] * rows, dtype="string")})
+        out = defuse_formulas(frame)
+        assert out["text"].iloc[-1] == "'" + PAYLOADS[0] and (out["text"].iloc[:-1] == "safe").all()
+        assert out["other"].equals(frame["other"])
+
+
+def test_csv_dates_are_written_as_pandas_writes_them():
+    """Each distinct date-time is formatted once: the text is pandas' own, whether every
+    value is a midnight (dates alone) or not, with a time zone or not, and NaT is empty."""
+    import io
+
+    from jsna.publication.files import csv_bytes
+
+    naive = pd.to_datetime(pd.Series(["2024-01-01", None, "2024-01-03", "2024-01-01"]))
+    timed = naive + pd.to_timedelta([0, 0, 0, 500], unit="ms")
+    frames = [pd.DataFrame({"n": range(4), "t": t}) for t in (naive, timed, timed.dt.tz_localize("UTC"))]
+    frames += [frames[0].iloc[0:0], frames[0].assign(t=pd.NaT)]
+    for frame in frames:
+        expected = io.StringIO()
+        frame.to_csv(expected, index=False, lineterminator="\r\n")
+        assert csv_bytes(frame) == ("\ufeff" + expected.getvalue()).encode("utf-8")
+    assert b"2024-01-01\r\n1,\r\n" in csv_bytes(frames[0])  # dates alone; NaT empty
+
+
 @pytest.mark.parametrize("payload", PAYLOADS[:4])
 def test_pipeline_csv_defused_parquet_exact(payload, tmp_path):
     fault = Fault("set_value", column="Value note", value=payload, indicator_id=848, area_code="E09000028",
