@@ -20,6 +20,9 @@ from jsna.pack import display
 Row = Mapping[str, Any]  # one table row as a dict (``DataFrame.to_dict("records")``)
 SEX_WORDS = {"Male": "males", "Female": "females"}
 SIGNIFICANT = ("Higher", "Lower")
+# A breakdown of an area: its rows of each period (``latest`` keeps the newest).
+GROUP_KEYS = ["indicator_id", "dimension", "category_type"]
+GRADIENT_KEYS = ["indicator_id", "basis", "sex", "age"]
 
 
 @dataclass(frozen=True)
@@ -58,21 +61,28 @@ def _times(ratio: float) -> str:
 def group_sentences(groups: pd.DataFrame, area: str, name: str, labels: Labels) -> list[str]:
     """One sentence per significant gap of the area's latest breakdowns, then how many
     were compared with no significant gap and how many could not be compared."""
-    mine = latest(groups[groups["area_code"] == area], ["indicator_id", "dimension", "category_type"])
-    mine = mine[mine["difference"] != "Reference group"]
+    return _group_sentences(latest(groups[groups["area_code"] == area], GROUP_KEYS).to_dict("records"), name, labels)
+
+
+def _group_sentences(rows: list[Row], name: str, labels: Labels) -> list[str]:
+    """``group_sentences`` of an area's latest rows, as records: an area's few dozen rows
+    are read as dicts once, not filtered by pandas again for each kind of sentence."""
+    compared = [row for row in rows if row["difference"] != "Reference group"]
     out = []
-    for row in mine[mine["difference"].isin(SIGNIFICANT)].to_dict("records"):
+    for row in compared:
+        if row["difference"] not in SIGNIFICANT:
+            continue
         if row["dimension"] == "Sex" and row["difference"] != "Higher":
             continue  # each pair once, from the higher side
         if row["dimension"] == "Deprivation" and not str(row["group"]).lower().startswith("most deprived"):
             continue  # the most deprived group against the least; the gradient speaks for the rest
         out.append(_sentence(row, name, labels))
-    similar = mine[mine["difference"] == "Similar"]
-    unmatched = mine[mine["difference"] == "Not compared"]
-    if len(similar) or len(unmatched):
+    similar = sum(row["difference"] == "Similar" for row in compared)
+    unmatched = sum(row["difference"] == "Not compared" for row in compared)
+    if similar or unmatched:
         out.append(
-            f"{len(similar)} other group comparison(s) show no significant gap (overlapping 95% intervals); "
-            f"{len(unmatched)} could not be compared (no interval or no reference served)."
+            f"{similar} other group comparison(s) show no significant gap (overlapping 95% intervals); "
+            f"{unmatched} could not be compared (no interval or no reference served)."
         )
     return out
 
@@ -97,9 +107,16 @@ def _sentence(row: Row, name: str, labels: Labels) -> str:
 
 def gradient_sentences(gradients: pd.DataFrame, area: str, name: str, labels: Labels) -> list[str]:
     """One sentence per gradient of the area's latest breakdowns and neighbourhoods."""
-    mine = latest(gradients[gradients["area_code"] == area], ["indicator_id", "basis", "sex", "age"])
+    mine = latest(gradients[gradients["area_code"] == area], GRADIENT_KEYS)
+    return _gradient_sentences(mine.to_dict("records"), name, labels)
+
+
+def _gradient_sentences(rows: list[Row], name: str, labels: Labels) -> list[str]:
+    """``gradient_sentences`` of an area's latest rows, as records."""
     out = []
-    for row in mine[mine["sii"].notna()].to_dict("records"):
+    for row in rows:
+        if pd.isna(row["sii"]):
+            continue
         across = (f"across {name}'s {int(row['groups'])} neighbourhoods" if row["basis"].startswith("neighbourhoods")
                   else f"across {name}'s deprivation groups")  # fmt: skip
         sii = labels.difference(row, "sii")
@@ -139,12 +156,12 @@ class AreaInequalities:
     def section(self, area: str, name: str, labels: Labels) -> dict[str, object]:
         """The report's Inequalities section: the sentences, then the latest groups and
         gradients of the area as table rows (text at display precision)."""
-        groups = latest(self.groups[self.groups["area_code"] == area], ["indicator_id", "dimension", "category_type"])
-        gradients = latest(self.gradients[self.gradients["area_code"] == area], ["indicator_id", "basis", "sex", "age"])
+        groups = latest(self.groups[self.groups["area_code"] == area], GROUP_KEYS).to_dict("records")
+        gradients = latest(self.gradients[self.gradients["area_code"] == area], GRADIENT_KEYS).to_dict("records")
         return {
-            "findings": inequality_findings(self.groups, self.gradients, area, name, labels),
-            "groups": [_group_row(r, labels) for r in groups.to_dict("records")],
-            "gradients": [_gradient_row(r, labels) for r in gradients.to_dict("records")],
+            "findings": _group_sentences(groups, name, labels) + _gradient_sentences(gradients, name, labels),
+            "groups": [_group_row(r, labels) for r in groups],
+            "gradients": [_gradient_row(r, labels) for r in gradients],
         }
 
 

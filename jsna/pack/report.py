@@ -17,6 +17,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from jsna import layout
+from jsna.grouping import split_by
 from jsna.pack import display, pages, svg
 from jsna.pack.findings import KeyFindings, anchor, key_findings
 from jsna.pack.inequality_findings import AreaInequalities, Labels
@@ -307,8 +308,8 @@ def neighbourhood_charts(rows: pd.DataFrame, labels: dict[int, tuple[str, int]])
     MSOAs (Persons where served, the first age band), with the council and England."""
     headline = rows[rows["category"] == ""] if len(rows) else rows
     charts = []
-    for iid in dict.fromkeys(headline["indicator_id"].tolist()) if not headline.empty else []:
-        mine = headline[headline["indicator_id"] == iid]
+    # Each indicator's rows found once (in the order served), not by a filter of every row each.
+    for iid, mine in (split_by(headline, "indicator_id") if not headline.empty else {}).items():
         sexes = mine["sex"].unique().tolist()
         mine = mine[mine["sex"] == ("Persons" if "Persons" in sexes else sorted(sexes)[0])]
         mine = mine[mine["age"] == sorted(mine["age"].unique())[0]]
