@@ -127,7 +127,7 @@ class RawStore:
                 path.unlink(missing_ok=True)
                 entry = {"rows": 0, "retrieved_at": None}
             else:
-                rows = rows_at(frame, at[iid]).reset_index(drop=True).astype("string")
+                rows = _as_text(rows_at(frame, at[iid]).reset_index(drop=True))
                 entry = {
                     "rows": len(rows),
                     "retrieved_at": str(rows["retrieved_at"].max()),
@@ -226,10 +226,19 @@ class RawStore:
         return self.dir / "indicators" / f"{int(iid)}.parquet"
 
 
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every column as text. Columns that are text already stay as they are: an answer is
+    parsed into Arrow-backed text, and making Python strings of it only for Arrow to copy
+    them back was a sixth of the raw step. ``load`` reads every column as "string" whatever
+    text type it was written with."""
+    other = {column: "string" for column, dtype in frame.dtypes.items() if not isinstance(dtype, pd.StringDtype)}
+    return frame.astype(other) if other else frame
+
+
 def _write_parquet(path: Path, frame: pd.DataFrame) -> str:
     """Write durably under a temporary name, then rename; return the file's sha256."""
     sink = pa.BufferOutputStream()
-    pq.write_table(pa.Table.from_pandas(frame.astype("string"), preserve_index=False), sink, compression="zstd")
+    pq.write_table(pa.Table.from_pandas(_as_text(frame), preserve_index=False), sink, compression="zstd")
     data = sink.getvalue().to_pybytes()
     write_atomic(path, data)
     return hashlib.sha256(data).hexdigest()

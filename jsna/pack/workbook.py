@@ -11,7 +11,9 @@ never the stored value.
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
+import pickle
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -135,7 +137,7 @@ def _sheet(
     printed = sum(c in frame.columns for c in SUMMARY_PRINT_COLUMNS) if title == "Summary" else 0
     sheet = book.create_sheet(title)
     styles = styles or _Styles.of(sheet)
-    widths, wrapped = column_layout(frame)
+    widths, wrapped, body = _table_xml(frame, styles, row_decimals, same_in_every_area=title == "Dictionary")
     for col, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(col)].width = width
     sheet.freeze_panes = f"A{HEADER_ROW + 1}"
@@ -154,10 +156,32 @@ def _sheet(
         sheet.append([])
     names = [header(n) for n in frame.columns]
     head_height = LINE_HEIGHT * max([_lines(n, w) for n, w in zip(names, widths, strict=True)] + [1])
-    rows = header_xml(names, HEADER_ROW, styles.header, head_height) + rows_xml(
-        frame, HEADER_ROW + 1, _column_styles(styles, frame, row_decimals, wrapped), row_heights(frame, widths, wrapped)
-    )
-    return rows, styles
+    return header_xml(names, HEADER_ROW, styles.header, head_height) + body, styles
+
+
+# The Dictionary sheet of the last workbook made in this process, by what it was made of.
+_laid_out: dict[bytes, tuple[list[int], set[str], str]] = {}
+
+
+def _table_xml(
+    frame: pd.DataFrame, styles: _Styles, row_decimals: list[int] | None, *, same_in_every_area: bool = False
+) -> tuple[list[int], set[str], str]:
+    """(each column's width, the columns that wrap, the rows below the header as
+    SpreadsheetML). The Dictionary sheet is the same in every workbook of a run, so it is
+    laid out once per process and found again by a hash of its exact content (the frame
+    pickled, types and all) and its styles."""
+    key = b""
+    if same_in_every_area:
+        key = hashlib.sha256(pickle.dumps((frame, repr(styles), row_decimals), protocol=5)).digest()
+        if key in _laid_out:
+            return _laid_out[key]
+    widths, wrapped = column_layout(frame)
+    styled = _column_styles(styles, frame, row_decimals, wrapped)
+    laid_out = widths, wrapped, rows_xml(frame, HEADER_ROW + 1, styled, row_heights(frame, widths, wrapped))
+    if same_in_every_area:
+        _laid_out.clear()  # one run's dictionary at a time
+        _laid_out[key] = laid_out
+    return laid_out
 
 
 def _longest(series: pd.Series) -> int:
