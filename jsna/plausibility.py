@@ -84,10 +84,11 @@ def check_answers(
     served = fetched["indicator_id"].astype(int)
     at = {int(k): v for k, v in served.groupby(served, sort=False).indices.items()} if len(fetched) else {}
     names = {i: _norm(n) for i, n in metadata_names.items()}
+    bad_cells = _not_finite_cells(fetched)
     refusals: list[Refusal] = []
     for iid in ids:
         rows = rows_at(fetched, at[iid]) if iid in at else None
-        problem = _not_finite(rows) if rows is not None else None
+        problem = _not_finite(fetched, at[iid], bad_cells) if iid in at else None
         if problem:
             refusals.append(Refusal(iid, problem, acceptable=False))
             continue
@@ -220,15 +221,25 @@ def _wrong_name(iid: int, rows: pd.DataFrame, stored: str | None, names: Mapping
     return None
 
 
-def _not_finite(rows: pd.DataFrame) -> str | None:
+def _not_finite_cells(fetched: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Each served number column's cells that parse to no finite double (text that is no
+    number at all is not among them: it is quarantined later), read once for the whole
+    answer: each cell's verdict is its own, so an indicator's are its rows' of these."""
+    cells = {}
     for column in SERVED_NUMBERS:
-        if column not in rows:
-            continue
-        numbers, not_numbers = parse_numbers(rows[column])  # text that is no number: quarantined later
-        bad = unrepresentable(rows[column], numbers) & ~not_numbers
-        if bad.any():
-            first = rows[column].iloc[int(bad.argmax())]
-            return f"served {int(bad.sum())} {column} cell(s) that are not finite numbers (e.g. {first!r})"
+        if column in fetched:
+            numbers, not_numbers = parse_numbers(fetched[column])
+            cells[column] = unrepresentable(fetched[column], numbers) & ~not_numbers
+    return cells
+
+
+def _not_finite(fetched: pd.DataFrame, positions: np.ndarray, bad_cells: dict[str, np.ndarray]) -> str | None:
+    """What is wrong with the numbers of one indicator's rows (at ``positions``)."""
+    for column, bad in bad_cells.items():
+        mine = bad[positions]
+        if mine.any():
+            first = fetched[column].iloc[int(positions[int(mine.argmax())])]
+            return f"served {int(mine.sum())} {column} cell(s) that are not finite numbers (e.g. {first!r})"
     return None
 
 
