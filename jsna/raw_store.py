@@ -229,10 +229,21 @@ class RawStore:
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Every column as text. Columns that are text already stay as they are: an answer is
     parsed into Arrow-backed text, and making Python strings of it only for Arrow to copy
-    them back was a sixth of the raw step. ``load`` reads every column as "string" whatever
-    text type it was written with."""
-    other = {column: "string" for column, dtype in frame.dtypes.items() if not isinstance(dtype, pd.StringDtype)}
-    return frame.astype(other) if other else frame
+    them back was a sixth of the raw step. A request's URL and time are categories (the
+    same on each of its rows): each row takes its category's text. ``load`` reads every
+    column as "string" whatever text type it was written with."""
+    text = {}
+    for column, dtype in frame.dtypes.items():
+        if isinstance(dtype, pd.StringDtype):
+            continue
+        series = frame[column]
+        if isinstance(dtype, pd.CategoricalDtype):
+            categories = series.cat.categories.astype("string")
+            codes = series.cat.codes.to_numpy()
+            text[column] = categories.take(codes, allow_fill=True, fill_value=pd.NA).array
+        else:
+            text[column] = series.astype("string").array
+    return frame.assign(**text) if text else frame
 
 
 def _write_parquet(path: Path, frame: pd.DataFrame) -> str:
