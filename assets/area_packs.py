@@ -207,7 +207,10 @@ def report_packs(
     # Each area's spine shows the range of its own region's areas.
     ranges = region_ranges(summaries)
     key_ids = [i.id for i in catalogue.indicators if i.key]
-    trends = trend_lines(core[(core["category"] == "") & core["indicator_id"].isin(key_ids)])
+    # The lines these areas' pages draw: each area's own, its region's and England's.
+    drawn = {code for slug in slugs for code in region.area_for_slug(slug).with_comparators}
+    history = core[(core["category"] == "") & core["indicator_id"].isin(key_ids) & core["area_code"].isin(drawn)]
+    trends = trend_lines(history)
     codes = region.codes_of(slugs)
     summary_of = split_by(summaries, only=codes)
     msoas_of = split_by(neighbourhoods, "council_code", codes) if neighbourhoods is not None else {}

@@ -18,7 +18,7 @@ from assets.neighbourhoods import NEIGHBOURHOOD_CORE_KEY
 from assets.staging import Upstream, quiet, run_areas, stage, stage_files, table_job
 from assets.ui_metadata import by_area, parquet_metadata, provenance, table_schema
 from jsna import layout
-from jsna.areas import ENGLAND_CODE, Area, Scope, region_slug
+from jsna.areas import ENGLAND_CODE, Scope, region_slug
 from jsna.grouping import split_by
 from jsna.inequalities.gradients import decile_gradients, neighbourhood_gradients
 from jsna.inequalities.groups import group_rows
@@ -93,11 +93,6 @@ def _scope_tables(scope: Scope) -> list[tuple[str, set[str] | None]]:
     return tables
 
 
-def _with_comparators(area: Area) -> tuple[str, str, str]:
-    """An area's code, its region's and England's: the rows its gradients file holds."""
-    return (area.code, area.region_code, ENGLAND_CODE)
-
-
 def of_area(by_code: dict[object, pd.DataFrame], empty: pd.DataFrame, codes: tuple[str, ...]) -> pd.DataFrame:
     """An area's rows, then its region's and England's (its comparators), in that order,
     from the rows split by area (``jsna.grouping.split_by``, once for the run's areas)."""
@@ -121,11 +116,11 @@ def out_jsna__inequalities(
     jobs, counts = [], []
     slugs = run_areas(context, run)
     # The run's areas, each beside its region and England.
-    wanted = {code for slug in slugs for code in _with_comparators(scope.area_for_slug(slug))}
+    wanted = {code for slug in slugs for code in scope.area_for_slug(slug).with_comparators}
     groups_of, gradients_of = split_by(groups, only=wanted), split_by(gradients, only=wanted)
     for slug in slugs:
         area = scope.area_for_slug(slug)
-        codes = _with_comparators(area)
+        codes = area.with_comparators
         files = layout.area(slug, synthetic)
         # The area's own groups (every area's, its region's and England's are in the scope's
         # table); its gradients with its region's and England's beside them, to read against.

@@ -92,6 +92,11 @@ class Area:
     def slug(self) -> str:
         return slugify(self.name)
 
+    @property
+    def with_comparators(self) -> tuple[str, str, str]:
+        """Its code, its region's and England's: the rows its pages read beside its own."""
+        return (self.code, self.region_code, ENGLAND_CODE)
+
 
 class AreaSource(Protocol):
     """What fetching an area list needs from a client (``FingertipsClient``)."""

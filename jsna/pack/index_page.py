@@ -14,7 +14,7 @@ from jsna import layout
 from jsna.areas import region_slug
 from jsna.grouping import split_by
 from jsna.pack import pages
-from jsna.pack.findings import key_findings
+from jsna.pack.findings import worse_and_better
 from jsna.pack.report import BANNER, source_name
 
 
@@ -44,8 +44,9 @@ class PackSection:
 def _row(entry: PackEntry) -> dict[str, str]:
     worse = better = fresh = ""
     if entry.summary is not None and len(entry.summary):
-        found = key_findings(entry.name, entry.summary)
-        worse, better = f"{len(found.worse)} of {found.total}", f"{len(found.better)} of {found.total}"
+        worst, best = worse_and_better(entry.summary)
+        total = len(entry.summary)
+        worse, better = f"{int(worst.sum())} of {total}", f"{int(best.sum())} of {total}"
         newest = entry.summary["retrieved_at"].max()
         fresh = "" if pd.isna(newest) else pd.Timestamp(newest).strftime("%Y-%m-%d %H:%M")
     f = entry.files
