@@ -26,7 +26,7 @@ from jsna.grouping import split_by
 from jsna.pack import chapter
 from jsna.pack.chapter import ChapterPack, area_chapter
 from jsna.pack.display import DEFAULT_DECIMALS, decimals_by_indicator
-from jsna.pack.inequality_findings import AreaInequalities, Labels, inequality_findings, latest
+from jsna.pack.inequality_findings import GROUP_KEYS, AreaInequalities, Labels, inequality_findings, latest
 from jsna.pack.report import ReportPack, area_report, region_ranges, trend_lines
 from jsna.pack.summary import area_summaries
 from jsna.pack.workbook import build_workbook
@@ -124,7 +124,7 @@ def out_jsna__area_workbook(
     fields = provenance(core, run)
     slugs = run_areas(context, run)
     areas = [region.area_for_slug(slug) for slug in slugs]
-    codes = [area.code for area in areas]
+    codes = region.codes_of(slugs)
     summary_of, data_of = split_by(summaries, only=codes), rows_by_area(core, codes)
     groups_of, gradients_of = split_by(groups, only=codes), split_by(gradients, only=codes)
     labels = Labels(indicator_labels(run.catalogue(), raw_metadata))
@@ -139,9 +139,9 @@ def out_jsna__area_workbook(
     for area, rows in zip(areas, data, strict=True):
         # The area's own rows (its file beside the workbook has its region's and England's too).
         mine = [of.get(area.code, frame.iloc[0:0]) for of, frame in ((groups_of, groups), (gradients_of, gradients))]
-        sentences = inequality_findings(*mine, area.code, area.name, labels)
         # The sheet shows each breakdown's latest period, as the report does (every period is in the files).
-        mine[0] = latest(mine[0], ["indicator_id", "dimension", "category_type"])
+        mine[0] = latest(mine[0], GROUP_KEYS)
+        sentences = inequality_findings(*mine, area.code, area.name, labels)
         summary = summary_of.get(area.code, summaries.iloc[0:0]).drop(columns="area_code")
         inequalities = AreaInequalities(*mine, findings=tuple(sentences))
         jobs.append(functools.partial(build_workbook, area.name, summary, rows, **common, inequalities=inequalities))
@@ -208,7 +208,7 @@ def report_packs(
     ranges = region_ranges(summaries)
     key_ids = [i.id for i in catalogue.indicators if i.key]
     # The lines these areas' pages draw: each area's own, its region's and England's.
-    drawn = {code for slug in slugs for code in region.area_for_slug(slug).with_comparators}
+    drawn = region.codes_with_comparators(slugs)
     history = core[(core["category"] == "") & core["indicator_id"].isin(key_ids) & core["area_code"].isin(drawn)]
     trends = trend_lines(history)
     codes = region.codes_of(slugs)

@@ -116,7 +116,7 @@ def out_jsna__inequalities(
     jobs, counts = [], []
     slugs = run_areas(context, run)
     # The run's areas, each beside its region and England.
-    wanted = {code for slug in slugs for code in scope.area_for_slug(slug).with_comparators}
+    wanted = scope.codes_with_comparators(slugs)
     groups_of, gradients_of = split_by(groups, only=wanted), split_by(gradients, only=wanted)
     for slug in slugs:
         area = scope.area_for_slug(slug)

@@ -210,6 +210,10 @@ class Scope:
         """The codes of these areas, in the same order (a run's areas, to split their rows)."""
         return [self.area_for_slug(slug).code for slug in slugs]
 
+    def codes_with_comparators(self, slugs: list[str]) -> set[str]:
+        """The codes of these areas, their regions and England: the rows their pages read."""
+        return {code for slug in slugs for code in self.area_for_slug(slug).with_comparators}
+
 
 def check_area_type(area_type_id: int) -> None:
     if area_type_id not in AREA_TYPES:
