@@ -38,6 +38,7 @@ from jsna.areas import (
 from jsna.extracts import COUNCILS, EXTRACT_COLUMN, ICBS, NEIGHBOURHOODS, served_areas
 from jsna.fingertips.client import repeated
 from jsna.fingertips.data_csv import CANONICAL
+from jsna.memory import release_freed
 from jsna.pack.chapter import WEIGHT as CHAPTER_WEIGHT
 from jsna.plausibility import LOSS_COLUMNS, Rules, check_answers
 from jsna.raw_store import RawStore
@@ -106,6 +107,7 @@ def raw_fingertips__indicator_data(
     requests = [r for answer in answers.values() for r in answer.requests]
     accepted = _keep(answers, plans, stores, last_uploaded)
     del answers  # stored: the fetched rows are read back from the store, so hold one copy, not two
+    release_freed()  # and the answers' pages go back to the system before that copy is read
     frames = [stores[e.name].load(e.ids, RAW_COLUMNS).assign(**{EXTRACT_COLUMN: e.name}) for e in run.extracts()]
     if refusals and not len(frames[0]):
         # Nothing to publish but refused answers (an outage on a first refresh): say so

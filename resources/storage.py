@@ -20,6 +20,7 @@ from dagster import ConfigurableIOManager, DagsterInvariantViolationError, Input
 from dagster._core.execution.plan.plan import ExecutionPlan
 from pydantic import PrivateAttr
 
+from jsna.memory import release_freed
 from jsna.publication.files import file_identity, write_atomic
 
 PUBLICATION_TAG = "jsna/publication"  # a launch that names its publication (tests; a run without it is its own)
@@ -87,6 +88,7 @@ class ParquetIOManager(ConfigurableIOManager):
             # finished event generators, which only the cycle collector frees: free it
             # before a second copy is read, or the run's peak holds both.
             gc.collect()
+            release_freed()
         frame = pd.read_parquet(path)
         # Which launch computed it: a publishing step refuses tables from an earlier launch.
         frame.attrs[LAUNCH] = (pq.read_schema(path).metadata or {}).get(LAUNCH.encode(), b"").decode()

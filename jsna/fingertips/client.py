@@ -39,6 +39,7 @@ from jsna.fingertips.http import (
     log,
 )
 from jsna.fingertips.metadata import parse_metadata_csv
+from jsna.memory import release_freed
 
 __all__ = ["DEFAULT_BASE_URL", "MAX_IDS_PER_REQUEST", "ClientBounds", "DataFetch", "FingertipsClient", "MetadataFetch"]
 
@@ -91,6 +92,7 @@ class FingertipsClient(HttpClient):
         else:
             frame = parse_data_csv(b"").frame.assign(request_url="", retrieved_at="").astype("string")
         del frames
+        release_freed()  # the answers' bodies and parsed chunks, now joined into one frame
         served = set(pd.to_numeric(frame["indicator_id"], errors="coerce").dropna().astype(int))
         empty = [i for i in ids if i not in served]
         if empty and gaps_expected:

@@ -1,0 +1,68 @@
+"""Freed memory goes back to the system, so a large answer does not leave its peak behind.
+
+A refresh holds an answer's rows several times over for a moment (the body, the parsed
+Arrow table, the frame), then frees them. With the defaults that memory stays with the
+process: Arrow's bundled mimalloc keeps its pages, and glibc raises its mmap threshold each
+time a large block is freed, so the next large blocks come from heaps it never returns.
+The next step then grows from that high water mark instead of reusing it, and peak memory
+grew by about 5 bytes per byte answered.
+
+Here the process's large blocks (1 MiB and over) are mapped on their own and unmapped when
+freed: Arrow allocates through the C library, and glibc's mmap threshold is fixed (fixing
+it also stops the dynamic raising). Smaller blocks keep the allocators' speed. Measured in
+``bench/memory.py``; where the C library is not glibc, only Arrow's pool changes. Blocks
+smaller than that, which Arrow's CSV reader makes by the thousand in its threads' heaps, are
+handed back by ``release_freed`` where a step has just let go of a large table.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import functools
+import logging
+from typing import Any
+
+import pyarrow as pa
+
+log = logging.getLogger(__name__)
+
+LARGE_BLOCK = 1 << 20  # bytes: blocks this large or larger are mapped, and unmapped when freed
+_M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter (malloc.h)
+_done = False
+
+
+def return_freed_memory() -> None:
+    """Apply the settings above to this process (once; every later call does nothing)."""
+    global _done
+    if _done:
+        return
+    _done = True
+    pa.set_memory_pool(pa.system_memory_pool())
+    _fixed_mmap_threshold(LARGE_BLOCK)
+
+
+def release_freed() -> bool:
+    """Hand the free pages of the C library's heaps back to the system (glibc's
+    ``malloc_trim``, a few milliseconds); False where there is no such call."""
+    trim = _libc_call("malloc_trim", (ctypes.c_size_t,))
+    return bool(trim is not None and trim(0))
+
+
+def _fixed_mmap_threshold(size: int) -> bool:
+    """glibc's ``mallopt(M_MMAP_THRESHOLD, size)``; False where there is no such call."""
+    mallopt = _libc_call("mallopt", (ctypes.c_int, ctypes.c_int))
+    return mallopt is not None and mallopt(_M_MMAP_THRESHOLD, size) == 1
+
+
+@functools.cache
+def _libc_call(name: str, argtypes: tuple[Any, ...]) -> Any:
+    """A function of the C library, or None where it has no such function (not glibc)."""
+    library = ctypes.util.find_library("c")
+    try:
+        call = getattr(ctypes.CDLL(library), name)
+    except (OSError, AttributeError, TypeError):
+        log.debug("no %s in %s: memory stays with the C library's defaults", name, library)
+        return None
+    call.argtypes, call.restype = list(argtypes), ctypes.c_int
+    return call
