@@ -38,7 +38,7 @@ from jsna.areas import (
 from jsna.extracts import COUNCILS, EXTRACT_COLUMN, ICBS, NEIGHBOURHOODS, served_areas
 from jsna.fingertips.client import repeated
 from jsna.fingertips.data_csv import CANONICAL
-from jsna.memory import release_freed
+from jsna.memory import answers_held, release_freed
 from jsna.pack.chapter import WEIGHT as CHAPTER_WEIGHT
 from jsna.plausibility import LOSS_COLUMNS, Rules, check_answers
 from jsna.raw_store import RawStore
@@ -89,6 +89,17 @@ def raw_fingertips__indicator_data(
     run: RunContext,
     metadata: pd.DataFrame,
 ):  # yields the checks and MaterializeResult(value=DataFrame)
+    with answers_held():  # what the answers free goes back to the system (jsna.memory)
+        yield from _indicator_data(context, config, fingertips, run, metadata)
+
+
+def _indicator_data(
+    context: AssetExecutionContext,
+    config: RawDataConfig,
+    fingertips: FingertipsResource,
+    run: RunContext,
+    metadata: pd.DataFrame,
+):  # yields what the asset yields
     catalogue = run.catalogue()
     hold_lease(context, run)
     stores = run.raw_stores()

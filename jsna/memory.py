@@ -7,12 +7,14 @@ time a large block is freed, so the next large blocks come from heaps it never r
 The next step then grows from that high water mark instead of reusing it, and peak memory
 grew by about 5 bytes per byte answered.
 
-Here the process's large blocks (1 MiB and over) are mapped on their own and unmapped when
-freed: Arrow allocates through the C library, and glibc's mmap threshold is fixed (fixing
-it also stops the dynamic raising). Smaller blocks keep the allocators' speed. Measured in
-``bench/memory.py``; where the C library is not glibc, only Arrow's pool changes. Blocks
-smaller than that, which Arrow's CSV reader makes by the thousand in its threads' heaps, are
-handed back by ``release_freed`` where a step has just let go of a large table.
+So while answers are fetched and parsed (``answers_held``, the raw data step), large blocks
+(1 MiB and over) are mapped on their own and unmapped when freed: Arrow allocates through the
+C library, and glibc's mmap threshold is fixed (which also stops its raising). Smaller blocks,
+which Arrow's CSV reader makes by the thousand in its threads' heaps, are handed back by
+``release_freed`` where a large table has just been let go. After the raw step, Arrow's own
+pool is back: it is the faster one, and mapping every large block costs the later steps
+time (about a sixth of a small refresh when it was kept for the whole run). Measured in
+``bench/memory.py``; where the C library is not glibc, only Arrow's pool changes.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import ctypes
 import ctypes.util
 import functools
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pyarrow as pa
@@ -28,18 +32,25 @@ import pyarrow as pa
 log = logging.getLogger(__name__)
 
 LARGE_BLOCK = 1 << 20  # bytes: blocks this large or larger are mapped, and unmapped when freed
+# Afterwards: the ceiling glibc's own threshold rises to on a 64-bit system (it cannot be
+# made to rise by itself again once fixed).
+USUAL_THRESHOLD = 32 << 20
 _M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter (malloc.h)
-_done = False
 
 
-def return_freed_memory() -> None:
-    """Apply the settings above to this process (once; every later call does nothing)."""
-    global _done
-    if _done:
-        return
-    _done = True
+@contextmanager
+def answers_held() -> Iterator[None]:
+    """While large answers come and go: their freed memory goes back to the system; on the
+    way out the free pages are handed back and the faster settings restored."""
+    previous = pa.default_memory_pool()
     pa.set_memory_pool(pa.system_memory_pool())
     _fixed_mmap_threshold(LARGE_BLOCK)
+    try:
+        yield
+    finally:
+        release_freed()
+        pa.set_memory_pool(previous)
+        _fixed_mmap_threshold(USUAL_THRESHOLD)
 
 
 def release_freed() -> bool:

@@ -14,7 +14,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from dagster import ConfigurableResource, InitResourceContext
+from dagster import ConfigurableResource
 from pydantic import PrivateAttr
 
 from jsna.areas import (
@@ -31,7 +31,6 @@ from jsna.extracts import COUNCILS, Extract, combined_digest, extracts
 from jsna.fingertips.transport import redact
 from jsna.footprints.config import Footprints, load_footprints
 from jsna.layout import DEFAULT_OUTPUT_DIR, REAL_OUTPUT_DIR
-from jsna.memory import return_freed_memory
 from jsna.plausibility import DEFAULT_MAX_SHRINK
 from jsna.publication import OutputRoot
 from jsna.publication.files import file_identity
@@ -59,11 +58,6 @@ class RunContext(ConfigurableResource):
     launch: str = "{}"  # what manifest.json records of the launch (JSON: settings file, overrides)
 
     _kept: dict[str, Any] = PrivateAttr(default_factory=dict)
-
-    def setup_for_execution(self, context: InitResourceContext) -> None:
-        """In whichever process runs a step: a large answer's freed memory goes back to the
-        system (``jsna.memory``), so that the steps after it do not start from its peak."""
-        return_freed_memory()
 
     def _once(self, key: str, make: Any) -> Any:
         if key not in self._kept:
