@@ -133,18 +133,17 @@ class KeyFindings:
         return [*self.sections(), ("Similar to England, or no better or worse", self.others)]
 
 
-def worse_and_better(summary: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Which summary rows are significantly worse, and which better, than England (the
-    index counts them without drawing up the findings)."""
+def worse_and_better(summary: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which summary rows are significantly worse, and which better, than England, and each
+    row's comparison (the index counts them without drawing up the findings)."""
     compared = summary["compared_to_england"].fillna("").to_numpy()
-    return compared == WORSE, compared == BETTER
+    return compared == WORSE, compared == BETTER, compared
 
 
 def key_findings(area: str, summary: pd.DataFrame) -> KeyFindings:
     """Group an area's summary rows (with their ``finding``) into the key findings: each
     group holds the rows' ``FINDING_COLUMNS``, in the summary's order."""
-    worse, better = worse_and_better(summary)
-    compared = summary["compared_to_england"].fillna("").to_numpy()
+    worse, better, compared = worse_and_better(summary)
     not_compared = np.isin(compared, NOT_COMPARED) | summary["value"].isna().to_numpy()
     getting_worse = summary["recent_trend"].isin(GETTING_WORSE).to_numpy()
     rows = summary[FINDING_COLUMNS].reset_index(drop=True)

@@ -44,7 +44,7 @@ class PackSection:
 def _row(entry: PackEntry) -> dict[str, str]:
     worse = better = fresh = ""
     if entry.summary is not None and len(entry.summary):
-        worst, best = worse_and_better(entry.summary)
+        worst, best, _ = worse_and_better(entry.summary)
         total = len(entry.summary)
         worse, better = f"{int(worst.sum())} of {total}", f"{int(best.sum())} of {total}"
         newest = entry.summary["retrieved_at"].max()
