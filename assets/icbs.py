@@ -16,7 +16,15 @@ from dagster import (
 
 from assets.area_packs import caveats_of, indicator_labels, summaries_of
 from assets.factories import out_asset
-from assets.geographies import ICB_ROWS, core_asset, extract_rows, not_recomputed, quarantine_as_published, validated
+from assets.geographies import (
+    ICB_ROWS,
+    core_asset,
+    extract_rows,
+    not_recomputed,
+    publish_quarantine,
+    quarantine_as_published,
+    validated,
+)
 from assets.group_packs import GroupData, GroupKind, Unit, stage_packs
 from assets.out import DICTIONARY_KEY
 from assets.raw import META_KEY
@@ -27,7 +35,7 @@ from jsna.areas import ENGLAND_CODE
 from jsna.extracts import ICBS, served_areas
 from jsna.tidy import add_comparators, tidy_areas
 from resources import RunContext
-from schemas import INDICATOR_VALUES
+from schemas import INDICATOR_VALUES, QUARANTINE
 
 ICB_CORE_KEY = ICB_ROWS.key
 ICB_PACK_KEY = "out_jsna__icb_pack"
@@ -67,6 +75,8 @@ def core_jsna__icb_values(
     if quiet(context, run):
         return not_recomputed(ICB_ROWS.spec, quarantine_as_published(run, ICB_ROWS))
     raw = extract_rows(raw_data, ICBS)
+    if raw.empty:  # ICBs not fetched (``JSNA_ICBS=no``): nothing to tidy, an empty quarantine
+        return _no_icbs(context, run)
     codes = set(raw["area_code"]) - {ENGLAND_CODE}
     regions = {code: "" for code in codes} | {ENGLAND_CODE: ""}
     result = tidy_areas(raw, raw_metadata, run.catalogue(), codes, regions)
@@ -85,6 +95,19 @@ def core_jsna__icb_values(
     )
 
 
+def _no_icbs(context: AssetExecutionContext, run: RunContext) -> MaterializeResult:
+    """The ICB table when no ICB rows were fetched: empty, with its (empty) quarantine staged
+    as every run stages it, without tidying and validating nothing (a fixed cost of every
+    run that leaves the ICBs out)."""
+    empty = INDICATOR_VALUES.conform(pd.DataFrame(columns=list(INDICATOR_VALUES.column_names)))
+    quarantine = QUARANTINE.conform(pd.DataFrame(columns=list(QUARANTINE.column_names)))
+    check = publish_quarantine(context, run, empty, quarantine, pd.DataFrame(), check_name=ICB_ROWS.check,
+                               table=ICB_ROWS.table)  # fmt: skip
+    return MaterializeResult(
+        value=empty, metadata={"dagster/row_count": 0, "icbs": 0, "quarantined_rows": 0}, check_results=[check]
+    )
+
+
 @out_asset(
     ICB_PACK_KEY,
     kinds={"parquet", "csv", "excel", "html"},
@@ -98,6 +121,8 @@ def out_jsna__icb_pack(
     dictionary: Upstream,
 ) -> MaterializeResult:
     pub = stage(context, run)
+    if icbs.empty:  # no ICBs fetched: no pack to make
+        return MaterializeResult(metadata={"icbs": 0, "rows_by_icb": MetadataValue.json({})})
     catalogue = run.catalogue()
     fields = provenance(icbs, run)
     units = icb_units(icbs, bool(fields["synthetic"]))
