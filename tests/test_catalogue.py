@@ -68,3 +68,26 @@ def test_invalid_yaml_is_a_catalogue_error(tmp_path):
     path.write_text("indicators: [\n")
     with pytest.raises(CatalogueError, match="not valid YAML"):
         load_catalogue(path)
+
+
+def test_the_fast_parser_reads_what_the_pure_one_reads_and_a_bad_file_is_said_in_its_words(tmp_path):
+    """``read_yaml`` parses with libyaml where PyYAML has it: the same document as PyYAML's
+    own parser, and a file that does not parse is reported with the line and column and
+    the problem PyYAML's parser gives."""
+    import yaml
+
+    from jsna.catalogue.load import DEFAULT_CATALOGUE
+    from jsna.yaml_file import read_yaml
+
+    document, raw = read_yaml(DEFAULT_CATALOGUE, CatalogueError, "the catalogue")
+    assert raw == DEFAULT_CATALOGUE.read_bytes()
+    assert document == yaml.load(raw, Loader=yaml.SafeLoader)  # noqa: S506 - the pure-Python safe loader
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("indicators:\n  - {id: 1, label: [x}\n")
+    with pytest.raises(yaml.YAMLError) as pure:
+        yaml.load(bad.read_bytes(), Loader=yaml.SafeLoader)  # noqa: S506 - as above
+    mark = pure.value.problem_mark
+    expected = f"not valid YAML at line {mark.line + 1}, column {mark.column + 1}: {pure.value.problem}"
+    with pytest.raises(CatalogueError) as said:
+        read_yaml(bad, CatalogueError, "the catalogue")
+    assert expected in str(said.value)
