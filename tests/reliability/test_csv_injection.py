@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -52,17 +54,35 @@ def test_csv_dates_are_written_as_pandas_writes_them():
     assert b"2024-01-01\r\n1,\r\n" in csv_bytes(frames[0])  # dates alone; NaT empty
 
 
+# Each payload in the value notes of one of Southwark's indicators: one refresh for all four.
+PLANTED = dict(zip(PAYLOADS[:4], (848, 247, 10101, 21001), strict=True))
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Southwark's folder after a refresh that served every payload of ``PLANTED``."""
+    out = tmp_path_factory.mktemp("planted")
+    faults = [
+        Fault("set_value", column="Value note", value=payload, indicator_id=iid, area_code="E09000028", times=None)
+        for payload, iid in PLANTED.items()
+    ]
+    mp = pytest.MonkeyPatch()
+    mp.delenv("DAGSTER_HOME", raising=False)
+    try:
+        with running_sample_api(SampleApiState(faults=faults)) as server:
+            assert refresh(server.base_url, out, "--borough", "southwark") == 0
+    finally:
+        mp.undo()
+    return out / "areas" / "southwark"
+
+
 @pytest.mark.parametrize("payload", PAYLOADS[:4])
-def test_pipeline_csv_defused_parquet_exact(payload, tmp_path):
-    fault = Fault("set_value", column="Value note", value=payload, indicator_id=848, area_code="E09000028",
-                  times=None)  # fmt: skip
-    with running_sample_api(SampleApiState(faults=[fault])) as server:
-        assert refresh(server.base_url, tmp_path, "--borough", "southwark") == 0
-    folder = tmp_path / "areas" / "southwark"
-    parquet = pd.read_parquet(folder / "indicator_values.parquet")
-    csv = pd.read_csv(folder / "indicator_values_SYNTHETIC.csv", encoding="utf-8-sig", dtype={"value_note": str},
+def test_pipeline_csv_defused_parquet_exact(payload, planted):
+    iid = PLANTED[payload]
+    parquet = pd.read_parquet(planted / "indicator_values.parquet")
+    csv = pd.read_csv(planted / "indicator_values_SYNTHETIC.csv", encoding="utf-8-sig", dtype={"value_note": str},
                       keep_default_na=False)  # fmt: skip
-    rows = parquet["indicator_id"] == 848
-    assert (parquet.loc[rows, "value_note"] == payload).all()
-    assert (csv.loc[csv["indicator_id"] == 848, "value_note"] == "'" + payload).all()
+    rows = parquet["indicator_id"] == iid
+    assert rows.any() and (parquet.loc[rows, "value_note"] == payload).all()
+    assert (csv.loc[csv["indicator_id"] == iid, "value_note"] == "'" + payload).all()
     assert pd.api.types.is_float_dtype(csv["value"])  # numbers stay numbers
