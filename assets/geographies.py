@@ -101,7 +101,7 @@ def not_recomputed(spec: TableSpec, check: AssetCheckResult | None = None) -> Ma
     """A quiet night's core step: nothing changed upstream and every published file is
     current, so every asset that reads this table skips its work (``skip_when_quiet``) and
     nothing is computed for them to read: an empty table of the spec, and the check if any."""
-    empty = spec.conform(pd.DataFrame(columns=list(spec.column_names)))
+    empty = spec.empty()
     metadata = {"upstream_change": NO_CHANGE, "recomputed": "nothing"}
     return MaterializeResult(value=empty, metadata=metadata, check_results=[check] if check else None)
 

@@ -96,12 +96,11 @@ def core_jsna__icb_values(
 
 
 def _no_icbs(context: AssetExecutionContext, run: RunContext) -> MaterializeResult:
-    """The ICB table when no ICB rows were fetched: empty, with its (empty) quarantine staged
-    as every run stages it, without tidying and validating nothing (a fixed cost of every
-    run that leaves the ICBs out)."""
-    empty = INDICATOR_VALUES.conform(pd.DataFrame(columns=list(INDICATOR_VALUES.column_names)))
-    quarantine = QUARANTINE.conform(pd.DataFrame(columns=list(QUARANTINE.column_names)))
-    check = publish_quarantine(context, run, empty, quarantine, pd.DataFrame(), check_name=ICB_ROWS.check,
+    """The ICB table when no ICB rows were fetched: empty, with its empty quarantine staged as
+    every run stages it. Tidying and validating no rows was a fixed cost of every run that
+    leaves the ICBs out."""
+    empty = INDICATOR_VALUES.empty()
+    check = publish_quarantine(context, run, empty, QUARANTINE.empty(), pd.DataFrame(), check_name=ICB_ROWS.check,
                                table=ICB_ROWS.table)  # fmt: skip
     return MaterializeResult(
         value=empty, metadata={"dagster/row_count": 0, "icbs": 0, "quarantined_rows": 0}, check_results=[check]

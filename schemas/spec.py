@@ -163,6 +163,10 @@ class TableSpec:
         """The frame in the spec's column order and pandas types (values unchanged)."""
         return frame[list(self.column_names)].astype(self.dtypes())
 
+    def empty(self) -> pd.DataFrame:
+        """No rows, in the spec's columns and types (what a step publishes when it has none)."""
+        return self.conform(pd.DataFrame(columns=list(self.column_names)))
+
     def dictionary_rows(self) -> list[dict[str, str]]:
         """This table and its columns as rows of ``data_dictionary.csv``."""
         rows = [

@@ -204,4 +204,4 @@ def _frame(rows: list[dict[str, object]]) -> pd.DataFrame:
 
 
 def empty() -> pd.DataFrame:
-    return INEQUALITY_GRADIENTS.conform(pd.DataFrame(columns=list(INEQUALITY_GRADIENTS.column_names)))
+    return INEQUALITY_GRADIENTS.empty()

@@ -45,7 +45,7 @@ def group_rows(core: pd.DataFrame, standard_ages: dict[int, str | None] | None =
     parts = [_by_sex(headline), _by_age(headline, standard_ages or {}), _by_category(core, headline)]
     parts = [p for p in parts if len(p)]
     if not parts:
-        return INEQUALITIES.conform(pd.DataFrame(columns=list(INEQUALITIES.column_names)))
+        return INEQUALITIES.empty()
     rows = _compare(pd.concat(parts, ignore_index=True))
     rows["rank"] = rows.get("rank", pd.Series(pd.NA, index=rows.index)).fillna(0)  # most deprived first
     order = ["indicator_id", "area_code", "dimension", "category_type", "sex", "age", "period_sortable", "rank"]
