@@ -17,6 +17,7 @@ from jsna.fingertips.data_csv import parse_data_csv
 from jsna.footprints.combine import combine
 from jsna.footprints.config import Footprint, FootprintsError, load_footprints
 from jsna.footprints.methods import crude_rate, proportion
+from jsna.sample_api.areas import LONDON_ICBS, icbs
 from jsna.sample_api.faults import Fault, SampleApiState
 from jsna.sample_api.server import running_sample_api
 from tests.pipeline_helpers import refresh, snapshot
@@ -24,6 +25,7 @@ from tests.pipeline_helpers import refresh, snapshot
 pytestmark = pytest.mark.long  # handed to a worker first (tests/conftest.py)
 
 SOUTHWARK, LAMBETH = "E09000028", "E09000022"
+ICBS = len(icbs(SampleApiState().fill))  # the ICBs the suite's sample API serves (10 of England's 42)
 FOOTPRINTS = """
 footprints:
   - slug: lambeth-and-southwark
@@ -114,7 +116,7 @@ def test_the_report_charts_each_neighbourhood_indicator_with_a_word_beside_every
 def test_icb_packs_stand_on_their_own_ranked_among_icbs(run):
     out, _, served, _ = run
     folders = sorted(p.name for p in (out / "icbs").iterdir())
-    assert len(folders) == 42 and "nhs-south-east-london-icb" in folders
+    assert len(folders) == ICBS and "nhs-south-east-london-icb" in folders
     for name in (
         "indicator_values.parquet",
         "summary.parquet",
@@ -129,7 +131,7 @@ def test_icb_packs_stand_on_their_own_ranked_among_icbs(run):
     assert len(mine) and all(got.loc[r.period] == float(r.value) for r in mine.itertuples())
     summary = pd.read_parquet(out / "icbs/nhs-south-east-london-icb/summary.parquet")
     ranked = summary.dropna(subset=["rank"])
-    assert len(ranked) and ranked["ranked_areas"].max() == 42 and (ranked["ranked_areas"] > 33).all()
+    assert len(ranked) and ranked["ranked_areas"].max() == ICBS and (ranked["ranked_areas"] > len(LONDON_ICBS)).all()
     dictionary = pd.read_csv(next(out.glob("data_dictionary*.csv")), dtype=str).fillna("")
     row = dictionary[(dictionary["section"] == "indicator") & (dictionary["name"] == "41001")].iloc[0]
     assert row["has_data_by_area_type"] == "502 councils: yes; 221 icbs: no"
@@ -188,7 +190,7 @@ def test_an_icb_outage_is_refused_and_the_last_good_icb_values_stay_until_icbs_a
         assert snapshot(tmp_path) == unasked
         assert refresh(server.base_url, tmp_path, "--drop", "icbs", *one) == 0
     assert code != 0  # refused answers fail the run, saying so
-    assert len(before) == 42 and after.keys() == before.keys()
+    assert len(before) == ICBS and after.keys() == before.keys()
     for slug, table in before.items():
         pd.testing.assert_frame_equal(after[slug], table)
     # Turned off and dropped, the ICBs' folder goes in the next publication (and from its manifest).
@@ -325,18 +327,18 @@ def test_a_region_or_a_typo_as_a_member_is_refused_naming_the_entry(tmp_path):
 
 
 def test_the_index_lists_every_pack_the_publication_holds(run):
-    """Councils, then the 42 ICBs and the footprint, each linked to files that exist, with
+    """Councils, then the ICBs and the footprint, each linked to files that exist, with
     counts read from its own summary."""
     out, _, _, _ = run
     page = (out / "index.html").read_text()
     manifest = json.loads((out / "manifest.json").read_text())["files"]
     reports = sorted(f for f in manifest if f.endswith("/report.html"))
-    assert len(reports) == 33 + 42 + 1
+    assert len(reports) == 33 + ICBS + 1
     for report in reports:
         assert f"href='{report}'" in page, report
     for link in re.findall(r"href='([^'#]+)'", page):
         assert (out / link).exists(), link
-    assert "<h2 id='icbs'>Integrated Care Boards (42)</h2>" in page
+    assert f"<h2 id='icbs'>Integrated Care Boards ({ICBS})</h2>" in page
     assert "<h2 id='footprints'>Footprints (1)</h2>" in page and "Lambeth and Southwark" in page
     footprint = page[page.index("<h2 id='footprints'>") :]
     summary = pd.read_parquet(out / "footprints/lambeth-and-southwark/summary.parquet")
@@ -392,7 +394,7 @@ def test_every_icb_and_footprint_pack_has_its_chapter_without_a_region(run):
 
     out, _, _, _ = run
     chapters = sorted((out / "icbs").glob("*/jsna_chapter_*.docx")) + sorted((out / "footprints").glob("*/*.docx"))
-    assert len(chapters) == 42 + 1
+    assert len(chapters) == ICBS + 1
     footprint = out / "footprints/lambeth-and-southwark"
     document = docx.Document(str(footprint / "jsna_chapter_lambeth-and-southwark.docx"))
     text = "\n".join(p.text for p in document.paragraphs)

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 
 from jsna.sample_api import data, routes
-from jsna.sample_api.areas import LONDON_BOROUGHS, OTHER_UPPER_TIER, REGIONS
+from jsna.sample_api.areas import LONDON_BOROUGHS, LONDON_ICBS, OTHER_UPPER_TIER, REGIONS
 from jsna.sample_api.faults import SampleApiState
 
 SOUTHWARK = "E09000028"
@@ -30,6 +31,20 @@ def test_a_council_keeps_its_neighbourhoods_in_the_smaller_england():
         return [p.code for p in data.neighbourhood_places(SOUTHWARK, state.areas())[1]]
 
     assert msoas(SampleApiState(fill=False)) == msoas(SampleApiState(fill=True)) != []
+
+
+def test_the_smaller_england_has_london_s_icbs_and_five_others_with_their_codes():
+    def listed(state: SampleApiState) -> list[tuple[str, str]]:
+        body, _ = routes.areas_by_type(state, {"area_type_id": ["221"]}, [])
+        return [(a["Code"], a["Name"]) for a in json.loads(body)]
+
+    full, named = listed(SampleApiState(fill=True)), listed(SampleApiState(fill=False))
+    assert len(full) == 42 and len(named) == 10 and named == full[:10]
+    assert {name for _, name in named} >= set(LONDON_ICBS)
+    query = {"indicator_ids": ["848"], "child_area_type_id": ["221"], "parent_area_type_id": ["15"]}
+    body, _ = routes.all_data(SampleApiState(fill=False), query, [])
+    served = {row["Area Code"] for row in csv.DictReader(io.StringIO(body.decode("utf-8")))}
+    assert served == {code for code, _ in named} | {"E92000001"}
 
 
 def test_the_smaller_england_answers_for_its_councils_regions_and_england_only():

@@ -129,14 +129,18 @@ def neighbourhoods_of(area: SampleArea, index: int) -> tuple[tuple[str, str], ..
 # Integrated Care Boards (area type 221). Their codes and names come from the API (ICBs
 # merge), so these are the sample's own: London's five by name, the rest synthetic, every
 # code one no real ICB has. No council membership is served, as the live API serves none.
-ICB_COUNT = 42
+# The smaller England serves London's five and five others: ranks among more ICBs than
+# London's, and a fifth of the 42 packs a refresh with ICBs renders.
+ICB_COUNT, NAMED_ICB_COUNT = 42, 10
 LONDON_ICBS = (
     "NHS North Central London ICB", "NHS North East London ICB", "NHS North West London ICB",
     "NHS South East London ICB", "NHS South West London ICB",
 )  # fmt: skip
 
 
-def icbs() -> tuple[tuple[str, str], ...]:
-    """Every ICB the sample serves: (code, name)."""
-    names = [*LONDON_ICBS, *(f"ICB sample area {n:02d}" for n in range(1, ICB_COUNT - len(LONDON_ICBS) + 1))]
+def icbs(fill: bool = True) -> tuple[tuple[str, str], ...]:
+    """Every ICB the sample serves: (code, name); without ``fill``, the smaller England's
+    (the first of the full list, with the same codes)."""
+    count = ICB_COUNT if fill else NAMED_ICB_COUNT
+    names = [*LONDON_ICBS, *(f"ICB sample area {n:02d}" for n in range(1, count - len(LONDON_ICBS) + 1))]
     return tuple((f"E549{n:05d}", name) for n, name in enumerate(names, start=1))

@@ -251,8 +251,8 @@ def neighbourhood_places(
     return parents, children
 
 
-def icb_places() -> list[PlaceArea]:
-    return [PlaceArea(code, name, "ICBs", ENGLAND_CODE, "England") for code, name in icbs()]
+def icb_places(fill: bool = True) -> list[PlaceArea]:
+    return [PlaceArea(code, name, "ICBs", ENGLAND_CODE, "England") for code, name in icbs(fill)]
 
 
 @cache
@@ -269,14 +269,16 @@ def child_rows(
     revision: int = 0,
     areas: tuple[SampleArea, ...] | None = None,
     parent_type: int = 502,
+    fill: bool = True,
 ) -> tuple[tuple[str, ...], ...]:
     """All served rows of an indicator at MSOA (under the councils) or ICB level (under
-    England): England first in each period, then the parents, then the children, each
-    compared with England and its parent. MSOA values are suppressed now and then."""
+    England; ``fill``: England's 42 ICBs, or the smaller England's): England first in each
+    period, then the parents, then the children, each compared with England and its
+    parent. MSOA values are suppressed now and then."""
     if child_type == MSOA_AREA_TYPE and ind.at_msoa:
         parents, children = neighbourhood_places(parent_code, areas, parent_type)
     elif child_type == ICB_AREA_TYPE and ind.at_icb:
-        parents, children = [], icb_places()
+        parents, children = [], icb_places(fill)
     else:
         return ()
     all_periods = periods(ind.periods)
