@@ -8,7 +8,9 @@ API's England at its real scale (153 councils) and against the suite's smaller E
 (45 councils, ``JSNA_SAMPLE_ENGLAND=named``): wall and CPU seconds of this process, which
 runs the sample API's threads too, as the suite's workers do. The median of ``--runs``.
 ``--steps`` adds each Dagster step's CPU seconds (from its start to its success event),
-the median over the warm refreshes, largest first: where a refresh's time goes.
+the median over the warm refreshes, largest first: where a refresh's time goes. ``--icbs``
+times the refresh of the suite's ICB tests instead, with the ICB packs (whose rendering
+runs in worker processes, so compare the wall seconds).
 
     .venv/bin/python -m bench.suite_refresh --runs 5 --steps
 """
@@ -79,16 +81,22 @@ def main_() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--steps", action="store_true", help="each step's CPU seconds too")
+    parser.add_argument("--icbs", action="store_true", help="with the ICB packs, as the suite's ICB tests")
     args = parser.parse_args()
     os.environ.pop("DAGSTER_HOME", None)  # a throw-away instance per refresh, as in the suite
-    os.environ["JSNA_ICBS"] = "no"
+    os.environ["JSNA_ICBS"] = "yes" if args.icbs else "no"
     os.environ["CI"] = "true"  # no progress line
     # A throw-away instance's in-memory database is closed from another thread when the run
     # ends, which SQLAlchemy's pool logs at length; nothing is lost.
     logging.getLogger("sqlalchemy.pool").setLevel(logging.CRITICAL)
-    print(f"one-council refresh (--borough southwark, no ICBs), warm, median of {args.runs}")
+    icbs = "with" if args.icbs else "no"
+    print(f"one-council refresh (--borough southwark, {icbs} ICBs), warm, median of {args.runs}")
     with tempfile.TemporaryDirectory(prefix="jsna-bench-") as folder:
-        for fill, what in ((True, "England at its real scale (153 councils)"), (False, "the suite's England (45)")):
+        englands = (
+            (True, "England at its real scale (153 councils, 42 ICBs)"),
+            (False, "the suite's England (45, 10 ICBs)"),
+        )
+        for fill, what in englands:
             with step_cpu() as steps:
                 times = timed_refreshes(fill, args.runs, Path(folder))
             wall = statistics.median(t[0] for t in times)
