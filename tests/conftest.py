@@ -36,9 +36,9 @@ def _default_sigterm_for_each_test() -> None:
     _default_sigterm()
 
 
-# ICB packs (10 in the smaller England below) cost a few seconds a refresh, which the suite's hundred refreshes of
-# council tables do not need: they are off unless a test turns them on (the ICB tests in
-# test_geographies, and those that count every extract's requests, do).
+# ICB packs (10 in the smaller England below) cost a few seconds a refresh, which the suite's
+# hundred refreshes of council tables do not need: they are off unless a test turns them on
+# (the ICB tests in test_geographies, and those that count every extract's requests, do).
 os.environ.setdefault("JSNA_ICBS", "no")
 
 # The sample API serves a smaller England to the suite: London's 33 boroughs and the 12 named

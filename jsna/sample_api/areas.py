@@ -130,7 +130,7 @@ def neighbourhoods_of(area: SampleArea, index: int) -> tuple[tuple[str, str], ..
 # merge), so these are the sample's own: London's five by name, the rest synthetic, every
 # code one no real ICB has. No council membership is served, as the live API serves none.
 # The smaller England serves London's five and five others: ranks among more ICBs than
-# London's, and a fifth of the 42 packs a refresh with ICBs renders.
+# London's, and about a quarter of the 42 packs a refresh with ICBs renders.
 ICB_COUNT, NAMED_ICB_COUNT = 42, 10
 LONDON_ICBS = (
     "NHS North Central London ICB", "NHS North East London ICB", "NHS North West London ICB",
