@@ -31,9 +31,7 @@ FEW = ("--borough", "southwark", "lewisham", "lambeth")  # the whole graph runs;
 pytestmark = [pytest.mark.usefixtures("ephemeral_dagster"), pytest.mark.long]
 
 
-good = good_fixture(*FEW)
-
-
+# One good publication for the module's tests, with the ICBs: every extract, as by default.
 good_with_icbs = good_fixture(*FEW, env={"JSNA_ICBS": "yes"})
 
 
@@ -70,8 +68,10 @@ def test_schedule_runs_by_default_and_definitions_hold_freshness_policies():
     assert groups == {"raw", "core", "out"}
 
 
-def test_unchanged_upstream_makes_no_data_requests_and_rewrites_nothing(server, good, tmp_path, capsys):
-    tmp_path = copy_publication(good, tmp_path / "out", server)
+def test_unchanged_upstream_makes_no_data_requests_and_rewrites_nothing(
+    server, good_with_icbs, tmp_path, capsys, with_icbs
+):
+    tmp_path = copy_publication(good_with_icbs, tmp_path / "out", server)
     first = snapshot(tmp_path)
     mtimes = {p: (tmp_path / p).stat().st_mtime_ns for p in first}
     server.state.requests.clear()
