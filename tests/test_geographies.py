@@ -17,7 +17,7 @@ from jsna.fingertips.data_csv import parse_data_csv
 from jsna.footprints.combine import combine
 from jsna.footprints.config import Footprint, FootprintsError, load_footprints
 from jsna.footprints.methods import crude_rate, proportion
-from jsna.sample_api.areas import LONDON_ICBS, icbs
+from jsna.sample_api.areas import LONDON_ICBS
 from jsna.sample_api.faults import Fault, SampleApiState
 from jsna.sample_api.server import running_sample_api
 from tests.pipeline_helpers import refresh, snapshot
@@ -25,7 +25,7 @@ from tests.pipeline_helpers import refresh, snapshot
 pytestmark = pytest.mark.long  # handed to a worker first (tests/conftest.py)
 
 SOUTHWARK, LAMBETH = "E09000028", "E09000022"
-ICBS = len(icbs(SampleApiState().fill))  # the ICBs the suite's sample API serves (10 of England's 42)
+ICBS = len(SampleApiState().icbs())  # the ICBs the suite's sample API serves (10 of England's 42)
 FOOTPRINTS = """
 footprints:
   - slug: lambeth-and-southwark

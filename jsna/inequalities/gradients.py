@@ -52,7 +52,7 @@ def decile_gradients(core: pd.DataFrame) -> pd.DataFrame:
     deprivation = core["category_type"].map(is_deprivation).astype(bool)  # bool even for no rows
     rows = core[(core["category"] != "") & deprivation]
     if not len(rows):
-        return empty()
+        return INEQUALITY_GRADIENTS.empty()
     keys = [*SLOT, "category_type"]
     newest = rows.groupby(["indicator_id", "area_code", "category_type"])["period_sortable"].transform("max")
     rows = rows[rows["period_sortable"] == newest].copy()
@@ -88,7 +88,7 @@ def neighbourhood_gradients(neighbourhoods: pd.DataFrame, measure_id: int | None
     council's MSOAs, ranked by the deprivation measure ``measure_id``."""
     rows = neighbourhoods[neighbourhoods["category"] == ""]
     if measure_id is None or not len(rows):
-        return empty()
+        return INEQUALITY_GRADIENTS.empty()
     measure = rows[(rows["indicator_id"] == measure_id) & (rows["sex"] == "Persons")]
     named = measure["indicator_name"].iloc[0] if len(measure) else ""
     why = ""
@@ -194,14 +194,10 @@ def _row(first: pd.Series, code: str, name: str, basis: str, groups: int, note: 
 
 def _frame(rows: list[dict[str, object]]) -> pd.DataFrame:
     if not rows:
-        return empty()
+        return INEQUALITY_GRADIENTS.empty()
     frame = pd.DataFrame(rows).reindex(columns=list(INEQUALITY_GRADIENTS.column_names))
     for name in INEQUALITY_GRADIENTS.names_of("float64"):
         frame[name] = frame[name].astype("float64")
     frame = INEQUALITY_GRADIENTS.conform(frame.fillna({c: "" for c in INEQUALITY_GRADIENTS.names_of("string")}))
     return frame.sort_values(["area_code", "indicator_id", "basis", "sex", "age", "period_sortable"],
                              kind="stable").reset_index(drop=True)  # fmt: skip
-
-
-def empty() -> pd.DataFrame:
-    return INEQUALITY_GRADIENTS.empty()

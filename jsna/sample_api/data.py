@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from jsna.sample_api.areas import ENGLAND_CODE, REGIONS, SampleArea, icbs, neighbourhoods_of, upper_tier_areas
+from jsna.sample_api.areas import ENGLAND_CODE, REGIONS, SampleArea, neighbourhoods_of, upper_tier_areas
 from jsna.sample_api.cells import (
     DECILES,
     DEPRIVATION_TYPE,
@@ -251,8 +251,8 @@ def neighbourhood_places(
     return parents, children
 
 
-def icb_places(fill: bool = True) -> list[PlaceArea]:
-    return [PlaceArea(code, name, "ICBs", ENGLAND_CODE, "England") for code, name in icbs(fill)]
+def icb_places(served: tuple[tuple[str, str], ...]) -> list[PlaceArea]:
+    return [PlaceArea(code, name, "ICBs", ENGLAND_CODE, "England") for code, name in served]
 
 
 @cache
@@ -269,16 +269,16 @@ def child_rows(
     revision: int = 0,
     areas: tuple[SampleArea, ...] | None = None,
     parent_type: int = 502,
-    fill: bool = True,
+    served_icbs: tuple[tuple[str, str], ...] = (),
 ) -> tuple[tuple[str, ...], ...]:
     """All served rows of an indicator at MSOA (under the councils) or ICB level (under
-    England; ``fill``: England's 42 ICBs, or the smaller England's): England first in each
+    England; ``served_icbs``: the ICBs served, ``SampleApiState.icbs()``): England first in each
     period, then the parents, then the children, each compared with England and its
     parent. MSOA values are suppressed now and then."""
     if child_type == MSOA_AREA_TYPE and ind.at_msoa:
         parents, children = neighbourhood_places(parent_code, areas, parent_type)
     elif child_type == ICB_AREA_TYPE and ind.at_icb:
-        parents, children = [], icb_places(fill)
+        parents, children = [], icb_places(served_icbs)
     else:
         return ()
     all_periods = periods(ind.periods)

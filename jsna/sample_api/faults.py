@@ -14,6 +14,7 @@ from typing import Any
 
 from jsna import environment
 from jsna.sample_api.areas import SampleArea, upper_tier_areas
+from jsna.sample_api.areas import icbs as icb_list
 
 FAULT_KINDS = (
     "status",  # answer with `status` (and Retry-After if given)
@@ -137,6 +138,10 @@ class SampleApiState:
         """The upper-tier areas served now, with the areas added and removed upstream."""
         added = tuple(SampleArea(c, n, r) for c, (n, r) in sorted(self.added_areas.items()))
         return upper_tier_areas(added, frozenset(self.removed_areas), self.fill)
+
+    def icbs(self) -> tuple[tuple[str, str], ...]:
+        """The ICBs served now: (code, name), England's 42 or the smaller England's."""
+        return icb_list(self.fill)
 
     def snapshot(self) -> dict[str, Any]:
         with self.lock:

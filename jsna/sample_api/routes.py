@@ -62,7 +62,7 @@ def all_data(state: SampleApiState, query: Query, faults: list[Fault]) -> tuple[
         revision = state.revisions.get(iid, 0)
         if below_councils or below_england:
             code = None if below_england else parent_code
-            served = data.child_rows(ind, child, code, revision, state.areas(), parent_type, state.fill)
+            served = data.child_rows(ind, child, code, revision, state.areas(), parent_type, state.icbs())
         elif child in data.AREA_TYPE_NAMES and parent_type == 6:
             served = data.indicator_rows(ind, parent_code, revision, state.areas(), child)
         else:
@@ -109,7 +109,7 @@ def areas_by_type(state: SampleApiState, query: Query, faults: list[Fault]) -> t
     for fault in faults:
         if fault.kind == "flap_areas" and fault.area_code:
             state.removed_areas ^= {fault.area_code}  # gone in one list, back in the next
-    listed = _areas(area_type, state.areas(), state.fill)
+    listed = _areas(area_type, state.areas(), state.icbs())
     for fault in faults:
         if fault.kind == "keep_areas":
             listed = damage.keep_areas(listed, fault.size)
@@ -200,7 +200,9 @@ def _metadata_json(ind: Any, revision: int) -> dict[str, Any]:
     }
 
 
-def _areas(area_type_id: int, served: tuple[SampleArea, ...], fill: bool = True) -> list[dict[str, Any]]:
+def _areas(
+    area_type_id: int, served: tuple[SampleArea, ...], served_icbs: tuple[tuple[str, str], ...]
+) -> list[dict[str, Any]]:
     if area_type_id == 15:
         return [{"Code": ENGLAND_CODE, "Name": "England", "Short": "England", "AreaTypeId": 15}]
     if area_type_id == 6:
@@ -210,7 +212,7 @@ def _areas(area_type_id: int, served: tuple[SampleArea, ...], fill: bool = True)
     if area_type_id == data.MSOA_AREA_TYPE:
         places = data.neighbourhood_places(None, served)[1]
     elif area_type_id == data.ICB_AREA_TYPE:
-        places = data.icb_places(fill)
+        places = data.icb_places(served_icbs)
     else:
         return []
     return [{"Code": p.code, "Name": p.name, "Short": p.name, "AreaTypeId": area_type_id} for p in places]
