@@ -269,7 +269,8 @@ def child_rows(
     revision: int = 0,
     areas: tuple[SampleArea, ...] | None = None,
     parent_type: int = 502,
-    served_icbs: tuple[tuple[str, str], ...] = (),
+    *,
+    served_icbs: tuple[tuple[str, str], ...],
 ) -> tuple[tuple[str, ...], ...]:
     """All served rows of an indicator at MSOA (under the councils) or ICB level (under
     England; ``served_icbs``: the ICBs served, ``SampleApiState.icbs()``): England first in each

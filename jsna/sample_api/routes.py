@@ -62,7 +62,7 @@ def all_data(state: SampleApiState, query: Query, faults: list[Fault]) -> tuple[
         revision = state.revisions.get(iid, 0)
         if below_councils or below_england:
             code = None if below_england else parent_code
-            served = data.child_rows(ind, child, code, revision, state.areas(), parent_type, state.icbs())
+            served = data.child_rows(ind, child, code, revision, state.areas(), parent_type, served_icbs=state.icbs())
         elif child in data.AREA_TYPE_NAMES and parent_type == 6:
             served = data.indicator_rows(ind, parent_code, revision, state.areas(), child)
         else:
