@@ -21,7 +21,7 @@ from assets.core import CORE_KEY
 from assets.descriptions import FILES
 from assets.factories import out_asset
 from assets.raw import META_KEY
-from assets.staging import Upstream, run_areas, stage, stage_files, table_job, table_paths, write_table
+from assets.staging import Upstream, run_areas, stage, stage_files, table_job, write_table
 from assets.ui_metadata import by_area, parquet_metadata, provenance, synthetic_data, table_schema
 from jsna import layout, progress
 from jsna.areas import ENGLAND_CODE, region_slug
@@ -29,7 +29,7 @@ from jsna.changes import compare, summary
 from jsna.extracts import COUNCILS
 from jsna.grouping import split_by
 from jsna.pack.display import DEFAULT_DECIMALS, decimals_by_indicator
-from jsna.preview import area_table, preview_markdown
+from jsna.preview import preview_markdown
 from jsna.workers import render_each
 from resources import RunContext
 from schemas import CHANGES, DATA_DICTIONARY, INDICATOR_VALUES, PUBLISHED
@@ -62,8 +62,6 @@ def out_jsna__area_indicator_values(
     region = run.scope()
     root = run.output_root()
     fields = provenance(core, run)
-    counts: dict[str, int] = {}
-    previews: dict[str, str] = {}
     slugs = run_areas(context, run)
     codes = region.codes_of(slugs)
     rows_of = rows_by_area(core, codes)
@@ -71,18 +69,14 @@ def out_jsna__area_indicator_values(
     meta = parquet_metadata(fields)
     # Rows of the core table, validated whole before any of them reached here.
     jobs = [
-        functools.partial(
-            area_table, INDICATOR_VALUES, rows, table_paths(layout.area(slug, fields["synthetic"]).table), meta
-        )
-        for slug, rows in areas
+        table_job(INDICATOR_VALUES, rows, layout.area(slug, fields["synthetic"]).table, meta) for slug, rows in areas
     ]
-    for n, ((slug, rows), (files, preview)) in enumerate(zip(areas, render_each(jobs), strict=True), start=1):
+    for n, files in enumerate(render_each(jobs), start=1):
         stage_files(pub, files)
-        counts[slug] = len(rows)
-        previews[slug] = preview
         # Progress goes to the command line only: a log line per area is an event in the
         # run's storage (one SQLite commit each), which cost more than writing the area.
         progress.report("areas written", n, len(slugs))
+    counts = {slug: len(rows) for slug, rows in areas}
 
     def csv_of(slug: str) -> str:
         return layout.area(slug, fields["synthetic"]).table("csv")
@@ -104,8 +98,8 @@ def out_jsna__area_indicator_values(
         "source": fields["source"],
         "output_dir": MetadataValue.path(str(root.root / layout.AREAS_DIR)),
     }
-    if slugs:  # the first area's rows as they are published (every area's count is in by_area)
-        metadata["preview"] = MetadataValue.md(previews[slugs[0]])
+    if areas:  # the first area's rows as they are published (every area's count is in by_area)
+        metadata["preview"] = MetadataValue.md(preview_markdown(areas[0][1]))
     return MaterializeResult(metadata=metadata)
 
 

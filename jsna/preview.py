@@ -1,13 +1,9 @@
 """The Markdown preview of a table that the Dagster UI shows: each indicator's latest
-headline value. Plain pandas (tabulate renders it), so a worker process can make an
-area's preview with its files (``area_table``)."""
+headline value (plain pandas; tabulate renders it)."""
 
 from __future__ import annotations
 
 import pandas as pd
-
-from jsna.table_files import table_files
-from schemas.spec import TableSpec
 
 
 def latest_headlines(frame: pd.DataFrame) -> pd.DataFrame:
@@ -43,10 +39,3 @@ def preview_markdown(frame: pd.DataFrame, limit: int = 60) -> str:
     ].head(limit)
     view = view.assign(indicator_name=view["indicator_name"].str.slice(0, 60))
     return view.to_markdown(index=False)
-
-
-def area_table(
-    spec: TableSpec, frame: pd.DataFrame, paths: dict[str, str], metadata: dict[str, str]
-) -> tuple[list[tuple[str, bytes, int]], str]:
-    """An area's table files (already validated as part of the whole table) and its preview."""
-    return table_files(spec, frame, paths, metadata, validated=True), preview_markdown(frame)
