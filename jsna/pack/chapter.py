@@ -176,11 +176,11 @@ def _domain(doc: Any, domain: dict[str, Any], frame: pd.DataFrame, report: Repor
     versus = _versus_region(frame, region)
     if versus:
         doc.add_paragraph(versus)
-    for title, rows in found.each_once():
-        if rows.empty:
+    for title, sentences in found.each_once_sentences():
+        if not sentences:
             continue
         _heading(doc, title, 3)
-        for sentence in rows["finding"]:
+        for sentence in sentences:
             _styled(doc, sentence, "ListBullet")
     _picture(doc, str(domain["spine"]))
     for chart in domain["trends"]:

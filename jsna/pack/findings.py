@@ -9,8 +9,9 @@ an indicator that could not be compared is said to be not compared.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -75,62 +76,123 @@ TOP_RULE = (
 )
 
 
+SECTIONS = (
+    ("worse", "Significantly worse than England"),
+    ("getting_worse", "Getting worse"),
+    ("better", "Significantly better than England"),
+    ("not_compared", "Not compared with England"),
+)
+EACH_ONCE = (  # the report's folded lists, each finding in the first that holds it
+    ("worse", "Significantly worse than England"),
+    ("getting_worse", "Getting worse (not significantly worse than England)"),
+    ("better", "Significantly better than England (not getting worse)"),
+    ("not_compared", "Not compared with England"),
+    ("others", "Similar to England, or no better or worse"),
+)
+OTHERS = "Similar to England, or no better or worse"
+
+
 @dataclass(frozen=True)
 class KeyFindings:
-    """An area's findings, grouped as the report, the workbook and the summary give them."""
+    """An area's findings, grouped as the report, the workbook and the summary give them.
+
+    Built from the summary's rows and which group each row is in (``masks``, by group
+    name: worse, better, getting_worse, not_compared, others); a group's rows are cut only
+    when asked for (a chapter asks for each domain's sentences, which need no frame)."""
 
     area: str
-    total: int
-    worse: pd.DataFrame
-    better: pd.DataFrame
-    getting_worse: pd.DataFrame
-    not_compared: pd.DataFrame
-    others: pd.DataFrame  # similar to England, or higher/lower with no better or worse
-    top: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FINDING_COLUMNS))  # by ``TOP_RULE``
+    summary: pd.DataFrame
+    masks: dict[str, np.ndarray]
     trended: int = -1  # how many indicators have a recent trend (-1: not counted)
 
+    @functools.cached_property
+    def rows(self) -> pd.DataFrame:
+        """The summary's ``FINDING_COLUMNS``, labelled by position."""
+        return self.summary[FINDING_COLUMNS].reset_index(drop=True)
+
+    @property
+    def total(self) -> int:
+        return len(self.summary)
+
+    @property
+    def worse(self) -> pd.DataFrame:
+        return self.rows[self.masks["worse"]]
+
+    @property
+    def better(self) -> pd.DataFrame:
+        return self.rows[self.masks["better"]]
+
+    @property
+    def getting_worse(self) -> pd.DataFrame:
+        return self.rows[self.masks["getting_worse"]]
+
+    @property
+    def not_compared(self) -> pd.DataFrame:
+        return self.rows[self.masks["not_compared"]]
+
+    @property
+    def others(self) -> pd.DataFrame:  # similar to England, or higher/lower with no better or worse
+        return self.rows[self.masks["others"]]
+
+    @functools.cached_property
+    def top(self) -> pd.DataFrame:  # by ``TOP_RULE``
+        return _top(self.summary, self.rows, self.masks["worse"], self.masks["getting_worse"])
+
     def headline(self) -> str:
+        count = {name: int(mask.sum()) for name, mask in self.masks.items()}
         # "0 are getting worse" would read as good news where no trend is given at all (footprints).
         trend = (
             "no recent trend is given"
             if self.trended == 0
-            else f"{len(self.getting_worse)} are getting worse (Fingertips' recent trend)"
+            else f"{count['getting_worse']} are getting worse (Fingertips' recent trend)"
         )
         return (
-            f"{self.area} is significantly worse than England on {len(self.worse)} of {self.total} indicators "
-            f"and significantly better on {len(self.better)}; {trend}; {len(self.not_compared)} could not be compared."
+            f"{self.area} is significantly worse than England on {count['worse']} of {self.total} indicators "
+            f"and significantly better on {count['better']}; {trend}; {count['not_compared']} could not be compared."
         )
 
     def sections(self) -> list[tuple[str, pd.DataFrame]]:
-        return [
-            ("Significantly worse than England", self.worse),
-            ("Getting worse", self.getting_worse),
-            ("Significantly better than England", self.better),
-            ("Not compared with England", self.not_compared),
-        ]
+        return [(title, getattr(self, name)) for name, title in SECTIONS]
 
     def each_once(self) -> list[tuple[str, pd.DataFrame]]:
         """Every finding in one list only (the report's folded lists): worse than England
         first, whatever its trend; then getting worse; then better; then not compared; then
         the rest. Each sentence still says the comparison and the trend."""
+        return [(title, self.rows.take(positions)) for title, positions in self._each_once()]
+
+    def each_once_sentences(self) -> list[tuple[str, list[str]]]:
+        """``each_once``'s sentences alone (no frame is cut)."""
+        found = self.summary["finding"].tolist()
+        return [(title, [found[p] for p in positions]) for title, positions in self._each_once()]
+
+    def _each_once(self) -> list[tuple[str, np.ndarray]]:
+        """Each list's rows by position: a row (by indicator, sex and age) in the first list that holds it."""
+        keys = list(
+            zip(
+                self.summary["indicator_id"].tolist(),
+                self.summary["sex"].tolist(),
+                self.summary["age"].tolist(),
+                strict=True,
+            )
+        )
         taken: set[tuple[int, str, str]] = set()
         out = []
-        for title, rows in [
-            ("Significantly worse than England", self.worse),
-            ("Getting worse (not significantly worse than England)", self.getting_worse),
-            ("Significantly better than England (not getting worse)", self.better),
-            ("Not compared with England", self.not_compared),
-            ("Similar to England, or no better or worse", self.others),
-        ]:
-            keys = list(zip(rows["indicator_id"], rows["sex"], rows["age"], strict=True))
-            fresh = [k not in taken for k in keys]
-            taken.update(keys)
-            out.append((title, rows[np.array(fresh, dtype=bool)]))
+        for name, title in EACH_ONCE:
+            positions = np.flatnonzero(self.masks[name])
+            fresh = [p for p in positions.tolist() if keys[p] not in taken]
+            taken.update(keys[p] for p in positions.tolist())
+            out.append((title, np.array(fresh, dtype=np.intp)))
         return out
 
     def all_sections(self) -> list[tuple[str, pd.DataFrame]]:
         """The sections, then every other indicator (for the workbook: nothing left out)."""
-        return [*self.sections(), ("Similar to England, or no better or worse", self.others)]
+        return [*self.sections(), (OTHERS, self.others)]
+
+    def all_section_sentences(self) -> list[tuple[str, list[str]]]:
+        """``all_sections``' sentences alone (no frame is cut)."""
+        found = self.summary["finding"].tolist()
+        names = [*SECTIONS, ("others", OTHERS)]
+        return [(title, [found[p] for p in np.flatnonzero(self.masks[name]).tolist()]) for name, title in names]
 
 
 def worse_and_better(summary: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -146,18 +208,15 @@ def key_findings(area: str, summary: pd.DataFrame) -> KeyFindings:
     worse, better, compared = worse_and_better(summary)
     not_compared = np.isin(compared, NOT_COMPARED) | summary["value"].isna().to_numpy()
     getting_worse = summary["recent_trend"].isin(GETTING_WORSE).to_numpy()
-    rows = summary[FINDING_COLUMNS].reset_index(drop=True)
-    return KeyFindings(
-        area=area,
-        total=len(summary),
-        worse=rows[worse],
-        better=rows[better],
-        getting_worse=rows[getting_worse],
-        not_compared=rows[not_compared],
-        others=rows[~(worse | better | not_compared)],
-        top=_top(summary, rows, worse, getting_worse),
-        trended=int(summary["recent_trend"].fillna("").astype(str).str.strip().ne("").sum()),
-    )
+    masks = {
+        "worse": worse,
+        "better": better,
+        "getting_worse": getting_worse,
+        "not_compared": not_compared,
+        "others": ~(worse | better | not_compared),
+    }
+    trended = sum(not display.missing(t) and str(t).strip() != "" for t in summary["recent_trend"].tolist())
+    return KeyFindings(area, summary, masks, trended=trended)
 
 
 def _top(summary: pd.DataFrame, rows: pd.DataFrame, worse: np.ndarray, getting_worse: np.ndarray) -> pd.DataFrame:

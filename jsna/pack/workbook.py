@@ -335,7 +335,7 @@ def findings_table(area: str, summary: pd.DataFrame, inequalities: tuple[str, ..
     then who within the area is worse off."""
     found = key_findings(area, summary)
     rows = [("Summary", found.headline())]
-    rows += [(title, text) for title, group in found.all_sections() for text in group["finding"]]
+    rows += [(title, text) for title, sentences in found.all_section_sentences() for text in sentences]
     rows += [("Inequalities: who is worse off", text) for text in inequalities]
     return pd.DataFrame(rows, columns=["section", "finding"])
 
