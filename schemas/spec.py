@@ -13,9 +13,11 @@ import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pa_arrow
+from pandera.engines import pandas_engine
 
 TEXT, INT, NULLABLE_INT, FLOAT, TIMESTAMP = "string", "int64", "Int64", "float64", "timestamp[UTC]"
 
@@ -26,6 +28,20 @@ _PANDAS = {
     FLOAT: "float64",
     TIMESTAMP: pd.DatetimeTZDtype(unit="us", tz="UTC"),
 }
+
+
+class _Text(pandas_engine.STRING):
+    """pandera's text type, answering a column's type check that passes with one True.
+    pandera's own answers with one True per row, and then formats those rows (none failing)
+    as a table of failure cases, for every text column of every validation: three fifths of
+    the time of validating an area's table. A failing check is answered as before."""
+
+    def check(self, pandera_dtype: object, data_container: object = None) -> object:
+        found = super().check(pandera_dtype, data_container)
+        return True if not isinstance(found, bool) and bool(np.all(found)) else found  # a failure as before
+
+
+_PANDERA = {**_PANDAS, TEXT: _Text()}
 # Arrow fields stay nullable at the Parquet level (the pandera schema enforces which may
 # be empty): the files keep the exact layout readers already rely on.
 _ARROW = {
@@ -127,7 +143,7 @@ class TableSpec:
     def _build_pandera_schema(self) -> pa.DataFrameSchema:
         columns = {
             c.name: pa.Column(
-                _PANDAS[c.type], nullable=c.nullable, checks=c.pandera_checks(), description=c.description
+                _PANDERA[c.type], nullable=c.nullable, checks=c.pandera_checks(), description=c.description
             )
             for c in self.columns
         }
@@ -160,8 +176,12 @@ class TableSpec:
         return {c.name: _PANDAS[c.type] for c in self.columns}
 
     def conform(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """The frame in the spec's column order and pandas types (values unchanged)."""
-        return frame[list(self.column_names)].astype(self.dtypes())
+        """The frame in the spec's column order and pandas types (values unchanged). Only the
+        columns of another type are cast: a no-op cast of every column cost an area's table
+        files a fifth of their time."""
+        rows = frame[list(self.column_names)]
+        other = {name: kind for name, kind in self.dtypes().items() if rows[name].dtype != kind}
+        return rows.astype(other) if other else rows
 
     def empty(self) -> pd.DataFrame:
         """No rows, in the spec's columns and types (what a step publishes when it has none)."""
