@@ -302,24 +302,33 @@ _INDICATOR_COLUMNS = [("label", "Indicator"), ("definition", "Definition"), ("pe
 def _indicator_rows(pack: ChapterPack) -> list[dict[str, str]]:
     """The dictionary's row of each indicator the chapter shows, in the chapter's order."""
     summary = pack.report.summary
-    shown = dict.fromkeys(summary["indicator_id"].astype(int).tolist())
-    periods = summary.groupby("indicator_id")["period"].agg(lambda p: ", ".join(dict.fromkeys(p.astype(str))))
-    entries = pack.dictionary[pack.dictionary["section"] == "indicator"]
+    # Each indicator's periods in the order shown, each once (read as lists: a pandas group
+    # per indicator cost half of this).
+    periods: dict[int, dict[str, None]] = {}
+    for iid, period in zip(summary["indicator_id"].astype(int).tolist(), summary["period"].tolist(), strict=True):
+        periods.setdefault(iid, {})
+        if not display.missing(period):
+            periods[iid][str(period)] = None
+    dictionary = pack.dictionary
+    entries = dictionary.loc[dictionary["section"] == "indicator", [c for c in _ENTRY if c in dictionary.columns]]
     by_id = {int(r["name"]): r for r in entries.to_dict("records") if str(r["name"]).isdigit()}
     rows = []
-    for iid in shown:
+    for iid, shown in periods.items():
         entry = by_id.get(iid, {})
         rows.append(
             {
                 "label": str(entry.get("label") or iid),
                 "definition": _text(entry.get("description")),
-                "period": str(periods.get(iid, "")),
+                "period": ", ".join(shown),
                 "polarity": _text(entry.get("polarity")),
                 "source": _text(entry.get("data_source")),
                 "uploaded": _text(entry.get("last_uploaded_at"))[:10],
             }
         )
     return rows
+
+
+_ENTRY = ("name", "label", "description", "polarity", "data_source", "last_uploaded_at")  # what a row shows
 
 
 def _text(value: object) -> str:
