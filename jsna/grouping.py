@@ -8,7 +8,8 @@ the table's order.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,3 +39,10 @@ def split_by(
         value: ordered.iloc[bounds[i + 1] : bounds[i + 2]].reset_index(drop=True)
         for i, value in enumerate(uniques.tolist())
     }
+
+
+def records(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """The rows as plain dicts (of ``columns`` only, where given), read once: indexing a
+    DataFrame per row or per chart cost most of a report, and dicts of every column of a
+    wide table most of what is left."""
+    return (frame if columns is None else frame[list(columns)]).to_dict("records")

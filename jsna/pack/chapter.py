@@ -21,6 +21,7 @@ from xml.sax.saxutils import escape
 
 import pandas as pd
 
+from jsna.grouping import records
 from jsna.pack import chart_images, display
 from jsna.pack.findings import TOP_RULE, key_findings
 from jsna.pack.inequality_findings import Labels
@@ -310,8 +311,8 @@ def _indicator_rows(pack: ChapterPack) -> list[dict[str, str]]:
         if not display.missing(period):
             periods[iid][str(period)] = None
     dictionary = pack.dictionary
-    entries = dictionary.loc[dictionary["section"] == "indicator", [c for c in _ENTRY if c in dictionary.columns]]
-    by_id = {int(r["name"]): r for r in entries.to_dict("records") if str(r["name"]).isdigit()}
+    entries = records(dictionary[dictionary["section"] == "indicator"], [c for c in _ENTRY if c in dictionary.columns])
+    by_id = {int(r["name"]): r for r in entries if str(r["name"]).isdigit()}
     rows = []
     for iid, shown in periods.items():
         entry = by_id.get(iid, {})

@@ -76,20 +76,21 @@ TOP_RULE = (
 )
 
 
-SECTIONS = (
+OTHERS = "Similar to England, or no better or worse"
+SECTIONS = (  # the report's and the workbook's groups, by mask name (a finding may be in two)
     ("worse", "Significantly worse than England"),
     ("getting_worse", "Getting worse"),
     ("better", "Significantly better than England"),
     ("not_compared", "Not compared with England"),
 )
+ALL_SECTIONS = (*SECTIONS, ("others", OTHERS))  # the workbook's: nothing left out
 EACH_ONCE = (  # the report's folded lists, each finding in the first that holds it
     ("worse", "Significantly worse than England"),
     ("getting_worse", "Getting worse (not significantly worse than England)"),
     ("better", "Significantly better than England (not getting worse)"),
     ("not_compared", "Not compared with England"),
-    ("others", "Similar to England, or no better or worse"),
+    ("others", OTHERS),
 )
-OTHERS = "Similar to England, or no better or worse"
 
 
 @dataclass(frozen=True)
@@ -114,25 +115,15 @@ class KeyFindings:
     def total(self) -> int:
         return len(self.summary)
 
-    @property
-    def worse(self) -> pd.DataFrame:
-        return self.rows[self.masks["worse"]]
+    worse = property(lambda self: self.group("worse"))
+    better = property(lambda self: self.group("better"))
+    getting_worse = property(lambda self: self.group("getting_worse"))
+    not_compared = property(lambda self: self.group("not_compared"))
+    others = property(lambda self: self.group("others"))  # similar to England, or higher/lower with no better or worse
 
-    @property
-    def better(self) -> pd.DataFrame:
-        return self.rows[self.masks["better"]]
-
-    @property
-    def getting_worse(self) -> pd.DataFrame:
-        return self.rows[self.masks["getting_worse"]]
-
-    @property
-    def not_compared(self) -> pd.DataFrame:
-        return self.rows[self.masks["not_compared"]]
-
-    @property
-    def others(self) -> pd.DataFrame:  # similar to England, or higher/lower with no better or worse
-        return self.rows[self.masks["others"]]
+    def group(self, name: str) -> pd.DataFrame:
+        """The rows of one group (``masks``' name), cut when asked for."""
+        return self.rows[self.masks[name]]
 
     @functools.cached_property
     def top(self) -> pd.DataFrame:  # by ``TOP_RULE``
@@ -152,7 +143,7 @@ class KeyFindings:
         )
 
     def sections(self) -> list[tuple[str, pd.DataFrame]]:
-        return [(title, getattr(self, name)) for name, title in SECTIONS]
+        return [(title, self.group(name)) for name, title in SECTIONS]
 
     def each_once(self) -> list[tuple[str, pd.DataFrame]]:
         """Every finding in one list only (the report's folded lists): worse than England
@@ -186,13 +177,12 @@ class KeyFindings:
 
     def all_sections(self) -> list[tuple[str, pd.DataFrame]]:
         """The sections, then every other indicator (for the workbook: nothing left out)."""
-        return [*self.sections(), (OTHERS, self.others)]
+        return [(title, self.group(name)) for name, title in ALL_SECTIONS]
 
     def all_section_sentences(self) -> list[tuple[str, list[str]]]:
         """``all_sections``' sentences alone (no frame is cut)."""
         found = self.summary["finding"].tolist()
-        names = [*SECTIONS, ("others", OTHERS)]
-        return [(title, [found[p] for p in np.flatnonzero(self.masks[name]).tolist()]) for name, title in names]
+        return [(title, [found[p] for p in np.flatnonzero(self.masks[name]).tolist()]) for name, title in ALL_SECTIONS]
 
 
 def worse_and_better(summary: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from jsna.grouping import records
 from jsna.pack import display
 
 Row = Mapping[str, Any]  # one table row as a dict (``DataFrame.to_dict("records")``)
@@ -24,7 +25,7 @@ SIGNIFICANT = ("Higher", "Lower")
 # A breakdown of an area: its rows of each period (``latest`` keeps the newest).
 GROUP_KEYS = ["indicator_id", "dimension", "category_type"]
 GRADIENT_KEYS = ["indicator_id", "basis", "sex", "age"]
-# The columns the sentences and table rows read (``_records``): a table's rows made dicts of
+# The columns the sentences and table rows read (``records``): a table's rows made dicts of
 # every one of its 31 to 36 columns cost two thirds of an area's Inequalities section.
 _LABEL = ("indicator_id", "indicator_name", "unit", "value_type", "period", "sex", "age")
 GROUP_FIELDS = (*_LABEL, "dimension", "group", "value", "lower_ci_95", "upper_ci_95", "reference_group",
@@ -76,11 +77,6 @@ def latest(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return rows[values == newest[group]]
 
 
-def _records(rows: pd.DataFrame, fields: tuple[str, ...]) -> list[dict[str, Any]]:
-    """The rows as dicts of the ``fields`` read from them."""
-    return rows[list(fields)].to_dict("records")
-
-
 def _times(ratio: float) -> str:
     return f"{ratio:.1f} times"
 
@@ -89,7 +85,7 @@ def group_sentences(groups: pd.DataFrame, area: str, name: str, labels: Labels) 
     """One sentence per significant gap of the area's latest breakdowns, then how many
     were compared with no significant gap and how many could not be compared."""
     return _group_sentences(
-        _records(latest(groups[groups["area_code"] == area], GROUP_KEYS), GROUP_FIELDS), name, labels
+        records(latest(groups[groups["area_code"] == area], GROUP_KEYS), GROUP_FIELDS), name, labels
     )
 
 
@@ -137,7 +133,7 @@ def _sentence(row: Row, name: str, labels: Labels) -> str:
 def gradient_sentences(gradients: pd.DataFrame, area: str, name: str, labels: Labels) -> list[str]:
     """One sentence per gradient of the area's latest breakdowns and neighbourhoods."""
     mine = latest(gradients[gradients["area_code"] == area], GRADIENT_KEYS)
-    return _gradient_sentences(_records(mine, GRADIENT_FIELDS), name, labels)
+    return _gradient_sentences(records(mine, GRADIENT_FIELDS), name, labels)
 
 
 def _gradient_sentences(rows: list[Row], name: str, labels: Labels) -> list[str]:
@@ -185,10 +181,8 @@ class AreaInequalities:
     def section(self, area: str, name: str, labels: Labels) -> dict[str, object]:
         """The report's Inequalities section: the sentences, then the latest groups and
         gradients of the area as table rows (text at display precision)."""
-        groups = _records(latest(self.groups[self.groups["area_code"] == area], GROUP_KEYS), GROUP_FIELDS)
-        gradients = _records(
-            latest(self.gradients[self.gradients["area_code"] == area], GRADIENT_KEYS), GRADIENT_FIELDS
-        )
+        groups = records(latest(self.groups[self.groups["area_code"] == area], GROUP_KEYS), GROUP_FIELDS)
+        gradients = records(latest(self.gradients[self.gradients["area_code"] == area], GRADIENT_KEYS), GRADIENT_FIELDS)
         return {
             "findings": _group_sentences(groups, name, labels) + _gradient_sentences(gradients, name, labels),
             "groups": [_group_row(r, labels) for r in groups],

@@ -17,6 +17,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from jsna import layout
+from jsna.grouping import records
 from jsna.pack import display, pages, svg
 from jsna.pack.findings import KeyFindings, anchor, key_findings
 from jsna.pack.inequality_findings import AreaInequalities, Labels
@@ -35,12 +36,6 @@ def source_name(synthetic: bool) -> str:
 Record = dict[str, Any]  # one summary row, as plain values (see ``records``)
 # One headline line's points per area, in period order: (period_sortable, period, value, lower 95%, upper 95%).
 Points = list[tuple[int, str, float, float, float]]
-
-
-def records(frame: pd.DataFrame) -> list[Record]:
-    """The frame's rows as plain dicts, read once: indexing a DataFrame per row or per
-    chart cost most of a report."""
-    return frame.to_dict("records")
 
 
 def spine_chart(
@@ -308,7 +303,7 @@ def neighbourhood_charts(rows: pd.DataFrame, labels: dict[int, tuple[str, int]])
     council's rows are read as records once, in the order served: pandas filters of a few
     dozen rows, four per indicator, cost nine tenths of this."""
     by_id: dict[int, list[dict[str, Any]]] = {}
-    for row in rows[list(_CHART_COLUMNS)].to_dict("records") if len(rows) else []:
+    for row in records(rows, _CHART_COLUMNS) if len(rows) else []:
         if _is(row["category"], ""):
             by_id.setdefault(row["indicator_id"], []).append(row)
     charts = []
