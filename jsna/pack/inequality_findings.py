@@ -64,7 +64,7 @@ def latest(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     if not len(rows):
         return rows
     period = rows["period_sortable"]
-    if period.dtype.kind not in "iu":  # a period that may be missing: pandas' max skips it
+    if not (isinstance(period.dtype, np.dtype) and period.dtype.kind in "iu"):  # may be missing: max skips it
         newest = rows.groupby(keys, dropna=False)["period_sortable"].transform("max")
         return rows[period == newest]
     group = np.zeros(len(rows), dtype=np.int64)
