@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 from jsna.areas import ENGLAND_CODE, Scope
 from jsna.catalogue import Catalogue
 from schemas.indicator_values import COLUMN_NAMES, FLOAT_COLUMNS, SERVED_NUMBERS, TEXT_COLUMNS
+from schemas.spec import cast
 
 COMPARATOR_KEY = ["indicator_id", "period", "sex", "age", "category_type", "category"]
 # Control characters no spreadsheet or XML file can hold (tab, newline and CR are fine).
@@ -119,7 +120,7 @@ def tidy_areas(
 
     frame = add_comparators(frame, regions, comparators, region_names)
     frame = frame[list(COLUMN_NAMES)]
-    frame = frame.astype({c: "string" for c in TEXT_COLUMNS} | {c: "float64" for c in FLOAT_COLUMNS})
+    frame = cast(frame, {c: "string" for c in TEXT_COLUMNS} | {c: "float64" for c in FLOAT_COLUMNS})
     reasons = pd.Series({i: "; ".join(r) for i, r in problems.items()}, dtype="string")
     return TidyResult(frame=frame, problems=reasons, served=served)
 
