@@ -101,6 +101,34 @@ def catalogue_file(folder: Path, indicators: list[dict], base: dict | None = Non
     return path
 
 
+# The fault suite's catalogue: 17 of the 46 indicators and 2 of the 5 neighbourhood ones,
+# chosen so that every kind the pipeline handles is still there (each domain; persons only
+# and by sex; several ages with a standard one; deprivation deciles and within-area groups;
+# ICB rows; no comparison served; no data at the council level; financial, calendar, pooled,
+# rolling, quarterly and academic periods; ratios, rates, scores and years; the deprivation
+# measure the neighbourhood gap ranks by) and every id a fault test names. The fault suite
+# asks how a refresh meets a fault, which does not grow with the catalogue; each of its
+# refreshes costs about two thirds of one with every indicator. Every indicator is checked
+# at every geography by the exact-value tests, which keep the shipped catalogue.
+FAULT_SUITE_IDS = (22301, 93014, 848, 90581, 91096, 41001, 93972, 21001, 90813, 91871, 10101, 92949, 247, 93496,
+                   93553, 93735, 90366)  # fmt: skip
+FAULT_SUITE_NEIGHBOURHOOD_IDS = (93239, 93275)
+
+
+def fault_catalogue(folder: Path) -> Path:
+    """The fault suite's catalogue (``FAULT_SUITE_IDS``) written into ``folder``: the shipped
+    catalogue's entries for those ids, in its order, with its version and domains."""
+    import yaml
+
+    from jsna.catalogue.load import DEFAULT_CATALOGUE
+
+    shipped = yaml.safe_load(DEFAULT_CATALOGUE.read_text())
+    neighbourhoods = [e for e in shipped["neighbourhoods"] if e["id"] in FAULT_SUITE_NEIGHBOURHOOD_IDS]
+    indicators = [e for e in shipped["indicators"] if e["id"] in FAULT_SUITE_IDS]
+    assert len(indicators) == len(FAULT_SUITE_IDS) and len(neighbourhoods) == len(FAULT_SUITE_NEIGHBOURHOOD_IDS)
+    return catalogue_file(folder, indicators, base={**shipped, "neighbourhoods": neighbourhoods})
+
+
 def copy_publication(good: Path, dest: Path, server=None) -> Path:  # noqa: ANN001 - a SampleApiServer
     """A copy of a publication with its state folder, modification times kept; ``server``
     (the one it was published from) is put back to no faults, no revisions, no requests."""

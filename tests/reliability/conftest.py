@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from jsna.catalogue import Catalogue, load_catalogue
 from jsna.sample_api.faults import SampleApiState
 from jsna.sample_api.server import running_sample_api
-from tests.pipeline_helpers import made_once, refresh
+from tests.pipeline_helpers import fault_catalogue, made_once, refresh
 
 BOROUGHS = ("southwark", "lewisham", "lambeth")
 
@@ -24,6 +26,26 @@ def _fast_client(monkeypatch):
     monkeypatch.setenv("JSNA_BACKOFF_BASE_SECONDS", "0.05")
     monkeypatch.setenv("JSNA_MAX_ATTEMPTS", "4")
     monkeypatch.setenv("JSNA_READ_TIMEOUT", "10")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _fault_suite_catalogue(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every refresh of a fault module, its module fixtures' too, on the fault suite's
+    catalogue (``tests.pipeline_helpers.FAULT_SUITE_IDS``), unless the module keeps the
+    shipped one (``SHIPPED_CATALOGUE = True``: the damage harness, whose seeds were chosen
+    against the answers of every indicator)."""
+    if getattr(request.module, "SHIPPED_CATALOGUE", False):
+        yield
+        return
+    mp = pytest.MonkeyPatch()
+    mp.setenv("JSNA_CATALOGUE", str(fault_catalogue(tmp_path_factory.mktemp("catalogue"))))
+    yield
+    mp.undo()
+
+
+def active_catalogue() -> Catalogue:
+    """The catalogue this test's refreshes run on (``JSNA_CATALOGUE``, else the shipped one)."""
+    return load_catalogue(os.environ.get("JSNA_CATALOGUE"))
 
 
 def published_tables(root: Path) -> dict[str, pd.DataFrame]:
@@ -52,6 +74,7 @@ def clean_run(tmp_path_factory) -> Path:
 def _clean_refresh(folder: Path) -> None:
     mp = pytest.MonkeyPatch()
     mp.delenv("DAGSTER_HOME", raising=False)
+    mp.setenv("JSNA_CATALOGUE", str(fault_catalogue(folder)))  # as the tests it is compared with
     try:
         with running_sample_api(SampleApiState()) as server:
             assert refresh(server.base_url, folder / "out", "--borough", *BOROUGHS) == 0

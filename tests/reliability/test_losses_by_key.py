@@ -17,20 +17,25 @@ import pandas as pd
 import pytest
 
 from jsna.areas import area_list_path
-from jsna.catalogue import load_catalogue
 from jsna.publication import OutputRoot, default_state_dir
 from jsna.sample_api.areas import LONDON_BOROUGHS
 from jsna.sample_api.faults import Fault, SampleApiState
 from jsna.sample_api.server import SampleApiServer, running_sample_api
 from tests.conftest import data_requests
 from tests.pipeline_helpers import copied_publication, good_fixture, good_publication, refresh, snapshot
+from tests.reliability.conftest import active_catalogue
 
 pytestmark = pytest.mark.long  # handed to a worker first (tests/conftest.py)
 
 BOROUGH = ("--borough", "southwark")
 SOUTHWARK = "E09000028"
 NO_DATA = 93496  # no data at area type 502 in the sample API: its new upload is accepted (0 rows)
-EVERY_ID = {i: 1 for i in (*load_catalogue().ids, *load_catalogue().neighbourhood_ids) if i != NO_DATA}
+
+
+def every_id() -> dict[int, int]:
+    """A revision of every indicator of the run's catalogue that has council data."""
+    catalogue = active_catalogue()
+    return {i: 1 for i in (*catalogue.ids, *catalogue.neighbourhood_ids) if i != NO_DATA}
 
 
 good = good_fixture(*BOROUGH)
@@ -47,7 +52,7 @@ def refused(server: SampleApiServer, out: Path, capsys: pytest.CaptureFixture, *
     """Apply the faults with every upload date moved, refresh, and return the error line
     after checking that the refresh failed and not one published byte changed."""
     before = snapshot(out)
-    server.state.revisions = dict(EVERY_ID)
+    server.state.revisions = every_id()
     server.state.faults.extend(faults)
     capsys.readouterr()
     assert refresh(server.base_url, out, *BOROUGH) == 1
@@ -60,7 +65,7 @@ def refused(server: SampleApiServer, out: Path, capsys: pytest.CaptureFixture, *
 
 def test_every_value_blank_with_the_rows_kept_is_refused(server, out, capsys):
     err = refused(server, out, capsys, Fault("set_value", column="Value", value="", times=None))
-    assert f"answered no values for {len(EVERY_ID)} indicator(s)" in err and "looks like an outage" in err
+    assert f"answered no values for {len(every_id())} indicator(s)" in err and "looks like an outage" in err
     assert southwark(out)["value"].notna().sum() > 0
 
 
@@ -91,7 +96,7 @@ def test_a_value_suppressed_with_a_note_is_data(server, out):
 
 def test_one_borough_missing_from_every_answer_is_refused(server, out, capsys):
     err = refused(server, out, capsys, Fault("drop_area", area_code=SOUTHWARK, times=None))
-    assert f"Southwark answered no values for {len(EVERY_ID)} indicator(s) that had" in err
+    assert f"Southwark answered no values for {len(every_id())} indicator(s) that had" in err
     assert len(southwark(out)) > 0
 
 
@@ -108,7 +113,7 @@ def test_ten_boroughs_missing_are_refused(england, tmp_path_factory, capsys):
     out = good_publication(england, tmp_path_factory, *BOROUGH)
     gone = [Fault("drop_area", area_code=code, times=None) for code in list(LONDON_BOROUGHS)[:10]]
     err = refused(england, out, capsys, *gone)
-    assert "10 areas (" in err and f"answered no values for {len(EVERY_ID)} indicator(s)" in err
+    assert "10 areas (" in err and f"answered no values for {len(every_id())} indicator(s)" in err
 
 
 def test_an_area_list_that_loses_all_but_one_borough_is_refused(server, out, capsys):
