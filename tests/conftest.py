@@ -67,6 +67,21 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         del os.environ["JSNA_CACHE_DIR"]
 
 
+@pytest.fixture(scope="module")
+def fault_suite_catalogue(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every refresh of the module, its module fixtures' too, on the fault suite's catalogue
+    (``tests.pipeline_helpers.FAULT_SUITE_IDS``): the fault modules (``tests/reliability``,
+    where it is the default) and the operations tests, whose subject is how a refresh meets a
+    fault or a night, not each indicator's values."""
+    from tests.pipeline_helpers import fault_catalogue
+
+    mp = pytest.MonkeyPatch()
+    path = fault_catalogue(tmp_path_factory.mktemp("catalogue"))
+    mp.setenv("JSNA_CATALOGUE", str(path))
+    yield path
+    mp.undo()
+
+
 @pytest.fixture
 def with_icbs(monkeypatch: pytest.MonkeyPatch) -> None:
     """The refreshes of this test fetch and publish the ICBs, as by default outside tests."""

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from jsna.catalogue import Catalogue, load_catalogue
 from pipelines.cli import main
 
 
@@ -127,6 +128,11 @@ def fault_catalogue(folder: Path) -> Path:
     indicators = [e for e in shipped["indicators"] if e["id"] in FAULT_SUITE_IDS]
     assert len(indicators) == len(FAULT_SUITE_IDS) and len(neighbourhoods) == len(FAULT_SUITE_NEIGHBOURHOOD_IDS)
     return catalogue_file(folder, indicators, base={**shipped, "neighbourhoods": neighbourhoods})
+
+
+def active_catalogue() -> Catalogue:
+    """The catalogue this test's refreshes run on (``JSNA_CATALOGUE``, else the shipped one)."""
+    return load_catalogue(os.environ.get("JSNA_CATALOGUE"))
 
 
 def copy_publication(good: Path, dest: Path, server=None) -> Path:  # noqa: ANN001 - a SampleApiServer

@@ -15,20 +15,20 @@ import pytest
 from dagster import DagsterInstance, build_schedule_context
 from dagster._utils.schedules import cron_string_iterator
 
-from jsna.catalogue import load_catalogue
 from jsna.publication import OutputRoot
 from jsna.sample_api.faults import SampleApiState
 from jsna.sample_api.server import running_sample_api
 from pipelines.definitions import build_definitions
 from pipelines.schedules import nightly_refresh
 from tests.conftest import data_requests, requested_ids
-from tests.pipeline_helpers import copy_publication, good_fixture, refresh, snapshot
+from tests.pipeline_helpers import active_catalogue, copy_publication, good_fixture, refresh, snapshot
 
 LONDON = ZoneInfo("Europe/London")
 FEW = ("--borough", "southwark", "lewisham", "lambeth")  # the whole graph runs; fewer boroughs keep tests quick
 
 
-pytestmark = [pytest.mark.usefixtures("ephemeral_dagster"), pytest.mark.long]
+# How a refresh meets a night, not each indicator's values: the fault suite's catalogue.
+pytestmark = [pytest.mark.usefixtures("fault_suite_catalogue", "ephemeral_dagster"), pytest.mark.long]
 
 
 # One good publication for the module's tests, with the ICBs: every extract, as by default.
@@ -87,7 +87,7 @@ def test_full_refresh_fetches_everything(server, good_with_icbs, tmp_path, with_
     tmp_path = copy_publication(good_with_icbs, tmp_path / "out", server)
     server.state.requests.clear()
     assert refresh(server.base_url, tmp_path, "--full", *FEW) == 0
-    catalogue = load_catalogue()
+    catalogue = active_catalogue()
     # Every extract asks again for all its ids: the councils', the MSOAs', the ICBs'.
     for area_type, ids in ((502, catalogue.ids), (3, catalogue.neighbourhood_ids), (221, catalogue.ids)):
         assert sorted(sum(requested_ids(server, area_type), [])) == sorted(ids)
@@ -118,7 +118,7 @@ def test_raw_store_is_keyed_by_api(server, good_with_icbs, tmp_path, with_icbs):
     tmp_path = copy_publication(good_with_icbs, tmp_path / "out", server)  # published from the module's server
     with running_sample_api(SampleApiState()) as second:
         assert refresh(second.base_url, tmp_path, *FEW) == 0
-        catalogue = load_catalogue()
+        catalogue = active_catalogue()
         for area_type, ids in ((502, catalogue.ids), (3, catalogue.neighbourhood_ids), (221, catalogue.ids)):
             assert sorted(sum(requested_ids(second, area_type), [])) == sorted(ids)  # nothing reused across APIs
     assert len(list((OutputRoot(tmp_path).state_dir / "raw").iterdir())) == 2 * 3  # a store per API and extract

@@ -5,13 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from jsna.catalogue import Catalogue, load_catalogue
 from jsna.sample_api.faults import SampleApiState
 from jsna.sample_api.server import running_sample_api
 from tests.pipeline_helpers import fault_catalogue, made_once, refresh
@@ -29,23 +27,12 @@ def _fast_client(monkeypatch):
 
 
 @pytest.fixture(autouse=True, scope="module")
-def _fault_suite_catalogue(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+def _fault_suite_catalogue(request: pytest.FixtureRequest) -> None:
     """Every refresh of a fault module, its module fixtures' too, on the fault suite's
-    catalogue (``tests.pipeline_helpers.FAULT_SUITE_IDS``), unless the module keeps the
-    shipped one (``SHIPPED_CATALOGUE = True``: the damage harness, whose seeds were chosen
-    against the answers of every indicator)."""
-    if getattr(request.module, "SHIPPED_CATALOGUE", False):
-        yield
-        return
-    mp = pytest.MonkeyPatch()
-    mp.setenv("JSNA_CATALOGUE", str(fault_catalogue(tmp_path_factory.mktemp("catalogue"))))
-    yield
-    mp.undo()
-
-
-def active_catalogue() -> Catalogue:
-    """The catalogue this test's refreshes run on (``JSNA_CATALOGUE``, else the shipped one)."""
-    return load_catalogue(os.environ.get("JSNA_CATALOGUE"))
+    catalogue (``tests/conftest.py``), unless the module keeps the shipped one
+    (``SHIPPED_CATALOGUE = True``)."""
+    if not getattr(request.module, "SHIPPED_CATALOGUE", False):
+        request.getfixturevalue("fault_suite_catalogue")
 
 
 def published_tables(root: Path) -> dict[str, pd.DataFrame]:

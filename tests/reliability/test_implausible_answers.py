@@ -12,8 +12,14 @@ import pytest
 from jsna.publication import OutputRoot
 from jsna.sample_api.faults import Fault
 from jsna.sample_api.indicators import known_indicators
-from tests.pipeline_helpers import copied_publication, copy_publication, good_fixture, refresh, snapshot
-from tests.reliability.conftest import active_catalogue
+from tests.pipeline_helpers import (
+    active_catalogue,
+    copied_publication,
+    copy_publication,
+    good_fixture,
+    refresh,
+    snapshot,
+)
 
 pytestmark = pytest.mark.long  # handed to a worker first (tests/conftest.py)
 

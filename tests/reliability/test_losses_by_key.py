@@ -22,8 +22,14 @@ from jsna.sample_api.areas import LONDON_BOROUGHS
 from jsna.sample_api.faults import Fault, SampleApiState
 from jsna.sample_api.server import SampleApiServer, running_sample_api
 from tests.conftest import data_requests
-from tests.pipeline_helpers import copied_publication, good_fixture, good_publication, refresh, snapshot
-from tests.reliability.conftest import active_catalogue
+from tests.pipeline_helpers import (
+    active_catalogue,
+    copied_publication,
+    good_fixture,
+    good_publication,
+    refresh,
+    snapshot,
+)
 
 pytestmark = pytest.mark.long  # handed to a worker first (tests/conftest.py)
 
