@@ -20,13 +20,20 @@ FOOTPRINTS = """footprints:
     name: Lambeth and Southwark
     members: [E09000022, E09000028]
 """
+# The launch-path test's scope: the North East, two councils in the suite's England, so that
+# the UI's run (every area of the scope, as dagster dev runs it) renders two packs, not 33.
+NORTH_EAST_FOOTPRINTS = """footprints:
+  - slug: hartlepool-and-newcastle
+    name: Hartlepool and Newcastle
+    members: [E06000001, E08000021]
+"""
 
 pytestmark = pytest.mark.usefixtures("ephemeral_dagster")
 
 
-def settings(folder: Path, text: str) -> Path:
+def settings(folder: Path, text: str, footprints: str = FOOTPRINTS) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "footprints.yaml").write_text(FOOTPRINTS)
+    (folder / "footprints.yaml").write_text(footprints)
     file = folder / "jsna.toml"
     file.write_text(text)
     return file
@@ -82,12 +89,13 @@ def test_a_bad_settings_file_stops_the_refresh_before_anything_is_written(tmp_pa
 def test_every_launch_path_publishes_what_the_file_says_and_none_drops_a_part_unasked(tmp_path, clean_env, capsys):
     """The CLI and a run built as ``dagster dev`` builds it (no flags) read the same file;
     a launch without the footprints is refused, publishing nothing, until told to drop them."""
-    file = settings(tmp_path / "project", 'icbs = false\nfootprints = "footprints.yaml"\n')
+    text = 'region = "north-east"\nicbs = false\nfootprints = "footprints.yaml"\n'
+    file = settings(tmp_path / "project", text, NORTH_EAST_FOOTPRINTS)
     clean_env.setenv("JSNA_SETTINGS", str(file))
     out = tmp_path / "out"
     with running_sample_api(SampleApiState()) as server:
-        assert refresh(server.base_url, out, "--borough", "southwark") == 0
-        assert (out / "footprints" / "lambeth-and-southwark" / "summary.parquet").exists()
+        assert refresh(server.base_url, out, "--area", "hartlepool") == 0
+        assert (out / "footprints" / "hartlepool-and-newcastle" / "summary.parquet").exists()
         manifest = json.loads((out / "manifest.json").read_text())
         assert manifest["launch"]["settings_file"] == "jsna.toml"
         # As the UI's run: the definitions from the environment and the file, no flags.
@@ -99,15 +107,16 @@ def test_every_launch_path_publishes_what_the_file_says_and_none_drops_a_part_un
             .execute_in_process(run_config={"ops": {"raw_fingertips__indicator_data": {"config": {"full": True}}}})
         )
         assert ui.success
-        assert (out / "footprints" / "lambeth-and-southwark" / "summary.parquet").exists()
+        assert {p.name for p in (out / "areas").iterdir()} == {"hartlepool", "newcastle-upon-tyne"}  # every area
+        assert (out / "footprints" / "hartlepool-and-newcastle" / "summary.parquet").exists()
         before = snapshot(out)
         capsys.readouterr()
         clean_env.setenv("JSNA_FOOTPRINTS", "")  # a launch path without the footprints
-        assert refresh(server.base_url, out, "--borough", "southwark", "--full") == 1
+        assert refresh(server.base_url, out, "--area", "hartlepool", "--full") == 1
         err = capsys.readouterr().err
-        assert "would drop the footprint(s) lambeth-and-southwark" in err and "--drop footprints" in err
+        assert "would drop the footprint(s) hartlepool-and-newcastle" in err and "--drop footprints" in err
         assert snapshot(out) == before  # refused before anything was fetched or written
-        assert refresh(server.base_url, out, "--borough", "southwark", "--drop", "footprints") == 0
+        assert refresh(server.base_url, out, "--area", "hartlepool", "--drop", "footprints") == 0
     assert not (out / "footprints").exists()
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["launch"]["overrides"] == {"footprints": "JSNA_FOOTPRINTS", "output_dir": "--output"}
