@@ -27,12 +27,9 @@ def _fast_client(monkeypatch):
 
 
 @pytest.fixture(autouse=True, scope="module")
-def _fault_suite_catalogue(request: pytest.FixtureRequest) -> None:
+def _fault_suite_catalogue(fault_suite_catalogue: Path) -> None:
     """Every refresh of a fault module, its module fixtures' too, on the fault suite's
-    catalogue (``tests/conftest.py``), unless the module keeps the shipped one
-    (``SHIPPED_CATALOGUE = True``)."""
-    if not getattr(request.module, "SHIPPED_CATALOGUE", False):
-        request.getfixturevalue("fault_suite_catalogue")
+    catalogue (``tests/conftest.py``)."""
 
 
 def published_tables(root: Path) -> dict[str, pd.DataFrame]:
