@@ -83,6 +83,17 @@ def fault_suite_catalogue(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 
 
 @pytest.fixture
+def on_fault_suite_catalogue(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This test's refreshes on the fault suite's catalogue: a fault test in a module of
+    exact-value tests, which keep the shipped one."""
+    from tests.pipeline_helpers import fault_catalogue
+
+    path = fault_catalogue(tmp_path_factory.mktemp("catalogue"))
+    monkeypatch.setenv("JSNA_CATALOGUE", str(path))
+    return path
+
+
+@pytest.fixture
 def with_icbs(monkeypatch: pytest.MonkeyPatch) -> None:
     """The refreshes of this test fetch and publish the ICBs, as by default outside tests."""
     monkeypatch.setenv("JSNA_ICBS", "yes")
@@ -166,6 +177,7 @@ def _publish_london(folder: Path) -> None:
 
     mp = pytest.MonkeyPatch()
     mp.delenv("DAGSTER_HOME", raising=False)
+    mp.delenv("JSNA_CATALOGUE", raising=False)  # the shipped catalogue, whichever module asks first
     try:
         with running_sample_api(SampleApiState()) as server:
             assert refresh(server.base_url, folder / "out") == 0

@@ -171,7 +171,7 @@ def test_a_quiet_night_rewrites_nothing_with_neighbourhoods_icbs_and_footprints(
 
 
 def test_an_icb_outage_is_refused_and_the_last_good_icb_values_stay_until_icbs_are_turned_off(
-    tmp_path, with_icbs, monkeypatch
+    tmp_path, with_icbs, monkeypatch, on_fault_suite_catalogue
 ):
     def icb_tables() -> dict[str, pd.DataFrame]:
         return {p.parent.name: pd.read_parquet(p) for p in sorted(tmp_path.glob("icbs/*/indicator_values.parquet"))}

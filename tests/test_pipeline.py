@@ -148,7 +148,7 @@ def test_outputs_read_with_duckdb(published):
     assert n > 0
 
 
-def test_bad_breakdown_row_is_quarantined_and_not_published(tmp_path):
+def test_bad_breakdown_row_is_quarantined_and_not_published(tmp_path, on_fault_suite_catalogue):
     decile = "Most deprived decile (IMD2019)"
     with running_sample_api(SampleApiState()) as server:
         server.state.faults.append(
@@ -218,7 +218,7 @@ def test_api_failure_keeps_previous_outputs(server, two_boroughs, tmp_path, caps
     assert snapshot(out) == before
 
 
-def test_selected_boroughs_only_and_no_table_outlives_its_step(tmp_path, monkeypatch):
+def test_selected_boroughs_only_and_no_table_outlives_its_step(tmp_path, monkeypatch, on_fault_suite_catalogue):
     """The refresh of a few areas writes only theirs. And a run holds the tables its steps
     hand on only as its IO manager reads them back: Dagster's ``execute_in_process`` kept
     every step's output until the run ended, so a run held every table it made at once."""
