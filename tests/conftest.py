@@ -67,30 +67,31 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         del os.environ["JSNA_CACHE_DIR"]
 
 
-@pytest.fixture(scope="module")
-def fault_suite_catalogue(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Every refresh of the module, its module fixtures' too, on the fault suite's catalogue
-    (``tests.pipeline_helpers.FAULT_SUITE_IDS``): the fault modules (``tests/reliability``,
-    where it is the default) and the operations tests, whose subject is how a refresh meets a
-    fault or a night, not each indicator's values."""
+@pytest.fixture(scope="session")
+def fault_suite_catalogue_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fault suite's catalogue (``tests.pipeline_helpers.FAULT_SUITE_IDS``), written once
+    per worker for the two fixtures below."""
     from tests.pipeline_helpers import fault_catalogue
 
-    mp = pytest.MonkeyPatch()
-    path = fault_catalogue(tmp_path_factory.mktemp("catalogue"))
-    mp.setenv("JSNA_CATALOGUE", str(path))
-    yield path
-    mp.undo()
+    return fault_catalogue(tmp_path_factory.mktemp("catalogue"))
+
+
+@pytest.fixture(scope="module")
+def fault_suite_catalogue(fault_suite_catalogue_file: Path) -> Iterator[Path]:
+    """Every refresh of the module, its module fixtures' too, on the fault suite's catalogue:
+    the fault modules (``tests/reliability``, where it is the default) and the operations
+    tests, whose subject is how a refresh meets a fault or a night, not each indicator's values."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("JSNA_CATALOGUE", str(fault_suite_catalogue_file))
+        yield fault_suite_catalogue_file
 
 
 @pytest.fixture
-def on_fault_suite_catalogue(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def on_fault_suite_catalogue(monkeypatch: pytest.MonkeyPatch, fault_suite_catalogue_file: Path) -> Path:
     """This test's refreshes on the fault suite's catalogue: a fault test in a module of
     exact-value tests, which keep the shipped one."""
-    from tests.pipeline_helpers import fault_catalogue
-
-    path = fault_catalogue(tmp_path_factory.mktemp("catalogue"))
-    monkeypatch.setenv("JSNA_CATALOGUE", str(path))
-    return path
+    monkeypatch.setenv("JSNA_CATALOGUE", str(fault_suite_catalogue_file))
+    return fault_suite_catalogue_file
 
 
 @pytest.fixture
