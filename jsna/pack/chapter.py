@@ -300,6 +300,9 @@ _INDICATOR_COLUMNS = [("label", "Indicator"), ("definition", "Definition"), ("pe
                       ("polarity", "Polarity"), ("source", "Data source"), ("uploaded", "Last uploaded")]  # fmt: skip
 
 
+_ENTRY = ("name", "label", "description", "polarity", "data_source", "last_uploaded_at")  # what a row shows
+
+
 def _indicator_rows(pack: ChapterPack) -> list[dict[str, str]]:
     """The dictionary's row of each indicator the chapter shows, in the chapter's order."""
     summary = pack.report.summary
@@ -327,9 +330,6 @@ def _indicator_rows(pack: ChapterPack) -> list[dict[str, str]]:
             }
         )
     return rows
-
-
-_ENTRY = ("name", "label", "description", "polarity", "data_source", "last_uploaded_at")  # what a row shows
 
 
 def _text(value: object) -> str:
