@@ -5,10 +5,8 @@ Its narrow API: the refresh lease (``lease``), staging and the atomic commit
 transaction, the path rules (``paths``) and file helpers (``files``) it is built on.
 """
 
+from jsna.publication.csv_export import csv_bytes, defuse_formulas, defuse_text
 from jsna.publication.files import (
-    csv_bytes,
-    defuse_formulas,
-    defuse_text,
     locked_file,
     parquet_bytes,
     read_nofollow,

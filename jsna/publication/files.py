@@ -1,55 +1,22 @@
 """File helpers of a publication: durable and atomic writes, locks that follow no link,
-and the bytes of a published table (Parquet, and CSV with formulas defused for Excel)."""
+and a published table's Parquet bytes (its CSV bytes: ``jsna.publication.csv_export``)."""
 
 from __future__ import annotations
 
 import errno
 import fcntl
 import hashlib
-import io
 import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from jsna.publication.paths import UnsafePathError
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_SCAN_ROWS = 2000  # below this many rows a column is scanned value by value first
-
-
-def defuse_text(text: str) -> str:
-    """The text a spreadsheet shows for ``text``: prefixed with ``'`` where it would run
-    as a formula (OWASP), unchanged otherwise."""
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
-def defuse_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every text cell as ``defuse_text`` gives it, for CSV exports (the workbook's rows
-    apply ``defuse_text`` as they are written). Parquet keeps text exactly; numbers stay
-    numbers. Columns with nothing to defuse are not copied."""
-    defused = {}
-    for column in frame.columns:
-        series = frame[column]
-        if not pd.api.types.is_string_dtype(series) or pd.api.types.is_numeric_dtype(series):
-            continue
-        # An area's table is a few hundred rows: a plain scan of its values costs a fifth of
-        # pandas' string methods there (most columns hold nothing to defuse).
-        if len(series) < _SCAN_ROWS and not any(
-            isinstance(v, str) and v.startswith(FORMULA_START) for v in series.to_numpy(dtype=object)
-        ):
-            continue
-        text = series.astype("string")
-        risky = text.str.startswith(FORMULA_START).fillna(False)
-        if risky.any():
-            defused[column] = text.where(~risky, "'" + text)
-    return frame.assign(**defused) if defused else frame
 
 
 def parquet_bytes(
@@ -67,31 +34,6 @@ def parquet_bytes(
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression="zstd")
     return sink.getvalue().to_pybytes()
-
-
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """CSV for Excel: UTF-8 with BOM, formulas defused, numbers at full precision."""
-    buffer = io.StringIO()
-    _times_as_text(defuse_formulas(frame)).to_csv(buffer, index=False, lineterminator="\r\n")
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def _times_as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Each date-time column as the text ``to_csv`` writes for it, each distinct time
-    formatted once. pandas formats a date-time column value by value (a quarter of a
-    table's CSV time, though a run's rows share one retrieval time); its format depends
-    only on whether every value is a midnight, which the distinct values answer alike, so
-    ``to_csv`` of the distinct values gives each value's text exactly."""
-    texts = {}
-    for column in frame.columns:
-        series = frame[column]
-        if series.dtype.kind != "M" or series.empty:  # datetime64, with or without a time zone
-            continue
-        codes, distinct = pd.factorize(series)  # NaT: code -1, which takes the last text ("")
-        shown = distinct.to_frame(index=False).to_csv(index=False, header=False, lineterminator="\n")
-        shown = [*shown.split("\n")[:-1], ""]  # and last, what to_csv writes for NaT (na_rep "")
-        texts[column] = np.array(shown, dtype=object)[codes]
-    return frame.assign(**texts) if texts else frame
 
 
 def sha256_file(path: Path) -> str:

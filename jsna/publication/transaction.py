@@ -34,8 +34,8 @@ import pandas as pd
 import pyarrow as pa
 
 from jsna import environment
+from jsna.publication.csv_export import csv_bytes
 from jsna.publication.files import (
-    csv_bytes,
     fsync_dir,
     fsync_file,
     locked_file,

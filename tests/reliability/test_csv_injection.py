@@ -41,7 +41,7 @@ def test_csv_dates_are_written_as_pandas_writes_them():
     value is a midnight (dates alone) or not, with a time zone or not, and NaT is empty."""
     import io
 
-    from jsna.publication.files import csv_bytes
+    from jsna.publication.csv_export import csv_bytes
 
     naive = pd.to_datetime(pd.Series(["2024-01-01", None, "2024-01-03", "2024-01-01"]))
     timed = naive + pd.to_timedelta([0, 0, 0, 500], unit="ms")
