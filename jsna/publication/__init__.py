@@ -2,7 +2,8 @@
 
 Its narrow API: the refresh lease (``lease``), staging and the atomic commit
 (``transaction``), the manifest's checks and repair (``repair``); and apart from the
-transaction, the path rules (``paths``) and file helpers (``files``) it is built on.
+transaction, the path rules (``paths``), file helpers (``files``) and a table's CSV for
+Excel (``csv_export``) it is built on.
 """
 
 from jsna.publication.csv_export import csv_bytes, defuse_formulas, defuse_text
