@@ -120,7 +120,7 @@ def _fields(series: pd.Series) -> list[str] | None:
 
 
 def _blanked(fields: list[str], missing: np.ndarray) -> list[str]:
-    """The fields with each missing value's made empty (pandas' ``na_rep``)."""
+    """The fields with each missing value made empty (pandas' ``na_rep``)."""
     for at in np.flatnonzero(missing).tolist():
         fields[at] = ""
     return fields
