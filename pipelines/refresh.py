@@ -178,7 +178,7 @@ def refresh(args: argparse.Namespace) -> int:
 def refresh_job(settings: str, launch_id: str) -> JobDefinition:  # noqa: ARG001 - the key of Dagster's cache
     """The ``refresh_all`` job of a launch's settings (``Launch.to_json``), as ``execute_job``
     rebuilds it; ``launch_id`` only tells one refresh from another. ``execute_job`` asks for
-    it four times in one run (the run, its plan, its snapshot): built once, not four times."""
+    it four times in one run (counted in a profile): built once, not four times."""
     from pipelines.definitions import build_definitions
 
     return build_definitions(Launch.from_json(settings)).resolve_job_def("refresh_all")

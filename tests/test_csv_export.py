@@ -3,13 +3,11 @@ written by ``jsna.publication.csv_export`` itself or left to pandas."""
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pandas as pd
 import pytest
 
-from jsna.publication.csv_export import _times_as_text, csv_bytes, csv_text, defuse_formulas
+from jsna.publication.csv_export import csv_bytes, csv_text, pandas_text
 
 EDGES = ["plain", "", "a,b", 'say "hi"', "two\nlines", "cr\ronly", "crlf\r\n", " lead", "trail ", "é ü 中",
          "=SUM(A1)", "+1", "-2", "@x", "\ttab", "'quoted", '"', ",", "\x00nul", "semi;colon"]  # fmt: skip
@@ -19,9 +17,7 @@ FLOATS = [0.0, -0.0, 0.1, 1e-05, 0.0001, 1e15, 1e16, 123456789.123, 2.5, np.nan,
 
 def pandas_bytes(frame: pd.DataFrame) -> bytes:
     """What pandas writes for the frame, formulas defused and date-times as text first."""
-    buffer = io.StringIO()
-    _times_as_text(defuse_formulas(frame)).to_csv(buffer, index=False, lineterminator="\r\n")
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return ("\ufeff" + pandas_text(frame)).encode("utf-8")
 
 
 def every_kind(rows: int, seed: int) -> pd.DataFrame:
