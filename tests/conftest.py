@@ -79,8 +79,9 @@ def fault_suite_catalogue_file(tmp_path_factory: pytest.TempPathFactory) -> Path
 @pytest.fixture(scope="module")
 def fault_suite_catalogue(fault_suite_catalogue_file: Path) -> Iterator[Path]:
     """Every refresh of the module, its module fixtures' too, on the fault suite's catalogue:
-    the fault modules (``tests/reliability``, where it is the default) and the operations
-    tests, whose subject is how a refresh meets a fault or a night, not each indicator's values."""
+    the fault modules (``tests/reliability``, where it is the default), the operations tests
+    and the scope tests, whose subject is how a refresh meets a fault, a night or a scope,
+    not each indicator's values."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("JSNA_CATALOGUE", str(fault_suite_catalogue_file))
         yield fault_suite_catalogue_file

@@ -7,13 +7,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from jsna.sample_api.faults import SampleApiState
 from jsna.sample_api.server import running_sample_api
 from pipelines.definitions import build_definitions
 from pipelines.environment import Launch, SettingsError
-from tests.pipeline_helpers import refresh, snapshot
+from tests.pipeline_helpers import FAULT_SUITE_IDS, refresh, snapshot
 
 FOOTPRINTS = """footprints:
   - slug: lambeth-and-southwark
@@ -86,10 +87,16 @@ def test_a_bad_settings_file_stops_the_refresh_before_anything_is_written(tmp_pa
     assert not (tmp_path / "out").exists()
 
 
-def test_every_launch_path_publishes_what_the_file_says_and_none_drops_a_part_unasked(tmp_path, clean_env, capsys):
+def test_every_launch_path_publishes_what_the_file_says_and_none_drops_a_part_unasked(
+    tmp_path, clean_env, capsys, fault_suite_catalogue_file
+):
     """The CLI and a run built as ``dagster dev`` builds it (no flags) read the same file;
-    a launch without the footprints is refused, publishing nothing, until told to drop them."""
-    text = 'region = "north-east"\nicbs = false\nfootprints = "footprints.yaml"\n'
+    a launch without the footprints is refused, publishing nothing, until told to drop them.
+    The file names the fault suite's catalogue: every launch path reads that too."""
+    text = (
+        f'region = "north-east"\nicbs = false\nfootprints = "footprints.yaml"\n'
+        f'catalogue = "{fault_suite_catalogue_file}"\n'
+    )
     file = settings(tmp_path / "project", text, NORTH_EAST_FOOTPRINTS)
     clean_env.setenv("JSNA_SETTINGS", str(file))
     out = tmp_path / "out"
@@ -108,6 +115,10 @@ def test_every_launch_path_publishes_what_the_file_says_and_none_drops_a_part_un
         )
         assert ui.success
         assert {p.name for p in (out / "areas").iterdir()} == {"hartlepool", "newcastle-upon-tyne"}  # every area
+        published_ids = set(
+            pd.read_parquet(out / "areas" / "newcastle-upon-tyne" / "indicator_values.parquet").indicator_id
+        )
+        assert published_ids and published_ids <= set(FAULT_SUITE_IDS)  # the file's catalogue
         assert (out / "footprints" / "hartlepool-and-newcastle" / "summary.parquet").exists()
         before = snapshot(out)
         capsys.readouterr()

@@ -1,5 +1,9 @@
 """Every council in England: another region, and areas that come and go
-upstream, against the sample API's nine regions (areas learnt from the API, not code)."""
+upstream, against the sample API's nine regions (areas learnt from the API, not code).
+
+On the fault suite's catalogue (``tests/conftest.py``): what is asked here is which areas
+and regions a refresh publishes; every indicator's values at every geography are checked
+by the London and neighbourhood tests on the shipped catalogue."""
 
 from __future__ import annotations
 
@@ -11,19 +15,18 @@ import pytest
 import requests
 
 from jsna.areas import slugify
-from jsna.catalogue import load_catalogue
 from jsna.fingertips.data_csv import parse_data_csv
 from jsna.sample_api.areas import REGIONS
 from jsna.sample_api.faults import SampleApiState
 from jsna.sample_api.server import running_sample_api
-from tests.pipeline_helpers import refresh
+from tests.pipeline_helpers import active_catalogue, refresh
 
 NORTH_WEST = "E12000002"
-pytestmark = [pytest.mark.usefixtures("ephemeral_dagster"), pytest.mark.long]
+pytestmark = [pytest.mark.usefixtures("ephemeral_dagster", "fault_suite_catalogue"), pytest.mark.long]
 
 
 def served(server, region: str | None) -> pd.DataFrame:  # noqa: ANN001
-    ids = ",".join(str(i) for i in load_catalogue().ids)
+    ids = ",".join(str(i) for i in active_catalogue().ids)
     params = {"indicator_ids": ids, "child_area_type_id": 502, "parent_area_type_id": 6}
     if region:
         params["parent_area_code"] = region
@@ -78,7 +81,7 @@ def test_an_area_that_appears_upstream_is_published_and_one_that_goes_is_removed
         state.configure({
             "added_areas": {"E06999901": ["Northshire", NORTH_WEST]},
             "removed_areas": [gone.code],
-            "revisions": {str(i): 1 for i in load_catalogue().ids[:1]},  # an upstream update brings the list
+            "revisions": {str(i): 1 for i in active_catalogue().ids[:1]},  # an upstream update brings the list
         })  # fmt: skip
         assert refresh(server.base_url, out, "--region", "north-west") == 0
     table = pd.read_parquet(out / "north-west" / "indicator_values.parquet")

@@ -23,13 +23,17 @@ PAGE_FLAGS = ("--window-size=1600,1000", "--virtual-time-budget=20000")  # the U
 
 
 @pytest.fixture(scope="module")
-def ui(tmp_path_factory):
+def ui(tmp_path_factory, fault_suite_catalogue_file):
+    """``dagster dev`` on the fault suite's catalogue (``tests/conftest.py``): these tests ask
+    how a click becomes a run and a publication, not each indicator's values, which the
+    exact-value tests check on the shipped catalogue."""
     base = tmp_path_factory.mktemp("ui")
     with running_sample_api(SampleApiState()) as api:
         env = {
             "FINGERTIPS_API_URL": api.base_url,
             "JSNA_OUTPUT_DIR": str(base / "out"),
             "JSNA_BACKOFF_BASE_SECONDS": "0.05",
+            "JSNA_CATALOGUE": str(fault_suite_catalogue_file),
         }
         with running_dagster_ui(base / "home", env) as running:
             yield running, base / "out"
