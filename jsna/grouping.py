@@ -8,11 +8,13 @@ the table's order.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 
 def rows_at(frame: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
@@ -44,5 +46,32 @@ def split_by(
 def records(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """The rows as plain dicts (of ``columns`` only, where given), read once: indexing a
     DataFrame per row or per chart cost most of a report, and dicts of every column of a
-    wide table most of what is left."""
-    return (frame if columns is None else frame[list(columns)]).to_dict("records")
+    wide table most of what is left.
+
+    The same dicts as ``to_dict("records")``, built a column at a time: pandas boxes each
+    value of a text column one by one from Arrow, which was two thirds of the time of the
+    report's and chapter's findings; a column of numbers or of text is read in one call."""
+    if columns is not None:
+        frame = frame[list(columns)]
+    names = frame.columns.tolist()
+    if not names or len(set(names)) != len(names):
+        return frame.to_dict("records")
+    values = [_values(frame.iloc[:, i]) for i in range(len(names))]
+    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _values(column: pd.Series) -> list[Any]:
+    """One column's values as ``to_dict("records")`` gives them."""
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "biufc":
+        return column.to_numpy().tolist()  # what iterating the Series gives (``ndarray.item``)
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        missing = _missing(dtype)
+        return [missing if value is None else value for value in pa.array(column.array).to_pylist()]
+    return [row[0] for row in column.to_frame(0).to_dict("records")]
+
+
+@functools.cache
+def _missing(dtype: pd.StringDtype) -> Any:  # noqa: ANN401 - pd.NA or NaN boxed, as pandas gives it
+    """What ``to_dict("records")`` gives for a missing value of this text type."""
+    return pd.Series([None], dtype=dtype).to_frame(0).to_dict("records")[0][0]
