@@ -157,3 +157,32 @@ def test_the_chapter_prints_with_its_key_findings_on_page_one_or_two(published, 
     headline = key_findings("Southwark", summary).headline()
     assert " ".join(headline.split()[:12]) in opening
     assert "What matters most" in opening
+
+
+def test_the_chapter_is_saved_stored_then_deflated_once_to_the_same_bytes():
+    """python-docx's own deflate is skipped (``with_fixed_times`` deflates every part); the
+    published bytes are what they were, and python-docx is left as it was found."""
+    import zipfile
+
+    from docx.opc import phys_pkg
+
+    from jsna.pack.chapter import _saved
+    from jsna.pack.packaging import with_fixed_times
+
+    document = docx.Document()
+    document.add_paragraph("Southwark: =1+1 and a long line " * 200)
+    document.add_picture(io.BytesIO(_png()))
+    stored = _saved(document)
+    assert {i.compress_type for i in zipfile.ZipFile(io.BytesIO(stored)).infolist()} == {zipfile.ZIP_STORED}
+    assert phys_pkg.ZIP_DEFLATED == zipfile.ZIP_DEFLATED
+    buffer = io.BytesIO()
+    document.save(buffer)
+    assert {i.compress_type for i in zipfile.ZipFile(buffer).infolist()} == {zipfile.ZIP_DEFLATED}
+    assert with_fixed_times(stored) == with_fixed_times(buffer.getvalue())
+
+
+def _png() -> bytes:
+    """A small picture, drawn as the chapter's charts are (resvg)."""
+    from jsna.pack.chart_images import png
+
+    return png('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20"/></svg>')

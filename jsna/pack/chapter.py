@@ -88,9 +88,28 @@ def area_chapter(pack: ChapterPack) -> bytes:
     props.author = props.last_modified_by = "jsna-mental-wellbeing"
     props.created = props.modified = props.last_printed = datetime(2000, 1, 1)
     props.revision = 1
+    return with_fixed_times(_saved(doc))
+
+
+def _saved(doc: Any) -> bytes:
+    """The document's zip with its parts stored, not deflated: ``with_fixed_times`` deflates
+    every part again anyway, and python-docx's own deflate (level 6, over about 1.4 MB of
+    styles and charts) was a third of a chapter's save. The published bytes are the same: they
+    are ``with_fixed_times``' whatever the parts were stored as. (python-docx names the
+    method of its zip writer as a module global; were it to stop, the parts would be deflated
+    twice again, the bytes unchanged.)"""
+    import zipfile
+
+    from docx.opc import phys_pkg
+
     buffer = io.BytesIO()
-    doc.save(buffer)
-    return with_fixed_times(buffer.getvalue())
+    deflated = getattr(phys_pkg, "ZIP_DEFLATED", zipfile.ZIP_DEFLATED)
+    phys_pkg.ZIP_DEFLATED = zipfile.ZIP_STORED
+    try:
+        doc.save(buffer)
+    finally:
+        phys_pkg.ZIP_DEFLATED = deflated
+    return buffer.getvalue()
 
 
 def _styled(doc: Any, text: str, style_id: str) -> Any:
