@@ -132,6 +132,8 @@ def test_rebuilt_from_the_published_tables_the_chapter_is_the_published_file(pub
     with_caveat = area_chapter(ChapterPack(pack, dictionary, api, {iid: "Small numbers: read with care."}))
     caveats = _text(docx.Document(io.BytesIO(with_caveat))).split("Caveats")[-1]
     assert f"{pack.summary['label'].iloc[0]}: Small numbers: read with care." in caveats
+    # Each chapter starts from its own copy of the blank document: nothing of one reaches the next.
+    assert area_chapter(ChapterPack(pack, dictionary, api)) == rebuilt
 
 
 def test_a_footprint_or_icb_chapter_leaves_out_the_region(published):
