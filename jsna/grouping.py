@@ -49,8 +49,8 @@ def records(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> list[d
     wide table most of what is left.
 
     The same dicts as ``to_dict("records")``, built a column at a time: pandas boxes each
-    value of a text column one by one from Arrow, which was two thirds of the time of the
-    report's and chapter's findings; a column of numbers or of text is read in one call."""
+    value of a text column one by one from Arrow (13 s of a 202 s profile of England's
+    refresh); here a column of numbers or of Arrow text is read in one call."""
     if columns is not None:
         frame = frame[list(columns)]
     names = frame.columns.tolist()
