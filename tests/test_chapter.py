@@ -10,15 +10,18 @@ import dataclasses
 import html
 import io
 import re
+import zipfile
 
 import docx
 import pandas as pd
+from docx.opc import phys_pkg
 from docx.oxml.ns import qn
 
 from jsna import layout
-from jsna.pack import display
-from jsna.pack.chapter import ChapterPack, area_chapter
+from jsna.pack import chart_images, display
+from jsna.pack.chapter import ChapterPack, _saved, area_chapter
 from jsna.pack.findings import key_findings
+from jsna.pack.packaging import with_fixed_times
 from jsna.pack.report import BANNER
 from tests.printing import needs_libreoffice_writer, pages, to_pdf
 from tests.test_pack_bytes import report_pack_of
@@ -164,13 +167,6 @@ def test_the_chapter_prints_with_its_key_findings_on_page_one_or_two(published, 
 def test_the_chapter_is_saved_stored_then_deflated_once_to_the_same_bytes():
     """python-docx's own deflate is skipped (``with_fixed_times`` deflates every part); the
     published bytes are what they were, and python-docx is left as it was found."""
-    import zipfile
-
-    from docx.opc import phys_pkg
-
-    from jsna.pack.chapter import _saved
-    from jsna.pack.packaging import with_fixed_times
-
     document = docx.Document()
     document.add_paragraph("Southwark: =1+1 and a long line " * 200)
     document.add_picture(io.BytesIO(_png()))
@@ -185,6 +181,5 @@ def test_the_chapter_is_saved_stored_then_deflated_once_to_the_same_bytes():
 
 def _png() -> bytes:
     """A small picture, drawn as the chapter's charts are (resvg)."""
-    from jsna.pack.chart_images import png
-
-    return png('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20"/></svg>')
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20"/></svg>'
+    return chart_images.png(svg)
