@@ -3,9 +3,11 @@ among the region and among England, and one table per region (against the sample
 nine regions). Alone in its file: the suite's longest test, started first.
 
 What is checked here is the scope (which areas, which region, which ranks), not the
-catalogue: the refresh publishes the first indicator of each of the catalogue's domains
-(``JSNA_CATALOGUE``), seven of 45, so that 153 areas' packs cost what 25 would with all of
-them. Every indicator at every geography is checked by the London and neighbourhood tests."""
+catalogue: the refresh publishes the first indicator of each of the catalogue's first two
+domains (``JSNA_CATALOGUE``), so that 153 areas' packs cost what about ten would with all
+of them (with seven domains this test took 66 core-seconds, half of them drawing the Word
+chapters and their charts; with two, 39). Every indicator at every geography is checked by
+the London and neighbourhood tests."""
 
 from __future__ import annotations
 
@@ -25,11 +27,13 @@ pytestmark = [pytest.mark.usefixtures("ephemeral_dagster"), pytest.mark.long]
 
 @pytest.fixture
 def one_per_domain(tmp_path, monkeypatch) -> list[int]:
-    """A catalogue of the shipped one's first indicator in each domain, as the refresh's."""
+    """A catalogue of the shipped one's first indicator in each of its first two domains, as
+    the refresh's."""
     shipped = yaml.safe_load(DEFAULT_CATALOGUE.read_text())
     first = {}
     for entry in shipped["indicators"]:
         first.setdefault(entry["domain"], entry)
+    first = dict(list(first.items())[:2])  # wellbeing, common mental health
     monkeypatch.setenv("JSNA_CATALOGUE", str(catalogue_file(tmp_path, list(first.values()), base=shipped)))
     return [entry["id"] for entry in first.values()]
 
