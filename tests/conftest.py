@@ -160,36 +160,84 @@ def requested_ids(server: SampleApiServer, area_type: int | None = None) -> list
     return out
 
 
+# The footprint the shared London publication holds: two boroughs of two ICBs' London.
+LAMBETH_AND_SOUTHWARK = """
+footprints:
+  - slug: lambeth-and-southwark
+    name: Lambeth and Southwark
+    members: [E09000022, E09000028]
+"""
+
+
 @pytest.fixture(scope="session")
 def published(tmp_path_factory):
     """One full refresh of all 33 boroughs, shared by the read-only tests of every worker,
     and the CSV the sample API served for the same request (to compare values with)."""
     from jsna.fingertips.data_csv import parse_data_csv
-    from tests.pipeline_helpers import made_once
 
-    folder = made_once(tmp_path_factory, "published", _publish_london)
+    folder = _london(tmp_path_factory)
     return folder / "out", parse_data_csv((folder / "served.csv").read_bytes()).frame
 
 
+@pytest.fixture(scope="session")
+def published_geographies(tmp_path_factory):
+    """The same publication, with what the sample API served at MSOA level (councils as
+    parents) and at ICB level, and its second refresh with nothing new upstream (its
+    requests, and the published files before and after)."""
+    import json
+
+    from jsna.fingertips.data_csv import parse_data_csv
+
+    folder = _london(tmp_path_factory)
+    msoa, icb = (parse_data_csv((folder / name).read_bytes()).frame for name in ("msoa.csv", "icb.csv"))
+    return folder / "out", msoa, icb, json.loads((folder / "quiet.json").read_text())
+
+
+def _london(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.pipeline_helpers import made_once
+
+    return made_once(tmp_path_factory, "published", _publish_london)
+
+
 def _publish_london(folder: Path) -> None:
+    """London on the shipped catalogue with its ICBs and a footprint of two boroughs, as an
+    analyst's night publishes it, then a quiet night (nothing new upstream): one refresh
+    for every test that reads councils, neighbourhoods, ICBs or footprints."""
+    import json
+
     import requests
 
     from jsna.catalogue import load_catalogue
-    from tests.pipeline_helpers import refresh
+    from tests.pipeline_helpers import refresh, snapshot
 
+    footprints = folder / "footprints.yaml"
+    footprints.write_text(LAMBETH_AND_SOUTHWARK)
+    out = folder / "out"
     mp = pytest.MonkeyPatch()
     mp.delenv("DAGSTER_HOME", raising=False)
     mp.delenv("JSNA_CATALOGUE", raising=False)  # the shipped catalogue, whichever module asks first
+    mp.setenv("JSNA_ICBS", "yes")
     try:
         with running_sample_api(SampleApiState()) as server:
-            assert refresh(server.base_url, folder / "out") == 0
-            ids = ",".join(str(i) for i in load_catalogue().ids)
-            params = {"indicator_ids": ids, "child_area_type_id": 502, "parent_area_type_id": 6,
-                      "parent_area_code": "E12000007"}  # fmt: skip
-            body = requests.get(f"{server.base_url}/all_data/csv/by_indicator_id", params=params, timeout=30).content
+            assert refresh(server.base_url, out, "--footprints", str(footprints)) == 0
+            before, asked = snapshot(out), len(server.state.requests)
+            assert refresh(server.base_url, out, "--footprints", str(footprints)) == 0
+            quiet = {"before": before, "after": snapshot(out), "requests": server.state.requests[asked:]}
+            catalogue = load_catalogue()
+            ids = ",".join(str(i) for i in catalogue.ids)
+            neighbourhood_ids = ",".join(str(i) for i in catalogue.neighbourhood_ids)
+            asks = {
+                "served.csv": {"indicator_ids": ids, "child_area_type_id": 502, "parent_area_type_id": 6,
+                               "parent_area_code": "E12000007"},
+                "msoa.csv": {"indicator_ids": neighbourhood_ids, "child_area_type_id": 3, "parent_area_type_id": 502},
+                "icb.csv": {"indicator_ids": "848,91243", "child_area_type_id": 221, "parent_area_type_id": 15},
+            }  # fmt: skip
+            for name, params in asks.items():
+                url = f"{server.base_url}/all_data/csv/by_indicator_id"
+                (folder / name).write_bytes(requests.get(url, params=params, timeout=30).content)
     finally:
         mp.undo()
-    (folder / "served.csv").write_bytes(body)
+    (folder / "quiet.json").write_text(json.dumps(quiet, default=str))
 
 
 # Integration tests start the sample API, a refresh, the CLI, the UI or another process (in the
@@ -197,7 +245,7 @@ def _publish_london(folder: Path) -> None:
 # alone; ``make test`` runs both.
 _SERVED = (
     "running_sample_api", "refresh(", "run_cli(", "execute_in_process", "materialize(", "running_dagster_ui",
-    "subprocess.", "Popen(", "good_publication(", "made_once(",
+    "subprocess.", "Popen(", "good_publication(", "made_once(", "_london(",
 )  # fmt: skip
 
 

@@ -10,10 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import requests
 
 from jsna.catalogue import load_catalogue
-from jsna.fingertips.data_csv import parse_data_csv
 from jsna.footprints.combine import combine
 from jsna.footprints.config import Footprint, FootprintsError, load_footprints
 from jsna.footprints.methods import crude_rate, proportion
@@ -26,40 +24,14 @@ pytestmark = pytest.mark.long  # handed to a worker first (tests/conftest.py)
 
 SOUTHWARK, LAMBETH = "E09000028", "E09000022"
 ICBS = len(SampleApiState().icbs())  # the ICBs the suite's sample API serves (10 of England's 42)
-FOOTPRINTS = """
-footprints:
-  - slug: lambeth-and-southwark
-    name: Lambeth and Southwark
-    members: [E09000022, E09000028]
-"""
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame, pd.DataFrame, dict]:
-    """One London refresh with a footprint of two boroughs, what the sample API served at
-    MSOA level (councils as parents) and at ICB level, and a second refresh with nothing
-    new upstream (its requests, and the published files before and after)."""
-    out = tmp_path_factory.mktemp("geographies")
-    file = out.parent / "footprints.yaml"
-    file.write_text(FOOTPRINTS)
-    mp = pytest.MonkeyPatch()
-    mp.delenv("DAGSTER_HOME", raising=False)
-    mp.setenv("JSNA_ICBS", "yes")
-    try:
-        with running_sample_api(SampleApiState()) as server:
-            assert refresh(server.base_url, out, "--footprints", str(file)) == 0
-            before, asked = snapshot(out), len(server.state.requests)
-            assert refresh(server.base_url, out, "--footprints", str(file)) == 0
-            quiet = {"before": before, "after": snapshot(out), "requests": server.state.requests[asked:]}
-            url = f"{server.base_url}/all_data/csv/by_indicator_id"
-            ids = ",".join(str(i) for i in load_catalogue().neighbourhood_ids)
-            msoa = {"indicator_ids": ids, "child_area_type_id": 3, "parent_area_type_id": 502}
-            icb = {"indicator_ids": "848,91243", "child_area_type_id": 221, "parent_area_type_id": 15}
-            served_msoa = parse_data_csv(requests.get(url, params=msoa, timeout=30).content).frame
-            served_icb = parse_data_csv(requests.get(url, params=icb, timeout=30).content).frame
-    finally:
-        mp.undo()
-    return out, served_msoa, served_icb, quiet
+def run(published_geographies) -> tuple[Path, pd.DataFrame, pd.DataFrame, dict]:
+    """The suite's London publication with its ICBs and a footprint of two boroughs, what
+    the sample API served at MSOA and ICB level, and its quiet second night
+    (``tests/conftest.py``)."""
+    return published_geographies
 
 
 def _number(text: str) -> float:
