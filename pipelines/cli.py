@@ -163,9 +163,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def command() -> int:
+    """``jsna`` as a command, in a process of its own (the console script and ``python -m
+    pipelines.cli``): a refresh may then freeze what it imported (``pipelines.refresh``)."""
+    return main(own_process=True)
+
+
+def main(argv: Sequence[str] | None = None, own_process: bool = False) -> int:
     args = build_parser().parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
+    args.own_process = own_process
     # Dagster flags beta parameters (backfill_policy) on every import: noise for an analyst.
     warnings.filterwarnings("ignore", message=".*is currently in beta.*")
     level = logging.INFO if args.verbose else logging.WARNING
@@ -191,4 +198,4 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(command())
