@@ -180,7 +180,7 @@ def requested_ids(server: SampleApiServer, area_type: int | None = None) -> list
     return out
 
 
-# The footprint the shared London publication holds: two boroughs of two ICBs' London.
+# The footprint the shared London publication holds: two neighbouring boroughs of South East London.
 LAMBETH_AND_SOUTHWARK = """
 footprints:
   - slug: lambeth-and-southwark
@@ -221,7 +221,7 @@ def _london(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _publish_london(folder: Path) -> None:
     """London on the shipped catalogue with its ICBs and a footprint of two boroughs, as an
-    analyst's night publishes it, then a quiet night (nothing new upstream): one refresh
+    analyst's night publishes it, then a quiet night (nothing new upstream): one publication
     for every test that reads councils, neighbourhoods, ICBs or footprints."""
     import json
 
