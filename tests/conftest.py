@@ -252,8 +252,8 @@ def _publish_london(folder: Path) -> None:
                 "msoa.csv": {"indicator_ids": neighbourhood_ids, "child_area_type_id": 3, "parent_area_type_id": 502},
                 "icb.csv": {"indicator_ids": "848,91243", "child_area_type_id": 221, "parent_area_type_id": 15},
             }  # fmt: skip
+            url = f"{server.base_url}/all_data/csv/by_indicator_id"
             for name, params in asks.items():
-                url = f"{server.base_url}/all_data/csv/by_indicator_id"
                 (folder / name).write_bytes(requests.get(url, params=params, timeout=30).content)
     finally:
         mp.undo()

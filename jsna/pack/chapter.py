@@ -104,10 +104,9 @@ def _saved(doc: Any) -> bytes:
     """The document's zip with its parts stored, not deflated: ``with_fixed_times`` deflates
     every part again anyway, and python-docx's own deflate (level 6, over about 1.4 MB of
     styles and charts) made saving a chapter 60 to 68 ms instead of 38 to 40. The published
-    bytes are the same: they
-    are ``with_fixed_times``' whatever the parts were stored as. (python-docx names the
-    method of its zip writer as a module global; were it to stop, the parts would be deflated
-    twice again, the bytes unchanged.)"""
+    bytes are the same: they are ``with_fixed_times``' whatever the parts were stored as.
+    (python-docx names the method of its zip writer as a module global; were it to stop, the
+    parts would be deflated twice again, the bytes unchanged.)"""
     import zipfile
 
     from docx.opc import phys_pkg
