@@ -38,6 +38,9 @@ PRELOAD = ["jsna.pack.workbook", "jsna.pack.report", "jsna.pack.chapter", "docx"
 _pool: ProcessPoolExecutor | None = None
 _size = 0
 _warming: threading.Thread | None = None
+# Whether the latest run of this process (``warm_up``) has a scope large enough for the
+# pool; None in a process no run has told (a step of Dagster's multiprocess executor).
+_run_wants_pool: bool | None = None
 
 
 def workers() -> int:
@@ -108,16 +111,22 @@ def _pool_size(areas: int) -> int:
 def _running() -> int:
     """The size of the pool this process has started (or is starting), else 0: once a run's
     chapters have started it, the lighter steps of the same areas use it too, since the
-    second of a region's start-up has been paid already."""
+    second of a region's start-up has been paid already. Not for a later, smaller run of the
+    same process (a notebook's, a test's): a pool a large run left behind made each
+    three-area refresh after it about a tenth dearer (the rows pickled there and back)."""
+    if _run_wants_pool is False:
+        return 0
     return _size if workers() >= 2 and (_pool is not None or _warming is not None) else 0
 
 
 def warm_up(areas: int) -> None:
     """Start the workers in the background (the fork server imports the pack modules,
     about a second) while a step waits on the network, so that the first area rendered
-    does not wait for them. Nothing happens for a scope rendered in one process."""
-    global _warming, _size
+    does not wait for them. Nothing happens for a scope rendered in one process, and a pool
+    an earlier run of this process started stays unused by this one."""
+    global _warming, _size, _run_wants_pool
     size = _pool_size(areas)
+    _run_wants_pool = bool(size)
     if not size or _warming is not None or (_pool is not None and _size >= size):
         return
     _size = size  # the pool being started: a render waits for it (``_shared_pool``)
