@@ -27,6 +27,7 @@ SLUGS = ("southwark", "lambeth", "lewisham", "city-of-london", "westminster", "c
 def pool(monkeypatch):
     """The pool forced on for any scope, with two workers; stopped afterwards."""
     workers.shutdown()  # none left by an earlier refresh of this process
+    monkeypatch.setattr(workers, "_run_wants_pool", None)  # nor its scope's choice
     monkeypatch.setenv("JSNA_POOL_MIN_AREAS", "1")
     monkeypatch.setenv("JSNA_WORKERS", "2")
     yield
