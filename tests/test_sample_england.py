@@ -68,3 +68,27 @@ def test_the_config_switches_the_england_and_says_which():
     state = SampleApiState(fill=False)
     state.configure({"fill": True})
     assert len(state.areas()) == 153 and state.snapshot()["fill"] is True
+
+
+def test_a_fault_free_answer_is_kept_and_a_revision_or_a_fault_answers_afresh():
+    """The sample API keeps fault-free answers (the suite asks the same question refresh after
+    refresh), keyed by everything that shapes them: a revision, another England or a fault of
+    the request is a new answer."""
+    from jsna.sample_api.faults import Fault
+
+    state = SampleApiState(fill=False)
+    query = {"indicator_ids": ["848"], "child_area_type_id": ["502"], "parent_area_type_id": ["6"]}
+    first, _ = routes.all_data(state, query, [])
+    hits = routes._clean_all_data.cache_info().hits  # noqa: SLF001 - the cache is the subject
+    assert routes.all_data(state, query, [])[0] == first
+    assert routes._clean_all_data.cache_info().hits == hits + 1  # noqa: SLF001
+    state.revisions = {848: 1}
+    revised, _ = routes.all_data(state, query, [])
+    assert revised != first
+    state.revisions = {}
+    state.configure({"fill": True})
+    assert routes.all_data(state, query, [])[0] != first
+    state.configure({"fill": False})
+    dropped, _ = routes.all_data(state, query, [Fault("drop_column", column="Value")])
+    assert b"Value note" in dropped and b",Value," not in dropped.split(b"\r\n", 1)[0]
+    assert routes.all_data(state, query, [])[0] == first
