@@ -47,6 +47,14 @@ os.environ.setdefault("JSNA_ICBS", "no")
 # the tests of England's scale ask for the full England (``SampleApiState(fill=True)``).
 os.environ.setdefault("JSNA_SAMPLE_ENGLAND", "named")
 
+# The suite's refreshes render their areas in their own process, not on a pool of workers:
+# the suite's three processes keep both cores busy already, and a pool would only add its
+# start-up and the rows pickled there and back (its workers took 65 of the suite's 573
+# core-seconds). The pool is tested where it is the subject (tests/test_workers.py) and used
+# where a refresh is large and others wait for it: all of England (tests/test_england.py) and
+# the London publication the suite shares (``published``).
+os.environ.setdefault("JSNA_WORKERS", "1")
+
 
 def pytest_configure(config: pytest.Config) -> None:
     """One cache folder for the whole session (the xdist workers inherit it): charts drawn
@@ -227,6 +235,7 @@ def _publish_london(folder: Path) -> None:
 
     import requests
 
+    from jsna import workers
     from jsna.catalogue import load_catalogue
     from tests.pipeline_helpers import refresh, snapshot
 
@@ -237,6 +246,7 @@ def _publish_london(folder: Path) -> None:
     mp.delenv("DAGSTER_HOME", raising=False)
     mp.delenv("JSNA_CATALOGUE", raising=False)  # the shipped catalogue, whichever module asks first
     mp.setenv("JSNA_ICBS", "yes")
+    mp.setenv("JSNA_WORKERS", "2")  # on the pool: the other workers may be waiting for it
     try:
         with running_sample_api(SampleApiState()) as server:
             assert refresh(server.base_url, out, "--footprints", str(footprints)) == 0
@@ -257,6 +267,7 @@ def _publish_london(folder: Path) -> None:
                 (folder / name).write_bytes(requests.get(url, params=params, timeout=30).content)
     finally:
         mp.undo()
+        workers.shutdown()
     (folder / "quiet.json").write_text(json.dumps(quiet, default=str))
 
 

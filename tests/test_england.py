@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from jsna import workers
 from jsna.catalogue.load import DEFAULT_CATALOGUE
 from jsna.sample_api.areas import upper_tier_areas
 from jsna.sample_api.faults import SampleApiState
@@ -38,7 +39,9 @@ def one_per_domain(tmp_path, monkeypatch) -> list[int]:
     return [entry["id"] for entry in first.values()]
 
 
-def test_all_of_england_every_area_with_its_own_region(tmp_path, one_per_domain):
+def test_all_of_england_every_area_with_its_own_region(tmp_path, one_per_domain, monkeypatch, request):
+    monkeypatch.setenv("JSNA_WORKERS", "2")  # England's packs on the pool, as outside the suite
+    request.addfinalizer(workers.shutdown)  # and its workers gone with the test
     out = tmp_path / "out"
     with running_sample_api(SampleApiState(fill=True)) as server:  # England at its real scale
         assert refresh(server.base_url, out, "--region", "england") == 0
