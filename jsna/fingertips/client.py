@@ -93,7 +93,7 @@ class FingertipsClient(HttpClient):
             frame = parse_data_csv(b"").frame.assign(request_url="", retrieved_at="").astype("string")
         del frames
         release_freed()  # the answers' bodies and parsed chunks, now joined into one frame
-        served = set(pd.to_numeric(frame["indicator_id"], errors="coerce").dropna().astype(int))
+        served = served_ids(frame)
         empty = [i for i in ids if i not in served]
         if empty and gaps_expected:
             log.info("%d of %d indicators have no data at area type %s", len(empty), len(ids), child_area_type_id)
@@ -113,8 +113,7 @@ class FingertipsClient(HttpClient):
                 exc.reason, url=answer.record.url, indicator_ids=chunk, status=answer.record.status
             ) from exc
         frame = parsed.frame
-        served = set(pd.to_numeric(frame["indicator_id"], errors="coerce").dropna().astype(int))
-        stray = sorted(served - set(chunk))
+        stray = sorted(served_ids(frame) - set(chunk))
         if stray:
             raise FingertipsResponseError(
                 f"the answer holds indicator ids that were not asked for: {stray[:10]}",
@@ -216,3 +215,11 @@ def repeated(values: list[str], lengths: list[int]) -> pd.Categorical:
     return pd.Categorical.from_codes(
         np.repeat(codes.astype(np.int32), lengths), categories=pd.Index(categories, dtype="string")
     )
+
+
+def served_ids(frame: pd.DataFrame) -> set[int]:
+    """The indicator ids an answer holds, as numbers (text that is not one left out). Read
+    from the column's distinct values: an England-wide answer repeats a few ids over a
+    hundred thousand rows, and parsing every row took 2% of a refresh."""
+    distinct = pd.Series(frame["indicator_id"].unique(), dtype=object)
+    return set(pd.to_numeric(distinct, errors="coerce").dropna().astype(int))
