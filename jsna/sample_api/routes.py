@@ -55,7 +55,7 @@ def all_data(state: SampleApiState, query: Query, faults: list[Fault]) -> tuple[
     return (b"\xef\xbb\xbf" + body if state.bom else body), "text/csv; charset=utf-8"
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=16)  # at most 16 answers: 400 MB if each were all 46 indicators for all of England
 def _clean_all_data(
     child: int,
     parent_type: int,
@@ -65,8 +65,9 @@ def _clean_all_data(
     icbs: tuple[tuple[str, str], ...],
 ) -> bytes:
     """A fault-free answer, kept: the same question about the same revisions gets the same
-    bytes, and a suite asks it again refresh after refresh (about a second of CSV writing
-    for England's rows)."""
+    bytes, and a suite asks it again refresh after refresh. Writing the CSV again from rows
+    already made cost 0.09 s for the fault suite's 17 indicators over the smaller England
+    (4.8 MB) and 0.39 s for all 46 over England's 153 councils (25 MB)."""
     return _all_data(child, parent_type, parent_code, ids, areas, icbs, [])
 
 
