@@ -51,8 +51,8 @@ os.environ.setdefault("JSNA_SAMPLE_ENGLAND", "named")
 # the suite's three processes keep both cores busy already, and a pool would only add its
 # start-up and the rows pickled there and back (its workers took 65 of the suite's 573
 # core-seconds). The pool is tested where it is the subject (tests/test_workers.py) and used
-# where a refresh is large and others wait for it: all of England (tests/test_england.py) and
-# the London publication the suite shares (``published``).
+# where a refresh is large and other workers wait for it: the London publication the suite
+# shares (``published``).
 os.environ.setdefault("JSNA_WORKERS", "1")
 
 
