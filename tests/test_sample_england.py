@@ -79,9 +79,9 @@ def test_a_fault_free_answer_is_kept_and_a_revision_or_a_fault_answers_afresh():
     state = SampleApiState(fill=False)
     query = {"indicator_ids": ["848"], "child_area_type_id": ["502"], "parent_area_type_id": ["6"]}
     first, _ = routes.all_data(state, query, [])
-    hits = routes._clean_all_data.cache_info().hits  # noqa: SLF001 - the cache is the subject
+    hits = routes._clean_answer.cache_info().hits  # noqa: SLF001 - the cache is the subject
     assert routes.all_data(state, query, [])[0] == first
-    assert routes._clean_all_data.cache_info().hits == hits + 1  # noqa: SLF001
+    assert routes._clean_answer.cache_info().hits == hits + 1  # noqa: SLF001
     state.revisions = {848: 1}
     revised, _ = routes.all_data(state, query, [])
     assert revised != first

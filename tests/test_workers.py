@@ -52,10 +52,11 @@ def test_pool_runs_in_other_processes_and_a_small_scope_here(monkeypatch, pool):
     monkeypatch.setenv("JSNA_POOL_MIN_AREAS", "64")  # once started (by the chapters), the light steps use it
     assert os.getpid() not in set(workers.render_each(jobs))
     assert set(workers.render_each(jobs[:1])) == {os.getpid()}  # one job: here
+    started = workers._pool  # noqa: SLF001 - the pool itself is the subject
     workers.warm_up(3)  # a later run of three areas in the same process: here, the pool kept
     assert set(workers.render_each(jobs)) == {os.getpid()}
-    workers.warm_up(153)  # then one of England's scope: on the pool again
-    assert os.getpid() not in set(workers.render_each(jobs))
+    workers.warm_up(153)  # then one of England's scope: on the same pool again
+    assert os.getpid() not in set(workers.render_each(jobs)) and workers._pool is started  # noqa: SLF001
     monkeypatch.setenv("JSNA_WORKERS", "1")  # one core: no pool, even one started
     assert set(workers.render_each(jobs)) == {os.getpid()}
 
