@@ -27,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from jsna.fingertips.data_csv import ARROW_TEXT
 from jsna.fingertips.transport import redact
 from jsna.grouping import rows_at
 from jsna.publication import read_nofollow, sha256_file, write_atomic
@@ -175,8 +176,7 @@ class RawStore:
         if not frames:
             return pd.DataFrame({c: pd.Series([], dtype="string") for c in columns})
         # One Arrow table made into one frame: every stored column is text, read as "string".
-        text = {pa.string(): pd.StringDtype(), pa.large_string(): pd.StringDtype()}
-        return pa.concat_tables(frames, promote_options="permissive").to_pandas(types_mapper=text.get)
+        return pa.concat_tables(frames, promote_options="permissive").to_pandas(types_mapper=ARROW_TEXT.get)
 
     def load_metadata(self, last_uploaded: dict[int, str | None], max_age_days: float = 7) -> pd.DataFrame | None:
         """The stored metadata, if intact, fetched for exactly these ids and upload times,
