@@ -199,8 +199,9 @@ footprints:
 
 @pytest.fixture(scope="session")
 def published(tmp_path_factory):
-    """One full refresh of all 33 boroughs, shared by the read-only tests of every worker,
-    and the CSV the sample API served for the same request (to compare values with)."""
+    """The suite's London publication (all 33 boroughs, with ICBs and a footprint; see
+    ``_publish_london``), shared by the read-only tests of every worker, and the CSV the
+    sample API served for London's councils (to compare values with)."""
     from jsna.fingertips.data_csv import parse_data_csv
 
     folder = _london(tmp_path_factory)
